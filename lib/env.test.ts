@@ -1,0 +1,45 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "./env";
+
+describe("parseEnv", () => {
+  it("defaults the data directory to .nano-banana in the working directory", () => {
+    const env = parseEnv({}, "/srv/studio");
+    expect(env.dataDir).toBe(path.resolve("/srv/studio", ".nano-banana"));
+    expect(env.port).toBe(3000);
+    expect(env.mode).toBe("unconfigured");
+    expect(env.geminiApiKey).toBeUndefined();
+  });
+
+  it("is live with a key and offline preview when the launcher says so", () => {
+    expect(parseEnv({ GEMINI_API_KEY: "AIza-secret" }).mode).toBe("live");
+    expect(parseEnv({ GEMINI_API_KEY: "x", STUDIO_OFFLINE_PREVIEW: "1" }).mode).toBe("offline-preview");
+  });
+
+  it("treats blank values as unset rather than as an empty key", () => {
+    const env = parseEnv({ GEMINI_API_KEY: "   ", STUDIO_DATA_DIR: "" }, "/tmp/x");
+    expect(env.geminiApiKey).toBeUndefined();
+    expect(env.dataDir).toBe(path.resolve("/tmp/x", ".nano-banana"));
+  });
+
+  it("resolves a relative data directory and reads the port", () => {
+    const env = parseEnv({ STUDIO_DATA_DIR: "data/images", PORT: "4100" }, "/srv/studio");
+    expect(env.dataDir).toBe("/srv/studio/data/images");
+    expect(env.port).toBe(4100);
+  });
+
+  it("rejects a malformed base URL or port with a message naming the variable", () => {
+    expect(() => parseEnv({ GEMINI_BASE_URL: "not a url" })).toThrow(EnvError);
+    expect(() => parseEnv({ GEMINI_BASE_URL: "ftp://example.com" })).toThrow(/GEMINI_BASE_URL/);
+    expect(() => parseEnv({ PORT: "70000" })).toThrow(/PORT/);
+  });
+
+  it("never includes the key in an error message", () => {
+    try {
+      parseEnv({ GEMINI_API_KEY: "AIza-do-not-leak", PORT: "abc" });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).not.toContain("AIza-do-not-leak");
+    }
+  });
+});

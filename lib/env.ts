@@ -1,0 +1,66 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The studio's environment, validated once at first use. Importing this from a
+ * client component would put server settings in the bundle, so only server code
+ * (route handlers, server actions, lib/ server modules) may read it.
+ */
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const envSchema = z.object({
+  GEMINI_API_KEY: optionalString,
+  GEMINI_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  STUDIO_DATA_DIR: optionalString,
+  STUDIO_DEFAULT_MODEL: optionalString,
+  // Set by scripts/serve.ts when it started the bundled emulator because no key was given.
+  STUDIO_OFFLINE_PREVIEW: optionalString.pipe(z.enum(["0", "1"]).optional()),
+  PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65_535).optional()),
+});
+
+export type StudioMode = "live" | "offline-preview" | "unconfigured";
+
+export interface StudioEnv {
+  geminiApiKey: string | undefined;
+  geminiBaseUrl: string | undefined;
+  dataDir: string;
+  defaultModel: string | undefined;
+  mode: StudioMode;
+  port: number;
+}
+
+export class EnvError extends Error {
+  constructor(issues: string[]) {
+    super(`Invalid environment:\n${issues.map((issue) => `  - ${issue}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>, cwd = process.cwd()): StudioEnv {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new EnvError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  const values = parsed.data;
+  const offlinePreview = values.STUDIO_OFFLINE_PREVIEW === "1";
+  const mode: StudioMode = offlinePreview ? "offline-preview" : values.GEMINI_API_KEY ? "live" : "unconfigured";
+  return {
+    geminiApiKey: values.GEMINI_API_KEY,
+    geminiBaseUrl: values.GEMINI_BASE_URL,
+    dataDir: path.resolve(cwd, values.STUDIO_DATA_DIR ?? ".nano-banana"),
+    defaultModel: values.STUDIO_DEFAULT_MODEL,
+    mode,
+    port: values.PORT ?? 3000,
+  };
+}
+
+let cached: StudioEnv | undefined;
+
+export function getEnv(): StudioEnv {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

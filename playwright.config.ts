@@ -1,0 +1,65 @@
+import { defineConfig, devices } from "@playwright/test";
+import { CHROMIUM_ARGS, findChromium } from "./e2e/support/chromium";
+import { E2E } from "./e2e/support/ports";
+
+// Fails at once, before any server starts, when no browser is available.
+const executablePath = findChromium();
+
+export default defineConfig({
+  testDir: "./e2e",
+  testMatch: "**/*.spec.ts",
+  outputDir: "test-results",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
+  use: {
+    baseURL: E2E.appUrl,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: { executablePath, args: CHROMIUM_ARGS },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], viewport: { width: 1440, height: 900 } } }],
+  webServer: [
+    {
+      name: "emulator",
+      command: "npx tsx e2e/gemini-emulator/cli.ts",
+      url: `${E2E.emulatorUrl}/_emulator/health`,
+      env: { EMULATOR_PORT: String(E2E.emulatorPort), EMULATOR_LATENCY_MS: "50" },
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    {
+      name: "studio",
+      command: `rm -rf ${E2E.dataDir} && npx tsx scripts/serve.ts`,
+      url: `${E2E.appUrl}/api/health`,
+      env: {
+        PORT: String(E2E.appPort),
+        GEMINI_API_KEY: E2E.apiKey,
+        GEMINI_BASE_URL: E2E.emulatorUrl,
+        STUDIO_DATA_DIR: E2E.dataDir,
+      },
+      reuseExistingServer: false,
+      timeout: 600_000,
+      stdout: "pipe",
+    },
+    {
+      // `npm start` exactly as a newcomer runs it: no key, so the bundled emulator starts beside the app.
+      name: "offline-preview",
+      command: `rm -rf ${E2E.offlineDataDir} && npx tsx scripts/serve.ts`,
+      url: `${E2E.offlineAppUrl}/api/health`,
+      env: {
+        PORT: String(E2E.offlineAppPort),
+        GEMINI_API_KEY: "",
+        EMULATOR_PORT: String(E2E.offlineEmulatorPort),
+        EMULATOR_LATENCY_MS: "50",
+        STUDIO_DATA_DIR: E2E.offlineDataDir,
+      },
+      reuseExistingServer: false,
+      timeout: 600_000,
+      stdout: "pipe",
+    },
+  ],
+});
