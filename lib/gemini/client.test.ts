@@ -1,0 +1,317 @@
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import { readFixtureText, readSseFixture } from "./__fixtures__/load";
+import { createGeminiGateway, type GeminiGatewayOptions } from "./client";
+import type { GenerationEvent, GenerationRequest, GenerationSettings, ModelTurn } from "./types";
+
+// The gateway over the real SDK with a fake fetch: checks the exact request body the SDK sends
+// and how recorded responses come back, without a network or the emulator.
+
+interface Captured {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: Record<string, unknown> | null;
+}
+
+type Responder = (captured: Captured, signal: AbortSignal | undefined) => Response | Promise<Response>;
+
+function fakeFetch(responders: Responder[]) {
+  const calls: Captured[] = [];
+  const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const captured: Captured = {
+      url: String(input),
+      method: init?.method ?? "GET",
+      headers: new Headers(init?.headers),
+      body: typeof init?.body === "string" ? (JSON.parse(init.body) as Record<string, unknown>) : null,
+    };
+    calls.push(captured);
+    const signal = init?.signal ?? undefined;
+    if (signal?.aborted) throw new DOMException("This operation was aborted", "AbortError");
+    const responder = responders.shift();
+    if (!responder) throw new Error("unexpected request");
+    return responder(captured, signal);
+  }) as typeof fetch;
+  return { fetchImpl, calls };
+}
+
+function sse(body: string): Response {
+  return new Response(body, { status: 200, headers: { "content-type": "text/event-stream" } });
+}
+
+function sseOf(...chunks: object[]): Response {
+  return sse(chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join(""));
+}
+
+function jsonError(status: number, fixture: string): Response {
+  return new Response(readFixtureText(fixture), { status, headers: { "content-type": "application/json" } });
+}
+
+/** A body that sends `first` and then never ends, unless the request is aborted. */
+function hanging(signal: AbortSignal | undefined, first?: string): Response {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (first) controller.enqueue(new TextEncoder().encode(first));
+      signal?.addEventListener("abort", () => controller.error(new DOMException("This operation was aborted", "AbortError")));
+    },
+  });
+  return new Response(body, { status: 200, headers: { "content-type": "text/event-stream" } });
+}
+
+/** A body that sends `first` and then the connection drops. */
+function cut(first: string): Response {
+  let sent = false;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (!sent) {
+        sent = true;
+        controller.enqueue(new TextEncoder().encode(first));
+      } else {
+        controller.error(new TypeError("terminated"));
+      }
+    },
+  });
+  return new Response(body, { status: 200, headers: { "content-type": "text/event-stream" } });
+}
+
+const settings: GenerationSettings = {
+  model: "gemini-3.1-flash-image",
+  imageSize: "1K",
+  aspectRatio: "16:9",
+  thinkingLevel: "high",
+  showThoughts: true,
+  webSearch: true,
+  imageSearch: true,
+  imageOnly: false,
+};
+
+function request(overrides: Partial<GenerationRequest> = {}): GenerationRequest {
+  return { history: [], prompt: "A banana", references: [], settings, ...overrides };
+}
+
+function gateway(fetchImpl: typeof fetch, options: Partial<GeminiGatewayOptions> = {}) {
+  return createGeminiGateway({
+    apiKey: "test-key",
+    baseUrl: "http://gemini.test",
+    fetch: fetchImpl,
+    retryPolicy: { baseDelayMs: 1, maxDelayMs: 5 },
+    ...options,
+  });
+}
+
+let image1376: string;
+
+beforeAll(async () => {
+  image1376 = (await sharp({ create: { width: 1376, height: 768, channels: 3, background: "#fc0" } }).png().toBuffer()).toString("base64");
+});
+
+function imageChunk(data: string, signature = "sig-1") {
+  return {
+    candidates: [{ content: { role: "model", parts: [{ inlineData: { mimeType: "image/png", data }, thoughtSignature: signature }] }, finishReason: "STOP" }],
+    modelVersion: "gemini-3.1-flash-image",
+    responseId: "r1",
+  };
+}
+
+describe("what the SDK sends", () => {
+  it("streams from v1 with the key in a header and the config in the documented wire form", async () => {
+    const history: ModelTurn = {
+      parts: [
+        { text: "thinking", thought: true },
+        { inlineData: { mimeType: "image/jpeg", data: "AA==" }, thoughtSignature: "sig-A" },
+        { text: "", thoughtSignature: "sig-B" },
+      ],
+    };
+    const { fetchImpl, calls } = fakeFetch([() => sseOf(imageChunk(image1376))]);
+    const result = await gateway(fetchImpl).generate(
+      request({ history: [{ prompt: "first", references: [], modelTurn: history }], prompt: "second" }),
+    );
+    expect(result.ok).toBe(true);
+    const call = calls[0];
+    expect(call?.url).toBe("http://gemini.test/v1/models/gemini-3.1-flash-image:streamGenerateContent?alt=sse");
+    expect(call?.headers.get("x-goog-api-key")).toBe("test-key");
+    expect(call?.body?.generationConfig).toEqual({
+      responseModalities: ["TEXT", "IMAGE"],
+      imageConfig: { aspectRatio: "16:9", imageSize: "1K" },
+      thinkingConfig: { thinkingLevel: "HIGH", includeThoughts: true },
+    });
+    expect(JSON.stringify(call?.body?.tools)).toBe('[{"googleSearch":{"searchTypes":{"webSearch":{},"imageSearch":{}}}}]');
+    expect(call?.body?.contents).toEqual([
+      { role: "user", parts: [{ text: "first" }] },
+      { role: "model", parts: history.parts },
+      { role: "user", parts: [{ text: "second" }] },
+    ]);
+  });
+});
+
+describe("generate", () => {
+  it("returns the folded outcome of the recorded Pro stream and emits live events", async () => {
+    // The recording separates events with LF CR LF. That is a blank line by the SSE spec, but the
+    // SDK's reader only splits on LF LF, CR CR or CRLF CRLF, so the chunks are re-framed here.
+    const { fetchImpl } = fakeFetch([() => sseOf(...readSseFixture("streams/image-3-pro-signed.sse"))]);
+    const events: GenerationEvent[] = [];
+    const result = await gateway(fetchImpl).generate(request({ settings: { ...settings, model: "gemini-3-pro-image" } }), {
+      onEvent: (event) => events.push(event),
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.outcome.modelTurn.parts).toEqual([
+      { inlineData: { mimeType: "image/jpeg", data: "AA==" }, thoughtSignature: "live-image-thought-signature" },
+      { text: "" },
+    ]);
+    expect(result.outcome.warnings).toContain("Nano Banana Pro sets its own thinking level; the \"high\" setting was not sent.");
+    expect(events.map((event) => event.type)).toEqual(["attempt", "phase", "phase", "image"]);
+  });
+
+  it("pins the SDK quirk: the recording's LF CR LF framing, sent verbatim, reads as a cut stream", async () => {
+    const { fetchImpl } = fakeFetch([() => sse(readFixtureText("streams/image-3-pro-signed.sse"))]);
+    const result = await gateway(fetchImpl, { retryPolicy: { maxAttempts: 1 } }).generate(request());
+    expect(result).toMatchObject({ ok: false, error: { code: "network", retryable: true, detail: "Incomplete JSON segment at the end" } });
+  });
+
+  it("turns a retired id into model_retired without calling the API", async () => {
+    const { fetchImpl, calls } = fakeFetch([]);
+    const result = await gateway(fetchImpl).generate(request({ settings: { ...settings, model: "gemini-3.1-flash-image-preview" } }));
+    expect(result).toMatchObject({ ok: false, error: { code: "model_retired", replacementModel: "gemini-3.1-flash-image" } });
+    expect(calls).toHaveLength(0);
+  });
+
+  it("refuses what the service would reject before sending it", async () => {
+    const { fetchImpl, calls } = fakeFetch([]);
+    const references = Array.from({ length: 15 }, () => ({ mimeType: "image/png", data: new Uint8Array([1]) }));
+    const result = await gateway(fetchImpl).generate(request({ references }));
+    expect(result).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(calls).toHaveLength(0);
+    const invalid = await gateway(fetchImpl).generate(request({ settings: { ...settings, imageSize: "2k" as "2K" } }));
+    expect(invalid).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+  });
+
+  it("retries 429 (honouring retryDelay) and 503, visibly, then succeeds", async () => {
+    const { fetchImpl, calls } = fakeFetch([
+      () =>
+        new Response(
+          JSON.stringify({ error: { code: 429, message: "quota", status: "RESOURCE_EXHAUSTED", details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "0.02s" }] } }),
+          { status: 429, headers: { "content-type": "application/json" } },
+        ),
+      () => jsonError(503, "errors/503-unavailable.json"),
+      () => sseOf(imageChunk(image1376)),
+    ]);
+    const events: GenerationEvent[] = [];
+    const result = await gateway(fetchImpl).generate(request(), { onEvent: (event) => events.push(event) });
+    expect(result.ok).toBe(true);
+    expect(calls).toHaveLength(3);
+    const retries = events.filter((event) => event.type === "retry");
+    expect(retries).toMatchObject([
+      { attempt: 2, maxAttempts: 4, delayMs: 20, error: { code: "quota_exhausted", retryAfterMs: 20 } },
+      { attempt: 3, maxAttempts: 4, error: { code: "service_unavailable" } },
+    ]);
+  });
+
+  it("never retries an invalid key", async () => {
+    const { fetchImpl, calls } = fakeFetch([() => jsonError(400, "errors/400-api-key-invalid.json")]);
+    const result = await gateway(fetchImpl).generate(request());
+    expect(result).toMatchObject({ ok: false, error: { code: "invalid_key", retryable: false } });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("maps a 404 on a deprecated model to model_retired", async () => {
+    const { fetchImpl } = fakeFetch([() => jsonError(404, "errors/404-model-not-found.json")]);
+    const result = await gateway(fetchImpl).generate(request({ settings: { ...settings, model: "gemini-2.5-flash-image" } }));
+    expect(result).toMatchObject({ ok: false, error: { code: "model_retired", replacementModel: "gemini-3.1-flash-image" } });
+  });
+
+  it("retries an error event mid-stream and a dropped connection", async () => {
+    const first = `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text: "Sketching", thought: true }] } }] })}\n\n`;
+    const { fetchImpl, calls } = fakeFetch([
+      () => sse(`${first}data: ${readFixtureText("errors/500-internal.json").replace(/\s+/g, " ")}\n\n`),
+      () => cut(first),
+      () => sseOf(imageChunk(image1376)),
+    ]);
+    const events: GenerationEvent[] = [];
+    const result = await gateway(fetchImpl).generate(request(), { onEvent: (event) => events.push(event) });
+    expect(result.ok).toBe(true);
+    expect(calls).toHaveLength(3);
+    expect(events.filter((event) => event.type === "retry").map((event) => event.type === "retry" && event.error.code)).toEqual([
+      "service_unavailable",
+      "network",
+    ]);
+  });
+
+  it("treats a stream that ends without a finish reason as cut short", async () => {
+    const partial = { candidates: [{ content: { parts: [{ inlineData: { mimeType: "image/png", data: image1376 } }] } }] };
+    const { fetchImpl, calls } = fakeFetch([() => sseOf(partial)]);
+    const result = await gateway(fetchImpl, { retryPolicy: { maxAttempts: 1 } }).generate(request());
+    expect(result).toMatchObject({ ok: false, error: { code: "network", retryable: true } });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("returns no_image and safety_block with the outcome, without retrying", async () => {
+    const { fetchImpl, calls } = fakeFetch([
+      () => sse(`data: ${readFixtureText("responses/no-image.json").replace(/\s+/g, " ")}\n\n`),
+      () => sse(`data: ${readFixtureText("responses/prompt-blocked.json").replace(/\s+/g, " ")}\n\n`),
+    ]);
+    const noImage = await gateway(fetchImpl).generate(request());
+    expect(noImage).toMatchObject({ ok: false, error: { code: "no_image" }, outcome: { finishReason: "NO_IMAGE" } });
+    const blocked = await gateway(fetchImpl).generate(request());
+    expect(blocked).toMatchObject({ ok: false, error: { code: "safety_block", blockReason: "PROHIBITED_CONTENT" } });
+    expect(calls).toHaveLength(2);
+  });
+
+  it("flags a returned image whose size the service did not honour", async () => {
+    const { fetchImpl } = fakeFetch([() => sseOf(imageChunk(image1376))]);
+    const result = await gateway(fetchImpl).generate(request({ settings: { ...settings, imageSize: "2K" } }));
+    expect(result.ok && result.outcome.images[0]).toMatchObject({ requested: { width: 2752, height: 1536 }, width: 1376, sizeMismatch: true });
+  });
+
+  it("cancels at once, mid-stream, without retrying", async () => {
+    const controller = new AbortController();
+    const first = `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text: "Planning", thought: true }] } }] })}\n\n`;
+    const { fetchImpl, calls } = fakeFetch([(_captured, signal) => hanging(signal, first)]);
+    const started = Date.now();
+    const result = await gateway(fetchImpl).generate(request(), {
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === "thought") controller.abort();
+      },
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(result).toMatchObject({ ok: false, error: { code: "cancelled" } });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("times out a hung attempt and retries it", async () => {
+    const { fetchImpl, calls } = fakeFetch([(_captured, signal) => hanging(signal), () => sseOf(imageChunk(image1376))]);
+    const events: GenerationEvent[] = [];
+    const result = await gateway(fetchImpl, { timeoutMs: 50 }).generate(request(), { onEvent: (event) => events.push(event) });
+    expect(result.ok).toBe(true);
+    expect(calls).toHaveLength(2);
+    expect(events.find((event) => event.type === "retry")).toMatchObject({ error: { code: "timeout" } });
+  });
+});
+
+describe("listModels", () => {
+  it("merges models.list with the catalog", async () => {
+    const { fetchImpl, calls } = fakeFetch([
+      () =>
+        Response.json({
+          models: [
+            { name: "models/gemini-3-pro-image", supportedGenerationMethods: ["generateContent"] },
+            { name: "models/gemini-3.5-flash-image", displayName: "Gemini 3.5 Flash Image", supportedGenerationMethods: ["generateContent"] },
+          ],
+        }),
+    ]);
+    const result = await gateway(fetchImpl, { defaultModel: "gemini-3-pro-image" }).listModels();
+    expect(calls[0]?.url).toMatch(/^http:\/\/gemini\.test\/v1\/models\?/);
+    expect(result).toMatchObject({ ok: true, source: "live", defaultModel: "gemini-3-pro-image" });
+    expect(result.models.map((model) => [model.id, model.verified])).toEqual([
+      ["gemini-3-pro-image", true],
+      ["gemini-3.5-flash-image", false],
+    ]);
+  });
+
+  it("reports the error and still returns the static catalog", async () => {
+    const { fetchImpl } = fakeFetch([() => jsonError(400, "errors/400-api-key-invalid.json")]);
+    const result = await gateway(fetchImpl).listModels();
+    expect(result).toMatchObject({ ok: false, error: { code: "invalid_key" }, source: "catalog", defaultModel: "gemini-3.1-flash-image" });
+  });
+});

@@ -1,0 +1,187 @@
+import "server-only";
+import { GoogleGenAI } from "@google/genai";
+import { MODEL_CATALOG, conservativeProfile, resolveModel, type ModelProfile } from "./catalog";
+import { createStudioError, errorFromOutcome, retiredModelError, toStudioError } from "./errors";
+import { discoverModels, type ListedModel, type ModelDiscovery } from "./models";
+import { planGeneration } from "./request";
+import { createResponseFolder, type ResponseFolder } from "./response";
+import { withRetries, type AttemptResult, type RetryPolicy, type Sleep } from "./retry";
+import {
+  generationSettingsSchema,
+  type GenerationEvent,
+  type GenerationOutcome,
+  type GenerationRequest,
+  type StudioError,
+} from "./types";
+
+export interface GeminiGatewayOptions {
+  apiKey: string;
+  /** Another endpoint speaking the Gemini API, e.g. the bundled emulator. */
+  baseUrl?: string;
+  /** Per attempt, covering the whole streamed answer. */
+  timeoutMs?: number;
+  retryPolicy?: Partial<RetryPolicy>;
+  /** STUDIO_DEFAULT_MODEL, used by listModels to pick the default. */
+  defaultModel?: string;
+  catalog?: readonly ModelProfile[];
+  /** Replaces the HTTP client, for tests that check what goes on the wire. */
+  fetch?: typeof fetch;
+  now?: () => number;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  onEvent?: (event: GenerationEvent) => void;
+}
+
+export type GenerateResult = { ok: true; outcome: GenerationOutcome } | { ok: false; error: StudioError; outcome?: GenerationOutcome };
+
+/** On failure the static catalog is still returned, so controls can render while the error is shown. */
+export type ListModelsResult = ({ ok: true } & ModelDiscovery) | ({ ok: false; error: StudioError } & ModelDiscovery);
+
+export interface GeminiGateway {
+  listModels(options?: { signal?: AbortSignal }): Promise<ListModelsResult>;
+  generate(request: GenerationRequest, options?: GenerateOptions): Promise<GenerateResult>;
+}
+
+/** Long enough for a 4K Pro image with high thinking; a hung connection still ends. */
+export const DEFAULT_TIMEOUT_MS = 180_000;
+
+export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGateway {
+  const ai = new GoogleGenAI({
+    apiKey: options.apiKey,
+    // The SDK retries nothing unless retryOptions is set; withRetries does it, visibly.
+    httpOptions: {
+      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    },
+  });
+  const catalog = options.catalog ?? MODEL_CATALOG;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const now = options.now ?? Date.now;
+  const retryOptions = { policy: options.retryPolicy, sleep: options.sleep, random: options.random, now };
+
+  async function listModels({ signal }: { signal?: AbortSignal } = {}): Promise<ListModelsResult> {
+    const result = await withRetries<ListedModel[]>(
+      async () => {
+        const attempt = attemptSignal(signal, timeoutMs);
+        try {
+          const pager = await ai.models.list({ config: { pageSize: 1000, abortSignal: attempt.signal } });
+          const listed: ListedModel[] = [];
+          for await (const model of pager) listed.push(model);
+          return { ok: true, value: listed };
+        } catch (error) {
+          return { ok: false, error: toStudioError(error, { abortReason: attempt.abortReason() }) };
+        } finally {
+          attempt.dispose();
+        }
+      },
+      { ...retryOptions, signal },
+    );
+    const discovery = discoverModels(result.ok ? result.value : null, { defaultModelId: options.defaultModel, catalog });
+    return result.ok ? { ok: true, ...discovery } : { ok: false, error: result.error, ...discovery };
+  }
+
+  async function generate(request: GenerationRequest, { signal, onEvent }: GenerateOptions = {}): Promise<GenerateResult> {
+    const emit = (event: GenerationEvent) => onEvent?.(event);
+    const settings = generationSettingsSchema.safeParse(request.settings);
+    if (!settings.success) {
+      return fail(createStudioError("invalid_request", { detail: settings.error.issues.map((issue) => issue.message).join("; ") }));
+    }
+    const resolution = resolveModel(settings.data.model, catalog);
+    if (resolution.retired) {
+      // The id no longer answers; sending it would only earn a 404.
+      return fail(retiredModelError(resolution.requestedId, resolution.retired.replacementId, catalog));
+    }
+    const profile = resolution.profile ?? conservativeProfile(resolution.requestedId);
+    const plan = planGeneration({ ...request, settings: settings.data }, profile);
+    if (plan.problems.length > 0) {
+      return fail(
+        createStudioError("invalid_request", {
+          message: "This request can't be sent as it is.",
+          detail: plan.problems.join("\n"),
+        }),
+      );
+    }
+
+    const startedAt = now();
+    const clock = () => now() - startedAt;
+
+    const result = await withRetries<GenerationOutcome>(
+      async () => {
+        const attempt = attemptSignal(signal, timeoutMs);
+        let folder: ResponseFolder | null = null;
+        try {
+          emit({ type: "phase", phase: "sending" });
+          const stream = await ai.models.generateContentStream({
+            ...plan.call,
+            config: { ...plan.call.config, abortSignal: attempt.signal },
+          });
+          folder = createResponseFolder(plan.effective.expectedPixelSize, clock, plan.warnings);
+          for await (const chunk of stream) {
+            for (const event of folder.push(chunk)) emit(event);
+            if (folder.streamError) break;
+          }
+          return settle(folder);
+        } catch (error) {
+          const studioError = toStudioError(error, { model: profile.id, catalog, abortReason: attempt.abortReason() });
+          return { ok: false, error: studioError, value: folder?.finish() };
+        } finally {
+          attempt.dispose();
+        }
+      },
+      { ...retryOptions, signal, onEvent: emit },
+    );
+    return result.ok ? { ok: true, outcome: result.value } : fail(result.error, result.value);
+  }
+
+  return { listModels, generate };
+}
+
+function settle(folder: ResponseFolder): AttemptResult<GenerationOutcome> {
+  const outcome = folder.finish();
+  if (folder.streamError) return { ok: false, error: folder.streamError, value: outcome };
+  if (!folder.complete) {
+    // finishReason only comes in the last chunk: without it the stream was cut short, and the
+    // turn may lack the part that carries its thought signature.
+    return {
+      ok: false,
+      error: createStudioError("network", { detail: "The response stream ended before the model finished." }),
+      value: outcome,
+    };
+  }
+  const error = errorFromOutcome(outcome);
+  return error ? { ok: false, error, value: outcome } : { ok: true, value: outcome };
+}
+
+function fail(error: StudioError, outcome?: GenerationOutcome): GenerateResult {
+  return outcome ? { ok: false, error, outcome } : { ok: false, error };
+}
+
+/**
+ * One attempt's abort signal: follows the caller's cancel and adds a timeout, and remembers which
+ * of the two fired, since both surface from the SDK as the same AbortError.
+ */
+function attemptSignal(caller: AbortSignal | undefined, timeoutMs: number) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onCallerAbort = () => controller.abort(caller?.reason);
+  if (caller?.aborted) controller.abort(caller.reason);
+  else caller?.addEventListener("abort", onCallerAbort, { once: true });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException("The attempt timed out", "TimeoutError"));
+  }, timeoutMs);
+  return {
+    signal: controller.signal,
+    abortReason: (): "cancelled" | "timeout" | undefined => (caller?.aborted ? "cancelled" : timedOut ? "timeout" : undefined),
+    // Aborting on the way out closes a stream left unread (e.g. after an error event).
+    dispose: () => {
+      clearTimeout(timer);
+      caller?.removeEventListener("abort", onCallerAbort);
+      controller.abort();
+    },
+  };
+}

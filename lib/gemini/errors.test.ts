@@ -1,0 +1,245 @@
+import { ApiError } from "@google/genai";
+import { describe, expect, it } from "vitest";
+import { readFixtureJson, readFixtureText } from "./__fixtures__/load";
+import {
+  ERROR_COPY,
+  createStudioError,
+  errorFromOutcome,
+  parseRetryDelay,
+  parseServiceError,
+  redactSecrets,
+  toStudioError,
+} from "./errors";
+import { foldChunks, type WireChunk } from "./response";
+import { STUDIO_ERROR_CODES, type GenerationOutcome } from "./types";
+
+function apiError(status: number, fixture: string): ApiError {
+  // The SDK puts the JSON body, as text, in the message.
+  return new ApiError({ message: JSON.stringify(JSON.parse(readFixtureText(fixture))), status });
+}
+
+function outcomeOf(chunk: WireChunk): GenerationOutcome {
+  return foldChunks([chunk]).outcome;
+}
+
+describe("ERROR_COPY", () => {
+  it("has a message and an action for every code in the closed set", () => {
+    expect(Object.keys(ERROR_COPY).sort()).toEqual([...STUDIO_ERROR_CODES].sort());
+    for (const copy of Object.values(ERROR_COPY)) {
+      expect(copy.message.length).toBeGreaterThan(10);
+      expect(copy.action.length).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe("toStudioError with recorded error bodies", () => {
+  it("400 API_KEY_INVALID → invalid_key, not retryable", () => {
+    expect(toStudioError(apiError(400, "errors/400-api-key-invalid.json"))).toMatchObject({
+      code: "invalid_key",
+      retryable: false,
+      httpStatus: 400,
+      detail: "API key not valid. Please pass a valid API key.",
+    });
+  });
+
+  it("404 on an unknown model → model_access quoting the service", () => {
+    const error = toStudioError(apiError(404, "errors/404-model-not-found.json"), { model: "gemini-2.0-pro" });
+    expect(error).toMatchObject({ code: "model_access", retryable: false, message: "gemini-2.0-pro isn't available to this API key, or Google no longer offers it." });
+    expect(error.detail).toMatch(/^models\/gemini-2.0-pro is not found/);
+  });
+
+  it("404 on a retired or deprecated model → model_retired naming the replacement", () => {
+    expect(toStudioError(apiError(404, "errors/404-model-not-found.json"), { model: "gemini-3-pro-image-preview" })).toMatchObject({
+      code: "model_retired",
+      message: "Google has retired gemini-3-pro-image-preview.",
+      action: "Switch to Nano Banana Pro (gemini-3-pro-image).",
+      replacementModel: "gemini-3-pro-image",
+    });
+    expect(toStudioError(apiError(404, "errors/404-model-not-found.json"), { model: "gemini-2.5-flash-image" })).toMatchObject({
+      code: "model_retired",
+      replacementModel: "gemini-3.1-flash-image",
+    });
+  });
+
+  it("429 RESOURCE_EXHAUSTED → quota_exhausted with the wait from RetryInfo", () => {
+    const error = toStudioError(apiError(429, "errors/429-resource-exhausted-retryinfo.json"));
+    expect(error).toMatchObject({ code: "quota_exhausted", retryable: true, retryAfterMs: 34_400, httpStatus: 429 });
+    expect(error.action).toBe("Try again in 35 s, or raise the quota or enable billing in Google AI Studio.");
+    expect(error.detail).toContain("Quota: GenerateRequestsPerMinutePerProjectPerModel-FreeTier");
+  });
+
+  it("a daily quota is not worth retrying", () => {
+    const body = JSON.stringify({
+      error: {
+        code: 429,
+        message: "You exceeded your current quota.",
+        status: "RESOURCE_EXHAUSTED",
+        details: [
+          { "@type": "type.googleapis.com/google.rpc.QuotaFailure", violations: [{ quotaId: "GenerateRequestsPerDayPerProjectPerModel-FreeTier" }] },
+          { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "7s" },
+        ],
+      },
+    });
+    expect(toStudioError(new ApiError({ message: body, status: 429 }))).toMatchObject({
+      code: "quota_exhausted",
+      retryable: false,
+      retryAfterMs: 7000,
+      message: "This API key has used up its daily quota.",
+    });
+  });
+
+  it("500 INTERNAL and 503 UNAVAILABLE → service_unavailable, retryable", () => {
+    expect(toStudioError(apiError(500, "errors/500-internal.json"))).toMatchObject({ code: "service_unavailable", retryable: true });
+    expect(toStudioError(apiError(503, "errors/503-unavailable.json"))).toMatchObject({
+      code: "service_unavailable",
+      retryable: true,
+      detail: "The model is overloaded. Please try again later.",
+    });
+  });
+
+  it("an error event inside a stream, as the SDK words it, maps by its code", () => {
+    const chunk = JSON.parse(readFixtureText("errors/503-unavailable.json")) as object;
+    const error = new ApiError({ message: `got status: UNAVAILABLE. ${JSON.stringify(chunk)}`, status: 503 });
+    expect(toStudioError(error)).toMatchObject({ code: "service_unavailable", retryable: true, httpStatus: 503 });
+  });
+});
+
+describe("toStudioError with other service errors", () => {
+  function bodyError(status: number, error: object) {
+    return new ApiError({ message: JSON.stringify({ error }), status });
+  }
+
+  it("a missing thought signature → invalid_request quoting the reason", () => {
+    const message = "Image part is missing a thought_signature in content position 2, part position 1.";
+    expect(toStudioError(bodyError(400, { code: 400, message, status: "INVALID_ARGUMENT" }))).toMatchObject({
+      code: "invalid_request",
+      retryable: false,
+      message: `Google rejected the request: “${message}”`,
+      detail: message,
+    });
+  });
+
+  it("a leaked or blocked key → key_blocked", () => {
+    const leaked = bodyError(403, { code: 403, message: "Your API key was reported as leaked. Please use another API key.", status: "PERMISSION_DENIED" });
+    expect(toStudioError(leaked).code).toBe("key_blocked");
+    const blocked = bodyError(403, {
+      code: 403,
+      message: "Requests to this API are blocked.",
+      status: "PERMISSION_DENIED",
+      details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_SERVICE_BLOCKED" }],
+    });
+    expect(toStudioError(blocked).code).toBe("key_blocked");
+  });
+
+  it("403 and FAILED_PRECONDITION (region, billing) → model_access", () => {
+    expect(toStudioError(bodyError(403, { code: 403, message: "Permission denied.", status: "PERMISSION_DENIED" }), { model: "gemini-3-pro-image" })).toMatchObject({
+      code: "model_access",
+      message: "This API key can't use gemini-3-pro-image.",
+    });
+    expect(toStudioError(bodyError(400, { code: 400, message: "User location is not supported for the API use.", status: "FAILED_PRECONDITION" })).code).toBe(
+      "model_access",
+    );
+  });
+
+  it("401, 502, 504 and a non-JSON body", () => {
+    expect(toStudioError(bodyError(401, { code: 401, status: "UNAUTHENTICATED" })).code).toBe("invalid_key");
+    expect(toStudioError(new ApiError({ message: '{"error":{"message":"<html>Bad Gateway</html>","code":502,"status":"Bad Gateway"}}', status: 502 }))).toMatchObject({
+      code: "service_unavailable",
+      retryable: true,
+    });
+    expect(toStudioError(bodyError(504, { code: 504, status: "DEADLINE_EXCEEDED" }))).toMatchObject({ code: "timeout", retryable: true });
+    expect(toStudioError(new ApiError({ message: "not json", status: 500 })).code).toBe("service_unavailable");
+  });
+});
+
+describe("toStudioError with transport failures", () => {
+  it("cancel and timeout, told apart by the caller", () => {
+    const abort = new DOMException("This operation was aborted", "AbortError");
+    expect(toStudioError(abort, { abortReason: "cancelled" })).toMatchObject({ code: "cancelled", retryable: false });
+    expect(toStudioError(abort, { abortReason: "timeout" })).toMatchObject({ code: "timeout", retryable: true });
+    expect(toStudioError(abort).code).toBe("cancelled");
+  });
+
+  it("unreachable hosts and dropped connections → network, retryable", () => {
+    const refused = new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" }) });
+    expect(toStudioError(refused)).toMatchObject({ code: "network", retryable: true, detail: "fetch failed: connect ECONNREFUSED 127.0.0.1:9: (ECONNREFUSED)" });
+    const dropped = new TypeError("terminated", { cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }) });
+    expect(toStudioError(dropped).code).toBe("network");
+    expect(toStudioError(new Error("Incomplete JSON segment at the end")).code).toBe("network");
+  });
+
+  it("SDK-side validation → invalid_request; anything else → internal", () => {
+    expect(toStudioError(new Error("outputMimeType parameter is only supported in Gemini Enterprise Agent Platform mode, not in Gemini Developer API mode.")).code).toBe(
+      "invalid_request",
+    );
+    expect(toStudioError(new RangeError("bug"))).toMatchObject({ code: "internal", detail: "bug", retryable: false });
+    expect(toStudioError("a string")).toMatchObject({ code: "internal", detail: "a string" });
+  });
+
+  it("passes a studio error through unchanged", () => {
+    const error = createStudioError("no_image", { modelText: "I can't draw that." });
+    expect(toStudioError(error)).toBe(error);
+  });
+});
+
+describe("errorFromOutcome", () => {
+  it("no error when an image came back", () => {
+    expect(errorFromOutcome(outcomeOf(readFixtureJson<WireChunk>("responses/image-3.1-flash-signed-jpeg.json")))).toBeNull();
+  });
+
+  it("NO_IMAGE with content: {} → no_image", () => {
+    expect(errorFromOutcome(outcomeOf(readFixtureJson<WireChunk>("responses/no-image.json")))).toMatchObject({
+      code: "no_image",
+      finishReason: "NO_IMAGE",
+      message: "The model answered without an image.",
+    });
+  });
+
+  it("a prompt blocked before any candidate → safety_block naming the reason", () => {
+    expect(errorFromOutcome(outcomeOf(readFixtureJson<WireChunk>("responses/prompt-blocked.json")))).toMatchObject({
+      code: "safety_block",
+      blockReason: "PROHIBITED_CONTENT",
+      message: "Google blocked your prompt (prohibited content).",
+      retryable: false,
+    });
+  });
+
+  it("an image stopped by the image filter → safety_block about the image", () => {
+    const outcome = outcomeOf({ candidates: [{ content: {}, finishReason: "IMAGE_SAFETY" }] });
+    expect(errorFromOutcome(outcome)).toMatchObject({
+      code: "safety_block",
+      finishReason: "IMAGE_SAFETY",
+      message: "Google blocked the generated image (image safety filters).",
+    });
+  });
+
+  it("a text-only answer → no_image carrying the model's text", () => {
+    const outcome = outcomeOf({ candidates: [{ content: { parts: [{ text: "I can only describe this scene." }] }, finishReason: "STOP" }] });
+    expect(errorFromOutcome(outcome)).toMatchObject({
+      code: "no_image",
+      message: "The model answered with text instead of an image.",
+      modelText: "I can only describe this scene.",
+    });
+  });
+});
+
+describe("helpers", () => {
+  it("parses protobuf Durations in both JSON forms", () => {
+    expect(parseRetryDelay("34.4s")).toBe(34_400);
+    expect(parseRetryDelay("1s")).toBe(1000);
+    expect(parseRetryDelay({ seconds: "2", nanos: 500_000_000 })).toBe(2500);
+    expect(parseRetryDelay("soon")).toBeNull();
+    expect(parseRetryDelay(undefined)).toBeNull();
+  });
+
+  it("parses the body out of both message forms", () => {
+    expect(parseServiceError('{"error":{"code":500,"status":"INTERNAL"}}')).toEqual({ code: 500, status: "INTERNAL" });
+    expect(parseServiceError('got status: INTERNAL. {"error":{"code":500}}')).toEqual({ code: 500 });
+    expect(parseServiceError("plain text")).toBeNull();
+  });
+
+  it("never shows an API key in a detail", () => {
+    expect(redactSecrets("key AIzaSyA1234567890abcdefghijklmnopqrstu was rejected")).toBe("key [redacted key] was rejected");
+    expect(createStudioError("internal", { detail: "AIzaSyA1234567890abcdefghijklmnopqrstu" }).detail).toBe("[redacted key]");
+  });
+});

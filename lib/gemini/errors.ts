@@ -1,0 +1,406 @@
+import { MODEL_CATALOG, resolveModel, type ModelProfile } from "./catalog";
+import type { GenerationOutcome, StudioError, StudioErrorCode } from "./types";
+
+// One closed set of errors with copy a designer understands. No SDK import: the UI reads the copy
+// table, and the SDK's ApiError is recognised by shape (name + numeric status), which also holds
+// when two copies of the SDK are bundled.
+
+export interface ErrorCopy {
+  title: string;
+  message: string;
+  action: string;
+  retryable: boolean;
+}
+
+export const ERROR_COPY: Record<StudioErrorCode, ErrorCopy> = {
+  invalid_key: {
+    title: "API key not accepted",
+    message: "Google didn't accept the studio's Gemini API key.",
+    action: "Check GEMINI_API_KEY on the server (copy it again from Google AI Studio) and restart the studio.",
+    retryable: false,
+  },
+  key_blocked: {
+    title: "API key blocked",
+    message: "Google has blocked this API key, for example because it was reported as leaked or is restricted.",
+    action: "Create a new key in Google AI Studio, put it in GEMINI_API_KEY and restart the studio.",
+    retryable: false,
+  },
+  model_access: {
+    title: "No access to this model",
+    message: "This API key can't use the selected model.",
+    action: "Pick another model, or enable billing for the key's project in Google AI Studio.",
+    retryable: false,
+  },
+  model_retired: {
+    title: "Model retired",
+    message: "Google has retired the selected model.",
+    action: "Switch to its replacement in the model menu.",
+    retryable: false,
+  },
+  invalid_request: {
+    title: "Request rejected",
+    message: "Google rejected the request.",
+    action: "Change the setting or input named in the details and try again.",
+    retryable: false,
+  },
+  quota_exhausted: {
+    title: "Usage limit reached",
+    message: "This API key has used up its quota for now.",
+    action: "Wait a little and try again, or raise the quota or enable billing in Google AI Studio.",
+    retryable: true,
+  },
+  safety_block: {
+    title: "Blocked by safety filters",
+    message: "Google's safety filters blocked this request.",
+    action: "Rephrase the prompt or change the reference images, then try again.",
+    retryable: false,
+  },
+  no_image: {
+    title: "No image returned",
+    message: "The model answered without an image.",
+    action: "Try again, or say explicitly in the prompt that you want an image.",
+    retryable: false,
+  },
+  service_unavailable: {
+    title: "Google is busy",
+    message: "Google's image service is overloaded or had an internal error.",
+    action: "Try again in a minute.",
+    retryable: true,
+  },
+  timeout: {
+    title: "Took too long",
+    message: "The model took too long to answer.",
+    action: "Try again; smaller sizes and less thinking are faster.",
+    retryable: true,
+  },
+  network: {
+    title: "Connection problem",
+    message: "The studio couldn't reach Google, or the connection dropped mid-answer.",
+    action: "Check the server's internet connection and try again.",
+    retryable: true,
+  },
+  cancelled: {
+    title: "Cancelled",
+    message: "Generation was cancelled.",
+    action: "Start it again when you're ready.",
+    retryable: false,
+  },
+  internal: {
+    title: "Something went wrong",
+    message: "Something went wrong inside the studio.",
+    action: "Try again; if it keeps happening, report it with the details.",
+    retryable: false,
+  },
+};
+
+export function createStudioError(code: StudioErrorCode, extra: Partial<Omit<StudioError, "code">> = {}): StudioError {
+  const copy = ERROR_COPY[code];
+  const error: StudioError = { code, message: copy.message, action: copy.action, retryable: copy.retryable };
+  for (const [key, value] of Object.entries(extra)) {
+    if (value !== undefined) Object.assign(error, { [key]: value });
+  }
+  if (error.detail) error.detail = redactSecrets(error.detail);
+  return error;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service's error body: {"error": {"code", "message", "status", "details"}}
+
+export interface ServiceErrorDetail {
+  "@type"?: string;
+  reason?: string;
+  retryDelay?: string | { seconds?: number | string; nanos?: number };
+  violations?: Array<{ quotaId?: string; quotaMetric?: string; description?: string }>;
+  metadata?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface ServiceError {
+  code?: number;
+  message?: string;
+  status?: string;
+  details?: ServiceErrorDetail[];
+}
+
+/**
+ * Reads the error JSON out of an ApiError message. For an HTTP error the message is the body; for
+ * an error event inside a stream the SDK prefixes it ("got status: UNAVAILABLE. {...}").
+ */
+export function parseServiceError(message: string): ServiceError | null {
+  const start = message.indexOf("{");
+  if (start < 0) return null;
+  try {
+    const parsed: unknown = JSON.parse(message.slice(start));
+    if (typeof parsed !== "object" || parsed === null || !("error" in parsed)) return null;
+    const error = (parsed as { error: unknown }).error;
+    if (typeof error !== "object" || error === null) return null;
+    return error as ServiceError;
+  } catch {
+    return null;
+  }
+}
+
+/** RetryInfo.retryDelay is a protobuf Duration: "34.4s" in JSON, {seconds, nanos} in some clients. */
+export function parseRetryDelay(value: ServiceErrorDetail["retryDelay"]): number | null {
+  if (typeof value === "string") {
+    const match = /^\s*(\d+(?:\.\d+)?)s\s*$/.exec(value);
+    return match ? Math.round(Number(match[1]) * 1000) : null;
+  }
+  if (value && typeof value === "object") {
+    const seconds = Number(value.seconds ?? 0);
+    const nanos = Number(value.nanos ?? 0);
+    if (!Number.isFinite(seconds) || !Number.isFinite(nanos)) return null;
+    return Math.round(seconds * 1000 + nanos / 1e6);
+  }
+  return null;
+}
+
+const KEY_INVALID_REASONS = new Set(["API_KEY_INVALID", "API_KEY_EXPIRED"]);
+const KEY_BLOCKED_REASONS = new Set([
+  "API_KEY_SERVICE_BLOCKED",
+  "API_KEY_HTTP_REFERRER_BLOCKED",
+  "API_KEY_IP_ADDRESS_BLOCKED",
+  "API_KEY_ANDROID_APP_BLOCKED",
+  "API_KEY_IOS_APP_BLOCKED",
+  "CONSUMER_SUSPENDED",
+]);
+
+export interface ErrorContext {
+  /** The model id the request named, to name a replacement when it turns out to be retired. */
+  model?: string;
+  catalog?: readonly ModelProfile[];
+  /** Why our own AbortController fired, when it did. */
+  abortReason?: "cancelled" | "timeout";
+}
+
+export function errorFromService(httpStatus: number, body: ServiceError | null, context: ErrorContext = {}): StudioError {
+  const status = body?.status ?? "";
+  const serviceMessage = body?.message?.trim() || undefined;
+  const details = body?.details ?? [];
+  const reasons = details.map((detail) => detail.reason).filter((reason): reason is string => Boolean(reason));
+  const base = { httpStatus, detail: serviceMessage };
+
+  if (reasons.some((reason) => KEY_BLOCKED_REASONS.has(reason)) || /leaked/i.test(serviceMessage ?? "")) {
+    return createStudioError("key_blocked", base);
+  }
+  if (reasons.some((reason) => KEY_INVALID_REASONS.has(reason)) || httpStatus === 401 || status === "UNAUTHENTICATED") {
+    return createStudioError("invalid_key", base);
+  }
+  if (httpStatus === 429 || status === "RESOURCE_EXHAUSTED") return quotaError(details, base);
+  if (httpStatus === 404 || status === "NOT_FOUND") return notFoundError(context, base);
+  if (httpStatus === 403 || status === "PERMISSION_DENIED" || status === "FAILED_PRECONDITION") {
+    // FAILED_PRECONDITION is how the API says "not in your region" or "enable billing for this model".
+    return createStudioError("model_access", {
+      ...base,
+      message: context.model ? `This API key can't use ${context.model}.` : ERROR_COPY.model_access.message,
+    });
+  }
+  if (httpStatus === 499 || status === "CANCELLED") return createStudioError("cancelled", base);
+  if (httpStatus === 408 || httpStatus === 504 || status === "DEADLINE_EXCEEDED") return createStudioError("timeout", base);
+  if (httpStatus >= 500) return createStudioError("service_unavailable", base);
+  if (httpStatus >= 400) {
+    return createStudioError("invalid_request", {
+      ...base,
+      message: serviceMessage ? `Google rejected the request: “${serviceMessage}”` : ERROR_COPY.invalid_request.message,
+    });
+  }
+  return createStudioError("internal", base);
+}
+
+function quotaError(details: ServiceErrorDetail[], base: { httpStatus: number; detail?: string }): StudioError {
+  let retryAfterMs: number | undefined;
+  const quotaIds: string[] = [];
+  for (const detail of details) {
+    const delay = parseRetryDelay(detail.retryDelay);
+    if (delay !== null) retryAfterMs = delay;
+    for (const violation of detail.violations ?? []) if (violation.quotaId) quotaIds.push(violation.quotaId);
+  }
+  // A per-day quota does not come back within any retry budget worth waiting for.
+  const daily = quotaIds.some((quotaId) => /PerDay/i.test(quotaId));
+  const wait = retryAfterMs !== undefined ? formatWait(retryAfterMs) : null;
+  return createStudioError("quota_exhausted", {
+    ...base,
+    detail: [base.detail, ...quotaIds.map((quotaId) => `Quota: ${quotaId}`)].filter(Boolean).join("\n") || undefined,
+    retryable: !daily,
+    retryAfterMs,
+    message: daily ? "This API key has used up its daily quota." : ERROR_COPY.quota_exhausted.message,
+    action: daily
+      ? "Try again tomorrow, or enable billing or raise the quota in Google AI Studio."
+      : wait
+        ? `Try again in ${wait}, or raise the quota or enable billing in Google AI Studio.`
+        : ERROR_COPY.quota_exhausted.action,
+  });
+}
+
+function notFoundError(context: ErrorContext, base: { httpStatus: number; detail?: string }): StudioError {
+  const catalog = context.catalog ?? MODEL_CATALOG;
+  if (context.model) {
+    const resolution = resolveModel(context.model, catalog);
+    const profile = resolution.profile;
+    const replacementId =
+      resolution.retired?.replacementId ??
+      (profile && profile.status.stage !== "stable" && profile.status.stage !== "preview" ? profile.status.replacement : null);
+    if (replacementId) return retiredModelError(context.model, replacementId, catalog, base);
+  }
+  return createStudioError("model_access", {
+    ...base,
+    message: context.model
+      ? `${context.model} isn't available to this API key, or Google no longer offers it.`
+      : ERROR_COPY.model_access.message,
+    action: "Pick another model; the model menu lists those this key can use.",
+  });
+}
+
+export function retiredModelError(
+  model: string,
+  replacementId: string | null,
+  catalog: readonly ModelProfile[] = MODEL_CATALOG,
+  extra: Partial<StudioError> = {},
+): StudioError {
+  const replacement = replacementId ? catalog.find((profile) => profile.id === replacementId) : undefined;
+  const replacementName = replacement
+    ? `${replacement.nickname ?? replacement.displayName} (${replacement.id})`
+    : (replacementId ?? "another model");
+  return createStudioError("model_retired", {
+    ...extra,
+    message: `Google has retired ${model}.`,
+    action: `Switch to ${replacementName}.`,
+    replacementModel: replacementId ?? undefined,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Anything thrown while calling the service
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+// Messages undici and the SDK's SSE reader use when a connection ends early.
+const DROPPED_MESSAGES = [/^terminated$/i, /other side closed/i, /incomplete json segment/i, /response body is empty/i, /socket hang up/i];
+
+export function isStudioError(value: unknown): value is StudioError {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as Partial<StudioError>;
+  return typeof candidate.code === "string" && candidate.code in ERROR_COPY && typeof candidate.message === "string";
+}
+
+export function toStudioError(error: unknown, context: ErrorContext = {}): StudioError {
+  if (isStudioError(error)) return error;
+  if (context.abortReason === "cancelled") return createStudioError("cancelled");
+  if (context.abortReason === "timeout") return createStudioError("timeout");
+  if (!(error instanceof Error)) return createStudioError("internal", { detail: String(error) });
+
+  const status = (error as { status?: unknown }).status;
+  if (error.name === "ApiError" && typeof status === "number") {
+    return errorFromService(status, parseServiceError(error.message), context);
+  }
+  if (error.name === "AbortError" || error.name === "TimeoutError") {
+    return createStudioError(error.name === "TimeoutError" ? "timeout" : "cancelled");
+  }
+  if (isNetworkError(error)) return createStudioError("network", { detail: networkDetail(error) });
+  // The SDK validates some options client-side ("... parameter is only supported in ... mode").
+  if (/is only supported in|is not supported in Gemini API/i.test(error.message)) {
+    return createStudioError("invalid_request", { detail: error.message });
+  }
+  if (/exception parsing stream chunk/i.test(error.message)) {
+    return createStudioError("service_unavailable", { detail: "The service sent a malformed streamed response." });
+  }
+  return createStudioError("internal", { detail: error.message });
+}
+
+function isNetworkError(error: Error): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+    if (DROPPED_MESSAGES.some((pattern) => pattern.test(current instanceof Error ? current.message : ""))) return true;
+    if (current.name === "TypeError" && /fetch failed/i.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+function networkDetail(error: Error): string {
+  const cause = error.cause instanceof Error ? error.cause : null;
+  const code = cause ? (cause as { code?: unknown }).code : undefined;
+  return [error.message, cause?.message, typeof code === "string" ? `(${code})` : null].filter(Boolean).join(": ");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A response that arrived but holds no image
+
+interface SafetyReason {
+  subject: "prompt" | "image" | "response";
+  label: string;
+}
+
+const SAFETY_REASONS: Record<string, SafetyReason> = {
+  SAFETY: { subject: "response", label: "safety filters" },
+  PROHIBITED_CONTENT: { subject: "response", label: "prohibited content" },
+  BLOCKLIST: { subject: "response", label: "a blocked term" },
+  SPII: { subject: "response", label: "sensitive personal information" },
+  RECITATION: { subject: "response", label: "too close to existing material" },
+  IMAGE_SAFETY: { subject: "image", label: "image safety filters" },
+  IMAGE_PROHIBITED_CONTENT: { subject: "image", label: "prohibited content" },
+  IMAGE_RECITATION: { subject: "image", label: "too close to an existing image" },
+  JAILBREAK: { subject: "prompt", label: "prompt-injection protection" },
+  MODEL_ARMOR: { subject: "prompt", label: "prompt screening" },
+  OTHER: { subject: "prompt", label: "an unspecified policy" },
+};
+
+const SUBJECT_TEXT: Record<SafetyReason["subject"], string> = {
+  prompt: "your prompt",
+  image: "the generated image",
+  response: "the response",
+};
+
+/** A safety block, a refusal or a text-only answer becomes an error; an outcome with an image does not. */
+export function errorFromOutcome(outcome: GenerationOutcome): StudioError | null {
+  if (outcome.images.length > 0) return null;
+  const modelText = outcome.text.trim() || undefined;
+  if (outcome.blockReason) {
+    const reason = SAFETY_REASONS[outcome.blockReason] ?? { subject: "prompt", label: outcome.blockReason.toLowerCase() };
+    return createStudioError("safety_block", {
+      message: `Google blocked your prompt (${reason.label}).`,
+      blockReason: outcome.blockReason,
+      modelText,
+    });
+  }
+  const finishReason = outcome.finishReason ?? undefined;
+  if (finishReason && finishReason !== "OTHER" && SAFETY_REASONS[finishReason]) {
+    const reason = SAFETY_REASONS[finishReason];
+    return createStudioError("safety_block", {
+      message: `Google blocked ${SUBJECT_TEXT[reason.subject]} (${reason.label}).`,
+      finishReason,
+      modelText,
+    });
+  }
+  return createStudioError("no_image", {
+    message: modelText ? "The model answered with text instead of an image." : ERROR_COPY.no_image.message,
+    finishReason,
+    modelText,
+  });
+}
+
+export function formatWait(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  if (seconds < 90) return `${seconds} s`;
+  return `${Math.ceil(seconds / 60)} min`;
+}
+
+/** Keys never belong in text shown to a designer or written to a log. */
+export function redactSecrets(text: string): string {
+  return text.replace(/AIza[0-9A-Za-z_-]{20,}/g, "[redacted key]");
+}

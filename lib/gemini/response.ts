@@ -1,0 +1,287 @@
+import "server-only";
+import { errorFromService, type ServiceError } from "./errors";
+import { readImageInfo } from "./image-size";
+import type {
+  GenerationEvent,
+  GenerationOutcome,
+  Grounding,
+  GroundingSource,
+  OutputImage,
+  PixelSize,
+  StoredPart,
+  StudioError,
+  Thought,
+  Usage,
+} from "./types";
+
+// Folds streamed generateContent chunks into one outcome. The wire shapes below are the subset the
+// studio reads; the SDK's GenerateContentResponse and plain parsed recordings both satisfy them.
+
+export interface WirePart {
+  text?: string;
+  inlineData?: { mimeType?: string; data?: string };
+  thought?: boolean;
+  thoughtSignature?: string;
+}
+
+export interface WireGroundingMetadata {
+  webSearchQueries?: string[];
+  imageSearchQueries?: string[];
+  groundingChunks?: Array<{
+    web?: { uri?: string; title?: string; domain?: string };
+    image?: { sourceUri?: string; imageUri?: string; title?: string; domain?: string };
+  }>;
+  groundingSupports?: Array<{
+    segment?: { startIndex?: number; endIndex?: number; text?: string };
+    groundingChunkIndices?: number[];
+  }>;
+  searchEntryPoint?: { renderedContent?: string };
+}
+
+export interface WireUsage {
+  promptTokenCount?: number;
+  candidatesTokenCount?: number;
+  thoughtsTokenCount?: number;
+  totalTokenCount?: number;
+  candidatesTokensDetails?: Array<{ modality?: string; tokenCount?: number }>;
+}
+
+export interface WireChunk {
+  candidates?: Array<{
+    content?: { parts?: WirePart[]; role?: string };
+    finishReason?: string;
+    groundingMetadata?: WireGroundingMetadata;
+    index?: number;
+  }>;
+  promptFeedback?: { blockReason?: string; blockReasonMessage?: string };
+  usageMetadata?: WireUsage;
+  modelVersion?: string;
+  responseId?: string;
+  /** An error event inside the stream (the SDK throws these; raw SSE readers see them as chunks). */
+  error?: ServiceError;
+}
+
+export interface ResponseFolder {
+  /** Adds one chunk and returns what the caller can show right away. */
+  push(chunk: WireChunk): GenerationEvent[];
+  /** The error event the stream carried, if any; later chunks are ignored. */
+  readonly streamError: StudioError | null;
+  /** True once a finish reason or a prompt block arrived: the stream was not cut short. */
+  readonly complete: boolean;
+  finish(): GenerationOutcome;
+}
+
+/** Milliseconds since the request started. */
+export type Clock = () => number;
+
+export function createResponseFolder(requested: PixelSize | null, clock: Clock, warnings: readonly string[] = []): ResponseFolder {
+  const parts: StoredPart[] = [];
+  const images: OutputImage[] = [];
+  const thoughts: Thought[] = [];
+  const outcomeWarnings = [...warnings];
+  let text = "";
+  let grounding: WireGroundingMetadata | null = null;
+  let usage: WireUsage | null = null;
+  let finishReason: string | null = null;
+  let blockReason: string | null = null;
+  let modelVersion: string | null = null;
+  let responseId: string | null = null;
+  let streamError: StudioError | null = null;
+  let phase: "sending" | "thinking" | "rendering" = "sending";
+
+  function enterPhase(next: "thinking" | "rendering", events: GenerationEvent[]) {
+    if (phase === next || (phase === "rendering" && next === "thinking")) return;
+    phase = next;
+    events.push({ type: "phase", phase: next });
+  }
+
+  function push(chunk: WireChunk): GenerationEvent[] {
+    const events: GenerationEvent[] = [];
+    if (streamError) return events;
+    if (chunk.error) {
+      streamError = errorFromService(chunk.error.code ?? 500, chunk.error);
+      return events;
+    }
+    modelVersion = chunk.modelVersion ?? modelVersion;
+    responseId = chunk.responseId ?? responseId;
+    if (chunk.usageMetadata) usage = chunk.usageMetadata;
+    if (chunk.promptFeedback?.blockReason) blockReason = chunk.promptFeedback.blockReason;
+
+    // The studio never asks for more than one candidate.
+    const candidate = chunk.candidates?.[0];
+    if (!candidate) return events;
+    if (candidate.finishReason) finishReason = candidate.finishReason;
+    if (candidate.groundingMetadata) grounding = { ...grounding, ...candidate.groundingMetadata };
+
+    for (const part of candidate.content?.parts ?? []) {
+      parts.push(storePart(part));
+      if (part.thought) {
+        enterPhase("thinking", events);
+        const thought = toThought(part, clock());
+        if (thought) {
+          thoughts.push(thought);
+          events.push({ type: "thought", thought });
+        }
+        continue;
+      }
+      if (part.inlineData?.data) {
+        enterPhase("rendering", events);
+        const image = toOutputImage(part.inlineData, requested);
+        images.push(image);
+        events.push({ type: "image", image });
+      } else if (part.text) {
+        enterPhase("rendering", events);
+        text += part.text;
+        events.push({ type: "text", text: part.text });
+      }
+    }
+    return events;
+  }
+
+  function finish(): GenerationOutcome {
+    for (const image of images) {
+      if (image.width === null || image.height === null) {
+        outcomeWarnings.push(`Couldn't read the pixel size of the returned ${image.mimeType} image.`);
+      } else if (image.sizeMismatch && image.requested) {
+        outcomeWarnings.push(
+          `Asked for ${image.requested.width}×${image.requested.height} but got ${image.width}×${image.height}: the service ignored the size or aspect ratio setting.`,
+        );
+      }
+    }
+    return {
+      images: [...images],
+      thoughts: [...thoughts],
+      text,
+      grounding: grounding ? normalizeGrounding(grounding) : null,
+      usage: usage ? normalizeUsage(usage) : null,
+      finishReason,
+      blockReason,
+      modelVersion,
+      responseId,
+      modelTurn: { parts: [...parts] },
+      warnings: outcomeWarnings,
+    };
+  }
+
+  return {
+    push,
+    finish,
+    get streamError() {
+      return streamError;
+    },
+    get complete() {
+      return finishReason !== null || blockReason !== null;
+    },
+  };
+}
+
+export interface FoldResult {
+  outcome: GenerationOutcome;
+  events: GenerationEvent[];
+  streamError: StudioError | null;
+  complete: boolean;
+}
+
+export function foldChunks(
+  chunks: Iterable<WireChunk>,
+  options: { requested?: PixelSize | null; clock?: Clock; warnings?: readonly string[] } = {},
+): FoldResult {
+  const folder = createResponseFolder(options.requested ?? null, options.clock ?? (() => 0), options.warnings);
+  const events = [...chunks].flatMap((chunk) => folder.push(chunk));
+  return { outcome: folder.finish(), events, streamError: folder.streamError, complete: folder.complete };
+}
+
+/**
+ * A copy of the part as the service sent it, for replay. Parts are parsed JSON (the SDK hands
+ * candidate content through untouched), so every field, known or not, is already JSON-safe.
+ */
+function storePart(part: WirePart): StoredPart {
+  return { ...(part as StoredPart) };
+}
+
+function toThought(part: WirePart, at: number): Thought | null {
+  if (part.inlineData?.data) {
+    const data = decodeBase64(part.inlineData.data);
+    const info = readImageInfo(data);
+    return {
+      kind: "image",
+      mimeType: part.inlineData.mimeType ?? info?.mimeType ?? "application/octet-stream",
+      data,
+      width: info?.width ?? null,
+      height: info?.height ?? null,
+      at,
+    };
+  }
+  if (part.text) return { kind: "text", text: part.text, at };
+  return null;
+}
+
+function toOutputImage(inlineData: { mimeType?: string; data?: string }, requested: PixelSize | null): OutputImage {
+  const data = decodeBase64(inlineData.data ?? "");
+  const info = readImageInfo(data);
+  const width = info?.width ?? null;
+  const height = info?.height ?? null;
+  return {
+    // The declared type wins: real responses are image/jpeg as often as image/png.
+    mimeType: inlineData.mimeType ?? info?.mimeType ?? "application/octet-stream",
+    data,
+    width,
+    height,
+    requested,
+    sizeMismatch: requested !== null && width !== null && height !== null && (width !== requested.width || height !== requested.height),
+  };
+}
+
+export function normalizeGrounding(metadata: WireGroundingMetadata): Grounding {
+  const sources: GroundingSource[] = [];
+  (metadata.groundingChunks ?? []).forEach((chunk, index) => {
+    if (chunk.image) {
+      sources.push({
+        index,
+        kind: "image",
+        uri: chunk.image.sourceUri ?? chunk.image.imageUri ?? "",
+        title: chunk.image.title ?? null,
+        domain: chunk.image.domain ?? null,
+        ...(chunk.image.imageUri ? { imageUri: chunk.image.imageUri } : {}),
+      });
+    } else if (chunk.web) {
+      sources.push({
+        index,
+        kind: "web",
+        uri: chunk.web.uri ?? "",
+        title: chunk.web.title ?? null,
+        domain: chunk.web.domain ?? null,
+      });
+    }
+  });
+  return {
+    webQueries: [...(metadata.webSearchQueries ?? [])],
+    imageQueries: [...(metadata.imageSearchQueries ?? [])],
+    sources,
+    supports: (metadata.groundingSupports ?? []).map((support) => ({
+      // The service omits startIndex when it is 0 (proto3 default).
+      startByte: support.segment?.startIndex ?? 0,
+      endByte: support.segment?.endIndex ?? 0,
+      text: support.segment?.text ?? "",
+      sourceIndices: [...(support.groundingChunkIndices ?? [])],
+    })),
+    searchEntryPointHtml: metadata.searchEntryPoint?.renderedContent ?? null,
+  };
+}
+
+export function normalizeUsage(usage: WireUsage): Usage {
+  return {
+    promptTokens: usage.promptTokenCount ?? 0,
+    outputTokens: usage.candidatesTokenCount ?? 0,
+    imageTokens: (usage.candidatesTokensDetails ?? [])
+      .filter((detail) => detail.modality === "IMAGE")
+      .reduce((sum, detail) => sum + (detail.tokenCount ?? 0), 0),
+    thoughtsTokens: usage.thoughtsTokenCount ?? 0,
+    totalTokens: usage.totalTokenCount ?? 0,
+  };
+}
+
+function decodeBase64(data: string): Uint8Array {
+  const buffer = Buffer.from(data, "base64");
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}

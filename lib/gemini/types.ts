@@ -1,0 +1,237 @@
+import { z } from "zod";
+
+// Studio-facing types for image generation. No SDK import: client components use these too.
+
+export const IMAGE_SIZES = ["512", "1K", "2K", "4K"] as const;
+export type ImageSize = (typeof IMAGE_SIZES)[number];
+
+export const ASPECT_RATIOS = [
+  "1:1",
+  "2:3",
+  "3:2",
+  "3:4",
+  "4:3",
+  "4:5",
+  "5:4",
+  "9:16",
+  "16:9",
+  "21:9",
+  "1:4",
+  "4:1",
+  "1:8",
+  "8:1",
+] as const;
+export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+export type AspectRatioSetting = AspectRatio | "match-input";
+
+export const THINKING_LEVELS = ["minimal", "high"] as const;
+export type ThinkingLevel = (typeof THINKING_LEVELS)[number];
+
+export const REFERENCE_ROLES = ["object", "character", "style"] as const;
+export type ReferenceRole = (typeof REFERENCE_ROLES)[number];
+
+export const imageSizeSchema = z.enum(IMAGE_SIZES);
+export const aspectRatioSchema = z.enum(ASPECT_RATIOS);
+export const aspectRatioSettingSchema = z.union([aspectRatioSchema, z.literal("match-input")]);
+export const thinkingLevelSchema = z.enum(THINKING_LEVELS);
+export const referenceRoleSchema = z.enum(REFERENCE_ROLES);
+
+export const generationSettingsSchema = z.object({
+  model: z.string().trim().min(1).max(200),
+  imageSize: imageSizeSchema,
+  aspectRatio: aspectRatioSettingSchema,
+  thinkingLevel: thinkingLevelSchema.optional(),
+  showThoughts: z.boolean(),
+  webSearch: z.boolean(),
+  imageSearch: z.boolean(),
+  imageOnly: z.boolean(),
+});
+export type GenerationSettings = z.infer<typeof generationSettingsSchema>;
+
+export interface PixelSize {
+  width: number;
+  height: number;
+}
+
+export interface ReferenceImage {
+  mimeType: string;
+  data: Uint8Array;
+  role?: ReferenceRole;
+  width?: number;
+  height?: number;
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * One part of a model turn, exactly as the service sent it. Fields the studio does not know
+ * (future part kinds, metadata) are kept too: the turn is replayed verbatim in later requests.
+ */
+export interface StoredPart {
+  text?: string;
+  inlineData?: { mimeType: string; data: string; [key: string]: JsonValue };
+  thought?: boolean;
+  /** Opaque and possibly ~600 KB; must go back on this same part, unchanged. */
+  thoughtSignature?: string;
+  [key: string]: JsonValue | undefined;
+}
+
+export interface ModelTurn {
+  parts: StoredPart[];
+}
+
+export function isJsonValue(value: unknown): value is JsonValue {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJsonValue);
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.values(value).every(isJsonValue);
+  }
+  return false;
+}
+
+function isStoredPart(value: unknown): value is StoredPart {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || !isJsonValue(value)) return false;
+  const part = value as Record<string, JsonValue>;
+  const inline = part.inlineData;
+  return (
+    (part.text === undefined || typeof part.text === "string") &&
+    (part.thought === undefined || typeof part.thought === "boolean") &&
+    (part.thoughtSignature === undefined || typeof part.thoughtSignature === "string") &&
+    (inline === undefined ||
+      (typeof inline === "object" &&
+        inline !== null &&
+        !Array.isArray(inline) &&
+        typeof inline.mimeType === "string" &&
+        typeof inline.data === "string"))
+  );
+}
+
+// Unknown keys are part of "exactly as received" and must survive a storage round trip, so this
+// checks the known fields and JSON-safety instead of stripping to a fixed shape.
+export const storedPartSchema = z.custom<StoredPart>(isStoredPart, { message: "Not a stored model part" });
+
+export const modelTurnSchema = z.object({ parts: z.array(storedPartSchema) });
+
+export interface HistoryTurn {
+  prompt: string;
+  references: ReferenceImage[];
+  modelTurn: ModelTurn;
+}
+
+export interface GenerationRequest {
+  history: HistoryTurn[];
+  prompt: string;
+  references: ReferenceImage[];
+  settings: GenerationSettings;
+}
+
+export interface OutputImage {
+  mimeType: string;
+  data: Uint8Array;
+  /** Decoded from the image header; null when the bytes are not a PNG, JPEG or WebP the studio can read. */
+  width: number | null;
+  height: number | null;
+  /** The pixel size the catalog says the settings produce; null when not known (e.g. "match input"). */
+  requested: PixelSize | null;
+  /** True when the service returned another size than asked: it ignored a size or aspect ratio setting. */
+  sizeMismatch: boolean;
+}
+
+export type Thought =
+  | { kind: "text"; text: string; at: number }
+  | { kind: "image"; mimeType: string; data: Uint8Array; width: number | null; height: number | null; at: number };
+
+export interface GroundingSource {
+  index: number;
+  kind: "web" | "image";
+  uri: string;
+  title: string | null;
+  domain: string | null;
+  imageUri?: string;
+}
+
+export interface GroundingSupport {
+  /** UTF-8 byte offsets into the model's text, as the service counts them. */
+  startByte: number;
+  endByte: number;
+  text: string;
+  sourceIndices: number[];
+}
+
+export interface Grounding {
+  webQueries: string[];
+  imageQueries: string[];
+  sources: GroundingSource[];
+  supports: GroundingSupport[];
+  /** Google's search-suggestions widget (HTML + CSS); its terms require showing it with grounded results. */
+  searchEntryPointHtml: string | null;
+}
+
+export interface Usage {
+  promptTokens: number;
+  outputTokens: number;
+  imageTokens: number;
+  thoughtsTokens: number;
+  totalTokens: number;
+}
+
+export interface GenerationOutcome {
+  images: OutputImage[];
+  thoughts: Thought[];
+  text: string;
+  grounding: Grounding | null;
+  usage: Usage | null;
+  finishReason: string | null;
+  blockReason: string | null;
+  modelVersion: string | null;
+  responseId: string | null;
+  modelTurn: ModelTurn;
+  warnings: string[];
+}
+
+export const STUDIO_ERROR_CODES = [
+  "invalid_key",
+  "key_blocked",
+  "model_access",
+  "model_retired",
+  "invalid_request",
+  "quota_exhausted",
+  "safety_block",
+  "no_image",
+  "service_unavailable",
+  "timeout",
+  "network",
+  "cancelled",
+  "internal",
+] as const;
+export type StudioErrorCode = (typeof STUDIO_ERROR_CODES)[number];
+
+export interface StudioError {
+  code: StudioErrorCode;
+  /** What happened, for a designer. */
+  message: string;
+  /** What to do next. */
+  action: string;
+  retryable: boolean;
+  retryAfterMs?: number;
+  /** The service's own reason, safe to show (never contains the key). */
+  detail?: string;
+  httpStatus?: number;
+  replacementModel?: string;
+  finishReason?: string;
+  blockReason?: string;
+  /** What the model said instead of drawing, if anything. */
+  modelText?: string;
+}
+
+export type GenerationPhase = "sending" | "thinking" | "rendering";
+
+export type GenerationEvent =
+  | { type: "attempt"; attempt: number; maxAttempts: number }
+  /** `attempt` is the attempt that will start after `delayMs`. */
+  | { type: "retry"; attempt: number; maxAttempts: number; delayMs: number; error: StudioError }
+  | { type: "phase"; phase: GenerationPhase }
+  | { type: "thought"; thought: Thought }
+  | { type: "text"; text: string }
+  | { type: "image"; image: OutputImage };
