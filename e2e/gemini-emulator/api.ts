@@ -1,0 +1,253 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  apiKeyInvalid,
+  errorForStatus,
+  internalError,
+  invalidArgument,
+  modelNotFound,
+  resourceExhausted,
+  unavailable,
+  unregisteredCaller,
+  type ApiErrorBody,
+} from "./errors";
+import { DEFAULT_SLOW_DELAY_MS, isGatewayFault, parseFaultDirective, type Fault } from "./faults";
+import { pause, readBody, sendJson, startEventStream, untilAborted } from "./http";
+import { findModel, MODELS, RETIRED_MODEL_IDS, toModelResource, type ImageModelSpec, type TextModelSpec } from "./models";
+import type { RequestLogEntry } from "./request-log";
+import { redactBody } from "./request-log";
+import { malformedJsonError, normalizeFieldNames, parseGenerateContentRequest } from "./request-schema";
+import { buildResponsePlan, type ContentOutcome, type ResponsePlan } from "./response";
+import type { EmulatorState } from "./state";
+import { inputImageTokens, lastUserText, resolveRequest, textTokens } from "./validation";
+
+/** The Gemini API surface: models.list / models.get / generateContent / streamGenerateContent / countTokens. */
+
+export type ApiRoute =
+  | { kind: "list" }
+  | { kind: "listTuned" }
+  | { kind: "get"; modelId: string }
+  | { kind: "generate"; modelId: string; stream: boolean }
+  | { kind: "countTokens"; modelId: string };
+
+export interface MatchedRoute {
+  apiVersion: string;
+  route: ApiRoute;
+}
+
+const ROUTE = /^\/(v1|v1beta|v1alpha)\/models(?:\/([^/:]+)(?::([A-Za-z]+))?)?\/?$/;
+const TUNED_MODELS = /^\/(v1|v1beta|v1alpha)\/tunedModels\/?$/;
+
+export function matchApiRoute(method: string, pathname: string): MatchedRoute | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return undefined;
+  }
+  const tuned = TUNED_MODELS.exec(decoded);
+  if (tuned && method === "GET") return { apiVersion: tuned[1] ?? "v1beta", route: { kind: "listTuned" } };
+  const match = ROUTE.exec(decoded);
+  if (!match) return undefined;
+  const [, apiVersion = "v1beta", modelId, action] = match;
+  if (!modelId) return method === "GET" && !action ? { apiVersion, route: { kind: "list" } } : undefined;
+  if (!action) return method === "GET" ? { apiVersion, route: { kind: "get", modelId } } : undefined;
+  if (method !== "POST") return undefined;
+  if (action === "generateContent") return { apiVersion, route: { kind: "generate", modelId, stream: false } };
+  if (action === "streamGenerateContent") return { apiVersion, route: { kind: "generate", modelId, stream: true } };
+  if (action === "countTokens") return { apiVersion, route: { kind: "countTokens", modelId } };
+  return undefined;
+}
+
+export interface ApiContext {
+  request: IncomingMessage;
+  response: ServerResponse;
+  url: URL;
+  state: EmulatorState;
+  apiVersion: string;
+  /** Aborts when the client disconnects or the emulator closes. */
+  signal: AbortSignal;
+  entry: RequestLogEntry;
+}
+
+export function authenticate(context: ApiContext): void {
+  const header = context.request.headers["x-goog-api-key"];
+  const key = (Array.isArray(header) ? header[0] : header) || context.url.searchParams.get("key") || "";
+  const bearer = /^Bearer\s+\S+/i.test(context.request.headers.authorization ?? "");
+  if (!key && !bearer) throw unregisteredCaller();
+  if (key && context.state.invalidApiKeys.has(key)) throw apiKeyInvalid();
+}
+
+function generativeModel(modelId: string, apiVersion: string, method: string): ImageModelSpec | TextModelSpec {
+  const model = RETIRED_MODEL_IDS.includes(modelId) ? undefined : findModel(modelId);
+  if (!model || model.kind === "other") throw modelNotFound(modelId, apiVersion, method);
+  return model;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
+
+export function listModels(context: ApiContext): void {
+  const requested = Number(context.url.searchParams.get("pageSize") ?? DEFAULT_PAGE_SIZE);
+  const pageSize = Number.isFinite(requested) && requested > 0 ? Math.min(Math.floor(requested), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+  const token = context.url.searchParams.get("pageToken");
+  let offset = 0;
+  if (token) {
+    const decoded = /^o(\d+)$/.exec(Buffer.from(token, "base64url").toString("utf8"));
+    if (!decoded) throw invalidArgument("Invalid page token.");
+    offset = Number(decoded[1]);
+  }
+  const page = MODELS.slice(offset, offset + pageSize).map(toModelResource);
+  const next = offset + pageSize;
+  const body: { models: Array<Record<string, unknown>>; nextPageToken?: string } = { models: page };
+  if (next < MODELS.length) body.nextPageToken = Buffer.from(`o${next}`, "utf8").toString("base64url");
+  sendJson(context.request, context.response, 200, body);
+}
+
+export function getModel(context: ApiContext, modelId: string): void {
+  const model = RETIRED_MODEL_IDS.includes(modelId) ? undefined : findModel(modelId);
+  if (!model) throw modelNotFound(modelId, context.apiVersion, "get");
+  sendJson(context.request, context.response, 200, toModelResource(model));
+}
+
+async function readJsonBody(context: ApiContext): Promise<{ raw: string; json: unknown }> {
+  const raw = (await readBody(context.request)).toString("utf8");
+  if (!raw.trim()) return { raw, json: {} };
+  try {
+    return { raw, json: JSON.parse(raw) };
+  } catch (error) {
+    context.entry.body = raw.slice(0, 2000);
+    throw malformedJsonError(raw, error);
+  }
+}
+
+export async function countTokens(context: ApiContext, modelId: string): Promise<void> {
+  const model = generativeModel(modelId, context.apiVersion, "countTokens");
+  const { json } = await readJsonBody(context);
+  context.entry.body = redactBody(json);
+  const normalized = normalizeFieldNames(json);
+  const inner =
+    normalized !== null && typeof normalized === "object" && "generateContentRequest" in normalized
+      ? normalized.generateContentRequest
+      : normalized;
+  const parsed = parseGenerateContentRequest(inner, context.apiVersion);
+  if (!parsed.ok) throw parsed.error;
+  const parts = (parsed.request.contents ?? []).flatMap((content) => content.parts ?? []);
+  const text = parts.reduce((sum, part) => sum + textTokens(part.text ?? ""), 0);
+  // Decoding every image just to count tokens is not worth it here; tiled models count one tile each.
+  const images = parts.filter((part) => part.inlineData).length * inputImageTokens(model, undefined);
+  const details = [{ modality: "TEXT", tokenCount: text }, ...(images > 0 ? [{ modality: "IMAGE", tokenCount: images }] : [])];
+  sendJson(context.request, context.response, 200, { totalTokens: text + images, promptTokensDetails: details });
+}
+
+function takeFault(context: ApiContext, normalized: unknown): Fault | undefined {
+  const queued = context.state.faults.take();
+  if (queued) return queued;
+  const directive = parseFaultDirective(lastUserText(normalized));
+  if (directive && "error" in directive) throw invalidArgument(directive.error);
+  return directive?.fault;
+}
+
+async function applyGatewayFault(context: ApiContext, fault: Fault): Promise<void> {
+  switch (fault.kind) {
+    case "429":
+      throw resourceExhausted(fault.retryDelay);
+    case "500":
+      throw internalError();
+    case "503":
+      throw unavailable();
+    case "hang":
+      await untilAborted(context.signal);
+      return;
+    default:
+      return;
+  }
+}
+
+function contentOutcome(fault: Fault | undefined): ContentOutcome | undefined {
+  switch (fault?.kind) {
+    case "image_safety":
+    case "prompt_blocked":
+    case "no_image":
+    case "text_only":
+      return fault.kind;
+    default:
+      return undefined;
+  }
+}
+
+export async function generateContent(context: ApiContext, modelId: string, stream: boolean): Promise<void> {
+  const model = generativeModel(modelId, context.apiVersion, stream ? "streamGenerateContent" : "generateContent");
+  const { raw, json } = await readJsonBody(context);
+  context.entry.body = redactBody(json);
+  const normalized = normalizeFieldNames(json);
+
+  const fault = takeFault(context, normalized);
+  context.entry.fault = fault ? fault.kind : null;
+  if (fault && isGatewayFault(fault.kind)) {
+    await applyGatewayFault(context, fault);
+    return;
+  }
+  if (fault?.kind === "cut" && !stream) {
+    context.request.socket.destroy();
+    return;
+  }
+  if (fault?.kind === "error_chunk" && !stream) throw errorForStatus(fault.code ?? 500);
+
+  const parsed = parseGenerateContentRequest(normalized, context.apiVersion);
+  if (!parsed.ok) throw parsed.error;
+  const config = context.state.config;
+  const resolved = await resolveRequest(model, parsed.request, {
+    apiVersion: context.apiVersion,
+    enforceSignatures: config.enforceSignatures,
+  });
+  const seed = createHash("sha256").update(`${model.id}\n${raw}`).digest("hex");
+  const plan = await buildResponsePlan(resolved, { seed, realistic: config.realisticPayload, outcome: contentOutcome(fault) });
+
+  const delayMs = fault?.kind === "slow" ? (fault.delayMs ?? DEFAULT_SLOW_DELAY_MS) : config.latencyMs;
+  if (!stream) {
+    if (await pause(delayMs, context.signal)) sendJson(context.request, context.response, 200, plan.unary);
+    return;
+  }
+  await deliverStream(context, plan, delayMs, fault);
+}
+
+function errorEvent(code: number): ApiErrorBody {
+  return errorForStatus(code).body;
+}
+
+/**
+ * Headers go out with the first chunk, as the real service only answers once the model has
+ * produced something. Without alt=sse the real API streams one JSON array instead of events.
+ */
+async function deliverStream(context: ApiContext, plan: ResponsePlan, delayMs: number, fault: Fault | undefined): Promise<void> {
+  const sse = context.url.searchParams.get("alt") === "sse";
+  const { request, response, signal } = context;
+  const stopAfter = fault?.kind === "cut" || fault?.kind === "error_chunk" ? Math.min(fault.afterChunks ?? 1, plan.chunks.length) : undefined;
+  const chunks = stopAfter === undefined ? plan.chunks : plan.chunks.slice(0, stopAfter);
+
+  for (const [index, chunk] of chunks.entries()) {
+    if (!(await pause(delayMs, signal))) return;
+    if (index === 0) startEventStream(request, response, sse);
+    const json = JSON.stringify(chunk);
+    response.write(sse ? `data: ${json}\r\n\r\n` : `${index === 0 ? "[" : ",\r\n"}${json}`);
+  }
+  if (chunks.length === 0) {
+    if (!(await pause(delayMs, signal))) return;
+    startEventStream(request, response, sse);
+  }
+
+  if (fault?.kind === "cut") {
+    // Give the socket a moment to flush what was written, then drop it without a terminating chunk.
+    await pause(30, signal);
+    response.socket?.destroy();
+    return;
+  }
+  if (fault?.kind === "error_chunk") {
+    if (!(await pause(delayMs, signal))) return;
+    const json = JSON.stringify(errorEvent(fault.code ?? 500));
+    response.end(sse ? `data: ${json}\r\n\r\n` : `${chunks.length === 0 ? "[" : ",\r\n"}${json}]`);
+    return;
+  }
+  response.end(sse ? undefined : "]");
+}

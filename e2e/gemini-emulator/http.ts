@@ -1,0 +1,112 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { invalidArgument, notFoundHtml, type EmulatorApiError } from "./errors";
+
+/** Small node:http helpers shared by the API routes and the control endpoints. */
+
+export const JSON_CONTENT_TYPE = "application/json; charset=UTF-8";
+
+/** Since January 2026 the inline request limit is 100 MB (it was 20 MB). */
+export const MAX_REQUEST_BYTES = 100 * 1024 * 1024;
+
+/** Headers Google's front end puts on every API response. */
+function frontEndHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {
+    vary: "Origin, X-Origin, Referer",
+    server: "scaffolding on HTTPServer2",
+    "x-xss-protection": "0",
+    "x-frame-options": "SAMEORIGIN",
+    "x-content-type-options": "nosniff",
+  };
+  const origin = request.headers.origin;
+  if (origin) {
+    headers["access-control-allow-origin"] = origin;
+    headers["access-control-expose-headers"] = "vary,vary,vary,content-encoding,date,server,content-length";
+  }
+  return headers;
+}
+
+export function sendJson(request: IncomingMessage, response: ServerResponse, status: number, body: unknown): void {
+  if (response.headersSent || response.destroyed) return;
+  // The real service pretty-prints JSON bodies with two-space indentation.
+  const text = JSON.stringify(body, null, 2);
+  response.writeHead(status, {
+    ...frontEndHeaders(request),
+    "content-type": JSON_CONTENT_TYPE,
+    "content-length": Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+export function sendApiError(request: IncomingMessage, response: ServerResponse, error: EmulatorApiError): void {
+  sendJson(request, response, error.httpStatus, error.body);
+}
+
+export function sendNotFoundPage(request: IncomingMessage, response: ServerResponse, path: string): void {
+  if (response.headersSent) return;
+  const html = notFoundHtml(path);
+  response.writeHead(404, {
+    ...frontEndHeaders(request),
+    "content-type": "text/html; charset=UTF-8",
+    "content-length": Buffer.byteLength(html),
+  });
+  response.end(html);
+}
+
+export function sendPreflight(request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(200, {
+    ...frontEndHeaders(request),
+    "access-control-allow-methods": "DELETE,GET,HEAD,PATCH,POST,PUT",
+    "access-control-allow-headers": request.headers["access-control-request-headers"] ?? "content-type,x-goog-api-key",
+    "access-control-max-age": "3600",
+    "content-length": 0,
+  });
+  response.end();
+}
+
+export function startEventStream(request: IncomingMessage, response: ServerResponse, sse: boolean): void {
+  response.writeHead(200, {
+    ...frontEndHeaders(request),
+    "content-type": sse ? "text/event-stream" : JSON_CONTENT_TYPE,
+    "content-disposition": "attachment",
+  });
+}
+
+export async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const declared = Number(request.headers["content-length"] ?? 0);
+  if (declared > MAX_REQUEST_BYTES) throw payloadTooLarge();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of request) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    total += buffer.length;
+    if (total > MAX_REQUEST_BYTES) throw payloadTooLarge();
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function payloadTooLarge(): EmulatorApiError {
+  return invalidArgument(`Request payload size exceeds the limit: ${MAX_REQUEST_BYTES} bytes.`);
+}
+
+/** Resolves after `ms`, or early (false) when the client goes away. */
+export function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  if (ms <= 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}
