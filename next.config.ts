@@ -11,7 +11,7 @@ const securityHeaders = [
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   // Native and Node-only packages stay out of the server bundle.
-  serverExternalPackages: ["sharp", "@google/genai"],
+  serverExternalPackages: ["sharp", "@google/genai", "better-sqlite3"],
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];
   },

@@ -1,25 +1,53 @@
 "use server";
 
-import { z } from "zod";
-import { generationSettingsSchema } from "@/lib/gemini/types";
-import { runGeneration, type GenerationRunResult } from "@/lib/studio/generate";
-import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
+import { LOCAL_OWNER_ID } from "@/lib/storage";
+import type { Session, Turn } from "@/lib/storage/types";
+import type {
+  CreateSessionInput,
+  DeleteSessionInput,
+  GetSessionViewInput,
+  ListSessionsInput,
+  RenameSessionInput,
+  StartTurnInput,
+  TurnActionInput,
+} from "@/lib/studio/session-schemas";
+import * as sessions from "@/lib/studio/sessions";
+import type { SessionResult, SessionView } from "@/lib/studio/sessions";
 
-const generateImageSchema = z.object({
-  prompt: z.string().trim().min(1, "Write a prompt first.").max(MAX_PROMPT_LENGTH, `Prompts are limited to ${MAX_PROMPT_LENGTH} characters.`),
-  settings: generationSettingsSchema,
-});
+// Every server action is a public POST endpoint: each one validates its input with the zod schema
+// in lib/studio/session-schemas.ts (inside lib/studio/sessions.ts) and answers a typed result.
+// The parameter types help callers; at run time the input is untrusted until parsed.
+// One local user for now; when accounts arrive, the owner comes from the session cookie here.
+const owner = () => LOCAL_OWNER_ID;
 
-export type GenerateImageInput = z.input<typeof generateImageSchema>;
+export async function createSessionAction(input: CreateSessionInput): Promise<SessionResult<Session>> {
+  return sessions.createSession(owner(), input);
+}
 
-export async function generateImageAction(input: GenerateImageInput): Promise<GenerationRunResult> {
-  const parsed = generateImageSchema.safeParse(input);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      error: { code: "invalid_request", message: parsed.error.issues[0]?.message ?? "Invalid request.", action: "Check the prompt and settings." },
-    };
-  }
-  const { prompt, settings } = parsed.data;
-  return runGeneration({ history: [], prompt, references: [], settings });
+export async function renameSessionAction(input: RenameSessionInput): Promise<SessionResult<Session>> {
+  return sessions.renameSession(owner(), input);
+}
+
+export async function deleteSessionAction(input: DeleteSessionInput): Promise<SessionResult<{ sessionId: string }>> {
+  return sessions.deleteSession(owner(), input);
+}
+
+export async function listSessionsAction(input: ListSessionsInput): Promise<SessionResult<Session[]>> {
+  return sessions.listSessions(owner(), input);
+}
+
+export async function getSessionViewAction(input: GetSessionViewInput): Promise<SessionResult<SessionView>> {
+  return sessions.getSessionView(owner(), input);
+}
+
+export async function startTurnAction(input: StartTurnInput): Promise<SessionResult<Turn>> {
+  return sessions.startTurn(owner(), input);
+}
+
+export async function cancelTurnAction(input: TurnActionInput): Promise<SessionResult<Turn>> {
+  return sessions.cancelTurn(owner(), input);
+}
+
+export async function retryTurnAction(input: TurnActionInput): Promise<SessionResult<Turn>> {
+  return sessions.retryTurn(owner(), input);
 }

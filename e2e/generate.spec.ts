@@ -11,46 +11,53 @@ test("generates an image from a text prompt through the real SDK and the emulato
   const studio = new StudioPage(page);
   await studio.goto();
   await studio.model.selectOption("gemini-3.1-flash-image");
-  await studio.imageSize.selectOption("1K");
+  await studio.size("1K").check({ force: true });
   await studio.aspectRatio.selectOption("16:9");
   await expect(page.getByTestId("pixel-size")).toHaveText("Output 1376 × 768 px");
 
   await studio.generate("A lighthouse on a cliff at dusk, watercolor");
-  await expect(page.getByTestId("progress")).toBeVisible();
-  expect(await studio.firstResultSize()).toEqual({ width: 1376, height: 768 });
+  await expect(page).toHaveURL(/\/s\/[\w-]+\?turn=[\w-]+$/);
+  await studio.waitForStatus("succeeded");
+  expect(await studio.resultSize()).toEqual({ width: 1376, height: 768 });
+  await expect(page.getByTestId("download")).toHaveAttribute("download", /^gen-a-lighthouse-on-a-cliff-\d{8}-\d{6}\.jpg$/);
 
-  const download = page.getByTestId("download").first();
-  await expect(download).toHaveAttribute("download", /^gen-a-lighthouse-on-a-cliff-\d{8}-\d{6}\.jpg$/);
-
-  const log = await emulatorControl(request).requests();
-  const generateCalls = log.filter((entry) => entry.path.includes(":streamGenerateContent"));
-  expect(generateCalls).toHaveLength(1);
-  expect(generateCalls[0]?.model).toBe("gemini-3.1-flash-image");
-  expect(generateCalls[0]?.body).toMatchObject({
-    generationConfig: { imageConfig: { aspectRatio: "16:9", imageSize: "1K" } },
-  });
+  const calls = await emulatorControl(request).generations();
+  expect(calls).toHaveLength(1);
+  expect(calls[0]?.model).toBe("gemini-3.1-flash-image");
+  expect(calls[0]?.body).toMatchObject({ generationConfig: { imageConfig: { aspectRatio: "16:9", imageSize: "1K" } } });
 });
 
 test("serves result images as cacheable files, never inline", async ({ page }) => {
   const studio = new StudioPage(page);
   await studio.goto();
   await studio.generate("A red bicycle against a yellow wall");
+  await studio.waitForStatus("succeeded");
   const src = await studio.resultImages.first().getAttribute("src");
   expect(src).toMatch(/^\/api\/images\/[a-f0-9]{64}$/);
   const response = await page.request.get(src!);
   expect(response.headers()["content-type"]).toBe("image/jpeg");
   expect(response.headers()["cache-control"]).toContain("immutable");
   expect(response.headers()["x-content-type-options"]).toBe("nosniff");
+  const html = await (await page.request.get(page.url())).text();
+  expect(html).not.toMatch(/data:image\/(jpeg|png);base64/);
 });
 
-test("shows a clear error when the service fails, without a result", async ({ page, request }) => {
-  await emulatorControl(request).queueFaults([{ kind: "prompt_blocked" }]);
+test("a blocked prompt fails clearly, keeps the request, and Retry repeats it exactly", async ({ page, request }) => {
+  const emulator = emulatorControl(request);
+  await emulator.queueFaults([{ kind: "prompt_blocked" }]);
   const studio = new StudioPage(page);
   await studio.goto();
   await studio.generate("Something the service refuses");
-  await expect(studio.error).toBeVisible();
-  await expect(studio.error).toContainText(/block/i);
+  await studio.waitForStatus("failed");
+  await expect(studio.turnError).toHaveAttribute("data-code", "safety_block");
   await expect(studio.resultImages).toHaveCount(0);
+
+  await page.getByTestId("retry").click();
+  await studio.waitForStatus("succeeded");
+  await expect(studio.resultImages).toHaveCount(1);
+  const calls = await emulator.generations();
+  expect(calls).toHaveLength(2);
+  expect(calls[1]?.body).toEqual(calls[0]?.body);
 });
 
 test.describe("offline preview", () => {
@@ -65,7 +72,8 @@ test.describe("offline preview", () => {
     await expect(banner).toContainText("GEMINI_API_KEY");
 
     await studio.generate("A banana astronaut floating above Earth");
-    expect(await studio.firstResultSize()).toEqual({ width: 1024, height: 1024 });
+    await studio.waitForStatus("succeeded");
+    expect(await studio.resultSize()).toEqual({ width: 1024, height: 1024 });
     await page.screenshot({ path: testInfo.outputPath("offline-preview.png"), fullPage: true });
   });
 });

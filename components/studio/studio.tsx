@@ -1,244 +1,295 @@
 "use client";
 
-import { useEffect, useId, useMemo, useRef, useState, useTransition } from "react";
-import { generateImageAction } from "@/app/actions";
-import { outputPixelSize, type ModelProfile } from "@/lib/gemini/catalog";
-import { describeModelOptions } from "@/lib/gemini/settings";
-import type { AspectRatio, GenerationSettings, ImageSize } from "@/lib/gemini/types";
-import type { GenerationFailure, GenerationView } from "@/lib/studio/generate";
-import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { useStore } from "zustand";
+import {
+  cancelTurnAction,
+  createSessionAction,
+  deleteSessionAction,
+  listSessionsAction,
+  renameSessionAction,
+  retryTurnAction,
+  startTurnAction,
+} from "@/app/actions";
+import { promptSlug } from "@/lib/studio/file-names";
+import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
+import { buildTurnTree, visiblePath } from "@/lib/studio/turn-tree";
+import { createReferenceTrayStore, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
+import { Composer } from "./composer";
+import { GroundingPanel } from "./grounding-panel";
+import { ReferenceTray } from "./reference-tray";
+import { SessionsSidebar } from "./sessions-sidebar";
+import { useComposerStore, useModels } from "./studio-provider";
+import { Timeline } from "./timeline";
+import { TurnView } from "./turn-view";
+import { useLiveTurns, useNow } from "./use-live-turns";
 
 interface StudioProps {
-  models: ModelProfile[];
-  defaultModel: string | null;
+  sessions: Session[];
+  session: Session | null;
+  turns: Turn[];
+  selectedTurnId: string | null;
 }
 
-function initialSettings(profile: ModelProfile | undefined): GenerationSettings {
-  return {
-    model: profile?.id ?? "",
-    imageSize: profile?.defaultImageSize ?? "1K",
-    aspectRatio: profile?.defaultAspectRatio ?? "1:1",
-    showThoughts: false,
-    webSearch: false,
-    imageSearch: false,
-    imageOnly: false,
-  };
+interface Notice {
+  message: string;
+  action?: string;
 }
 
-function useElapsedSeconds(running: boolean): number {
-  const [elapsed, setElapsed] = useState(0);
-  useEffect(() => {
-    if (!running) return;
-    const started = Date.now();
-    const timer = setInterval(() => setElapsed(Math.floor((Date.now() - started) / 1000)), 250);
-    return () => {
-      clearInterval(timer);
-      setElapsed(0);
-    };
-  }, [running]);
-  return elapsed;
+function isActive(turn: Turn): boolean {
+  return turn.status === "queued" || turn.status === "running";
 }
 
-export function Studio({ models, defaultModel }: StudioProps) {
-  const promptId = useId();
-  const [prompt, setPrompt] = useState("");
-  const [settings, setSettings] = useState<GenerationSettings>(() =>
-    initialSettings(models.find((model) => model.id === defaultModel) ?? models[0]),
+function sessionTitle(prompt: string): string {
+  const words = prompt.trim().split(/\s+/).slice(0, 8).join(" ");
+  return words.length > 0 ? words.slice(0, 80) : "Untitled session";
+}
+
+export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId }: StudioProps) {
+  const router = useRouter();
+  const models = useModels();
+  const composer = useComposerStore();
+  const settings = useStore(composer, (state) => state.settings);
+  const [turns, setTurns] = useState(initialTurns);
+  const [sessions, setSessions] = useState(initialSessions);
+  const [selectedId, setSelectedId] = useState<string | null>(selectedTurnId);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+  const [tray] = useState(createReferenceTrayStore);
+  const trayBusy = useStore(tray, selectIsBusy);
+  const trayCount = useStore(tray, (state) => state.items.length);
+
+  // Server data wins whenever the route delivers new props (navigation, refresh): adjust the state
+  // during render rather than in an effect, so there is no render with stale data.
+  const [serverProps, setServerProps] = useState({ initialTurns, initialSessions, selectedTurnId });
+  if (
+    serverProps.initialTurns !== initialTurns ||
+    serverProps.initialSessions !== initialSessions ||
+    serverProps.selectedTurnId !== selectedTurnId
+  ) {
+    setServerProps({ initialTurns, initialSessions, selectedTurnId });
+    setTurns(initialTurns);
+    setSessions(initialSessions);
+    setSelectedId(selectedTurnId);
+  }
+
+  const tree = useMemo(() => buildTurnTree(turns), [turns]);
+  const path = useMemo(() => visiblePath(tree, selectedId), [tree, selectedId]);
+  const selected = (selectedId ? tree.byId.get(selectedId) : undefined) ?? path.at(-1) ?? null;
+
+  const upsertTurn = useCallback((turn: Turn) => {
+    setTurns((current) => {
+      const index = current.findIndex((candidate) => candidate.id === turn.id);
+      return index === -1 ? [...current, turn] : current.with(index, turn);
+    });
+  }, []);
+
+  const activeIds = useMemo(() => turns.filter(isActive).map((turn) => turn.id), [turns]);
+  const live = useLiveTurns(activeIds, (turn) => {
+    upsertTurn(turn);
+    // Session list order, counts and cover images changed on the server.
+    router.refresh();
+  });
+  const now = useNow(activeIds.length > 0);
+  const running = selected !== null && isActive(selected);
+
+  const selectTurn = useCallback(
+    (turnId: string, sessionId = session?.id) => {
+      setSelectedId(turnId);
+      if (sessionId) router.replace(`/s/${sessionId}?turn=${turnId}`, { scroll: false });
+    },
+    [router, session?.id],
   );
-  const [result, setResult] = useState<GenerationView | null>(null);
-  const [error, setError] = useState<GenerationFailure | null>(null);
-  const [pending, startTransition] = useTransition();
-  const elapsed = useElapsedSeconds(pending);
-  const formRef = useRef<HTMLFormElement>(null);
 
   const profile = models.find((model) => model.id === settings.model);
-  const options = useMemo(() => (profile ? describeModelOptions(profile) : null), [profile]);
-  const pixelSize =
-    profile && settings.aspectRatio !== "match-input" ? outputPixelSize(profile, settings.imageSize, settings.aspectRatio) : null;
+  const editing = selected !== null || trayCount > 0;
 
-  function selectModel(id: string) {
-    const next = models.find((model) => model.id === id);
-    if (!next) return;
-    setSettings((current) => ({
-      ...current,
-      model: next.id,
-      imageSize: next.imageSizes.includes(current.imageSize) ? current.imageSize : next.defaultImageSize,
-      aspectRatio:
-        current.aspectRatio === "match-input" || next.aspectRatios.includes(current.aspectRatio)
-          ? current.aspectRatio
-          : next.defaultAspectRatio,
-    }));
+  async function generate() {
+    const state = composer.getState();
+    if (submitting || state.prompt.trim() === "") return;
+    if (trayBusy) {
+      setNotice({ message: "Reference images are still uploading.", action: "Wait a moment, then generate." });
+      return;
+    }
+    setSubmitting(true);
+    setNotice(null);
+    try {
+      let sessionId = session?.id;
+      if (!sessionId) {
+        const created = await createSessionAction({ title: sessionTitle(state.prompt) });
+        if (!created.ok) {
+          setNotice(created.error);
+          return;
+        }
+        sessionId = created.data.id;
+      }
+      const references = selectReadyReferences(tray.getState()).map((reference) => ({
+        hash: reference.hash,
+        ...(reference.role ? { role: reference.role } : {}),
+      }));
+      const started = await startTurnAction({
+        sessionId,
+        parentId: selected?.id ?? null,
+        prompt: state.prompt,
+        references,
+        settings: state.settings,
+      });
+      if (!started.ok) {
+        setNotice(started.error);
+        return;
+      }
+      upsertTurn(started.data);
+      composer.getState().setPrompt("");
+      tray.getState().clear();
+      if (session?.id === sessionId) selectTurn(started.data.id, sessionId);
+      else router.push(`/s/${sessionId}?turn=${started.data.id}`);
+    } finally {
+      setSubmitting(false);
+    }
   }
 
-  function generate() {
-    if (pending || prompt.trim() === "") return;
-    setError(null);
-    startTransition(async () => {
-      const response = await generateImageAction({ prompt, settings });
-      if (response.ok) setResult(response.data);
-      else setError(response.error);
+  async function cancel() {
+    if (!selected || !isActive(selected)) return;
+    const result = await cancelTurnAction({ turnId: selected.id });
+    if (result.ok) upsertTurn(result.data);
+    else setNotice(result.error);
+  }
+
+  async function retry(turn: Turn) {
+    const result = await retryTurnAction({ turnId: turn.id });
+    if (!result.ok) {
+      setNotice(result.error);
+      return;
+    }
+    upsertTurn(result.data);
+    selectTurn(result.data.id);
+  }
+
+  function useAsReference(image: StoredImageRef) {
+    const added = tray.getState().addStored({
+      hash: image.hash,
+      url: `/api/images/${image.hash}`,
+      mimeType: image.mimeType as "image/png",
+      width: image.width ?? 0,
+      height: image.height ?? 0,
+      previewUrl: null,
+      name: image.fileName ?? `${promptSlug(selected?.request.prompt ?? "result")}.${image.mimeType.split("/")[1] ?? "img"}`,
+      byteLength: 0,
     });
+    if (!added.ok) setNotice({ message: added.reason });
   }
+
+  useEffect(() => {
+    function onKeyDown(event: KeyboardEvent) {
+      if (event.key === "Escape" && running && !event.defaultPrevented) void cancel();
+    }
+    window.addEventListener("keydown", onKeyDown);
+    return () => window.removeEventListener("keydown", onKeyDown);
+  });
 
   return (
-    <main className="grid flex-1 gap-6 p-6 lg:grid-cols-[minmax(320px,420px)_1fr]">
-      <form
-        ref={formRef}
-        aria-label="Compose"
-        className="flex flex-col gap-4"
-        onSubmit={(event) => {
-          event.preventDefault();
-          generate();
-        }}
-      >
-        <div className="flex flex-col gap-1">
-          <label htmlFor={promptId} className="text-sm font-medium">
-            Prompt
-          </label>
-          <textarea
-            id={promptId}
-            data-testid="prompt"
-            value={prompt}
-            maxLength={MAX_PROMPT_LENGTH}
-            rows={6}
-            placeholder="Describe the scene: subject, setting, lighting, style. Quote any text that must appear."
-            onChange={(event) => setPrompt(event.target.value)}
-            onKeyDown={(event) => {
-              if (event.key === "Enter" && (event.metaKey || event.ctrlKey)) {
-                event.preventDefault();
-                generate();
-              }
-            }}
-            className="field-sizing-content min-h-32 w-full resize-y rounded-lg border border-zinc-300 bg-white p-3 text-sm shadow-sm dark:border-zinc-700 dark:bg-zinc-900"
+    <div className="grid min-h-0 flex-1 grid-cols-1 md:grid-cols-[220px_minmax(0,1fr)] xl:grid-cols-[240px_minmax(0,1fr)_400px]">
+      <aside className="hidden min-h-0 flex-col gap-4 border-r border-zinc-200 p-3 md:flex dark:border-zinc-800">
+        <SessionsSidebar
+          sessions={sessions}
+          activeId={session?.id ?? null}
+          onSearch={async (query) => {
+            const result = await listSessionsAction({ query });
+            return result.ok ? result.data : [];
+          }}
+          onRename={async (id, title) => {
+            const result = await renameSessionAction({ sessionId: id, title });
+            if (!result.ok) setNotice(result.error);
+            router.refresh();
+          }}
+          onDelete={async (id) => {
+            const result = await deleteSessionAction({ sessionId: id });
+            if (!result.ok) {
+              setNotice(result.error);
+              return;
+            }
+            setSessions((current) => current.filter((candidate) => candidate.id !== id));
+            if (id === session?.id) router.push("/");
+            else router.refresh();
+          }}
+        />
+        {session && (
+          <section aria-label="Timeline" className="flex min-h-0 flex-1 flex-col gap-2 overflow-y-auto">
+            <h2 className="text-xs font-semibold tracking-wide text-zinc-500 uppercase">Timeline</h2>
+            <Timeline tree={tree} path={path} selectedId={selected?.id ?? null} onSelect={(turnId) => selectTurn(turnId)} />
+          </section>
+        )}
+      </aside>
+
+      <main className="flex min-h-[60vh] min-w-0 flex-col gap-4 p-4" aria-label={session ? session.title : "New session"}>
+        {notice && (
+          <div role="alert" data-testid="notice" className="flex items-start gap-3 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+            <div className="flex-1">
+              <p className="font-semibold">{notice.message}</p>
+              {notice.action && <p>{notice.action}</p>}
+            </div>
+            <button type="button" aria-label="Dismiss" onClick={() => setNotice(null)} className="px-1">
+              ✕
+            </button>
+          </div>
+        )}
+        {selected ? (
+          <TurnView
+            key={selected.id}
+            turn={selected}
+            live={live[selected.id] ?? null}
+            now={now}
+            onRetry={(turn) => void retry(turn)}
+            onReuse={(turn) => composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models)}
+            onUseAsReference={useAsReference}
+            renderGrounding={(turn) =>
+              turn.outcome?.grounding ? <GroundingPanel grounding={turn.outcome.grounding} text={turn.outcome.text} /> : null
+            }
           />
-          <span className="self-end text-xs text-zinc-500" aria-live="off">
-            {prompt.length.toLocaleString()} / {MAX_PROMPT_LENGTH.toLocaleString()}
-          </span>
-        </div>
-
-        <div className="grid grid-cols-2 gap-3">
-          <label className="col-span-2 flex flex-col gap-1 text-sm font-medium">
-            Model
-            <select
-              data-testid="model"
-              value={settings.model}
-              onChange={(event) => selectModel(event.target.value)}
-              className="rounded-lg border border-zinc-300 bg-white p-2 font-normal dark:border-zinc-700 dark:bg-zinc-900"
-            >
-              {models.map((model) => (
-                <option key={model.id} value={model.id}>
-                  {model.displayName}
-                  {model.nickname ? ` (${model.nickname})` : ""}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="flex flex-col gap-1 text-sm font-medium">
-            Size
-            <select
-              data-testid="image-size"
-              value={settings.imageSize}
-              onChange={(event) => setSettings((current) => ({ ...current, imageSize: event.target.value as ImageSize }))}
-              className="rounded-lg border border-zinc-300 bg-white p-2 font-normal dark:border-zinc-700 dark:bg-zinc-900"
-            >
-              {options?.imageSizes.map((option) => (
-                <option key={option.value} value={option.value} disabled={!option.enabled} title={option.reason ?? undefined}>
-                  {option.value}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="flex flex-col gap-1 text-sm font-medium">
-            Aspect ratio
-            <select
-              data-testid="aspect-ratio"
-              value={settings.aspectRatio}
-              onChange={(event) =>
-                setSettings((current) => ({ ...current, aspectRatio: event.target.value as AspectRatio }))
-              }
-              className="rounded-lg border border-zinc-300 bg-white p-2 font-normal dark:border-zinc-700 dark:bg-zinc-900"
-            >
-              {options?.aspectRatios.map((option) => (
-                <option key={option.value} value={option.value} disabled={!option.enabled} title={option.reason ?? undefined}>
-                  {option.value}
-                </option>
-              ))}
-            </select>
-          </label>
-          <p className="col-span-2 text-xs text-zinc-500" data-testid="pixel-size">
-            {pixelSize ? `Output ${pixelSize.width} × ${pixelSize.height} px` : "Output size follows the input image"}
-          </p>
-        </div>
-
-        <button
-          type="submit"
-          data-testid="generate"
-          disabled={pending || prompt.trim() === "" || !profile}
-          className="rounded-lg bg-banana-400 px-4 py-2.5 font-semibold text-zinc-950 shadow-sm hover:bg-banana-500 disabled:cursor-not-allowed disabled:opacity-50"
-        >
-          {pending ? "Generating…" : "Generate"}
-          <span className="ml-2 text-xs font-normal opacity-70">Ctrl+Enter</span>
-        </button>
-      </form>
-
-      <section aria-label="Result" aria-busy={pending} className="flex min-h-96 flex-col gap-4">
-        {pending && (
-          <p role="status" data-testid="progress" className="text-sm text-zinc-600 dark:text-zinc-400">
-            Generating with {profile?.displayName}… {elapsed} s
-          </p>
-        )}
-        {error && (
-          <div
-            role="alert"
-            data-testid="error"
-            className="rounded-lg border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
-          >
-            <p className="font-semibold">{error.message}</p>
-            {error.detail && <p className="mt-1 font-mono text-xs">{error.detail}</p>}
-            <p className="mt-2">{error.action}</p>
+        ) : (
+          <div className="m-auto flex max-w-md flex-col items-center gap-2 text-center text-sm text-zinc-500" data-testid="empty-stage">
+            <p className="text-base font-medium text-zinc-700 dark:text-zinc-300">Start with a prompt</p>
+            <p>Describe the image, add up to 14 reference images, pick a model and size, then press Ctrl+Enter.</p>
+            <p>Keep talking to the result to refine it: every turn is kept, and you can branch from any of them.</p>
           </div>
         )}
-        {result && (
-          <div data-testid="result" className="flex flex-col gap-3">
-            {result.images.map((image) => (
-              <figure key={image.hash} className="flex flex-col gap-2">
-                {/* eslint-disable-next-line @next/next/no-img-element -- stored originals are served as-is, at full resolution */}
-                <img
-                  src={image.url}
-                  alt={`Generated image for: ${prompt}`}
-                  width={image.width ?? undefined}
-                  height={image.height ?? undefined}
-                  data-testid="result-image"
-                  className="h-auto max-h-[70vh] w-auto max-w-full rounded-lg border border-zinc-200 object-contain shadow dark:border-zinc-800"
-                />
-                <figcaption className="flex items-center gap-3 text-xs text-zinc-500">
-                  <span>
-                    {image.width} × {image.height} · {image.mimeType}
-                  </span>
-                  <a
-                    href={image.url}
-                    download={image.fileName}
-                    data-testid="download"
-                    className="rounded border border-zinc-300 px-2 py-1 font-medium text-zinc-800 hover:bg-zinc-100 dark:border-zinc-700 dark:text-zinc-200 dark:hover:bg-zinc-800"
-                  >
-                    Download {image.fileName}
-                  </a>
-                </figcaption>
-              </figure>
-            ))}
-            {result.text && <p className="text-sm whitespace-pre-wrap">{result.text}</p>}
-            {result.warnings.map((warning) => (
-              <p key={warning} className="text-xs text-amber-700 dark:text-amber-400">
-                {warning}
-              </p>
-            ))}
-            <p className="text-xs text-zinc-500">Every image Gemini makes carries an invisible SynthID watermark.</p>
-          </div>
+        {session && (
+          <section aria-label="Timeline" className="md:hidden">
+            <Timeline tree={tree} path={path} selectedId={selected?.id ?? null} onSelect={(turnId) => selectTurn(turnId)} />
+          </section>
         )}
-        {!pending && !result && !error && (
-          <p className="m-auto text-sm text-zinc-500">Your image appears here.</p>
+      </main>
+
+      <aside
+        aria-label="Composer"
+        className="border-t border-zinc-200 p-4 md:col-span-2 xl:col-span-1 xl:max-h-[calc(100vh-3.5rem)] xl:overflow-y-auto xl:border-t-0 xl:border-l dark:border-zinc-800"
+      >
+        {selected && !running && (
+          <p className="mb-3 text-xs text-zinc-500" data-testid="continue-from">
+            Continues from turn {path.findIndex((turn) => turn.id === selected.id) + 1}
+            {tree.children.get(selected.id)?.length ? " (creates a new branch)" : ""}.{" "}
+            <Link href="/" className="underline">
+              Start a new session
+            </Link>
+          </p>
         )}
-      </section>
-    </main>
+        <Composer
+          running={running}
+          submitting={submitting}
+          editing={editing}
+          onGenerate={() => void generate()}
+          onCancel={() => void cancel()}
+          references={
+            <ReferenceTray
+              store={tray}
+              limits={profile?.references ?? { total: 14, objects: null, characters: null }}
+              modelName={profile?.displayName ?? "The selected model"}
+            />
+          }
+        />
+      </aside>
+    </div>
   );
 }

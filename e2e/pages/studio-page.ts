@@ -4,34 +4,49 @@ import { expect, type Locator, type Page } from "@playwright/test";
 export class StudioPage {
   readonly prompt: Locator;
   readonly generateButton: Locator;
+  readonly cancelButton: Locator;
   readonly model: Locator;
-  readonly imageSize: Locator;
   readonly aspectRatio: Locator;
   readonly resultImages: Locator;
-  readonly error: Locator;
+  readonly turnView: Locator;
+  readonly turnError: Locator;
+  readonly timelineTurns: Locator;
 
   constructor(readonly page: Page) {
     this.prompt = page.getByTestId("prompt");
     this.generateButton = page.getByTestId("generate");
+    this.cancelButton = page.getByTestId("cancel");
     this.model = page.getByTestId("model");
-    this.imageSize = page.getByTestId("image-size");
     this.aspectRatio = page.getByTestId("aspect-ratio");
     this.resultImages = page.getByTestId("result-image");
-    this.error = page.getByTestId("error");
+    this.turnView = page.getByTestId("turn-view");
+    this.turnError = page.getByTestId("turn-error");
+    this.timelineTurns = page.getByTestId("timeline-turn");
   }
 
-  async goto(baseUrl = "/") {
-    await this.page.goto(baseUrl);
+  size(value: "512" | "1K" | "2K" | "4K"): Locator {
+    return this.page.getByTestId(`size-${value}`);
+  }
+
+  async goto(path = "/") {
+    await this.page.goto(path);
     await expect(this.prompt).toBeVisible();
   }
 
+  /** Types the prompt and starts the generation; resolves once the new turn is on screen. */
   async generate(prompt: string) {
     await this.prompt.fill(prompt);
     await this.generateButton.click();
+    await expect(this.turnView).toBeVisible();
+    await expect(this.page.getByTestId("turn-prompt")).toHaveText(prompt);
   }
 
-  /** Natural size of the first result as the browser decoded it. */
-  async firstResultSize() {
+  async waitForStatus(status: "succeeded" | "failed" | "cancelled" | "interrupted" | "running", timeout = 30_000) {
+    await expect(this.turnView).toHaveAttribute("data-status", status, { timeout });
+  }
+
+  /** Natural size of the shown result as the browser decoded it. */
+  async resultSize() {
     const image = this.resultImages.first();
     await expect(image).toBeVisible();
     await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);

@@ -5,7 +5,11 @@ export interface EmulatorRequestLogEntry {
   path: string;
   model: string | null;
   status: number;
-  body: unknown;
+  body: {
+    contents?: Array<{ role?: string; parts?: Array<Record<string, unknown>> }>;
+    generationConfig?: Record<string, unknown>;
+    tools?: unknown[];
+  } | null;
 }
 
 /** The emulator's control endpoints, for arranging faults and checking what the studio sent. */
@@ -17,9 +21,16 @@ export function emulatorControl(request: APIRequestContext, baseUrl: string = E2
     async queueFaults(faults: Array<Record<string, string | number>>) {
       await request.post(`${baseUrl}/_emulator/faults`, { data: { faults } });
     },
+    async configure(config: { latencyMs?: number; realisticPayload?: boolean; enforceSignatures?: boolean }) {
+      await request.post(`${baseUrl}/_emulator/config`, { data: config });
+    },
     async requests(): Promise<EmulatorRequestLogEntry[]> {
       const response = await request.get(`${baseUrl}/_emulator/requests`);
       return (await response.json()) as EmulatorRequestLogEntry[];
+    },
+    /** Only the generation calls, oldest first. */
+    async generations(): Promise<EmulatorRequestLogEntry[]> {
+      return (await this.requests()).filter((entry) => /:(stream)?[gG]enerateContent/.test(entry.path));
     },
   };
 }

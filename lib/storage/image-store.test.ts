@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createFileImageStore, ImageStoreError } from "./image-store";
+import { createFileImageStore, describeWriteFailure, ImageStoreError } from "./image-store";
 
 let dataDir: string;
 
@@ -64,5 +64,37 @@ describe("file image store", () => {
     await expect(store.put(await png())).rejects.toMatchObject({ code: "write_failed" });
     const tmp = await fs.readdir(path.join(dataDir, "tmp")).catch(() => []);
     expect(tmp).toEqual([]);
+  });
+
+  it("keeps both files when an export name is taken by other bytes, and reuses it for the same bytes", async () => {
+    const store = createFileImageStore(dataDir);
+    const first = await store.put(await png());
+    const other = await store.put(await sharp({ create: { width: 2, height: 2, channels: 3, background: "#ff0000" } }).png().toBuffer());
+    const name = "gen-cat-20261122-101500.png";
+    expect(await store.exportAs(first.hash, name)).toBe(path.join(dataDir, name));
+    expect(await store.exportAs(first.hash, name)).toBe(path.join(dataDir, name));
+    expect(await store.exportAs(other.hash, name)).toBe(path.join(dataDir, "gen-cat-20261122-101500-2.png"));
+    expect((await fs.readFile(path.join(dataDir, name))).byteLength).toBe(first.byteLength);
+    expect((await fs.readFile(path.join(dataDir, "gen-cat-20261122-101500-2.png"))).byteLength).toBe(other.byteLength);
+  });
+
+  it("sweeps temp files a crash left behind, sparing recent ones", async () => {
+    const store = createFileImageStore(dataDir);
+    await fs.mkdir(path.join(dataDir, "tmp"));
+    const stale = path.join(dataDir, "tmp", "stale.part");
+    await fs.writeFile(stale, "half an image");
+    const old = new Date(Date.now() - 120_000);
+    await fs.utimes(stale, old, old);
+    await fs.writeFile(path.join(dataDir, "tmp", "fresh.part"), "in flight");
+    expect(await store.sweepTemp?.(60_000)).toBe(1);
+    expect(await fs.readdir(path.join(dataDir, "tmp"))).toEqual(["fresh.part"]);
+  });
+
+  it("names the cause of a failed write in words an operator can act on", () => {
+    const failure = (code: string) => Object.assign(new Error(code), { code });
+    expect(describeWriteFailure(failure("ENOSPC"), "/data")).toBe("the disk holding /data is full");
+    expect(describeWriteFailure(failure("EACCES"), "/data")).toBe("the studio may not write to /data");
+    expect(describeWriteFailure(failure("EROFS"), "/data")).toBe("/data is on a read-only file system");
+    expect(describeWriteFailure(failure("EIO"), "/data")).toBe("writing to /data failed (EIO)");
   });
 });

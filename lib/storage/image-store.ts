@@ -16,8 +16,16 @@ export interface ImageStore {
   /** Stores bytes once per content; storing the same bytes again is a no-op. */
   put(bytes: Uint8Array): Promise<StoredImage>;
   get(hash: string): Promise<{ image: StoredImage; bytes: Buffer } | null>;
-  /** Saves a human-named copy (e.g. `gen-cat-20261122-101500.jpg`) next to the store. */
+  /**
+   * Saves a human-named copy (e.g. `gen-cat-20261122-101500.jpg`) next to the store and returns its
+   * path. When the name is taken by other bytes, a `-2`, `-3`, ... suffix keeps both files.
+   */
   exportAs(hash: string, fileName: string): Promise<string>;
+  /**
+   * Removes temp files left by writes that never finished (a crash between write and rename).
+   * Only files older than `olderThanMs` go, so a write in flight in another process is spared.
+   */
+  sweepTemp?(olderThanMs: number): Promise<number>;
 }
 
 export class ImageStoreError extends Error {
@@ -37,7 +45,21 @@ export function isContentHash(value: string): boolean {
   return HASH_PATTERN.test(value);
 }
 
-async function writeAtomically(target: string, bytes: Uint8Array, tmpDir: string): Promise<void> {
+/** Why a write failed, in words an operator can act on: "the disk holding <place> is full". */
+export function describeWriteFailure(error: unknown, place: string): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return `the disk holding ${place} is full`;
+  if (code === "EACCES" || code === "EPERM") return `the studio may not write to ${place}`;
+  if (code === "EROFS") return `${place} is on a read-only file system`;
+  if (code === "ENOTDIR" || code === "EEXIST") return `${place} is not a usable directory`;
+  return `writing to ${place} failed${code ? ` (${code})` : ""}`;
+}
+
+/**
+ * Writes a whole file or nothing: readers never see a half-written file, and a crash leaves at
+ * most a temp file in `tmpDir` (removed by sweepTemp).
+ */
+export async function writeFileAtomically(target: string, bytes: Uint8Array | string, tmpDir: string): Promise<void> {
   const temp = path.join(tmpDir, `${randomUUID()}.part`);
   try {
     const handle = await fs.open(temp, "wx");
@@ -72,11 +94,13 @@ export function createFileImageStore(dataDir: string): ImageStore {
         try {
           await fs.mkdir(path.dirname(target), { recursive: true });
           await fs.mkdir(tmpDir, { recursive: true });
-          await writeAtomically(target, bytes, tmpDir);
+          await writeFileAtomically(target, bytes, tmpDir);
         } catch (error) {
-          throw new ImageStoreError("write_failed", `Could not save the image in the data directory ${dataDir}.`, {
-            cause: error,
-          });
+          throw new ImageStoreError(
+            "write_failed",
+            `Could not save the image: ${describeWriteFailure(error, `the data directory ${dataDir}`)}.`,
+            { cause: error },
+          );
         }
       }
       return { hash, mimeType, byteLength: bytes.byteLength };
@@ -98,17 +122,71 @@ export function createFileImageStore(dataDir: string): ImageStore {
     async exportAs(hash, fileName) {
       if (!isContentHash(hash)) throw new ImageStoreError("not_an_image", "Unknown image.");
       const safeName = path.basename(fileName);
-      const target = path.join(dataDir, safeName);
+      const extension = path.extname(safeName);
+      const stem = safeName.slice(0, safeName.length - extension.length);
+      const source = objectPath(hash);
       try {
-        // A hard link costs no space; copy where the filesystem cannot link.
-        await fs.link(objectPath(hash), target).catch(async (error: NodeJS.ErrnoException) => {
-          if (error.code === "EEXIST") return;
-          await fs.copyFile(objectPath(hash), target);
-        });
+        for (let copy = 1; ; copy += 1) {
+          const target = path.join(dataDir, copy === 1 ? safeName : `${stem}-${copy}${extension}`);
+          if (await placeCopy(source, target)) return target;
+        }
       } catch (error) {
-        throw new ImageStoreError("write_failed", `Could not save ${safeName} in ${dataDir}.`, { cause: error });
+        throw new ImageStoreError("write_failed", `Could not save ${safeName}: ${describeWriteFailure(error, dataDir)}.`, {
+          cause: error,
+        });
       }
-      return target;
+    },
+
+    async sweepTemp(olderThanMs) {
+      let names: string[];
+      try {
+        names = await fs.readdir(tmpDir);
+      } catch {
+        return 0;
+      }
+      const cutoff = Date.now() - olderThanMs;
+      let removed = 0;
+      for (const name of names) {
+        if (!name.endsWith(".part")) continue;
+        const file = path.join(tmpDir, name);
+        const stat = await fs.stat(file).catch(() => null);
+        if (stat && stat.mtimeMs <= cutoff) {
+          await fs.rm(file, { force: true });
+          removed += 1;
+        }
+      }
+      return removed;
     },
   };
+}
+
+/**
+ * Links (or copies, where the filesystem cannot link) `source` to `target`. False when `target`
+ * already holds other bytes; true when it now holds these bytes, including when it already did.
+ */
+async function placeCopy(source: string, target: string): Promise<boolean> {
+  try {
+    // A hard link costs no space.
+    await fs.link(source, target);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return sameContent(source, target);
+    if (code !== "EXDEV" && code !== "EPERM" && code !== "ENOTSUP" && code !== "EMLINK") throw error;
+  }
+  try {
+    await fs.copyFile(source, target, fs.constants.COPYFILE_EXCL);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return sameContent(source, target);
+    throw error;
+  }
+}
+
+async function sameContent(a: string, b: string): Promise<boolean> {
+  const [statA, statB] = await Promise.all([fs.stat(a), fs.stat(b)]);
+  if (statA.ino === statB.ino && statA.dev === statB.dev) return true;
+  if (statA.size !== statB.size) return false;
+  const [bytesA, bytesB] = await Promise.all([fs.readFile(a), fs.readFile(b)]);
+  return bytesA.equals(bytesB);
 }

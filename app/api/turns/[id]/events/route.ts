@@ -1,0 +1,43 @@
+import { LOCAL_OWNER_ID } from "@/lib/storage";
+import { openTurnEventStream } from "@/lib/studio/jobs";
+import { getJobRunner } from "@/lib/studio/sessions";
+
+/**
+ * A turn's progress as server-sent events. Event names are the JobEvent types (started, attempt,
+ * retry, phase, thought, text, image, done, failed, cancelled, interrupted); each data line is the
+ * whole JobEvent as JSON and each live event's id is its seq, so a reconnecting EventSource
+ * resumes after Last-Event-ID. The stream ends after the terminal event; a turn that is no longer
+ * running here gets its stored final state as one event. Comments every 15 s keep proxies from
+ * closing an idle connection while the model thinks.
+ */
+
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  connection: "keep-alive",
+  // nginx buffers proxied responses unless told not to, which would hold events back.
+  "x-accel-buffering": "no",
+};
+
+function notFound(): Response {
+  return Response.json({ error: { code: "not_found", message: "No such turn." } }, { status: 404 });
+}
+
+export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const lastEventId = request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("after");
+  const afterSeq = lastEventId !== null && /^\d{1,9}$/.test(lastEventId) ? Number(lastEventId) : 0;
+
+  let runner;
+  try {
+    runner = await getJobRunner();
+  } catch {
+    return Response.json(
+      { error: { code: "storage_failed", message: "The studio's storage could not be opened." } },
+      { status: 503 },
+    );
+  }
+  const stream = await openTurnEventStream(runner, { ownerId: LOCAL_OWNER_ID, turnId: id, afterSeq, signal: request.signal });
+  if (!stream) return notFound();
+  return new Response(stream, { headers: SSE_HEADERS });
+}

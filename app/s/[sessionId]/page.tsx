@@ -1,0 +1,31 @@
+import { notFound } from "next/navigation";
+import { StudioShell } from "@/components/studio/studio-shell";
+import { LOCAL_OWNER_ID } from "@/lib/storage";
+import { getSessionView, listSessions } from "@/lib/studio/sessions";
+
+export const dynamic = "force-dynamic";
+
+/** A session, with the selected turn named in the URL (?turn=) so reloads and shared links open the same view. */
+export default async function SessionPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ sessionId: string }>;
+  searchParams: Promise<{ turn?: string | string[] }>;
+}) {
+  const [{ sessionId }, { turn }] = await Promise.all([params, searchParams]);
+  const [view, sessions] = await Promise.all([getSessionView(LOCAL_OWNER_ID, { sessionId }), listSessions(LOCAL_OWNER_ID, {})]);
+  if (!view.ok) {
+    if (view.error.code === "not_found" || view.error.code === "invalid_request") notFound();
+    throw new Error(view.error.message);
+  }
+  const selected = typeof turn === "string" && view.data.turns.some((candidate) => candidate.id === turn) ? turn : null;
+  return (
+    <StudioShell
+      sessions={sessions.ok ? sessions.data : []}
+      session={view.data.session}
+      turns={view.data.turns}
+      selectedTurnId={selected}
+    />
+  );
+}

@@ -1,0 +1,66 @@
+"use client";
+
+import { ModelControls } from "./model-controls";
+import { PromptEditor } from "./prompt-editor";
+import { useComposer } from "./studio-provider";
+
+interface ComposerProps {
+  running: boolean;
+  /** A generation is being started: Generate is disabled until it is. */
+  submitting?: boolean;
+  editing: boolean;
+  onGenerate(): void;
+  onCancel(): void;
+  /** Slot for the reference tray. */
+  references?: React.ReactNode;
+}
+
+export function Composer({ running, submitting = false, editing, onGenerate, onCancel, references }: ComposerProps) {
+  const prompt = useComposer((state) => state.prompt);
+  const updateSettings = useComposer((state) => state.updateSettings);
+  const canGenerate = prompt.trim().length > 0 && !running && !submitting;
+
+  return (
+    <form
+      aria-label="Compose"
+      className="flex flex-col gap-5"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (canGenerate) onGenerate();
+      }}
+    >
+      <PromptEditor
+        editing={editing}
+        onSubmit={() => canGenerate && onGenerate()}
+        onCancel={() => running && onCancel()}
+        onTemplate={(template) => {
+          if (template.suggests?.webSearch) updateSettings({ webSearch: true });
+        }}
+      />
+      {references}
+      <ModelControls editing={editing} />
+      <div className="sticky bottom-0 flex gap-2 bg-zinc-50/90 py-2 backdrop-blur dark:bg-zinc-950/90">
+        {running ? (
+          <button
+            type="button"
+            data-testid="cancel"
+            onClick={onCancel}
+            className="flex-1 rounded-lg border border-zinc-300 px-4 py-2.5 font-semibold hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+          >
+            Cancel <span className="ml-1 text-xs font-normal opacity-70">Esc</span>
+          </button>
+        ) : (
+          <button
+            type="submit"
+            data-testid="generate"
+            disabled={!canGenerate}
+            className="flex-1 rounded-lg bg-banana-400 px-4 py-2.5 font-semibold text-zinc-950 shadow-sm hover:bg-banana-500 disabled:cursor-not-allowed disabled:opacity-50"
+          >
+            {editing ? "Apply edit" : "Generate"}
+            <span className="ml-2 text-xs font-normal opacity-70">Ctrl+Enter</span>
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,182 @@
+"use client";
+
+import Link from "next/link";
+import { useEffect, useId, useRef, useState } from "react";
+import type { Session } from "@/lib/storage/types";
+
+interface SessionsSidebarProps {
+  sessions: Session[];
+  activeId: string | null;
+  onSearch(query: string): Promise<Session[]>;
+  onRename(id: string, title: string): Promise<void>;
+  onDelete(id: string): Promise<void>;
+}
+
+function SessionItem({
+  session,
+  active,
+  onRename,
+  onDelete,
+}: {
+  session: Session;
+  active: boolean;
+  onRename(title: string): Promise<void>;
+  onDelete(): Promise<void>;
+}) {
+  const [editing, setEditing] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [title, setTitle] = useState(session.title);
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (editing) input.current?.select();
+  }, [editing]);
+
+  async function commit() {
+    setEditing(false);
+    const next = title.trim();
+    if (next && next !== session.title) await onRename(next);
+    else setTitle(session.title);
+  }
+
+  return (
+    <li data-testid="session-item" data-session-id={session.id} className="group">
+      {editing ? (
+        <input
+          ref={input}
+          aria-label="Session name"
+          data-testid="session-title-input"
+          value={title}
+          maxLength={120}
+          onChange={(event) => setTitle(event.target.value)}
+          onBlur={() => void commit()}
+          onKeyDown={(event) => {
+            if (event.key === "Enter") void commit();
+            if (event.key === "Escape") {
+              setTitle(session.title);
+              setEditing(false);
+            }
+          }}
+          className="w-full rounded-md border border-banana-500 bg-white px-2 py-1.5 text-sm dark:bg-zinc-900"
+        />
+      ) : (
+        <div
+          className={`flex items-center rounded-md ${active ? "bg-zinc-200 dark:bg-zinc-800" : "hover:bg-zinc-100 dark:hover:bg-zinc-900"}`}
+        >
+          <Link
+            href={`/s/${session.id}`}
+            aria-current={active ? "page" : undefined}
+            className="min-w-0 flex-1 px-2 py-1.5"
+            data-testid="session-link"
+          >
+            <span className="block truncate text-sm">{session.title}</span>
+            <span className="block truncate text-[11px] text-zinc-500">
+              {session.turnCount} turn{session.turnCount === 1 ? "" : "s"} · {new Date(session.updatedAt).toLocaleString()}
+            </span>
+          </Link>
+          <div className="flex shrink-0 opacity-0 group-focus-within:opacity-100 group-hover:opacity-100">
+            <button
+              type="button"
+              aria-label={`Rename ${session.title}`}
+              data-testid="session-rename"
+              onClick={() => setEditing(true)}
+              className="rounded p-1 text-xs text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100"
+            >
+              ✎
+            </button>
+            <button
+              type="button"
+              aria-label={`Delete ${session.title}`}
+              data-testid="session-delete"
+              onClick={() => setConfirming(true)}
+              className="rounded p-1 text-xs text-zinc-500 hover:text-red-700"
+            >
+              ✕
+            </button>
+          </div>
+        </div>
+      )}
+      {confirming && (
+        <div role="alertdialog" aria-label="Delete session" className="mt-1 rounded-md border border-red-300 bg-red-50 p-2 text-xs dark:border-red-900 dark:bg-red-950">
+          <p>
+            Delete &ldquo;{session.title}&rdquo; and its {session.turnCount} turns? Exported files stay in the data directory.
+          </p>
+          <div className="mt-2 flex gap-2">
+            <button
+              type="button"
+              data-testid="session-delete-confirm"
+              onClick={() => {
+                setConfirming(false);
+                void onDelete();
+              }}
+              className="rounded bg-red-700 px-2 py-1 font-semibold text-white"
+            >
+              Delete
+            </button>
+            <button type="button" autoFocus onClick={() => setConfirming(false)} className="rounded px-2 py-1 hover:bg-red-100 dark:hover:bg-red-900">
+              Keep
+            </button>
+          </div>
+        </div>
+      )}
+    </li>
+  );
+}
+
+export function SessionsSidebar({ sessions, activeId, onSearch, onRename, onDelete }: SessionsSidebarProps) {
+  const searchId = useId();
+  const [query, setQuery] = useState("");
+  const [results, setResults] = useState<Session[] | null>(null);
+
+  useEffect(() => {
+    if (query.trim() === "") return;
+    let stale = false;
+    const timer = setTimeout(() => {
+      void onSearch(query.trim()).then((found) => {
+        if (!stale) setResults(found);
+      });
+    }, 200);
+    return () => {
+      stale = true;
+      clearTimeout(timer);
+    };
+  }, [query, onSearch]);
+
+  const searching = query.trim() !== "";
+  const shown = searching ? (results ?? sessions) : sessions;
+  return (
+    <nav aria-label="Sessions" className="flex min-h-0 flex-col gap-2" data-testid="sessions">
+      <Link
+        href="/"
+        data-testid="new-session"
+        className="rounded-lg border border-zinc-300 px-3 py-2 text-center text-sm font-medium hover:bg-white dark:border-zinc-700 dark:hover:bg-zinc-900"
+      >
+        + New session
+      </Link>
+      <label htmlFor={searchId} className="sr-only">
+        Search sessions by prompt
+      </label>
+      <input
+        id={searchId}
+        type="search"
+        data-testid="session-search"
+        placeholder="Search prompts…"
+        value={query}
+        onChange={(event) => setQuery(event.target.value)}
+        className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+      />
+      <ul className="flex min-h-0 flex-col gap-0.5 overflow-y-auto">
+        {shown.length === 0 && <li className="px-2 py-1 text-xs text-zinc-500">{searching ? "No session matches." : "No sessions yet."}</li>}
+        {shown.map((session) => (
+          <SessionItem
+            key={session.id}
+            session={session}
+            active={session.id === activeId}
+            onRename={(title) => onRename(session.id, title)}
+            onDelete={() => onDelete(session.id)}
+          />
+        ))}
+      </ul>
+    </nav>
+  );
+}

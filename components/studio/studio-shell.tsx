@@ -1,0 +1,45 @@
+import { cookies } from "next/headers";
+import { getEnv } from "@/lib/env";
+import type { Session, Turn } from "@/lib/storage/types";
+import { getModelDiscovery } from "@/lib/studio/gateway";
+import { parseTheme, THEME_COOKIE } from "@/lib/studio/theme";
+import { Logo } from "./logo";
+import { ModeBanner } from "./mode-banner";
+import { Studio } from "./studio";
+import { StudioProvider } from "./studio-provider";
+import { ThemeToggle } from "./theme-toggle";
+
+/** The page frame around the studio: banner, header and the client studio with its data. */
+export async function StudioShell({
+  sessions,
+  session,
+  turns,
+  selectedTurnId,
+}: {
+  sessions: Session[];
+  session: Session | null;
+  turns: Turn[];
+  selectedTurnId: string | null;
+}) {
+  const { mode } = getEnv();
+  const [discovery, cookieStore] = await Promise.all([getModelDiscovery(), cookies()]);
+  return (
+    <div className="flex min-h-screen flex-col">
+      <ModeBanner mode={mode} />
+      <header className="flex h-14 shrink-0 items-center gap-3 border-b border-zinc-200 px-4 dark:border-zinc-800">
+        <Logo />
+        <h1 className="text-base font-semibold tracking-tight">Nano Banana Studio</h1>
+        {session && (
+          <span className="truncate text-sm text-zinc-500" data-testid="session-title">
+            / {session.title}
+          </span>
+        )}
+        <span className="flex-1" />
+        <ThemeToggle initial={parseTheme(cookieStore.get(THEME_COOKIE)?.value)} />
+      </header>
+      <StudioProvider models={discovery.models} defaultModel={discovery.defaultModel}>
+        <Studio sessions={sessions} session={session} turns={turns} selectedTurnId={selectedTurnId} />
+      </StudioProvider>
+    </div>
+  );
+}

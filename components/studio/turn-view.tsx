@@ -1,0 +1,257 @@
+"use client";
+
+import { useState } from "react";
+import type { StoredImageRef, StoredThought, Turn } from "@/lib/storage/types";
+import type { StudioError } from "@/lib/gemini/types";
+import { ImageViewer } from "./image-viewer";
+import { ThoughtFilmstrip } from "./thought-filmstrip";
+import { TurnStatusBadge } from "./turn-status";
+
+/** What the browser knows of a running turn from its event stream. */
+export interface LiveProgress {
+  phase: "sending" | "thinking" | "rendering" | null;
+  startedAt: number;
+  attempt: number;
+  maxAttempts: number;
+  retry: { until: number; attempt: number; maxAttempts: number; message: string } | null;
+  thoughts: StoredThought[];
+  images: StoredImageRef[];
+  text: string;
+}
+
+interface TurnViewProps {
+  turn: Turn;
+  live: LiveProgress | null;
+  now: number;
+  onRetry(turn: Turn): void;
+  onReuse(turn: Turn): void;
+  onUseAsReference(image: StoredImageRef): void;
+  /** Renders grounding beside the image (sources, citations, search suggestions). */
+  renderGrounding?(turn: Turn): React.ReactNode;
+}
+
+const PHASE_LABELS = { sending: "Sending", thinking: "Thinking", rendering: "Rendering" } as const;
+
+function imageUrl(hash: string): string {
+  return `/api/images/${hash}`;
+}
+
+function ErrorPanel({ error, status, onRetry }: { error: StudioError | null; status: Turn["status"]; onRetry(): void }) {
+  const title =
+    status === "interrupted"
+      ? "This generation was interrupted (the server stopped while it ran)."
+      : status === "cancelled"
+        ? "You cancelled this generation."
+        : (error?.message ?? "This generation failed.");
+  return (
+    <div
+      role="alert"
+      data-testid="turn-error"
+      data-code={error?.code ?? status}
+      className="rounded-xl border border-red-300 bg-red-50 p-4 text-sm text-red-950 dark:border-red-900 dark:bg-red-950/60 dark:text-red-100"
+    >
+      <p className="font-semibold">{title}</p>
+      {error?.detail && <p className="mt-1 font-mono text-xs break-words opacity-80">{error.detail}</p>}
+      {error?.modelText && (
+        <blockquote className="mt-2 border-l-2 border-red-300 pl-2 text-xs italic">The model said: {error.modelText}</blockquote>
+      )}
+      {error?.action && status !== "cancelled" && <p className="mt-2">{error.action}</p>}
+      <button
+        type="button"
+        data-testid="retry"
+        onClick={onRetry}
+        className="mt-3 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
+      >
+        Retry
+      </button>
+    </div>
+  );
+}
+
+function Progress({ live, now }: { live: LiveProgress; now: number }) {
+  const elapsed = Math.max(0, Math.floor((now - live.startedAt) / 1000));
+  const retryIn = live.retry ? Math.max(0, Math.ceil((live.retry.until - now) / 1000)) : 0;
+  return (
+    <div role="status" data-testid="progress" className="flex flex-col gap-1 rounded-xl bg-white p-4 text-sm shadow-sm dark:bg-zinc-900">
+      <div className="flex items-center gap-2">
+        <span className="size-2 animate-pulse rounded-full bg-banana-500" aria-hidden />
+        <span data-testid="progress-phase" className="font-medium">
+          {live.retry && retryIn > 0 ? "Waiting to retry" : live.phase ? PHASE_LABELS[live.phase] : "Starting"}
+        </span>
+        <span className="text-zinc-500 tabular-nums" data-testid="progress-elapsed">
+          {elapsed} s
+        </span>
+        {live.maxAttempts > 1 && live.attempt > 1 && (
+          <span className="text-zinc-500">
+            · attempt {live.attempt} of {live.maxAttempts}
+          </span>
+        )}
+      </div>
+      {live.retry && retryIn > 0 && (
+        <p data-testid="progress-retry" className="text-xs text-amber-700 dark:text-amber-400">
+          {live.retry.message} Retrying in {retryIn} s (attempt {live.retry.attempt} of {live.retry.maxAttempts}).
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function TurnView({ turn, live, now, onRetry, onReuse, onUseAsReference, renderGrounding }: TurnViewProps) {
+  const [imageIndex, setImageIndex] = useState(0);
+  const [detailsOpen, setDetailsOpen] = useState(false);
+  const running = turn.status === "queued" || turn.status === "running";
+  const images = turn.outcome?.images.length ? turn.outcome.images : (live?.images ?? []);
+  const thoughts = turn.outcome?.thoughts.length ? turn.outcome.thoughts : (live?.thoughts ?? []);
+  const text = turn.outcome?.text || live?.text || "";
+  const image = images[Math.min(imageIndex, images.length - 1)];
+  const failed = turn.status === "failed" || turn.status === "interrupted" || turn.status === "cancelled";
+
+  return (
+    <article aria-label="Selected turn" data-testid="turn-view" data-turn-id={turn.id} data-status={turn.status} className="flex min-h-0 flex-1 flex-col gap-4">
+      <header className="flex flex-wrap items-start gap-2">
+        <TurnStatusBadge status={turn.status} />
+        <p className="min-w-0 flex-1 text-sm" data-testid="turn-prompt">
+          {turn.request.prompt}
+        </p>
+        <div className="flex gap-1 text-xs">
+          <button
+            type="button"
+            data-testid="copy-prompt"
+            onClick={() => void navigator.clipboard?.writeText(turn.request.prompt)}
+            className="rounded border border-zinc-300 px-2 py-1 hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+          >
+            Copy prompt
+          </button>
+          <button
+            type="button"
+            data-testid="reuse-settings"
+            onClick={() => onReuse(turn)}
+            className="rounded border border-zinc-300 px-2 py-1 hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+          >
+            Reuse settings
+          </button>
+          <button
+            type="button"
+            data-testid="show-details"
+            aria-expanded={detailsOpen}
+            onClick={() => setDetailsOpen((open) => !open)}
+            className="rounded border border-zinc-300 px-2 py-1 hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+          >
+            Details
+          </button>
+        </div>
+      </header>
+
+      {detailsOpen && (
+        <pre data-testid="turn-details" className="max-h-64 overflow-auto rounded-lg bg-zinc-100 p-3 text-[11px] dark:bg-zinc-900">
+          {JSON.stringify(
+            {
+              model: turn.request.settings.model,
+              modelVersion: turn.outcome?.modelVersion ?? null,
+              settings: turn.request.settings,
+              references: turn.request.references,
+              usage: turn.outcome?.usage ?? null,
+              finishReason: turn.outcome?.finishReason ?? null,
+              sources: turn.outcome?.grounding?.sources.map((source) => source.uri) ?? [],
+              createdAt: turn.createdAt,
+              responseId: turn.outcome?.responseId ?? null,
+            },
+            null,
+            2,
+          )}
+        </pre>
+      )}
+
+      {running && live && <Progress live={live} now={now} />}
+      {running && !live && (
+        <p role="status" data-testid="progress" className="text-sm text-zinc-500">
+          Connecting to the running generation…
+        </p>
+      )}
+
+      {failed && <ErrorPanel error={turn.error} status={turn.status} onRetry={() => onRetry(turn)} />}
+
+      {thoughts.length > 0 || (running && turn.request.settings.showThoughts) ? <ThoughtFilmstrip thoughts={thoughts} live={running} /> : null}
+
+      {image && (
+        <div className="flex min-h-0 flex-1 flex-col gap-3 lg:flex-row">
+          <div className="flex min-h-[50vh] min-w-0 flex-1 flex-col gap-2">
+            {images.length > 1 && (
+              <div role="tablist" aria-label="Images in this response" className="flex gap-1">
+                {images.map((candidate, index) => (
+                  <button
+                    key={candidate.hash}
+                    role="tab"
+                    aria-selected={index === imageIndex}
+                    onClick={() => setImageIndex(index)}
+                    className="rounded px-2 py-1 text-xs aria-selected:bg-zinc-200 dark:aria-selected:bg-zinc-800"
+                  >
+                    Image {index + 1}
+                  </button>
+                ))}
+              </div>
+            )}
+            <ImageViewer
+              key={image.hash}
+              src={imageUrl(image.hash)}
+              alt={`Result for: ${turn.request.prompt}`}
+              width={image.width}
+              height={image.height}
+              dragData={{ hash: image.hash, url: imageUrl(image.hash), mimeType: image.mimeType, width: image.width, height: image.height }}
+            />
+            <div className="flex flex-wrap items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+              <span data-testid="image-meta">
+                {image.width} × {image.height} · {image.mimeType.replace("image/", "").toUpperCase()}
+              </span>
+              {image.sizeMismatch && image.requested && (
+                <span className="text-amber-700 dark:text-amber-400" data-testid="size-mismatch">
+                  Asked for {image.requested.width} × {image.requested.height}: the service ignored the size setting.
+                </span>
+              )}
+              <span className="flex-1" />
+              {image.fileName && (
+                <a
+                  href={imageUrl(image.hash)}
+                  download={image.fileName}
+                  data-testid="download"
+                  className="rounded-lg bg-zinc-900 px-3 py-1.5 font-medium text-white hover:bg-zinc-700 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300"
+                >
+                  Download
+                </a>
+              )}
+              <button
+                type="button"
+                data-testid="use-as-reference"
+                onClick={() => onUseAsReference(image)}
+                className="rounded-lg border border-zinc-300 px-3 py-1.5 font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+              >
+                Use as reference
+              </button>
+            </div>
+          </div>
+          <aside className="flex w-full shrink-0 flex-col gap-3 text-sm lg:w-80" aria-label="About this result">
+            {turn.outcome?.grounding && renderGrounding ? (
+              renderGrounding(turn)
+            ) : text ? (
+              <p data-testid="model-text" className="whitespace-pre-wrap">
+                {text}
+              </p>
+            ) : null}
+            {turn.outcome?.warnings.map((warning) => (
+              <p key={warning} className="text-xs text-amber-700 dark:text-amber-400">
+                {warning}
+              </p>
+            ))}
+            {turn.outcome?.usage && (
+              <p className="text-xs text-zinc-500" data-testid="usage">
+                {turn.outcome.usage.totalTokens.toLocaleString("en-US")} tokens ({turn.outcome.usage.imageTokens.toLocaleString("en-US")} image
+                {turn.outcome.usage.thoughtsTokens ? `, ${turn.outcome.usage.thoughtsTokens.toLocaleString("en-US")} thinking` : ""})
+              </p>
+            )}
+            <p className="text-xs text-zinc-500">Every image Gemini makes carries an invisible SynthID watermark.</p>
+          </aside>
+        </div>
+      )}
+    </article>
+  );
+}

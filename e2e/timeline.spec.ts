@@ -1,0 +1,117 @@
+import { expect, test } from "@playwright/test";
+import { StudioPage } from "./pages/studio-page";
+import { emulatorControl } from "./support/emulator";
+
+test.beforeEach(async ({ request }) => {
+  await emulatorControl(request).reset();
+});
+
+test("a three-turn edit replays every earlier model turn with its signature", async ({ page, request }) => {
+  const emulator = emulatorControl(request);
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.model.selectOption("gemini-3-pro-image");
+
+  await studio.generate("A ceramic cup on a wooden table, morning light");
+  await studio.waitForStatus("succeeded");
+  await studio.generate("Make the light warmer");
+  await studio.waitForStatus("succeeded");
+  await studio.generate("Remove the cup");
+  await studio.waitForStatus("succeeded");
+  await expect(studio.timelineTurns).toHaveCount(3);
+
+  const calls = await emulator.generations();
+  expect(calls.map((call) => call.status)).toEqual([200, 200, 200]);
+  // Turn 3 sends user, model, user, model, user: both model turns replayed with a valid signature
+  // on the image part (the emulator answers 400 otherwise).
+  const contents = calls[2]?.body?.contents ?? [];
+  expect(contents.map((content) => content.role)).toEqual(["user", "model", "user", "model", "user"]);
+  for (const model of contents.filter((content) => content.role === "model")) {
+    const imagePart = model.parts?.find((part) => part.inlineData && !part.thought);
+    expect(String(imagePart?.thoughtSignature)).toMatch(/^<signature \d+ chars valid>$/);
+  }
+});
+
+test("continuing from an earlier turn makes a branch, and the timeline switches between branches", async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.generate("A fox in a snowy forest");
+  await studio.waitForStatus("succeeded");
+  await studio.generate("Make it night");
+  await studio.waitForStatus("succeeded");
+
+  await studio.timelineTurns.first().getByRole("button", { name: /A fox in a snowy forest/ }).click();
+  await expect(page.getByTestId("continue-from")).toContainText("creates a new branch");
+  await studio.generate("Make it autumn instead");
+  await studio.waitForStatus("succeeded");
+
+  await expect(studio.timelineTurns).toHaveCount(2);
+  await expect(page.getByTestId("branch-position")).toHaveText("Branch 2 of 2");
+  await page.getByRole("button", { name: "Previous branch" }).click();
+  await expect(page.getByTestId("branch-position")).toHaveText("Branch 1 of 2");
+  await expect(studio.timelineTurns.nth(1)).toContainText("Make it night");
+
+  // The URL names the selection: a reload shows the same branch.
+  await page.reload();
+  await expect(studio.timelineTurns.nth(1)).toContainText("Make it night");
+});
+
+test("a reload mid-generation follows the running job and shows its result", async ({ page, request }) => {
+  await emulatorControl(request).queueFaults([{ kind: "slow", delayMs: 1500 }]);
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.generate("A paper boat on a puddle");
+  await expect(page.getByTestId("progress")).toBeVisible();
+  await expect(page).toHaveURL(/\?turn=/);
+  await page.reload();
+  await expect(page.getByTestId("progress")).toBeVisible();
+  await studio.waitForStatus("succeeded");
+  await expect(studio.resultImages).toHaveCount(1);
+});
+
+test("Cancel (or Esc) stops a hanging generation and keeps the turn for Retry", async ({ page, request }) => {
+  await emulatorControl(request).queueFaults([{ kind: "hang" }]);
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.generate("A slow snail");
+  await expect(page.getByTestId("progress")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await studio.waitForStatus("cancelled");
+  await expect(page.getByTestId("turn-error")).toContainText("cancelled");
+  await page.getByTestId("retry").click();
+  await studio.waitForStatus("succeeded");
+});
+
+test("thought images arrive live, then stay in the filmstrip apart from the result", async ({ page, request }) => {
+  await emulatorControl(request).queueFaults([{ kind: "slow", delayMs: 700 }]);
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await expect(page.getByTestId("show-thoughts")).toBeChecked();
+  await studio.generate("A glass teapot with blooming tea");
+  await expect(page.getByTestId("thought-image").first()).toBeVisible();
+  await expect(page.getByTestId("turn-view")).toHaveAttribute("data-status", "running");
+  await studio.waitForStatus("succeeded");
+  await expect(page.getByTestId("thought-image")).not.toHaveCount(0);
+  await expect(studio.resultImages).toHaveCount(1);
+  const thoughtSrc = await page.getByTestId("thought-image").first().locator("img").getAttribute("src");
+  expect(await studio.resultImages.first().getAttribute("src")).not.toBe(thoughtSrc);
+  await page.getByTestId("toggle-thoughts").click();
+  await expect(page.getByTestId("thought-image")).toHaveCount(0);
+});
+
+test("switching model disables what it lacks and says what changed", async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.model.selectOption("gemini-3.1-flash-image");
+  await studio.size("512").check({ force: true });
+  await studio.aspectRatio.selectOption("8:1");
+  await studio.model.selectOption("gemini-3-pro-image");
+  await expect(studio.size("512")).toBeDisabled();
+  await expect(studio.aspectRatio.locator('option[value="8:1"]')).toBeDisabled();
+  const changes = page.getByTestId("model-switch-changes");
+  await expect(changes).toContainText("Size 512 → 1K");
+  await expect(changes).toContainText("8:1 → 1:1");
+  await expect(page.getByTestId("image-search")).toBeDisabled();
+  await studio.model.selectOption("gemini-2.5-flash-image");
+  await expect(page.getByTestId("web-search")).toBeDisabled();
+});

@@ -1,0 +1,142 @@
+import "server-only";
+
+import path from "node:path";
+import sharp, { type Metadata } from "sharp";
+import {
+  ACCEPTED_TYPES_LABEL,
+  MAX_PIXELS,
+  MAX_UPLOAD_BYTES,
+  formatBytes,
+  formatMegapixels,
+  isAcceptedMimeType,
+  type AcceptedMimeType,
+} from "./limits";
+import { sniffImageType } from "./sniff";
+import type { UploadErrorCode } from "./upload-contract";
+
+export type ImageValidationCode = Extract<
+  UploadErrorCode,
+  "empty" | "too_large" | "not_an_image" | "unsupported_type" | "truncated" | "too_many_pixels"
+>;
+
+export interface ValidatedImage {
+  mimeType: AcceptedMimeType;
+  /** As displayed, i.e. after EXIF orientation. */
+  width: number;
+  height: number;
+  byteLength: number;
+  /**
+   * False when every pixel could not be decoded because this server lacks the codec (HEVC-coded
+   * HEIC with sharp's prebuilt libvips): header, dimensions and pixel count were still checked.
+   */
+  pixelsVerified: boolean;
+}
+
+export type ImageValidation =
+  | { ok: true; image: ValidatedImage }
+  | { ok: false; error: { code: ImageValidationCode; message: string } };
+
+export interface ValidateUploadOptions {
+  /** The client's file name: only used to name the file in messages, never to decide its type. */
+  declaredName?: string;
+}
+
+// Formats people try that Gemini does not take, named so the refusal can say what the file is.
+function describeOtherFormat(bytes: Uint8Array): string | null {
+  const head = Buffer.alloc(64);
+  head.set(bytes.subarray(0, 64));
+  const text = head.toString("latin1");
+  if (text.startsWith("GIF87a") || text.startsWith("GIF89a")) return "a GIF";
+  if (text.slice(4, 8) === "ftyp" && ["avif", "avis"].includes(text.slice(8, 12))) return "an AVIF image";
+  if (text.startsWith("II*\0") || text.startsWith("MM\0*")) return "a TIFF image";
+  // "BM" alone is too common a start for text; a BMP also has a known DIB header size at byte 14.
+  if (text.startsWith("BM") && [12, 40, 52, 56, 108, 124].includes(head.readUInt32LE(14))) return "a BMP image";
+  if (text.startsWith("%PDF")) return "a PDF";
+  // sniff.ts only sees an SVG that starts with <svg or <?xml; one with a comment or doctype first is still SVG.
+  const markup = Buffer.from(bytes.subarray(0, 4096)).toString("utf8").toLowerCase();
+  if (markup.includes("<svg")) return "an SVG drawing";
+  return null;
+}
+
+const IMAGE_EXTENSION = /\.(png|jpe?g|webp|heic|heif|gif|avif|svg|bmp|tiff?)$/i;
+
+function failure(code: ImageValidationCode, message: string): ImageValidation {
+  return { ok: false, error: { code, message } };
+}
+
+/** The codec is missing from this build (not the file's fault): libheif without an HEVC decoder. */
+function isMissingDecoder(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /has not been built in|unsupported codec|no decoder|decoder plugin/i.test(message);
+}
+
+/**
+ * Checks an uploaded reference image by its content: real type (never the name or declared type),
+ * dimensions, pixel count and a full decode, so a renamed, truncated or hostile file is refused
+ * with a reason before it is stored or sent to Gemini.
+ */
+export async function validateUpload(bytes: Uint8Array, options: ValidateUploadOptions = {}): Promise<ImageValidation> {
+  const name = options.declaredName ? `"${path.basename(options.declaredName).slice(0, 120)}"` : "This file";
+
+  if (bytes.byteLength === 0) return failure("empty", `${name} is empty.`);
+  if (bytes.byteLength > MAX_UPLOAD_BYTES) {
+    return failure(
+      "too_large",
+      `${name} is ${formatBytes(bytes.byteLength)}; reference images can be up to ${formatBytes(MAX_UPLOAD_BYTES)}. Export it smaller or as JPEG.`,
+    );
+  }
+
+  const sniffed = sniffImageType(bytes);
+  if (sniffed === "image/svg+xml") {
+    return failure("unsupported_type", `${name} is an SVG drawing; Gemini takes ${ACCEPTED_TYPES_LABEL}. Export it as PNG first.`);
+  }
+  if (!sniffed || !isAcceptedMimeType(sniffed)) {
+    const other = describeOtherFormat(bytes);
+    if (other) {
+      return failure("unsupported_type", `${name} is ${other}; Gemini takes ${ACCEPTED_TYPES_LABEL}. Convert it first.`);
+    }
+    const namedLikeImage = options.declaredName !== undefined && IMAGE_EXTENSION.test(options.declaredName);
+    return failure(
+      "not_an_image",
+      namedLikeImage
+        ? `${name} is named like an image, but its content isn't one (${ACCEPTED_TYPES_LABEL}).`
+        : `${name} isn't an image; use ${ACCEPTED_TYPES_LABEL}.`,
+    );
+  }
+  const mimeType = sniffed;
+
+  // Header only; no pixel limit here so the refusal can say how large the image claims to be.
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    return failure("truncated", `${name} looks damaged or incomplete: its header can't be read. Export it again.`);
+  }
+  const width = metadata.autoOrient?.width ?? metadata.width;
+  const height = metadata.autoOrient?.height ?? metadata.height;
+  if (!width || !height) {
+    return failure("truncated", `${name} looks damaged or incomplete: it has no dimensions. Export it again.`);
+  }
+  if (width * height > MAX_PIXELS) {
+    return failure(
+      "too_many_pixels",
+      `${name} is ${width.toLocaleString("en-US")} × ${height.toLocaleString("en-US")} px (${formatMegapixels(width * height)}); the limit is ${formatMegapixels(MAX_PIXELS)}. Downscale it first.`,
+    );
+  }
+  if (mimeType === "image/webp" && (metadata.pages ?? 1) > 1) {
+    return failure("unsupported_type", `${name} is an animated WebP; use a still image.`);
+  }
+
+  // A full decode is the only way to find a truncated or corrupt body behind a valid header.
+  // failOn "error" rather than the default "warning": phone JPEGs often carry harmless warnings.
+  try {
+    await sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: "error" }).stats();
+  } catch (error) {
+    const heif = mimeType === "image/heic" || mimeType === "image/heif";
+    if (heif && isMissingDecoder(error)) {
+      return { ok: true, image: { mimeType, width, height, byteLength: bytes.byteLength, pixelsVerified: false } };
+    }
+    return failure("truncated", `${name} looks damaged or incomplete (it may be cut short). Export or download it again.`);
+  }
+  return { ok: true, image: { mimeType, width, height, byteLength: bytes.byteLength, pixelsVerified: true } };
+}

@@ -1,0 +1,409 @@
+import { randomBytes } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { GenerationSettings, ModelTurn, StudioError } from "@/lib/gemini/types";
+import { StorageError, type Storage, type Turn, type TurnOutcome, type TurnRequest } from "./types";
+
+/**
+ * What every storage backend must do, as a vitest suite. A new backend (PostgreSQL, S3-compatible
+ * object storage, ...) calls `describeStorageContract("postgres", factory)` from its own test file
+ * and is done when it passes. The in-memory double and SQLite run it too.
+ *
+ * Deleting a session keeps image files on purpose: images are content-addressed, so the same
+ * bytes may back another session's turns, an upload waiting in the composer, or a named export the
+ * designer kept. Knowing that none of those still uses a file needs a reference count across all
+ * of them, taken without racing a job that is storing the same bytes; until a garbage collector
+ * does that, keeping the files is the safe choice (they are also the designer's work).
+ */
+
+export interface StorageUnderTest {
+  storage: Storage;
+  /** Called after each test, after storage.close(); removes temp directories and the like. */
+  dispose?: () => Promise<void>;
+}
+
+export type StorageFactory = () => Promise<StorageUnderTest>;
+
+const ALICE = "alice";
+const BOB = "bob";
+
+const settings: GenerationSettings = {
+  model: "gemini-3.1-flash-image",
+  imageSize: "1K",
+  aspectRatio: "16:9",
+  thinkingLevel: "high",
+  showThoughts: true,
+  webSearch: true,
+  imageSearch: false,
+  imageOnly: false,
+};
+
+/** Bytes the image stores accept: a PNG signature, then noise so each call is a different image. */
+export function fakePng(size = 64): Buffer {
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(size)]);
+}
+
+function request(prompt: string, extra: Partial<TurnRequest> = {}): TurnRequest {
+  return { prompt, references: [], settings, ...extra };
+}
+
+const anError: StudioError = {
+  code: "service_unavailable",
+  message: "Google's image service is overloaded.",
+  action: "Try again in a minute.",
+  retryable: true,
+  retryAfterMs: 30_000,
+  httpStatus: 503,
+  detail: "UNAVAILABLE",
+};
+
+function fullOutcome(imageHash: string, thoughtHash: string): TurnOutcome {
+  return {
+    images: [
+      {
+        hash: imageHash,
+        mimeType: "image/png",
+        width: 1376,
+        height: 768,
+        fileName: "gen-a-banana-20261122-101500.png",
+        requested: { width: 1376, height: 768 },
+        sizeMismatch: false,
+      },
+    ],
+    thoughts: [
+      { kind: "text", text: "**Plating** the banana — «deliberately» 🍌", at: 812 },
+      { kind: "image", hash: thoughtHash, mimeType: "image/png", width: null, height: null, at: 4_210 },
+    ],
+    text: "Here is your dish.\nLine two: \u2028 and \u0000 survive.",
+    grounding: {
+      webQueries: ["banana dish"],
+      imageQueries: [],
+      sources: [{ index: 0, kind: "web", uri: "https://example.com/a", title: "A", domain: "example.com" }],
+      supports: [{ startByte: 0, endByte: 17, text: "Here is your dish", sourceIndices: [0] }],
+      searchEntryPointHtml: "<style>.x{}</style><div class=x>banana</div>",
+    },
+    usage: { promptTokens: 12, outputTokens: 1120, imageTokens: 1120, thoughtsTokens: 230, totalTokens: 1362 },
+    finishReason: "STOP",
+    blockReason: null,
+    modelVersion: "gemini-3.1-flash-image",
+    responseId: "resp-1",
+    warnings: ["Asked for 1:1 but got 16:9."],
+  };
+}
+
+export function describeStorageContract(name: string, factory: StorageFactory): void {
+  describe(`storage contract: ${name}`, () => {
+    let subject: StorageUnderTest;
+    let storage: Storage;
+
+    beforeEach(async () => {
+      subject = await factory();
+      storage = subject.storage;
+    });
+
+    afterEach(async () => {
+      await storage.close();
+      await subject.dispose?.();
+    });
+
+    async function sessionWithTurn(ownerId = ALICE, prompt = "A banana") {
+      const session = await storage.sessions.create({ ownerId, title: "Banana" });
+      const turn = await storage.turns.create({ ownerId, sessionId: session.id, parentId: null, request: request(prompt) });
+      return { session, turn };
+    }
+
+    async function succeed(turn: Turn, outcome: TurnOutcome | null = null): Promise<Turn> {
+      await storage.turns.update(turn.ownerId, turn.id, { status: "running" });
+      return storage.turns.update(turn.ownerId, turn.id, { status: "succeeded", outcome, attempts: 1 });
+    }
+
+    describe("sessions", () => {
+      it("creates, reads, and lists newest activity first", async () => {
+        const first = await storage.sessions.create({ ownerId: ALICE, title: "First" });
+        const second = await storage.sessions.create({ ownerId: ALICE, title: "Second" });
+        expect(first).toMatchObject({ ownerId: ALICE, title: "First", turnCount: 0, lastPrompt: null, coverImageHash: null });
+        expect(first.createdAt).toBe(first.updatedAt);
+        expect(await storage.sessions.get(ALICE, first.id)).toEqual(first);
+        expect((await storage.sessions.list(ALICE)).map((session) => session.id)).toEqual([second.id, first.id]);
+
+        // A new turn is activity: the older session moves to the top.
+        await storage.turns.create({ ownerId: ALICE, sessionId: first.id, parentId: null, request: request("later") });
+        const listed = await storage.sessions.list(ALICE);
+        expect(listed.map((session) => session.id)).toEqual([first.id, second.id]);
+        expect(listed[0]).toMatchObject({ turnCount: 1, lastPrompt: "later" });
+        expect(await storage.sessions.list(ALICE, { limit: 1 })).toHaveLength(1);
+      });
+
+      it("renames, moving updatedAt, and answers null for a session that is not the owner's", async () => {
+        const session = await storage.sessions.create({ ownerId: ALICE, title: "Old" });
+        const renamed = await storage.sessions.rename(ALICE, session.id, "New name ✨");
+        expect(renamed).toMatchObject({ id: session.id, title: "New name ✨" });
+        expect(renamed && renamed.updatedAt > session.updatedAt).toBe(true);
+        expect(await storage.sessions.rename(BOB, session.id, "Stolen")).toBeNull();
+        expect(await storage.sessions.rename(ALICE, "no-such-session", "x")).toBeNull();
+        expect((await storage.sessions.get(ALICE, session.id))?.title).toBe("New name ✨");
+      });
+
+      it("keeps owners apart", async () => {
+        const mine = await storage.sessions.create({ ownerId: ALICE, title: "Mine" });
+        await storage.sessions.create({ ownerId: BOB, title: "Bob's" });
+        expect(await storage.sessions.get(BOB, mine.id)).toBeNull();
+        expect((await storage.sessions.list(ALICE)).map((session) => session.title)).toEqual(["Mine"]);
+        expect((await storage.sessions.list(BOB)).map((session) => session.title)).toEqual(["Bob's"]);
+        expect(await storage.sessions.list("nobody")).toEqual([]);
+      });
+
+      it("shows the newest succeeded image as the cover", async () => {
+        const { session, turn } = await sessionWithTurn();
+        const image = await storage.images.put(fakePng());
+        const thought = await storage.images.put(fakePng());
+        await succeed(turn, fullOutcome(image.hash, thought.hash));
+        // A later turn that is still running has no image yet: the cover stays.
+        await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: turn.id, request: request("gold") });
+        expect(await storage.sessions.get(ALICE, session.id)).toMatchObject({ turnCount: 2, lastPrompt: "gold", coverImageHash: image.hash });
+      });
+    });
+
+    describe("search", () => {
+      it("finds sessions by the prompts of their turns and by title, case-insensitively, per owner", async () => {
+        const dish = await sessionWithTurn(ALICE, "A nano Banana dish in a fancy restaurant");
+        const logo = await storage.sessions.create({ ownerId: ALICE, title: "Logo work" });
+        await storage.turns.create({ ownerId: ALICE, sessionId: logo.id, parentId: null, request: request("A minimalist fox logo") });
+        await sessionWithTurn(BOB, "banana for bob");
+
+        const ids = async (query: string) => (await storage.sessions.list(ALICE, { query })).map((session) => session.id);
+        expect(await ids("banana")).toEqual([dish.session.id]);
+        expect(await ids("FANCY rest")).toEqual([dish.session.id]);
+        expect(await ids("logo")).toEqual([logo.id]);
+        expect(await ids("work")).toEqual([logo.id]);
+        expect(await ids("fo")).toEqual([logo.id]);
+        expect(await ids("  ")).toEqual([logo.id, dish.session.id]);
+        expect(await ids("giraffe")).toEqual([]);
+      });
+
+      it("takes %, _ and quotes literally", async () => {
+        const percent = await sessionWithTurn(ALICE, 'Make it 100% "gold"');
+        await sessionWithTurn(ALICE, "Make it 1000 gold");
+        const ids = async (query: string) => (await storage.sessions.list(ALICE, { query })).map((session) => session.id);
+        expect(await ids("100%")).toEqual([percent.session.id]);
+        expect(await ids('"gold"')).toEqual([percent.session.id]);
+        expect(await ids("%")).toEqual([percent.session.id]);
+        expect(await ids("_")).toEqual([]);
+      });
+    });
+
+    describe("turns", () => {
+      it("forms a tree: any turn can be branched, chains run root to turn, lists run in creation order", async () => {
+        const { session, turn: root } = await sessionWithTurn();
+        expect(root).toMatchObject({ status: "queued", parentId: null, outcome: null, error: null, attempts: 0, ownerId: ALICE });
+        const child = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: root.id, request: request("gold") });
+        const grandchild = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: child.id, request: request("logo") });
+        const branch = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: root.id, request: request("silver") });
+
+        expect((await storage.turns.listBySession(ALICE, session.id)).map((turn) => turn.id)).toEqual([root.id, child.id, grandchild.id, branch.id]);
+        expect((await storage.turns.chain(ALICE, grandchild.id))?.map((turn) => turn.id)).toEqual([root.id, child.id, grandchild.id]);
+        expect((await storage.turns.chain(ALICE, branch.id))?.map((turn) => turn.id)).toEqual([root.id, branch.id]);
+        expect((await storage.turns.chain(ALICE, root.id))?.map((turn) => turn.id)).toEqual([root.id]);
+        const createdAt = (await storage.turns.listBySession(ALICE, session.id)).map((turn) => turn.createdAt);
+        expect([...createdAt].sort()).toEqual(createdAt);
+        expect(new Set(createdAt).size).toBe(createdAt.length);
+      });
+
+      it("keeps the request exactly, references and every setting included", async () => {
+        const session = await storage.sessions.create({ ownerId: ALICE, title: "x" });
+        const reference = await storage.images.put(fakePng());
+        const exact = request("Put the cat on the sofa — «now»", {
+          references: [
+            { hash: reference.hash, mimeType: "image/png", width: 640, height: 480, role: "character" },
+            { hash: reference.hash, mimeType: "image/png", width: null, height: null },
+          ],
+          settings: { ...settings, aspectRatio: "match-input", thinkingLevel: undefined, imageOnly: true },
+        });
+        const turn = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: null, request: exact });
+        expect((await storage.turns.get(ALICE, turn.id))?.request).toEqual(JSON.parse(JSON.stringify(exact)));
+      });
+
+      it("refuses a session or parent that is missing or not the owner's, and creates nothing", async () => {
+        const { session, turn } = await sessionWithTurn();
+        const other = await sessionWithTurn(ALICE, "other session");
+        const bobs = await sessionWithTurn(BOB, "bob");
+        const attempts = [
+          { ownerId: ALICE, sessionId: "no-such-session", parentId: null },
+          { ownerId: BOB, sessionId: session.id, parentId: null },
+          { ownerId: ALICE, sessionId: session.id, parentId: "no-such-turn" },
+          { ownerId: ALICE, sessionId: session.id, parentId: other.turn.id },
+          { ownerId: ALICE, sessionId: session.id, parentId: bobs.turn.id },
+          { ownerId: BOB, sessionId: bobs.session.id, parentId: turn.id },
+        ];
+        for (const attempt of attempts) {
+          await expect(storage.turns.create({ ...attempt, request: request("nope") })).rejects.toMatchObject({
+            name: "StorageError",
+            code: "not_found",
+          });
+        }
+        expect(await storage.turns.listBySession(ALICE, session.id)).toHaveLength(1);
+        expect(await storage.turns.listBySession(BOB, bobs.session.id)).toHaveLength(1);
+        expect((await storage.sessions.get(ALICE, session.id))?.turnCount).toBe(1);
+      });
+
+      it("hides other owners' turns everywhere", async () => {
+        const { session, turn } = await sessionWithTurn();
+        expect(await storage.turns.get(BOB, turn.id)).toBeNull();
+        expect(await storage.turns.chain(BOB, turn.id)).toBeNull();
+        expect(await storage.turns.listBySession(BOB, session.id)).toEqual([]);
+        await expect(storage.turns.update(BOB, turn.id, { status: "running" })).rejects.toMatchObject({ code: "not_found" });
+        expect((await storage.turns.get(ALICE, turn.id))?.status).toBe("queued");
+      });
+
+      it("answers not found for unknown and malformed ids without throwing", async () => {
+        for (const id of ["no-such-id", "../../etc/passwd", "", "x".repeat(500)]) {
+          expect(await storage.sessions.get(ALICE, id)).toBeNull();
+          expect(await storage.turns.get(ALICE, id)).toBeNull();
+          expect(await storage.turns.chain(ALICE, id)).toBeNull();
+          expect(await storage.turns.listBySession(ALICE, id)).toEqual([]);
+          expect(await storage.modelTurns.get(ALICE, id)).toBeNull();
+          expect(await storage.sessions.delete(ALICE, id)).toBe(false);
+          await expect(storage.turns.update(ALICE, id, { status: "running" })).rejects.toBeInstanceOf(StorageError);
+        }
+      });
+    });
+
+    describe("status", () => {
+      it("moves queued → running → succeeded, and a finished turn can't change any more", async () => {
+        const { session, turn } = await sessionWithTurn();
+        const running = await storage.turns.update(ALICE, turn.id, { status: "running", attempts: 1 });
+        expect(running).toMatchObject({ status: "running", attempts: 1 });
+        expect(running.updatedAt > turn.updatedAt).toBe(true);
+        const done = await storage.turns.update(ALICE, turn.id, { status: "succeeded" });
+        expect(done.status).toBe("succeeded");
+        expect((await storage.sessions.get(ALICE, session.id))?.updatedAt).toBe(done.updatedAt);
+
+        for (const status of ["running", "failed", "cancelled", "interrupted", "queued"] as const) {
+          await expect(storage.turns.update(ALICE, turn.id, { status })).rejects.toMatchObject({ code: "invalid_transition" });
+        }
+        await expect(storage.turns.update(ALICE, turn.id, { outcome: null })).rejects.toMatchObject({ code: "invalid_transition" });
+        expect((await storage.turns.get(ALICE, turn.id))?.status).toBe("succeeded");
+      });
+
+      it("refuses skipping running on the way to succeeded, and going back to queued", async () => {
+        const { turn } = await sessionWithTurn();
+        await expect(storage.turns.update(ALICE, turn.id, { status: "succeeded" })).rejects.toMatchObject({ code: "invalid_transition" });
+        await storage.turns.update(ALICE, turn.id, { status: "running" });
+        await expect(storage.turns.update(ALICE, turn.id, { status: "queued" })).rejects.toMatchObject({ code: "invalid_transition" });
+        // Cancelling straight from the queue is fine.
+        const { turn: queued } = await sessionWithTurn();
+        expect((await storage.turns.update(ALICE, queued.id, { status: "cancelled" })).status).toBe("cancelled");
+      });
+
+      it("round-trips a full outcome, and a failure with its error and partial outcome", async () => {
+        const { session, turn } = await sessionWithTurn();
+        const image = await storage.images.put(fakePng());
+        const thought = await storage.images.put(fakePng());
+        const outcome = fullOutcome(image.hash, thought.hash);
+        await storage.turns.update(ALICE, turn.id, { status: "running" });
+        // While running, the partial outcome is saved as it grows.
+        const partial = { ...outcome, images: [], text: "" };
+        expect((await storage.turns.update(ALICE, turn.id, { outcome: partial })).outcome).toEqual(partial);
+        await storage.turns.update(ALICE, turn.id, { status: "succeeded", outcome, attempts: 2 });
+        expect(await storage.turns.get(ALICE, turn.id)).toMatchObject({ outcome, attempts: 2, error: null, status: "succeeded" });
+
+        const failed = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: turn.id, request: request("gold") });
+        await storage.turns.update(ALICE, failed.id, { status: "running" });
+        await storage.turns.update(ALICE, failed.id, { status: "failed", error: anError, outcome: partial, attempts: 4 });
+        const read = await storage.turns.get(ALICE, failed.id);
+        expect(read).toMatchObject({ status: "failed", error: anError, outcome: partial, attempts: 4 });
+        // The failed turn keeps its request, so Retry can repeat it exactly.
+        expect(read?.request).toEqual(request("gold"));
+      });
+
+      it("marks every queued or running turn interrupted on recovery, and nothing else", async () => {
+        const { session, turn: running } = await sessionWithTurn();
+        await storage.turns.update(ALICE, running.id, { status: "running" });
+        const queued = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: null, request: request("q") });
+        const finished = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: null, request: request("f") });
+        await succeed(finished);
+        const { turn: bobs } = await sessionWithTurn(BOB, "bob");
+        await storage.turns.update(BOB, bobs.id, { status: "running" });
+
+        const interruptedError: StudioError = { code: "internal", message: "The studio stopped.", action: "Retry.", retryable: true };
+        const changed = await storage.turns.interruptRunning(interruptedError);
+        expect(changed.map((turn) => turn.id).sort()).toEqual([running.id, queued.id, bobs.id].sort());
+        for (const turn of changed) expect(turn).toMatchObject({ status: "interrupted", error: interruptedError });
+        expect((await storage.turns.get(ALICE, finished.id))?.status).toBe("succeeded");
+        expect((await storage.turns.get(BOB, bobs.id))?.status).toBe("interrupted");
+        expect(await storage.turns.interruptRunning(interruptedError)).toEqual([]);
+      });
+    });
+
+    describe("model turns", () => {
+      it("round-trips a model turn byte for byte: 600 KB signature, image parts, unknown fields, part order", async () => {
+        const { turn } = await sessionWithTurn();
+        const signature = randomBytes(448_212).toString("base64");
+        expect(signature.length).toBeGreaterThan(597_000);
+        const thoughtImage = fakePng(2_000).toString("base64");
+        const finalImage = fakePng(50_000).toString("base64");
+        const modelTurn: ModelTurn = {
+          parts: [
+            { text: "**Thinking** about 🍌", thought: true },
+            { inlineData: { mimeType: "image/png", data: thoughtImage }, thought: true },
+            { thoughtSignature: signature, inlineData: { data: finalImage, mimeType: "image/png", displayName: "x" } },
+            { text: "Here it is.", futureField: { nested: [1, "two", null, { deep: true }] }, thoughtSignature: "c2ln" },
+            // Not an image, and not canonical base64: must stay exactly as sent.
+            { inlineData: { mimeType: "application/octet-stream", data: Buffer.from("hello").toString("base64") } },
+            { inlineData: { mimeType: "image/png", data: "iVBORw0KGgo" } },
+            { inlineData: { mimeType: "image/png", data: "" } },
+            { text: "" },
+          ],
+        };
+        const sent = JSON.stringify(modelTurn);
+        await storage.modelTurns.put(ALICE, turn.id, modelTurn);
+        const back = await storage.modelTurns.get(ALICE, turn.id);
+        expect(JSON.stringify(back)).toBe(sent);
+        // What came back is a copy: changing it changes nothing stored.
+        back?.parts.pop();
+        expect(JSON.stringify(await storage.modelTurns.get(ALICE, turn.id))).toBe(sent);
+        expect(JSON.stringify(modelTurn)).toBe(sent);
+      });
+
+      it("is per owner and per turn, replaced by a later put, and refused for a turn that is not the owner's", async () => {
+        const { session, turn } = await sessionWithTurn();
+        const other = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: null, request: request("b") });
+        await storage.modelTurns.put(ALICE, turn.id, { parts: [{ text: "one" }] });
+        await storage.modelTurns.put(ALICE, turn.id, { parts: [{ text: "two" }] });
+        expect(await storage.modelTurns.get(ALICE, turn.id)).toEqual({ parts: [{ text: "two" }] });
+        expect(await storage.modelTurns.get(ALICE, other.id)).toBeNull();
+        expect(await storage.modelTurns.get(BOB, turn.id)).toBeNull();
+        await expect(storage.modelTurns.put(BOB, turn.id, { parts: [] })).rejects.toMatchObject({ code: "not_found" });
+        await expect(storage.modelTurns.put(ALICE, "no-such-turn", { parts: [] })).rejects.toMatchObject({ code: "not_found" });
+        await storage.modelTurns.delete(ALICE, turn.id);
+        expect(await storage.modelTurns.get(ALICE, turn.id)).toBeNull();
+      });
+    });
+
+    describe("delete", () => {
+      it("removes the session with all its turns and model turns, keeps images, and leaves the rest alone", async () => {
+        const { session, turn } = await sessionWithTurn(ALICE, "doomed banana");
+        const child = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: turn.id, request: request("gold") });
+        const image = await storage.images.put(fakePng());
+        await succeed(turn, fullOutcome(image.hash, image.hash));
+        await storage.modelTurns.put(ALICE, turn.id, { parts: [{ text: "hi", thoughtSignature: "c2ln" }] });
+        const kept = await sessionWithTurn(ALICE, "kept banana");
+        await storage.modelTurns.put(ALICE, kept.turn.id, { parts: [{ text: "kept" }] });
+
+        expect(await storage.sessions.delete(BOB, session.id)).toBe(false);
+        expect(await storage.sessions.get(ALICE, session.id)).not.toBeNull();
+
+        expect(await storage.sessions.delete(ALICE, session.id)).toBe(true);
+        expect(await storage.sessions.get(ALICE, session.id)).toBeNull();
+        expect(await storage.turns.get(ALICE, turn.id)).toBeNull();
+        expect(await storage.turns.get(ALICE, child.id)).toBeNull();
+        expect(await storage.turns.chain(ALICE, child.id)).toBeNull();
+        expect(await storage.turns.listBySession(ALICE, session.id)).toEqual([]);
+        expect(await storage.modelTurns.get(ALICE, turn.id)).toBeNull();
+        expect(await storage.images.get(image.hash)).not.toBeNull();
+        expect((await storage.sessions.list(ALICE, { query: "banana" })).map((s) => s.id)).toEqual([kept.session.id]);
+        expect(await storage.modelTurns.get(ALICE, kept.turn.id)).toEqual({ parts: [{ text: "kept" }] });
+        expect(await storage.sessions.delete(ALICE, session.id)).toBe(false);
+      });
+    });
+  });
+}

@@ -1,0 +1,132 @@
+import "server-only";
+
+import type Database from "better-sqlite3";
+
+/**
+ * The schema, as numbered steps. A step is never edited once shipped: change the schema by adding
+ * the next one. Each runs in its own transaction and is recorded in `schema_migrations`, so a
+ * database is always at exactly one known version, and opening it again runs nothing.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "sessions and turns",
+    // `seq` is an INTEGER PRIMARY KEY (the rowid): stable across VACUUM, which the FTS index in
+    // step 2 relies on, and the tie-break for rows created in the same millisecond.
+    // The composite foreign keys make the database itself refuse a turn whose owner differs from
+    // its session's, or whose parent sits in another session.
+    sql: `
+      CREATE TABLE sessions (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        owner_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (id, owner_id)
+      );
+      CREATE INDEX sessions_by_owner_updated ON sessions (owner_id, updated_at DESC, seq DESC);
+
+      CREATE TABLE turns (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        session_id TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        parent_id TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        status TEXT NOT NULL
+          CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'interrupted', 'cancelled')),
+        prompt TEXT NOT NULL,
+        request_json TEXT NOT NULL CHECK (json_valid(request_json)),
+        outcome_json TEXT CHECK (outcome_json IS NULL OR json_valid(outcome_json)),
+        error_json TEXT CHECK (error_json IS NULL OR json_valid(error_json)),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        cover_image_hash TEXT,
+        UNIQUE (id, session_id),
+        FOREIGN KEY (session_id, owner_id) REFERENCES sessions (id, owner_id) ON DELETE CASCADE,
+        FOREIGN KEY (parent_id, session_id) REFERENCES turns (id, session_id) ON DELETE CASCADE
+      );
+      CREATE INDEX turns_by_session ON turns (session_id, created_at, seq);
+      CREATE INDEX turns_by_parent ON turns (parent_id, session_id);
+      CREATE INDEX turns_active ON turns (status) WHERE status IN ('queued', 'running');
+    `,
+  },
+  {
+    version: 2,
+    name: "prompt search",
+    // Trigram tokens make MATCH a case-insensitive substring search, like LIKE '%…%' but indexed.
+    // It needs at least three characters; shorter queries fall back to LIKE.
+    sql: `
+      CREATE VIRTUAL TABLE turn_prompts USING fts5 (
+        prompt, content = 'turns', content_rowid = 'seq', tokenize = 'trigram'
+      );
+      CREATE TRIGGER turn_prompts_insert AFTER INSERT ON turns BEGIN
+        INSERT INTO turn_prompts (rowid, prompt) VALUES (new.seq, new.prompt);
+      END;
+      CREATE TRIGGER turn_prompts_delete AFTER DELETE ON turns BEGIN
+        INSERT INTO turn_prompts (turn_prompts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
+      END;
+      CREATE TRIGGER turn_prompts_update AFTER UPDATE OF prompt ON turns BEGIN
+        INSERT INTO turn_prompts (turn_prompts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
+        INSERT INTO turn_prompts (rowid, prompt) VALUES (new.seq, new.prompt);
+      END;
+      INSERT INTO turn_prompts (turn_prompts) VALUES ('rebuild');
+    `,
+  },
+];
+
+export class SchemaTooNewError extends Error {
+  constructor(
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(`The database is at schema version ${found}, but this version of the studio only knows up to ${known}. Update the studio.`);
+    this.name = "SchemaTooNewError";
+  }
+}
+
+/** Brings the database up to the newest schema; returns the versions it applied (none when current). */
+export function runMigrations(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  now: () => string = () => new Date().toISOString(),
+): number[] {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at TEXT NOT NULL
+    )
+  `);
+  const currentVersion = () =>
+    (db.prepare("SELECT coalesce(max(version), 0) AS version FROM schema_migrations").get() as { version: number }).version;
+  const known = migrations.reduce((max, migration) => Math.max(max, migration.version), 0);
+  const applied: number[] = [];
+
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    // IMMEDIATE takes the write lock before reading the version, so two processes opening the
+    // same database at once can't both apply a step.
+    db.transaction(() => {
+      const current = currentVersion();
+      if (current > known) throw new SchemaTooNewError(current, known);
+      if (current >= migration.version) return;
+      db.exec(migration.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        migration.version,
+        migration.name,
+        now(),
+      );
+      applied.push(migration.version);
+    }).immediate();
+  }
+  const current = currentVersion();
+  if (current > known) throw new SchemaTooNewError(current, known);
+  return applied;
+}

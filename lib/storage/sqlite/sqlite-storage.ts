@@ -1,0 +1,403 @@
+import "server-only";
+
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import type { StudioError } from "@/lib/gemini/types";
+import { createFileImageStore, describeWriteFailure, type ImageStore } from "../image-store";
+import {
+  DEFAULT_SESSION_LIST_LIMIT,
+  MAX_SESSION_LIST_LIMIT,
+  StorageError,
+  canTransition,
+  coverImageOf,
+  createTimestampClock,
+  isFinishedStatus,
+  isStorageId,
+  type ListSessionsOptions,
+  type Session,
+  type Storage,
+  type Turn,
+  type TurnOutcome,
+  type TurnPatch,
+  type TurnRequest,
+  type TurnStatus,
+} from "../types";
+import { MIGRATIONS, SchemaTooNewError, runMigrations, type Migration } from "./migrations";
+import { createModelTurnFiles } from "./model-turn-files";
+
+/**
+ * The embedded default: one SQLite file (WAL) for sessions and turns, image and model-turn files
+ * beside it under the data directory. Nothing to install or start.
+ *
+ * better-sqlite3 is synchronous; each method does its work in one short transaction and returns a
+ * settled promise, which keeps the async Storage interface that networked backends need.
+ */
+
+export interface SqliteStorageOptions {
+  dataDir: string;
+  /** Default `${dataDir}/studio.db`. */
+  databaseFile?: string;
+  now?: () => Date;
+  images?: ImageStore;
+  /** For tests of the migration runner. */
+  migrations?: readonly Migration[];
+}
+
+export interface SqliteStorage extends Storage {
+  /** The open database, for tests and diagnostics; app code goes through the repositories. */
+  readonly database: Database.Database;
+  readonly databaseFile: string;
+}
+
+interface SessionRow {
+  seq: number;
+  id: string;
+  owner_id: string;
+  title: string;
+  created_at: string;
+  updated_at: string;
+  turn_count: number;
+  last_prompt: string | null;
+  cover_image_hash: string | null;
+}
+
+interface TurnRow {
+  seq: number;
+  id: string;
+  session_id: string;
+  owner_id: string;
+  parent_id: string | null;
+  created_at: string;
+  updated_at: string;
+  status: TurnStatus;
+  prompt: string;
+  request_json: string;
+  outcome_json: string | null;
+  error_json: string | null;
+  attempts: number;
+  cover_image_hash: string | null;
+}
+
+const SESSION_COLUMNS = `
+  s.seq, s.id, s.owner_id, s.title, s.created_at, s.updated_at,
+  (SELECT count(*) FROM turns t WHERE t.session_id = s.id) AS turn_count,
+  (SELECT t.prompt FROM turns t WHERE t.session_id = s.id ORDER BY t.created_at DESC, t.seq DESC LIMIT 1) AS last_prompt,
+  (SELECT t.cover_image_hash FROM turns t
+     WHERE t.session_id = s.id AND t.cover_image_hash IS NOT NULL
+     ORDER BY t.created_at DESC, t.seq DESC LIMIT 1) AS cover_image_hash`;
+
+function toSession(row: SessionRow): Session {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    title: row.title,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    turnCount: row.turn_count,
+    lastPrompt: row.last_prompt,
+    coverImageHash: row.cover_image_hash,
+  };
+}
+
+function toTurn(row: TurnRow): Turn {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    ownerId: row.owner_id,
+    parentId: row.parent_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    status: row.status,
+    request: JSON.parse(row.request_json) as TurnRequest,
+    outcome: row.outcome_json === null ? null : (JSON.parse(row.outcome_json) as TurnOutcome),
+    error: row.error_json === null ? null : (JSON.parse(row.error_json) as StudioError),
+    attempts: row.attempts,
+  };
+}
+
+function json(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) throw new StorageError("storage_failed", "A value to save is not JSON.");
+  return text;
+}
+
+/** LIKE with `%`, `_` and the escape character taken literally. */
+function likePattern(query: string): string {
+  return `%${query.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+/** One FTS5 phrase: double quotes inside are doubled, everything else is literal. */
+function ftsPhrase(query: string): string {
+  return `"${query.replace(/"/g, '""')}"`;
+}
+
+/** SQLite's errors, in words an operator can act on, as StorageError "storage_failed". */
+function storageFailure(error: unknown, databaseFile: string, doing: string): StorageError {
+  if (error instanceof StorageError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const sqliteCode = typeof code === "string" ? code : "";
+  let reason: string;
+  if (error instanceof SchemaTooNewError) reason = error.message;
+  else if (sqliteCode === "SQLITE_FULL") reason = `the disk holding ${databaseFile} is full`;
+  else if (sqliteCode.startsWith("SQLITE_READONLY")) reason = `${databaseFile} is read-only for the studio`;
+  else if (sqliteCode.startsWith("SQLITE_CANTOPEN")) reason = `${databaseFile} can't be opened: check that its directory exists and is writable`;
+  else if (sqliteCode.startsWith("SQLITE_BUSY")) reason = `${databaseFile} is locked by another process`;
+  else if (sqliteCode.startsWith("SQLITE_CORRUPT") || sqliteCode === "SQLITE_NOTADB") reason = `${databaseFile} is damaged or not a studio database`;
+  else if (sqliteCode.startsWith("SQLITE_IOERR")) reason = `reading or writing ${databaseFile} failed (${sqliteCode})`;
+  else reason = error instanceof Error ? error.message : String(error);
+  return new StorageError("storage_failed", `Could not ${doing}: ${reason}.`, { cause: error });
+}
+
+export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
+  const { dataDir } = options;
+  const databaseFile = options.databaseFile ?? path.join(dataDir, "studio.db");
+  try {
+    mkdirSync(path.dirname(databaseFile), { recursive: true });
+  } catch (error) {
+    throw new StorageError("storage_failed", `Could not open the studio database: ${describeWriteFailure(error, path.dirname(databaseFile))}.`, {
+      cause: error,
+    });
+  }
+
+  let db: Database.Database;
+  try {
+    db = new Database(databaseFile);
+  } catch (error) {
+    throw storageFailure(error, databaseFile, "open the studio database");
+  }
+  const stamp = createTimestampClock(options.now);
+  try {
+    // WAL lets readers (page loads, SSE) run while a job writes; NORMAL sync is safe with WAL
+    // (a power cut may lose the last commits, never corrupt the file).
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    runMigrations(db, options.migrations ?? MIGRATIONS, stamp);
+  } catch (error) {
+    db.close();
+    throw storageFailure(error, databaseFile, "prepare the studio database");
+  }
+
+  const images = options.images ?? createFileImageStore(dataDir);
+  const files = createModelTurnFiles(dataDir, images);
+
+  /** Runs `work` in one transaction and turns SQLite's errors into StorageError. */
+  function write<T>(doing: string, work: () => T): T {
+    try {
+      return db.transaction(work).immediate();
+    } catch (error) {
+      throw storageFailure(error, databaseFile, doing);
+    }
+  }
+  function read<T>(doing: string, work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw storageFailure(error, databaseFile, doing);
+    }
+  }
+
+  const statements = {
+    sessionById: db.prepare<[string, string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = ? AND s.owner_id = ?`),
+    insertSession: db.prepare(
+      "INSERT INTO sessions (id, owner_id, title, created_at, updated_at) VALUES (@id, @ownerId, @title, @at, @at)",
+    ),
+    renameSession: db.prepare("UPDATE sessions SET title = ?, updated_at = ? WHERE id = ? AND owner_id = ?"),
+    touchSession: db.prepare("UPDATE sessions SET updated_at = ? WHERE id = ?"),
+    deleteSession: db.prepare("DELETE FROM sessions WHERE id = ? AND owner_id = ?"),
+    turnIdsOfSession: db.prepare<[string], { id: string }>("SELECT id FROM turns WHERE session_id = ?"),
+    turnById: db.prepare<[string, string], TurnRow>("SELECT * FROM turns WHERE id = ? AND owner_id = ?"),
+    turnsBySession: db.prepare<[string, string], TurnRow>(
+      "SELECT * FROM turns WHERE session_id = ? AND owner_id = ? ORDER BY created_at, seq",
+    ),
+    chain: db.prepare<[string, string], TurnRow>(`
+      WITH RECURSIVE chain (id, parent_id, depth) AS (
+        SELECT id, parent_id, 0 FROM turns WHERE id = ? AND owner_id = ?
+        UNION ALL
+        SELECT t.id, t.parent_id, c.depth + 1 FROM turns t JOIN chain c ON t.id = c.parent_id
+      )
+      SELECT turns.* FROM chain JOIN turns ON turns.id = chain.id ORDER BY chain.depth DESC`),
+    insertTurn: db.prepare(`
+      INSERT INTO turns (id, session_id, owner_id, parent_id, created_at, updated_at, status, prompt, request_json)
+      VALUES (@id, @sessionId, @ownerId, @parentId, @at, @at, 'queued', @prompt, @request)`),
+    updateTurn: db.prepare(`
+      UPDATE turns SET status = @status, outcome_json = @outcome, error_json = @error, attempts = @attempts,
+        cover_image_hash = @cover, updated_at = @at
+      WHERE id = @id`),
+    activeTurns: db.prepare<[], TurnRow>("SELECT * FROM turns WHERE status IN ('queued', 'running') ORDER BY created_at, seq"),
+    interruptTurn: db.prepare("UPDATE turns SET status = 'interrupted', error_json = ?, updated_at = ? WHERE id = ?"),
+  };
+
+  function sessionList(ownerId: string, { query, limit }: ListSessionsOptions): Session[] {
+    const max = Math.min(Math.max(1, Math.floor(limit ?? DEFAULT_SESSION_LIST_LIMIT)), MAX_SESSION_LIST_LIMIT);
+    const needle = query?.trim() ?? "";
+    const order = "ORDER BY s.updated_at DESC, s.seq DESC LIMIT @max";
+    if (needle === "") {
+      return db.prepare<{ ownerId: string; max: number }, SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.owner_id = @ownerId ${order}`)
+        .all({ ownerId, max })
+        .map(toSession);
+    }
+    // Trigram search needs three characters; below that a LIKE scan over the owner's turns is cheap enough.
+    const promptMatch =
+      [...needle].length >= 3
+        ? "t.seq IN (SELECT rowid FROM turn_prompts WHERE turn_prompts MATCH @phrase)"
+        : "t.prompt LIKE @like ESCAPE '\\'";
+    return db
+      .prepare<{ ownerId: string; max: number; like: string; phrase: string }, SessionRow>(
+        `SELECT ${SESSION_COLUMNS} FROM sessions s
+         WHERE s.owner_id = @ownerId AND (
+           s.title LIKE @like ESCAPE '\\'
+           OR EXISTS (SELECT 1 FROM turns t WHERE t.session_id = s.id AND ${promptMatch})
+         )
+         ${order}`,
+      )
+      .all({ ownerId, max, like: likePattern(needle), phrase: ftsPhrase(needle) })
+      .map(toSession);
+  }
+
+  function turnOrThrow(ownerId: string, id: string): TurnRow {
+    const row = statements.turnById.get(id, ownerId);
+    if (!row) throw new StorageError("not_found", "No such turn.");
+    return row;
+  }
+
+  const storage: SqliteStorage = {
+    database: db,
+    databaseFile,
+    images,
+
+    sessions: {
+      async create({ ownerId, title }) {
+        return write("create the session", () => {
+          const id = randomUUID();
+          statements.insertSession.run({ id, ownerId, title, at: stamp() });
+          return toSession(statements.sessionById.get(id, ownerId) as SessionRow);
+        });
+      },
+      async get(ownerId, id) {
+        return read("read the session", () => {
+          const row = statements.sessionById.get(id, ownerId);
+          return row ? toSession(row) : null;
+        });
+      },
+      async list(ownerId, options = {}) {
+        return read("list sessions", () => sessionList(ownerId, options));
+      },
+      async rename(ownerId, id, title) {
+        return write("rename the session", () => {
+          const { changes } = statements.renameSession.run(title, stamp(), id, ownerId);
+          if (changes === 0) return null;
+          return toSession(statements.sessionById.get(id, ownerId) as SessionRow);
+        });
+      },
+      async delete(ownerId, id) {
+        const turnIds = write("delete the session", () => {
+          if (!statements.sessionById.get(id, ownerId)) return null;
+          const ids = statements.turnIdsOfSession.all(id).map((row) => row.id);
+          // Turns go with the session (ON DELETE CASCADE), and their search entries with them (trigger).
+          statements.deleteSession.run(id, ownerId);
+          return ids;
+        });
+        if (turnIds === null) return false;
+        // The rows are gone, so these files are unreachable; removing them is tidying, and a file
+        // that can't be removed now harms nothing.
+        await Promise.all(turnIds.map((turnId) => files.remove(ownerId, turnId).catch(() => undefined)));
+        return true;
+      },
+    },
+
+    turns: {
+      async create({ ownerId, sessionId, parentId, request }) {
+        return write("save the turn", () => {
+          if (!statements.sessionById.get(sessionId, ownerId)) throw new StorageError("not_found", "No such session.");
+          if (parentId !== null && statements.turnById.get(parentId, ownerId)?.session_id !== sessionId) {
+            throw new StorageError("not_found", "No such parent turn in this session.");
+          }
+          const id = randomUUID();
+          const at = stamp();
+          statements.insertTurn.run({ id, sessionId, ownerId, parentId, at, prompt: request.prompt, request: json(request) });
+          statements.touchSession.run(at, sessionId);
+          return toTurn(turnOrThrow(ownerId, id));
+        });
+      },
+      async get(ownerId, id) {
+        return read("read the turn", () => {
+          const row = statements.turnById.get(id, ownerId);
+          return row ? toTurn(row) : null;
+        });
+      },
+      async listBySession(ownerId, sessionId) {
+        return read("read the session's turns", () => statements.turnsBySession.all(sessionId, ownerId).map(toTurn));
+      },
+      async chain(ownerId, turnId) {
+        return read("read the conversation", () => {
+          const rows = statements.chain.all(turnId, ownerId);
+          return rows.length === 0 ? null : rows.map(toTurn);
+        });
+      },
+      async update(ownerId, id, patch: TurnPatch) {
+        return write("save the turn", () => {
+          const row = turnOrThrow(ownerId, id);
+          if (isFinishedStatus(row.status)) {
+            throw new StorageError("invalid_transition", `The turn has already ${row.status}; it can't change any more.`);
+          }
+          const status = patch.status ?? row.status;
+          if (status !== row.status && !canTransition(row.status, status)) {
+            throw new StorageError("invalid_transition", `A ${row.status} turn can't become ${status}.`);
+          }
+          const current = toTurn(row);
+          const outcome = patch.outcome === undefined ? current.outcome : patch.outcome;
+          const error = patch.error === undefined ? current.error : patch.error;
+          const at = stamp();
+          statements.updateTurn.run({
+            id,
+            status,
+            outcome: outcome === null ? null : json(outcome),
+            error: error === null ? null : json(error),
+            attempts: patch.attempts ?? row.attempts,
+            cover: coverImageOf(status, outcome),
+            at,
+          });
+          if (status !== row.status) statements.touchSession.run(at, row.session_id);
+          return toTurn(turnOrThrow(ownerId, id));
+        });
+      },
+      async interruptRunning(error) {
+        return write("mark unfinished turns as interrupted", () => {
+          const errorJson = json(error);
+          return statements.activeTurns.all().map((row) => {
+            const at = stamp();
+            statements.interruptTurn.run(errorJson, at, row.id);
+            statements.touchSession.run(at, row.session_id);
+            return toTurn(turnOrThrow(row.owner_id, row.id));
+          });
+        });
+      },
+    },
+
+    modelTurns: {
+      async put(ownerId, turnId, turn) {
+        const exists = read("read the turn", () => statements.turnById.get(turnId, ownerId) !== undefined);
+        if (!exists) throw new StorageError("not_found", "No such turn.");
+        await files.write(ownerId, turnId, turn);
+      },
+      async get(ownerId, turnId) {
+        if (!isStorageId(ownerId) || !isStorageId(turnId)) return null;
+        const exists = read("read the turn", () => statements.turnById.get(turnId, ownerId) !== undefined);
+        return exists ? files.read(ownerId, turnId) : null;
+      },
+      async delete(ownerId, turnId) {
+        if (!isStorageId(ownerId) || !isStorageId(turnId)) return;
+        await files.remove(ownerId, turnId);
+      },
+    },
+
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+  return storage;
+}

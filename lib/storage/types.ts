@@ -1,0 +1,268 @@
+import type {
+  GenerationSettings,
+  Grounding,
+  ModelTurn,
+  PixelSize,
+  ReferenceRole,
+  StudioError,
+  Usage,
+} from "@/lib/gemini/types";
+import type { ImageStore } from "./image-store";
+
+// The studio's saved data, independent of where it lives. Every type here is JSON-safe (no bytes,
+// no Dates) so rows, server-action results and SSE payloads can carry it unchanged. Image bytes
+// live only in the ImageStore and are named here by content hash.
+
+/** One owner per row from the start; a single local user for now, teams later. */
+export type OwnerId = string;
+
+/** ISO 8601 timestamps in UTC, e.g. "2026-11-22T10:15:00.000Z": sortable as text and JSON-safe. */
+export type Timestamp = string;
+
+export interface Session {
+  id: string;
+  ownerId: OwnerId;
+  title: string;
+  createdAt: Timestamp;
+  /** Moves on rename and whenever one of its turns is created or changes status. */
+  updatedAt: Timestamp;
+  turnCount: number;
+  lastPrompt: string | null;
+  /** First image of the newest turn that produced one. */
+  coverImageHash: string | null;
+}
+
+export const TURN_STATUSES = ["queued", "running", "succeeded", "failed", "interrupted", "cancelled"] as const;
+export type TurnStatus = (typeof TURN_STATUSES)[number];
+
+export const FINISHED_TURN_STATUSES: readonly TurnStatus[] = ["succeeded", "failed", "interrupted", "cancelled"];
+export const ACTIVE_TURN_STATUSES: readonly TurnStatus[] = ["queued", "running"];
+
+export function isFinishedStatus(status: TurnStatus): boolean {
+  return FINISHED_TURN_STATUSES.includes(status);
+}
+
+const TRANSITIONS: Record<TurnStatus, readonly TurnStatus[]> = {
+  queued: ["running", "failed", "cancelled", "interrupted"],
+  running: ["succeeded", "failed", "cancelled", "interrupted"],
+  // A finished turn is history: retrying makes a new sibling turn, so the record of what happened stays.
+  succeeded: [],
+  failed: [],
+  interrupted: [],
+  cancelled: [],
+};
+
+export function canTransition(from: TurnStatus, to: TurnStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** A reference image as the request used it; the bytes are in the ImageStore under `hash`. */
+export interface StoredReference {
+  hash: string;
+  mimeType: string;
+  width: number | null;
+  height: number | null;
+  role?: ReferenceRole;
+}
+
+/** Everything needed to send the same request again: Retry repeats it exactly. */
+export interface TurnRequest {
+  prompt: string;
+  references: StoredReference[];
+  settings: GenerationSettings;
+}
+
+export interface StoredImageRef {
+  hash: string;
+  mimeType: string;
+  width: number | null;
+  height: number | null;
+  /** The named copy in the data directory; null while the turn runs and for images of failed turns. */
+  fileName: string | null;
+  requested: PixelSize | null;
+  sizeMismatch: boolean;
+}
+
+/** `at` is milliseconds since the request started, as the gateway measured it. */
+export type StoredThought =
+  | { kind: "text"; text: string; at: number }
+  | { kind: "image"; hash: string; mimeType: string; width: number | null; height: number | null; at: number };
+
+export interface TurnOutcome {
+  /** Final images only; interim thought images stay in `thoughts`. */
+  images: StoredImageRef[];
+  thoughts: StoredThought[];
+  text: string;
+  grounding: Grounding | null;
+  usage: Usage | null;
+  finishReason: string | null;
+  blockReason: string | null;
+  modelVersion: string | null;
+  responseId: string | null;
+  warnings: string[];
+}
+
+export function emptyOutcome(): TurnOutcome {
+  return {
+    images: [],
+    thoughts: [],
+    text: "",
+    grounding: null,
+    usage: null,
+    finishReason: null,
+    blockReason: null,
+    modelVersion: null,
+    responseId: null,
+    warnings: [],
+  };
+}
+
+export interface Turn {
+  id: string;
+  sessionId: string;
+  ownerId: OwnerId;
+  /** null for the first turn of a conversation; any turn may have several children (branches). */
+  parentId: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  status: TurnStatus;
+  request: TurnRequest;
+  /**
+   * Set on success. While running it holds what has arrived so far (so images already written are
+   * referenced even if the server dies), and after a failure whatever the model did answer.
+   */
+  outcome: TurnOutcome | null;
+  error: StudioError | null;
+  /** Attempts made against the service, retries included. */
+  attempts: number;
+}
+
+/**
+ * The error an interrupted turn carries: the studio stopped (crash, restart, shutdown) before the
+ * turn finished. Its request is intact, so Retry repeats it.
+ */
+export const INTERRUPTED_TURN_ERROR: StudioError = {
+  code: "internal",
+  message: "The studio stopped while this image was being made.",
+  action: "Retry to make it again with the same prompt and settings.",
+  retryable: true,
+};
+
+export interface NewTurn {
+  ownerId: OwnerId;
+  sessionId: string;
+  parentId: string | null;
+  request: TurnRequest;
+}
+
+/** Fields left out are unchanged. A status change must be allowed by canTransition. */
+export interface TurnPatch {
+  status?: TurnStatus;
+  outcome?: TurnOutcome | null;
+  error?: StudioError | null;
+  attempts?: number;
+}
+
+export interface ListSessionsOptions {
+  /** Matches the session title and the prompts of its turns, case-insensitively. */
+  query?: string;
+  limit?: number;
+}
+
+export const DEFAULT_SESSION_LIST_LIMIT = 100;
+export const MAX_SESSION_LIST_LIMIT = 500;
+
+export interface SessionRepository {
+  create(input: { ownerId: OwnerId; title: string }): Promise<Session>;
+  get(ownerId: OwnerId, id: string): Promise<Session | null>;
+  /** Newest activity first. */
+  list(ownerId: OwnerId, options?: ListSessionsOptions): Promise<Session[]>;
+  /** null when there is no such session for this owner. */
+  rename(ownerId: OwnerId, id: string, title: string): Promise<Session | null>;
+  /**
+   * Deletes the session with all its turns and their model turns. Image files are kept: they are
+   * content-addressed and may be shared with other sessions, uploads and exports (see contract.ts).
+   * Returns false when there is no such session for this owner.
+   */
+  delete(ownerId: OwnerId, id: string): Promise<boolean>;
+}
+
+export interface TurnRepository {
+  /** Status "queued". Throws StorageError "not_found" when the session or parent is not this owner's, or the parent is in another session. */
+  create(input: NewTurn): Promise<Turn>;
+  get(ownerId: OwnerId, id: string): Promise<Turn | null>;
+  /** Oldest first (creation order). Empty when the session is not this owner's. */
+  listBySession(ownerId: OwnerId, sessionId: string): Promise<Turn[]>;
+  /** Root first, ending with the turn itself; null when the turn is not this owner's. */
+  chain(ownerId: OwnerId, turnId: string): Promise<Turn[] | null>;
+  /**
+   * Throws StorageError "not_found" for an unknown turn and "invalid_transition" when the status
+   * change is not allowed or the turn has already finished (finished turns are immutable).
+   */
+  update(ownerId: OwnerId, id: string, patch: TurnPatch): Promise<Turn>;
+  /**
+   * Startup recovery: every queued or running turn, of every owner, becomes "interrupted" with
+   * `error`. Only call it when no job of this storage can still be running. Returns the turns changed.
+   */
+  interruptRunning(error: StudioError): Promise<Turn[]>;
+}
+
+/**
+ * The model's reply to each turn, exactly as received, for replay in later requests. Kept out of
+ * table rows: a thought signature alone can be ~600 KB.
+ */
+export interface ModelTurnStore {
+  put(ownerId: OwnerId, turnId: string, turn: ModelTurn): Promise<void>;
+  get(ownerId: OwnerId, turnId: string): Promise<ModelTurn | null>;
+  delete(ownerId: OwnerId, turnId: string): Promise<void>;
+}
+
+export interface Storage {
+  sessions: SessionRepository;
+  turns: TurnRepository;
+  modelTurns: ModelTurnStore;
+  images: ImageStore;
+  close(): Promise<void>;
+}
+
+export type StorageErrorCode = "not_found" | "invalid_transition" | "storage_failed";
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: StorageErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "StorageError";
+  }
+}
+
+export function isStorageError(error: unknown, code?: StorageErrorCode): error is StorageError {
+  return error instanceof StorageError && (code === undefined || error.code === code);
+}
+
+/** Ids are generated by the storage; this only keeps junk (and path tricks) out of lookups and file names. */
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isStorageId(value: string): boolean {
+  return ID_PATTERN.test(value);
+}
+
+/**
+ * Timestamps that never repeat or go backwards within one storage instance, so "ordered by
+ * createdAt" is a total order even when two turns start in the same millisecond.
+ */
+export function createTimestampClock(now: () => Date = () => new Date()): () => Timestamp {
+  let last = 0;
+  return () => {
+    const ms = Math.max(now().getTime(), last + 1);
+    last = ms;
+    return new Date(ms).toISOString();
+  };
+}
+
+/** The image a session shows in the list: the first image of a succeeded turn. */
+export function coverImageOf(status: TurnStatus, outcome: TurnOutcome | null): string | null {
+  return status === "succeeded" ? (outcome?.images[0]?.hash ?? null) : null;
+}

@@ -1,0 +1,71 @@
+import { createStore } from "zustand/vanilla";
+import { persist, createJSONStorage } from "zustand/middleware";
+import type { ModelProfile } from "@/lib/gemini/catalog";
+import type { GenerationSettings } from "@/lib/gemini/types";
+import { generationSettingsSchema } from "@/lib/gemini/types";
+import { adaptSettingsToModel, defaultSettings } from "@/lib/studio/model-switch";
+
+/** The composer draft: what the designer is about to send. Kept in the browser across reloads. */
+export interface ComposerState {
+  prompt: string;
+  settings: GenerationSettings;
+  /** What the last model switch changed, shown until the next edit of a setting. */
+  modelSwitchChanges: string[];
+  setPrompt(prompt: string): void;
+  updateSettings(patch: Partial<GenerationSettings>): void;
+  selectModel(profile: ModelProfile): void;
+  /** Puts an earlier turn's prompt and settings back in the composer. */
+  reuse(input: { prompt?: string; settings?: GenerationSettings }, models: readonly ModelProfile[]): void;
+  dismissModelSwitchChanges(): void;
+}
+
+export type ComposerStore = ReturnType<typeof createComposerStore>;
+
+export function createComposerStore(options: { models: readonly ModelProfile[]; defaultModel: string | null }) {
+  const fallback = options.models.find((model) => model.id === options.defaultModel) ?? options.models[0];
+  return createStore<ComposerState>()(
+    persist(
+      (set, get) => ({
+        prompt: "",
+        settings: defaultSettings(fallback),
+        modelSwitchChanges: [],
+        setPrompt: (prompt) => set({ prompt }),
+        updateSettings: (patch) => set({ settings: { ...get().settings, ...patch }, modelSwitchChanges: [] }),
+        selectModel: (profile) => {
+          const { settings, changes } = adaptSettingsToModel(get().settings, profile);
+          set({ settings, modelSwitchChanges: changes });
+        },
+        reuse: (input, models) => {
+          const next: Partial<ComposerState> = {};
+          if (input.prompt !== undefined) next.prompt = input.prompt;
+          if (input.settings) {
+            const profile = models.find((model) => model.id === input.settings?.model);
+            if (profile) {
+              const adapted = adaptSettingsToModel(input.settings, profile);
+              next.settings = adapted.settings;
+              next.modelSwitchChanges = adapted.changes;
+            }
+          }
+          set(next);
+        },
+        dismissModelSwitchChanges: () => set({ modelSwitchChanges: [] }),
+      }),
+      {
+        name: "nano-banana-composer",
+        version: 1,
+        storage: createJSONStorage(() => localStorage),
+        partialize: (state) => ({ prompt: state.prompt, settings: state.settings }),
+        // A saved draft may name a model this server no longer offers, or predate a setting.
+        merge: (persisted, current) => {
+          const saved = persisted as Partial<Pick<ComposerState, "prompt" | "settings">> | undefined;
+          const prompt = typeof saved?.prompt === "string" ? saved.prompt : current.prompt;
+          const parsed = generationSettingsSchema.safeParse(saved?.settings);
+          const profile = parsed.success ? options.models.find((model) => model.id === parsed.data.model) : undefined;
+          const settings = parsed.success && profile ? adaptSettingsToModel(parsed.data, profile).settings : current.settings;
+          return { ...current, prompt, settings };
+        },
+        skipHydration: true,
+      },
+    ),
+  );
+}

@@ -1,0 +1,58 @@
+import type { StoredImageRef, StoredThought, Turn } from "@/lib/storage/types";
+import type { JobEvent } from "@/lib/studio/jobs";
+
+/** What the browser shows of a running turn, folded from its job events. */
+export interface LiveProgress {
+  phase: "sending" | "thinking" | "rendering" | null;
+  /** Browser clock when following began, for the elapsed counter. */
+  startedAt: number;
+  attempt: number;
+  maxAttempts: number;
+  retry: { until: number; attempt: number; maxAttempts: number; message: string } | null;
+  thoughts: StoredThought[];
+  images: StoredImageRef[];
+  text: string;
+  /** The turn as the last event that carried it said (started or terminal). */
+  turn: Turn | null;
+  finished: boolean;
+}
+
+export function initialProgress(now: number, turn: Turn | null = null): LiveProgress {
+  return { phase: null, startedAt: now, attempt: 1, maxAttempts: 1, retry: null, thoughts: [], images: [], text: "", turn, finished: false };
+}
+
+/** Pure: folds one job event into the progress. `now` is the browser clock. */
+export function reduceProgress(progress: LiveProgress, event: JobEvent, now: number): LiveProgress {
+  switch (event.type) {
+    case "started": {
+      // Measure elapsed time from when the server created the turn, so a reload keeps counting.
+      const created = Date.parse(event.turn.createdAt);
+      return { ...progress, turn: event.turn, startedAt: Number.isFinite(created) ? Math.min(created, now) : progress.startedAt };
+    }
+    case "attempt":
+      return { ...progress, attempt: event.attempt, maxAttempts: event.maxAttempts, retry: null };
+    case "retry":
+      // What arrived belongs to the failed attempt.
+      return {
+        ...progress,
+        phase: null,
+        thoughts: [],
+        images: [],
+        text: "",
+        retry: { until: now + event.delayMs, attempt: event.attempt, maxAttempts: event.maxAttempts, message: event.error.message },
+      };
+    case "phase":
+      return { ...progress, phase: event.phase, retry: null };
+    case "thought":
+      return { ...progress, thoughts: [...progress.thoughts, event.thought] };
+    case "text":
+      return { ...progress, text: progress.text + event.text };
+    case "image":
+      return { ...progress, images: [...progress.images, event.image] };
+    case "done":
+    case "failed":
+    case "cancelled":
+    case "interrupted":
+      return { ...progress, turn: event.turn, finished: true, retry: null };
+  }
+}

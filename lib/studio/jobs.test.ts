@@ -1,0 +1,775 @@
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { GeminiGateway, GenerateOptions, GenerateResult } from "@/lib/gemini/client";
+import { createStudioError } from "@/lib/gemini/errors";
+import type { GenerationEvent, GenerationOutcome, GenerationRequest, GenerationSettings, ModelTurn, OutputImage } from "@/lib/gemini/types";
+import { fakePng } from "@/lib/storage/contract";
+import { ImageStoreError, type ImageStore } from "@/lib/storage/image-store";
+import { createMemoryImageStore, createMemoryStorage, type MemoryImageStore } from "@/lib/storage/memory-storage";
+import { openSqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
+import { INTERRUPTED_TURN_ERROR, type Storage, type Turn, type TurnRequest } from "@/lib/storage/types";
+import { createJobRunner, openTurnEventStream, type JobEvent, type JobRunner, type JobRunnerOptions } from "./jobs";
+
+// The job runner against memory storage and a scripted gateway: each test decides what "Gemini"
+// says and when, so the ordering of events, cancellation and deadlines can be pinned down.
+
+const OWNER = "local";
+const settings: GenerationSettings = {
+  model: "gemini-3.1-flash-image",
+  imageSize: "1K",
+  aspectRatio: "1:1",
+  thinkingLevel: "high",
+  showThoughts: true,
+  webSearch: false,
+  imageSearch: false,
+  imageOnly: false,
+};
+const request = (prompt: string, extra: Partial<TurnRequest> = {}): TurnRequest => ({ prompt, references: [], settings, ...extra });
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+}
+function deferred<T = void>(): Deferred<T> {
+  let resolve: (value: T) => void = () => {};
+  const promise = new Promise<T>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+interface Call {
+  request: GenerationRequest;
+  signal: AbortSignal;
+  emit: (event: GenerationEvent) => void;
+}
+
+type Script = (call: Call) => Promise<GenerateResult>;
+
+/** A gateway whose every call runs `script`; `calls` records what was asked. */
+function scriptedGateway(script: Script): GeminiGateway & { calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    async listModels() {
+      throw new Error("not used");
+    },
+    async generate(generation: GenerationRequest, options: GenerateOptions = {}) {
+      const call: Call = {
+        request: generation,
+        signal: options.signal ?? new AbortController().signal,
+        emit: (event) => options.onEvent?.(event),
+      };
+      calls.push(call);
+      return script(call);
+    },
+  };
+}
+
+function outputImage(bytes: Buffer): OutputImage {
+  return { mimeType: "image/png", data: bytes, width: 1024, height: 1024, requested: { width: 1024, height: 1024 }, sizeMismatch: false };
+}
+
+function outcome(images: Buffer[], modelTurn?: ModelTurn, extra: Partial<GenerationOutcome> = {}): GenerationOutcome {
+  return {
+    images: images.map(outputImage),
+    thoughts: [],
+    text: "",
+    grounding: null,
+    usage: { promptTokens: 10, outputTokens: 1120, imageTokens: 1120, thoughtsTokens: 0, totalTokens: 1130 },
+    finishReason: "STOP",
+    blockReason: null,
+    modelVersion: "gemini-3.1-flash-image",
+    responseId: "r1",
+    modelTurn: modelTurn ?? {
+      parts: images.map((image, index) => ({
+        inlineData: { mimeType: "image/png", data: image.toString("base64") },
+        thoughtSignature: `sig-${index}-${image.subarray(8, 12).toString("hex")}`,
+      })),
+    },
+    warnings: [],
+    ...extra,
+  };
+}
+
+/** Streams a whole successful answer: a thought, a thought image, text, the final image. */
+async function answer(call: Call, image = fakePng(), thoughtImage = fakePng()): Promise<GenerateResult> {
+  call.emit({ type: "attempt", attempt: 1, maxAttempts: 4 });
+  call.emit({ type: "phase", phase: "sending" });
+  call.emit({ type: "phase", phase: "thinking" });
+  call.emit({ type: "thought", thought: { kind: "text", text: "Plating the banana", at: 5 } });
+  call.emit({ type: "thought", thought: { kind: "image", mimeType: "image/png", data: thoughtImage, width: null, height: null, at: 9 } });
+  call.emit({ type: "phase", phase: "rendering" });
+  call.emit({ type: "text", text: "Here " });
+  call.emit({ type: "text", text: "it is." });
+  call.emit({ type: "image", image: outputImage(image) });
+  const result = outcome([image], undefined, {
+    text: "Here it is.",
+    thoughts: [
+      { kind: "text", text: "Plating the banana", at: 5 },
+      { kind: "image", mimeType: "image/png", data: thoughtImage, width: null, height: null, at: 9 },
+    ],
+  });
+  return { ok: true, outcome: result };
+}
+
+function untilAborted(signal: AbortSignal): Promise<GenerateResult> {
+  return new Promise((resolve) => {
+    const done = () => resolve({ ok: false, error: createStudioError("cancelled") });
+    if (signal.aborted) done();
+    else signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Collects a turn's events until the terminal one. */
+async function collect(runner: JobRunner, turnId: string, afterSeq = 0): Promise<JobEvent[]> {
+  const events: JobEvent[] = [];
+  const finished = deferred();
+  const followed = await runner.follow(
+    OWNER,
+    turnId,
+    (event) => {
+      events.push(event);
+      if (["done", "failed", "cancelled", "interrupted"].includes(event.type)) finished.resolve();
+    },
+    { afterSeq },
+  );
+  expect(followed.ok).toBe(true);
+  await finished.promise;
+  return events;
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function expectOk<T>(result: { ok: true; data: T } | { ok: false; error: { code: string; message: string } }): T {
+  if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);
+  return result.data;
+}
+
+let storage: Storage;
+let images: MemoryImageStore;
+let runners: JobRunner[];
+
+beforeEach(() => {
+  images = createMemoryImageStore();
+  storage = createMemoryStorage({ images });
+  runners = [];
+});
+
+afterEach(async () => {
+  await Promise.all(runners.map((runner) => runner.shutdown()));
+});
+
+function runner(script: Script | GeminiGateway, options: Partial<JobRunnerOptions> = {}): JobRunner {
+  const gateway = typeof script === "function" ? scriptedGateway(script) : script;
+  const created = createJobRunner({
+    storage,
+    gateway: () => gateway,
+    now: () => new Date(2026, 10, 22, 10, 15, 0),
+    ...options,
+  });
+  runners.push(created);
+  return created;
+}
+
+async function newSession(ownerId = OWNER) {
+  return storage.sessions.create({ ownerId, title: "Banana" });
+}
+
+describe("starting a turn", () => {
+  it("records the turn and returns while the job is still running", async () => {
+    const release = deferred();
+    const jobs = runner(async (call) => {
+      await release.promise;
+      return answer(call);
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    expect(turn).toMatchObject({ status: "running", sessionId: session.id, parentId: null, request: request("A banana") });
+    expect(jobs.isRunning(turn.id)).toBe(true);
+    expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("running");
+    release.resolve();
+    await jobs.idle();
+    expect(jobs.isRunning(turn.id)).toBe(false);
+  });
+
+  it("streams progress as JSON-safe events and stores the outcome, images and model turn", async () => {
+    const image = fakePng();
+    const thoughtImage = fakePng();
+    const gateway = scriptedGateway((call) => answer(call, image, thoughtImage));
+    const jobs = runner(gateway);
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A nano banana dish") }));
+    const events = await collect(jobs, turn.id);
+
+    expect(events.map((event) => event.type)).toEqual([
+      "started",
+      "attempt",
+      "phase",
+      "phase",
+      "thought",
+      "thought",
+      "phase",
+      "text",
+      "text",
+      "image",
+      "done",
+    ]);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    expect(JSON.parse(JSON.stringify(events))).toEqual(events);
+    const imageEvent = events.find((event) => event.type === "image");
+    const thoughtImageEvent = events.find((event) => event.type === "thought" && event.thought.kind === "image");
+    expect(imageEvent?.type === "image" && (await images.get(imageEvent.image.hash))?.bytes.equals(image)).toBe(true);
+    expect(thoughtImageEvent?.type === "thought" && thoughtImageEvent.thought.kind === "image" && (await images.get(thoughtImageEvent.thought.hash))?.bytes.equals(thoughtImage)).toBe(true);
+
+    const done = events.at(-1);
+    const stored = await storage.turns.get(OWNER, turn.id);
+    expect(done?.type === "done" && done.turn).toEqual(stored);
+    expect(stored?.status).toBe("succeeded");
+    expect(stored?.attempts).toBe(1);
+    expect(stored?.outcome?.text).toBe("Here it is.");
+    // Thought images are thoughts, never results.
+    expect(stored?.outcome?.images).toHaveLength(1);
+    expect(stored?.outcome?.images[0]).toMatchObject({ mimeType: "image/png", width: 1024, fileName: "gen-a-nano-banana-dish-20261122-101500.png" });
+    expect(stored?.outcome?.thoughts.map((thought) => thought.kind)).toEqual(["text", "image"]);
+    expect(images.exported).toEqual(["gen-a-nano-banana-dish-20261122-101500.png"]);
+    expect(await storage.modelTurns.get(OWNER, turn.id)).toEqual(outcome([image]).modelTurn);
+    expect(await storage.sessions.get(OWNER, session.id)).toMatchObject({ coverImageHash: stored?.outcome?.images[0]?.hash, turnCount: 1 });
+  });
+
+  it("replays to late subscribers, skips what a reconnecting one has, then serves the end state from storage", async () => {
+    const release = deferred();
+    const jobs = runner(async (call) => {
+      call.emit({ type: "attempt", attempt: 1, maxAttempts: 4 });
+      call.emit({ type: "phase", phase: "thinking" });
+      await release.promise;
+      return answer(call);
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    await waitFor(() => {
+      let count = 0;
+      jobs.subscribe(OWNER, turn.id, () => (count += 1))?.();
+      return count >= 3;
+    });
+    const late: JobEvent[] = [];
+    const unsubscribe = jobs.subscribe(OWNER, turn.id, (event) => late.push(event), { afterSeq: 1 });
+    expect(unsubscribe).not.toBeNull();
+    expect(late.map((event) => [event.seq, event.type])).toEqual([
+      [2, "attempt"],
+      [3, "phase"],
+    ]);
+    expect(jobs.subscribe("someone-else", turn.id, () => {})).toBeNull();
+    release.resolve();
+    await jobs.idle();
+    expect(late.at(-1)?.type).toBe("done");
+    unsubscribe?.();
+
+    // After the job: no live log, the snapshot comes from storage.
+    expect(jobs.subscribe(OWNER, turn.id, () => {})).toBeNull();
+    const after: JobEvent[] = [];
+    const followed = expectOk(await jobs.follow(OWNER, turn.id, (event) => after.push(event)));
+    expect(followed.live).toBe(false);
+    expect(after).toEqual([{ type: "done", seq: 0, turnId: turn.id, turn: await storage.turns.get(OWNER, turn.id) }]);
+    expect(await jobs.follow("someone-else", turn.id, () => {})).toMatchObject({ ok: false, error: { code: "not_found" } });
+  });
+
+  it("runs several jobs at once, in different sessions and branches", async () => {
+    const gates = new Map<string, Deferred<void>>();
+    const jobs = runner(async (call) => {
+      const gate = deferred();
+      gates.set(call.request.prompt, gate);
+      await gate.promise;
+      return answer(call);
+    });
+    const first = await newSession();
+    const second = await newSession();
+    const root = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: first.id, parentId: null, request: request("root") }));
+    await waitFor(() => gates.has("root"));
+    gates.get("root")?.resolve();
+    await jobs.idle();
+    const branchA = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: first.id, parentId: root.id, request: request("a") }));
+    const branchB = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: first.id, parentId: root.id, request: request("b") }));
+    const other = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: second.id, parentId: null, request: request("c") }));
+    await waitFor(() => gates.size === 4);
+    expect(jobs.runningTurnIds().sort()).toEqual([branchA.id, branchB.id, other.id].sort());
+    // They finish in any order, independently.
+    gates.get("c")?.resolve();
+    await waitFor(() => !jobs.isRunning(other.id));
+    expect(jobs.runningTurnIds().sort()).toEqual([branchA.id, branchB.id].sort());
+    gates.get("b")?.resolve();
+    gates.get("a")?.resolve();
+    await jobs.idle();
+    for (const turn of [branchA, branchB, other]) expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("succeeded");
+  });
+
+  it("refuses more jobs than the limit, creating nothing", async () => {
+    const release = deferred();
+    const jobs = runner(async (call) => {
+      await release.promise;
+      return answer(call);
+    }, { maxConcurrentJobs: 1 });
+    const session = await newSession();
+    expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("one") }));
+    expect(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("two") })).toMatchObject({
+      ok: false,
+      error: { code: "busy" },
+    });
+    expect(await storage.turns.listBySession(OWNER, session.id)).toHaveLength(1);
+    release.resolve();
+  });
+});
+
+describe("conversation history", () => {
+  it("replays the parent chain: prompts, reference bytes and the stored model turns exactly", async () => {
+    const gateway = scriptedGateway((call) => answer(call));
+    const jobs = runner(gateway);
+    const session = await newSession();
+    const reference = fakePng();
+    const storedReference = await images.put(reference);
+    const first = expectOk(
+      await jobs.startTurn({
+        ownerId: OWNER,
+        sessionId: session.id,
+        parentId: null,
+        request: request("A banana", {
+          references: [{ hash: storedReference.hash, mimeType: "image/png", width: 640, height: 480, role: "object" }],
+        }),
+      }),
+    );
+    await jobs.idle();
+    const second = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: first.id, request: request("Make it gold") }));
+    await jobs.idle();
+    const third = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: second.id, request: request("Add a logo") }));
+    await jobs.idle();
+    expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: first.id, request: request("Make it silver") }));
+    await jobs.idle();
+
+    const [firstCall, secondCall, thirdCall, branchCall] = gateway.calls;
+    expect(firstCall?.request.history).toEqual([]);
+    expect(firstCall?.request.references).toEqual([{ mimeType: "image/png", data: reference, role: "object", width: 640, height: 480 }]);
+    const firstModelTurn = await storage.modelTurns.get(OWNER, first.id);
+    const secondModelTurn = await storage.modelTurns.get(OWNER, second.id);
+    expect(secondCall?.request.history).toEqual([
+      { prompt: "A banana", references: [{ mimeType: "image/png", data: reference, role: "object", width: 640, height: 480 }], modelTurn: firstModelTurn },
+    ]);
+    expect(thirdCall?.request.history.map((turn) => [turn.prompt, turn.modelTurn])).toEqual([
+      ["A banana", firstModelTurn],
+      ["Make it gold", secondModelTurn],
+    ]);
+    expect(branchCall?.request.history.map((turn) => turn.prompt)).toEqual(["A banana"]);
+    expect(branchCall?.request.prompt).toBe("Make it silver");
+    expect((await storage.turns.chain(OWNER, third.id))?.map((turn) => turn.id)).toEqual([first.id, second.id, third.id]);
+    expect(images.exported.slice(1)).toEqual([
+      "edit-make-it-gold-20261122-101500.png",
+      "edit-add-a-logo-20261122-101500.png",
+      "edit-make-it-silver-20261122-101500.png",
+    ]);
+  });
+
+  it("leaves failed turns out of the replayed history", async () => {
+    let call = 0;
+    const gateway = scriptedGateway(async (current) => {
+      call += 1;
+      if (call === 2) return { ok: false, error: createStudioError("no_image"), outcome: outcome([], { parts: [{ text: "I can't." }] }) };
+      return answer(current);
+    });
+    const jobs = runner(gateway);
+    const session = await newSession();
+    const first = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("one") }));
+    await jobs.idle();
+    const failed = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: first.id, request: request("two") }));
+    await jobs.idle();
+    expect(await storage.modelTurns.get(OWNER, failed.id)).toBeNull();
+    expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: failed.id, request: request("three") }));
+    await jobs.idle();
+    expect(gateway.calls[2]?.request.history.map((turn) => turn.prompt)).toEqual(["one"]);
+  });
+});
+
+describe("refusals", () => {
+  it("answers not_found for a session or parent that is missing or another owner's, and changes nothing", async () => {
+    const gateway = scriptedGateway((call) => answer(call));
+    const jobs = runner(gateway);
+    const mine = await newSession();
+    const otherSession = await newSession();
+    const theirs = await newSession("bob");
+    const theirTurn = await storage.turns.create({ ownerId: "bob", sessionId: theirs.id, parentId: null, request: request("bob") });
+    const myOtherTurn = await storage.turns.create({ ownerId: OWNER, sessionId: otherSession.id, parentId: null, request: request("x") });
+    const attempts = [
+      { sessionId: "no-such-session", parentId: null },
+      { sessionId: theirs.id, parentId: null },
+      { sessionId: mine.id, parentId: "no-such-turn" },
+      { sessionId: mine.id, parentId: theirTurn.id },
+      { sessionId: mine.id, parentId: myOtherTurn.id },
+    ];
+    for (const attempt of attempts) {
+      expect(await jobs.startTurn({ ownerId: OWNER, ...attempt, request: request("nope") })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    }
+    expect(await storage.turns.listBySession(OWNER, mine.id)).toEqual([]);
+    expect(await storage.turns.listBySession("bob", theirs.id)).toHaveLength(1);
+    expect(gateway.calls).toHaveLength(0);
+    expect(await jobs.cancel(OWNER, theirTurn.id)).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await jobs.retry(OWNER, theirTurn.id)).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect((await storage.turns.get("bob", theirTurn.id))?.status).toBe("queued");
+  });
+
+  it("refuses invalid requests, missing references, unfinished parents and a server without a key", async () => {
+    const release = deferred();
+    const jobs = runner(async (call) => {
+      await release.promise;
+      return answer(call);
+    });
+    const session = await newSession();
+    const start = (extra: Partial<TurnRequest>, parentId: string | null = null) =>
+      jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId, request: { ...request("A banana"), ...extra } });
+    expect(await start({ prompt: "   " })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await start({ prompt: "x".repeat(9_000) })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await start({ settings: { ...settings, imageSize: "3K" as "2K" } })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(
+      await start({ references: [{ hash: "a".repeat(64), mimeType: "image/png", width: null, height: null }] }),
+    ).toMatchObject({ ok: false, error: { code: "invalid_request", message: expect.stringContaining("no longer available") } });
+    const running = expectOk(await start({}));
+    expect(await start({}, running.id)).toMatchObject({ ok: false, error: { code: "conflict" } });
+    expect(await jobs.retry(OWNER, running.id)).toMatchObject({ ok: false, error: { code: "conflict" } });
+    expect(await storage.turns.listBySession(OWNER, session.id)).toHaveLength(1);
+    release.resolve();
+
+    const keyless = createJobRunner({ storage, gateway: () => null });
+    expect(await keyless.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("x") })).toMatchObject({
+      ok: false,
+      error: { code: "not_configured" },
+    });
+  });
+});
+
+describe("ending badly", () => {
+  it("cancels mid-run: aborts the request, keeps what arrived, and marks the turn cancelled", async () => {
+    const thoughtImage = fakePng();
+    const gateway = scriptedGateway(async (call) => {
+      call.emit({ type: "thought", thought: { kind: "image", mimeType: "image/png", data: thoughtImage, width: null, height: null, at: 3 } });
+      return untilAborted(call.signal);
+    });
+    const jobs = runner(gateway);
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    // The thought image is stored and referenced by the running turn before anything ends.
+    await waitFor(async () => ((await storage.turns.get(OWNER, turn.id))?.outcome?.thoughts.length ?? 0) > 0);
+    const events = collect(jobs, turn.id);
+    const cancelled = expectOk(await jobs.cancel(OWNER, turn.id));
+    expect(cancelled).toMatchObject({ status: "cancelled", error: { code: "cancelled" } });
+    expect(gateway.calls[0]?.signal.aborted).toBe(true);
+    expect((await events).at(-1)).toMatchObject({ type: "cancelled", turn: { status: "cancelled" } });
+    const stored = await storage.turns.get(OWNER, turn.id);
+    expect(stored?.outcome?.thoughts[0]).toMatchObject({ kind: "image", hash: expect.stringMatching(/^[a-f0-9]{64}$/) });
+    expect(stored?.outcome?.images).toEqual([]);
+    // Cancelling again, or after the end, just answers the turn as it is.
+    expect(await jobs.cancel(OWNER, turn.id)).toMatchObject({ ok: true, data: { status: "cancelled" } });
+  });
+
+  it("ends a job whose request ignores the abort, and cancels a turn left active with no job", async () => {
+    const jobs = runner(() => new Promise<GenerateResult>(() => {}));
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    expect(await jobs.cancel(OWNER, turn.id)).toMatchObject({ ok: true, data: { status: "cancelled" } });
+    expect(jobs.runningTurnIds()).toEqual([]);
+
+    const orphan = await storage.turns.create({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("orphan") });
+    await storage.turns.update(OWNER, orphan.id, { status: "running" });
+    expect(await jobs.cancel(OWNER, orphan.id)).toMatchObject({ ok: true, data: { status: "cancelled" } });
+  });
+
+  it("stops a job at the server deadline and records a timeout", async () => {
+    const gateway = scriptedGateway(() => new Promise<GenerateResult>(() => {}));
+    const jobs = runner(gateway, { deadlineMs: 50 });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("slow") }));
+    const events = await collect(jobs, turn.id);
+    expect(events.at(-1)).toMatchObject({ type: "failed", turn: { status: "failed", error: { code: "timeout", retryable: true } } });
+    expect(gateway.calls[0]?.signal.aborted).toBe(true);
+    expect((await storage.turns.get(OWNER, turn.id))?.error?.message).toContain("took longer than the studio allows");
+  });
+
+  it("records a failure with its error and what the model said; Retry repeats the request exactly as a sibling", async () => {
+    let call = 0;
+    const gateway = scriptedGateway(async (current) => {
+      call += 1;
+      if (call === 2) {
+        current.emit({ type: "text", text: "I can't draw that." });
+        return {
+          ok: false,
+          error: createStudioError("safety_block", { finishReason: "IMAGE_SAFETY" }),
+          outcome: outcome([], { parts: [{ text: "I can't draw that." }] }, { text: "I can't draw that.", finishReason: "IMAGE_SAFETY" }),
+        };
+      }
+      return answer(current);
+    });
+    const jobs = runner(gateway);
+    const session = await newSession();
+    const root = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("root") }));
+    await jobs.idle();
+    const exact = request("Make it gold", { settings: { ...settings, aspectRatio: "match-input", webSearch: true } });
+    const failed = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: root.id, request: exact }));
+    await jobs.idle();
+    const stored = await storage.turns.get(OWNER, failed.id);
+    expect(stored).toMatchObject({
+      status: "failed",
+      error: { code: "safety_block", finishReason: "IMAGE_SAFETY" },
+      outcome: { text: "I can't draw that.", finishReason: "IMAGE_SAFETY", images: [] },
+      request: exact,
+    });
+
+    const retried = expectOk(await jobs.retry(OWNER, failed.id));
+    expect(retried).toMatchObject({ parentId: root.id, sessionId: session.id, request: exact, status: "running" });
+    expect(retried.id).not.toBe(failed.id);
+    await jobs.idle();
+    expect(gateway.calls[2]?.request).toEqual({ ...gateway.calls[1]?.request });
+    expect((await storage.turns.get(OWNER, retried.id))?.status).toBe("succeeded");
+    expect((await storage.turns.get(OWNER, failed.id))?.status).toBe("failed");
+  });
+
+  it("shows retries and keeps only the last attempt's result", async () => {
+    const lost = fakePng();
+    const kept = fakePng();
+    const jobs = runner(async (call) => {
+      call.emit({ type: "attempt", attempt: 1, maxAttempts: 4 });
+      call.emit({ type: "image", image: outputImage(lost) });
+      call.emit({ type: "retry", attempt: 2, maxAttempts: 4, delayMs: 10, error: createStudioError("network") });
+      call.emit({ type: "attempt", attempt: 2, maxAttempts: 4 });
+      call.emit({ type: "image", image: outputImage(kept) });
+      return { ok: true, outcome: outcome([kept]) };
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("retry me") }));
+    const events = await collect(jobs, turn.id);
+    expect(events.map((event) => event.type)).toEqual(["started", "attempt", "image", "retry", "attempt", "image", "done"]);
+    expect(events[3]).toMatchObject({ type: "retry", attempt: 2, delayMs: 10, error: { code: "network" } });
+    const stored = await storage.turns.get(OWNER, turn.id);
+    expect(stored?.attempts).toBe(2);
+    expect(stored?.outcome?.images.map((image) => image.hash)).toEqual([(await images.put(kept)).hash]);
+  });
+
+  it("fails with a clear error and stops the request when the data directory can't take an image", async () => {
+    const broken: ImageStore = {
+      ...images,
+      async put() {
+        throw new ImageStoreError("write_failed", "Could not save the image: the disk holding the data directory /data is full.");
+      },
+    };
+    storage = createMemoryStorage({ images: broken });
+    const gateway = scriptedGateway(async (call) => {
+      call.emit({ type: "image", image: outputImage(fakePng()) });
+      return untilAborted(call.signal);
+    });
+    const jobs = runner(gateway);
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const events = await collect(jobs, turn.id);
+    expect(events.at(-1)).toMatchObject({ type: "failed" });
+    expect(gateway.calls[0]?.signal.aborted).toBe(true);
+    expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({
+      status: "failed",
+      outcome: null,
+      error: { code: "internal", message: expect.stringContaining("is full"), retryable: true },
+    });
+  });
+
+  it("fails with a clear error when the result can't be saved, and keeps no model turn", async () => {
+    let puts = 0;
+    const flaky: ImageStore = {
+      ...images,
+      put: async (bytes) => {
+        puts += 1;
+        if (puts > 2) throw new ImageStoreError("write_failed", "Could not save the image: the disk holding /data is full.");
+        return images.put(bytes);
+      },
+      exportAs: images.exportAs,
+      get: images.get,
+    };
+    storage = createMemoryStorage({ images: flaky });
+    const jobs = runner(async (call) => {
+      call.emit({ type: "image", image: outputImage(fakePng()) });
+      return { ok: true, outcome: outcome([fakePng(), fakePng()]) };
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    await jobs.idle();
+    const stored = await storage.turns.get(OWNER, turn.id);
+    expect(stored).toMatchObject({ status: "failed", error: { code: "internal", message: expect.stringContaining("is full") } });
+    // The image that did arrive stays referenced by the failed turn.
+    expect(stored?.outcome?.images).toHaveLength(1);
+    expect(await storage.modelTurns.get(OWNER, turn.id)).toBeNull();
+  });
+
+  it("tells followers how a turn ended even when storage can't record it", async () => {
+    const release = deferred();
+    const jobs = runner(async (call) => {
+      await release.promise;
+      return answer(call);
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const events = collect(jobs, turn.id);
+    // The session goes away under the running job, so the final update finds no turn.
+    await storage.sessions.delete(OWNER, session.id);
+    release.resolve();
+    expect((await events).at(-1)).toMatchObject({ type: "failed", turn: { status: "failed", error: { code: "internal" } } });
+    const after: JobEvent[] = [];
+    expectOk(await jobs.follow(OWNER, turn.id, (event) => after.push(event)));
+    expect(after[0]).toMatchObject({ type: "failed", seq: 0 });
+  });
+});
+
+describe("restart recovery", () => {
+  let dataDir: string;
+
+  beforeEach(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "nb-jobs-"));
+  });
+
+  afterEach(async () => {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("marks a turn cut off by a crash as interrupted, keeps its files referenced, and retries it", async () => {
+    const thoughtImage = fakePng();
+    const before = openSqliteStorage({ dataDir });
+    const crashed = createJobRunner({
+      storage: before,
+      gateway: () =>
+        scriptedGateway(async (call) => {
+          call.emit({ type: "thought", thought: { kind: "image", mimeType: "image/png", data: thoughtImage, width: null, height: null, at: 1 } });
+          // The process "dies" here: this request never ends.
+          return new Promise<GenerateResult>(() => {});
+        }),
+    });
+    const session = await before.sessions.create({ ownerId: OWNER, title: "x" });
+    const turn = expectOk(await crashed.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    await waitFor(async () => ((await before.turns.get(OWNER, turn.id))?.outcome?.thoughts.length ?? 0) > 0);
+    await before.close();
+
+    // The next start: what lib/storage/index.ts does on first use.
+    storage = openSqliteStorage({ dataDir });
+    const recovered = await storage.turns.interruptRunning(INTERRUPTED_TURN_ERROR);
+    expect(recovered.map((changed) => changed.id)).toEqual([turn.id]);
+    const interrupted = (await storage.turns.get(OWNER, turn.id)) as Turn;
+    expect(interrupted).toMatchObject({ status: "interrupted", error: { retryable: true }, request: request("A banana") });
+    const thought = interrupted.outcome?.thoughts[0];
+    expect(thought?.kind === "image" && (await storage.images.get(thought.hash))?.bytes.equals(thoughtImage)).toBe(true);
+
+    const jobs = runner((call) => answer(call));
+    const followed: JobEvent[] = [];
+    expectOk(await jobs.follow(OWNER, turn.id, (event) => followed.push(event)));
+    expect(followed).toMatchObject([{ type: "interrupted", seq: 0 }]);
+    const retried = expectOk(await jobs.retry(OWNER, turn.id));
+    await jobs.idle();
+    expect((await storage.turns.get(OWNER, retried.id))?.status).toBe("succeeded");
+    await crashed.shutdown().catch(() => undefined);
+    await storage.close();
+  });
+
+  it("marks running turns interrupted on a graceful shutdown", async () => {
+    const jobs = runner((call) => untilAborted(call.signal));
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    await jobs.shutdown();
+    expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({ status: "interrupted", error: INTERRUPTED_TURN_ERROR });
+  });
+});
+
+describe("event stream", () => {
+  async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+    let text = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) text += decoder.decode(chunk, { stream: true });
+    return text;
+  }
+
+  function parse(text: string) {
+    return text
+      .split("\n\n")
+      .filter((block) => block.includes("event: "))
+      .map((block) => {
+        const lines = block.split("\n");
+        const field = (name: string) => lines.find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2);
+        return { id: field("id"), event: field("event"), data: JSON.parse(field("data") ?? "null") as JobEvent };
+      });
+  }
+
+  it("streams live events as SSE with heartbeats and ends after the terminal event", async () => {
+    const release = deferred();
+    const jobs = runner(async (call) => {
+      call.emit({ type: "phase", phase: "thinking" });
+      await release.promise;
+      return answer(call);
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const stream = await openTurnEventStream(jobs, { ownerId: OWNER, turnId: turn.id, heartbeatMs: 5 });
+    expect(stream).not.toBeNull();
+    const reading = readAll(stream as ReadableStream<Uint8Array>);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    release.resolve();
+    const text = await reading;
+    expect(text.startsWith("retry: 3000\n\n")).toBe(true);
+    expect(text).toContain(": heartbeat\n\n");
+    const events = parse(text);
+    expect(events[0]).toMatchObject({ id: "1", event: "started" });
+    expect(events.at(-1)).toMatchObject({ event: "done", data: { type: "done", turn: { status: "succeeded" } } });
+    for (const event of events) expect(event.event).toBe(event.data.type);
+  });
+
+  it("resumes after Last-Event-ID, serves finished turns from storage, and answers null for unknown turns", async () => {
+    const release = deferred();
+    const jobs = runner(async (call) => {
+      call.emit({ type: "phase", phase: "thinking" });
+      call.emit({ type: "phase", phase: "rendering" });
+      await release.promise;
+      return answer(call);
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    await waitFor(() => {
+      let count = 0;
+      jobs.subscribe(OWNER, turn.id, () => (count += 1))?.();
+      return count >= 3;
+    });
+    const resumed = await openTurnEventStream(jobs, { ownerId: OWNER, turnId: turn.id, afterSeq: 2 });
+    const reading = readAll(resumed as ReadableStream<Uint8Array>);
+    release.resolve();
+    expect(parse(await reading)[0]).toMatchObject({ id: "3", event: "phase" });
+
+    const finished = await openTurnEventStream(jobs, { ownerId: OWNER, turnId: turn.id });
+    expect(parse(await readAll(finished as ReadableStream<Uint8Array>))).toMatchObject([{ id: undefined, event: "done" }]);
+    expect(await openTurnEventStream(jobs, { ownerId: OWNER, turnId: "no-such-turn" })).toBeNull();
+    expect(await openTurnEventStream(jobs, { ownerId: "bob", turnId: turn.id })).toBeNull();
+  });
+
+  it("stops following when the client goes away, while the job carries on", async () => {
+    const release = deferred();
+    const jobs = runner(async (call) => {
+      await release.promise;
+      return answer(call);
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const client = new AbortController();
+    const stream = (await openTurnEventStream(jobs, { ownerId: OWNER, turnId: turn.id, signal: client.signal })) as ReadableStream<Uint8Array>;
+    const reader = stream.getReader();
+    expect((await reader.read()).done).toBe(false);
+    client.abort();
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    release.resolve();
+    await jobs.idle();
+    expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("succeeded");
+  });
+});

@@ -1,0 +1,751 @@
+import "server-only";
+
+import path from "node:path";
+import type { GeminiGateway } from "@/lib/gemini/client";
+import { createStudioError } from "@/lib/gemini/errors";
+import {
+  generationSettingsSchema,
+  type GenerationEvent,
+  type GenerationOutcome,
+  type GenerationPhase,
+  type GenerationRequest,
+  type HistoryTurn,
+  type ReferenceImage,
+  type StudioError,
+  type Thought,
+} from "@/lib/gemini/types";
+import { ImageStoreError } from "@/lib/storage/image-store";
+import {
+  INTERRUPTED_TURN_ERROR,
+  StorageError,
+  emptyOutcome,
+  isFinishedStatus,
+  type OwnerId,
+  type Storage,
+  type StoredImageRef,
+  type StoredReference,
+  type StoredThought,
+  type Turn,
+  type TurnOutcome,
+  type TurnRequest,
+  type TurnStatus,
+} from "@/lib/storage/types";
+import { outputFileName, outputKind } from "./file-names";
+import { MAX_PROMPT_LENGTH } from "./limits";
+import type { ActionResult } from "./result";
+
+/**
+ * Generation as a server-side job. Starting a turn records it and returns at once; the request to
+ * Gemini runs in the background of this process, so closing the tab loses nothing. Every step is
+ * kept as a JSON-safe JobEvent (images as content hashes, stored the moment they arrive) in a
+ * per-turn log that a late subscriber (a reload, a second tab) replays before following live.
+ * When a job is over, the turn in storage is the truth and followers get it from there.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+export type JobEventBody =
+  /** First event of every job. Also sent from storage for a turn that is active elsewhere. */
+  | { type: "started"; turn: Turn }
+  | { type: "attempt"; attempt: number; maxAttempts: number }
+  /** What arrived so far belongs to a failed attempt: followers clear their live view. */
+  | { type: "retry"; attempt: number; maxAttempts: number; delayMs: number; error: StudioError }
+  | { type: "phase"; phase: GenerationPhase }
+  | { type: "thought"; thought: StoredThought }
+  /** A piece of the model's text, to append. */
+  | { type: "text"; text: string }
+  /** A final image. Its fileName is null until the turn is done; the done event carries the names. */
+  | { type: "image"; image: StoredImageRef }
+  | { type: "done"; turn: Turn }
+  | { type: "failed"; turn: Turn }
+  | { type: "cancelled"; turn: Turn }
+  | { type: "interrupted"; turn: Turn };
+
+/** `seq` counts from 1 within a job (the SSE event id); 0 marks an event built from storage. */
+export type JobEvent = JobEventBody & { turnId: string; seq: number };
+export type JobEventType = JobEvent["type"];
+
+export const JOB_EVENT_TYPES = [
+  "started",
+  "attempt",
+  "retry",
+  "phase",
+  "thought",
+  "text",
+  "image",
+  "done",
+  "failed",
+  "cancelled",
+  "interrupted",
+] as const satisfies readonly JobEventType[];
+
+export const TERMINAL_JOB_EVENT_TYPES = ["done", "failed", "cancelled", "interrupted"] as const satisfies readonly JobEventType[];
+
+export function isTerminalJobEvent(event: JobEvent): event is Extract<JobEvent, { type: (typeof TERMINAL_JOB_EVENT_TYPES)[number] }> {
+  return (TERMINAL_JOB_EVENT_TYPES as readonly string[]).includes(event.type);
+}
+
+/** The event that tells a follower where a turn stands when no job is running it here. */
+export function snapshotEvent(turn: Turn): JobEvent {
+  const base = { turnId: turn.id, seq: 0, turn };
+  const byStatus: Record<TurnStatus, JobEvent> = {
+    queued: { ...base, type: "started" },
+    running: { ...base, type: "started" },
+    succeeded: { ...base, type: "done" },
+    failed: { ...base, type: "failed" },
+    cancelled: { ...base, type: "cancelled" },
+    interrupted: { ...base, type: "interrupted" },
+  };
+  return byStatus[turn.status];
+}
+
+export type JobListener = (event: JobEvent) => void;
+
+// ---------------------------------------------------------------------------------------------
+// The runner
+
+export type JobErrorCode = "not_found" | "invalid_request" | "conflict" | "not_configured" | "busy" | "storage_failed" | "internal";
+export type JobResult<T> = ActionResult<T, JobErrorCode>;
+
+export interface StartTurnInput {
+  ownerId: OwnerId;
+  sessionId: string;
+  /** The turn this one continues; null starts a new conversation in the session. */
+  parentId: string | null;
+  request: TurnRequest;
+}
+
+export interface FollowResult {
+  /** True while a job in this process runs the turn; false when the event came from storage. */
+  live: boolean;
+  unsubscribe: () => void;
+}
+
+export interface JobRunner {
+  /** Validates, records the turn (queued, then running), starts the job and returns without waiting for it. */
+  startTurn(input: StartTurnInput): Promise<JobResult<Turn>>;
+  /** Stops the job and its request to Gemini; resolves with the turn as finally stored. A finished turn is returned as it is. */
+  cancel(ownerId: OwnerId, turnId: string): Promise<JobResult<Turn>>;
+  /** A new sibling turn (same parent) with the identical request. */
+  retry(ownerId: OwnerId, turnId: string): Promise<JobResult<Turn>>;
+  /**
+   * Replays the events after `afterSeq`, then delivers new ones until the job ends. Null when no
+   * job runs this turn here (finished earlier, or the server restarted): use follow() instead.
+   */
+  subscribe(ownerId: OwnerId, turnId: string, listener: JobListener, options?: { afterSeq?: number }): (() => void) | null;
+  /** subscribe(), or else the turn's state from storage as a single snapshot event. */
+  follow(ownerId: OwnerId, turnId: string, listener: JobListener, options?: { afterSeq?: number }): Promise<JobResult<FollowResult>>;
+  isRunning(turnId: string): boolean;
+  runningTurnIds(): string[];
+  /** Cancels every job of a session, e.g. before deleting it. */
+  cancelSession(ownerId: OwnerId, sessionId: string): Promise<void>;
+  /** Resolves when no job is running. */
+  idle(): Promise<void>;
+  /** Stops every job, marking its turn interrupted (so Retry is offered), for a graceful exit. */
+  shutdown(): Promise<void>;
+}
+
+export interface JobRunnerOptions {
+  storage: Storage;
+  /** Asked at each start; null when the server has no API key. */
+  gateway: () => GeminiGateway | null;
+  /** Wall clock for output file names. */
+  now?: () => Date;
+  /** No job outlives this, whatever the gateway does. */
+  deadlineMs?: number;
+  maxConcurrentJobs?: number;
+}
+
+export const DEFAULT_JOB_DEADLINE_MS = 5 * 60_000;
+export const DEFAULT_MAX_CONCURRENT_JOBS = 8;
+const MAX_UNRECORDED = 100;
+
+type StopReason = "cancelled" | "deadline" | "storage" | "shutdown";
+type FinalStatus = "succeeded" | "failed" | "cancelled" | "interrupted";
+
+const TERMINAL_EVENT = {
+  succeeded: "done",
+  failed: "failed",
+  cancelled: "cancelled",
+  interrupted: "interrupted",
+} as const satisfies Record<FinalStatus, JobEventType>;
+
+interface Job {
+  turnId: string;
+  ownerId: OwnerId;
+  sessionId: string;
+  turn: Turn;
+  controller: AbortController;
+  stopReason: StopReason | null;
+  /** Set once the outcome is being saved: a cancel from then on is too late and is ignored. */
+  finalizing: boolean;
+  events: JobEvent[];
+  listeners: Set<JobListener>;
+  stopped: Promise<null>;
+  markStopped: () => void;
+  done: Promise<void>;
+}
+
+/** A failure with the copy to record on the turn. */
+class JobFailure extends Error {
+  constructor(readonly error: StudioError) {
+    super(error.message);
+    this.name = "JobFailure";
+  }
+}
+
+function fail<T>(code: JobErrorCode, message: string, action?: string): JobResult<T> {
+  return { ok: false, error: action ? { code, message, action } : { code, message } };
+}
+
+function storageStudioError(error: unknown): StudioError {
+  const message =
+    error instanceof StorageError || error instanceof ImageStoreError ? error.message : "Could not save the result in the data directory.";
+  return createStudioError("internal", {
+    message,
+    action: "Check that the data directory exists, is writable and has free space, then retry.",
+    retryable: true,
+  });
+}
+
+function formatDuration(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.max(1, Math.round(ms / 1000))} s`;
+}
+
+function safeCall(listener: JobListener, event: JobEvent): void {
+  try {
+    listener(event);
+  } catch {
+    // A follower that throws (e.g. a closed stream) must not take the job down with it.
+  }
+}
+
+export function validateTurnRequest(request: TurnRequest): string | null {
+  if (!generationSettingsSchema.safeParse(request.settings).success) return "The settings are not valid.";
+  if (request.prompt.length > MAX_PROMPT_LENGTH) return `Prompts are limited to ${MAX_PROMPT_LENGTH} characters.`;
+  if (request.prompt.trim() === "" && request.references.length === 0) return "Write a prompt or add a reference image.";
+  return null;
+}
+
+export function createJobRunner(options: JobRunnerOptions): JobRunner {
+  const { storage } = options;
+  const now = options.now ?? (() => new Date());
+  const deadlineMs = options.deadlineMs ?? DEFAULT_JOB_DEADLINE_MS;
+  const maxJobs = options.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS;
+  const jobs = new Map<string, Job>();
+  /** Final states that storage refused to record, so followers still see how those turns ended. */
+  const unrecorded = new Map<string, Turn>();
+  let reserved = 0;
+
+  function emit(job: Job, body: JobEventBody): void {
+    const event = { ...body, turnId: job.turnId, seq: job.events.length + 1 } as JobEvent;
+    job.events.push(event);
+    for (const listener of [...job.listeners]) safeCall(listener, event);
+  }
+
+  function stop(job: Job, reason: StopReason): void {
+    if (job.stopReason || job.finalizing) return;
+    job.stopReason = reason;
+    job.controller.abort(reason);
+    job.markStopped();
+  }
+
+  async function loadReferences(references: readonly StoredReference[]): Promise<ReferenceImage[]> {
+    return Promise.all(
+      references.map(async (reference) => {
+        const stored = await storage.images.get(reference.hash);
+        if (!stored) {
+          throw new JobFailure(
+            createStudioError("invalid_request", {
+              message: "A reference image of this conversation is missing from the data directory.",
+              action: "Add the image again and start a new turn.",
+              detail: `Missing image ${reference.hash}`,
+            }),
+          );
+        }
+        const image: ReferenceImage = { mimeType: stored.image.mimeType, data: stored.bytes };
+        if (reference.role) image.role = reference.role;
+        if (reference.width !== null) image.width = reference.width;
+        if (reference.height !== null) image.height = reference.height;
+        return image;
+      }),
+    );
+  }
+
+  async function buildHistory(ownerId: OwnerId, chain: readonly Turn[]): Promise<HistoryTurn[]> {
+    const history: HistoryTurn[] = [];
+    for (const turn of chain) {
+      // Only a finished answer can be replayed: a failed or cut-off reply may lack the part that
+      // carries its thought signature, and Gemini would reject the whole request.
+      if (turn.status !== "succeeded") continue;
+      const modelTurn = await storage.modelTurns.get(ownerId, turn.id);
+      if (!modelTurn) {
+        throw new JobFailure(
+          createStudioError("invalid_request", {
+            message: "The model's earlier answer in this conversation is missing from the data directory.",
+            action: "Start a new conversation from the image instead.",
+            detail: `Missing model turn ${turn.id}`,
+          }),
+        );
+      }
+      history.push({ prompt: turn.request.prompt, references: await loadReferences(turn.request.references), modelTurn });
+    }
+    return history;
+  }
+
+  async function storeThought(thought: Thought): Promise<StoredThought> {
+    if (thought.kind === "text") return { kind: "text", text: thought.text, at: thought.at };
+    const stored = await storage.images.put(thought.data);
+    return { kind: "image", hash: stored.hash, mimeType: stored.mimeType, width: thought.width, height: thought.height, at: thought.at };
+  }
+
+  async function storeImage(image: GenerationOutcome["images"][number]): Promise<StoredImageRef> {
+    const stored = await storage.images.put(image.data);
+    return {
+      hash: stored.hash,
+      mimeType: stored.mimeType,
+      width: image.width,
+      height: image.height,
+      fileName: null,
+      requested: image.requested,
+      sizeMismatch: image.sizeMismatch,
+    };
+  }
+
+  async function storeOutcome(
+    outcome: GenerationOutcome,
+    naming: { prompt: string; kind: ReturnType<typeof outputKind>; at: Date } | null,
+  ): Promise<TurnOutcome> {
+    const images: StoredImageRef[] = [];
+    for (const [index, image] of outcome.images.entries()) {
+      const ref = await storeImage(image);
+      if (naming) {
+        const name = outputFileName({ kind: naming.kind, prompt: naming.prompt, at: naming.at, mimeType: ref.mimeType, index });
+        ref.fileName = path.basename(await storage.images.exportAs(ref.hash, name));
+      }
+      images.push(ref);
+    }
+    const thoughts: StoredThought[] = [];
+    for (const thought of outcome.thoughts) thoughts.push(await storeThought(thought));
+    return {
+      images,
+      thoughts,
+      text: outcome.text,
+      grounding: outcome.grounding,
+      usage: outcome.usage,
+      finishReason: outcome.finishReason,
+      blockReason: outcome.blockReason,
+      modelVersion: outcome.modelVersion,
+      responseId: outcome.responseId,
+      warnings: outcome.warnings,
+    };
+  }
+
+  /** Records the final state, tells the followers, and forgets the job. */
+  async function finish(
+    job: Job,
+    status: FinalStatus,
+    fields: { outcome: TurnOutcome | null; error: StudioError | null; attempts: number },
+  ): Promise<void> {
+    let turn: Turn;
+    try {
+      turn = await storage.turns.update(job.ownerId, job.turnId, { status, ...fields });
+    } catch (error) {
+      // The result can't be recorded (disk full, session deleted meanwhile). Followers still learn
+      // how it ended; the row stays active until the next start marks it interrupted.
+      const at = new Date().toISOString();
+      turn =
+        status === "succeeded"
+          ? { ...job.turn, ...fields, status: "failed", error: storageStudioError(error), updatedAt: at }
+          : { ...job.turn, ...fields, status, updatedAt: at };
+      unrecorded.set(job.turnId, turn);
+      // Only a broken disk fills this; keep the most recent ones.
+      if (unrecorded.size > MAX_UNRECORDED) unrecorded.delete(unrecorded.keys().next().value ?? "");
+    }
+    job.turn = turn;
+    emit(job, { type: TERMINAL_EVENT[turn.status as FinalStatus], turn });
+    jobs.delete(job.turnId);
+    job.listeners.clear();
+  }
+
+  async function run(job: Job, gateway: GeminiGateway, chain: readonly Turn[]): Promise<void> {
+    const request = job.turn.request;
+    const startedAt = now();
+    const deadline = setTimeout(() => stop(job, "deadline"), deadlineMs);
+    deadline.unref?.();
+
+    // What has arrived in the current attempt, saved on the turn as it grows so that any image
+    // file written is referenced by a row, even if the server dies before the end.
+    let live = emptyOutcome();
+    let attempts = 0;
+    let storageFailure: StudioError | null = null;
+    let accepting = true;
+    let queue: Promise<void> = Promise.resolve();
+
+    const savePartial = async () => {
+      const turn = await storage.turns.update(job.ownerId, job.turnId, { outcome: live, attempts });
+      job.turn = turn;
+    };
+
+    const handle = async (event: GenerationEvent) => {
+      if (job.stopReason) return;
+      switch (event.type) {
+        case "attempt":
+          attempts = event.attempt;
+          emit(job, { type: "attempt", attempt: event.attempt, maxAttempts: event.maxAttempts });
+          return;
+        case "retry":
+          live = emptyOutcome();
+          emit(job, { type: "retry", attempt: event.attempt, maxAttempts: event.maxAttempts, delayMs: event.delayMs, error: event.error });
+          return;
+        case "phase":
+          emit(job, { type: "phase", phase: event.phase });
+          return;
+        case "text":
+          live.text += event.text;
+          emit(job, { type: "text", text: event.text });
+          return;
+        case "thought": {
+          const thought = await storeThought(event.thought);
+          live.thoughts.push(thought);
+          emit(job, { type: "thought", thought });
+          if (thought.kind === "image") await savePartial();
+          return;
+        }
+        case "image": {
+          const image = await storeImage(event.image);
+          live.images.push(image);
+          emit(job, { type: "image", image });
+          await savePartial();
+          return;
+        }
+      }
+    };
+
+    // The gateway reports synchronously; storing images is not. One queue keeps events in order.
+    const onEvent = (event: GenerationEvent) => {
+      if (!accepting) return;
+      queue = queue
+        .then(() => handle(event))
+        .catch((error: unknown) => {
+          storageFailure ??= storageStudioError(error);
+          stop(job, "storage");
+        });
+    };
+
+    try {
+      const history = await buildHistory(job.ownerId, chain);
+      const references = await loadReferences(request.references);
+      const generation: GenerationRequest = { history, prompt: request.prompt, references, settings: request.settings };
+      const pending = gateway.generate(generation, { signal: job.controller.signal, onEvent });
+      // A gateway that ignores the abort must not keep the job (and the turn) running.
+      pending.catch(() => undefined);
+      const result = await Promise.race([pending, job.stopped]);
+      accepting = false;
+      await queue;
+      job.finalizing = true;
+
+      const partial = live.images.length > 0 || live.thoughts.length > 0 || live.text !== "" ? live : null;
+      switch (job.stopReason) {
+        case "cancelled":
+          return await finish(job, "cancelled", { outcome: partial, error: createStudioError("cancelled"), attempts });
+        case "shutdown":
+          return await finish(job, "interrupted", { outcome: partial, error: INTERRUPTED_TURN_ERROR, attempts });
+        case "deadline":
+          return await finish(job, "failed", {
+            outcome: partial,
+            attempts,
+            error: createStudioError("timeout", {
+              message: `The generation took longer than the studio allows (${formatDuration(deadlineMs)}) and was stopped.`,
+            }),
+          });
+        case "storage":
+          return await finish(job, "failed", { outcome: partial, error: storageFailure ?? storageStudioError(null), attempts });
+        case null:
+          break;
+      }
+      if (result === null) throw new Error("The job stopped without a reason.");
+
+      if (result.ok) {
+        const kind = outputKind({
+          hasReferences: request.references.length > 0,
+          hasHistory: history.length > 0,
+          grounded: result.outcome.grounding !== null,
+        });
+        let outcome: TurnOutcome;
+        try {
+          outcome = await storeOutcome(result.outcome, { prompt: request.prompt, kind, at: startedAt });
+          // The model turn goes first: a succeeded turn always has one to replay.
+          await storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn);
+        } catch (error) {
+          return await finish(job, "failed", { outcome: partial, error: storageStudioError(error), attempts });
+        }
+        return await finish(job, "succeeded", { outcome, error: null, attempts });
+      }
+
+      let outcome: TurnOutcome | null = partial;
+      if (result.outcome) {
+        // Keep whatever the model did say (text, a blocked image's reason), without export copies.
+        outcome = await storeOutcome(result.outcome, null).catch(() => partial);
+      }
+      return await finish(job, "failed", { outcome, error: result.error, attempts });
+    } catch (error) {
+      job.finalizing = true;
+      const failure =
+        error instanceof JobFailure
+          ? error.error
+          : error instanceof StorageError || error instanceof ImageStoreError
+            ? storageStudioError(error)
+            : createStudioError("internal", { detail: error instanceof Error ? error.message : String(error) });
+      const partial = live.images.length > 0 || live.thoughts.length > 0 || live.text !== "" ? live : null;
+      await finish(job, "failed", { outcome: partial, error: failure, attempts });
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  async function guarded<T>(work: () => Promise<JobResult<T>>): Promise<JobResult<T>> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof StorageError && error.code === "not_found") return fail("not_found", "That session or turn doesn't exist.");
+      if (error instanceof StorageError && error.code === "invalid_transition") return fail("conflict", error.message);
+      if (error instanceof StorageError || error instanceof ImageStoreError) {
+        return fail("storage_failed", error.message, "Check that the data directory exists, is writable and has free space.");
+      }
+      return fail("internal", "Something went wrong inside the studio.", "Try again; if it keeps happening, report it.");
+    }
+  }
+
+  async function startTurn(input: StartTurnInput): Promise<JobResult<Turn>> {
+    const { ownerId, sessionId, parentId, request } = input;
+    const problem = validateTurnRequest(request);
+    if (problem) return fail("invalid_request", problem);
+    const gateway = options.gateway();
+    if (!gateway) {
+      return fail(
+        "not_configured",
+        "No Gemini API key is configured on this server.",
+        "Start the studio with GEMINI_API_KEY set, or run `npm start` without a key for the offline preview.",
+      );
+    }
+    if (jobs.size + reserved >= maxJobs) {
+      return fail("busy", `The studio is already making ${maxJobs} images.`, "Wait for one to finish, then try again.");
+    }
+    reserved += 1;
+    try {
+      return await guarded(async () => {
+        if (!(await storage.sessions.get(ownerId, sessionId))) return fail("not_found", "That session doesn't exist.");
+        let chain: Turn[] = [];
+        if (parentId !== null) {
+          const found = await storage.turns.chain(ownerId, parentId);
+          if (!found || found.at(-1)?.sessionId !== sessionId) return fail("not_found", "The turn to continue doesn't exist in this session.");
+          if (!isFinishedStatus(found.at(-1)?.status ?? "queued")) {
+            return fail("conflict", "The turn to continue hasn't finished yet.", "Wait for it to finish, or cancel it.");
+          }
+          chain = found;
+        }
+        for (const reference of request.references) {
+          if (!(await storage.images.get(reference.hash))) {
+            return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
+          }
+        }
+
+        const queued = await storage.turns.create({ ownerId, sessionId, parentId, request });
+        const turn = await storage.turns.update(ownerId, queued.id, { status: "running" });
+        let markStopped = () => {};
+        const stopped = new Promise<null>((resolve) => {
+          markStopped = () => resolve(null);
+        });
+        const job: Job = {
+          turnId: turn.id,
+          ownerId,
+          sessionId,
+          turn,
+          controller: new AbortController(),
+          stopReason: null,
+          finalizing: false,
+          events: [],
+          listeners: new Set(),
+          stopped,
+          markStopped,
+          done: Promise.resolve(),
+        };
+        jobs.set(turn.id, job);
+        emit(job, { type: "started", turn });
+        job.done = run(job, gateway, chain);
+        return { ok: true, data: turn };
+      });
+    } finally {
+      reserved -= 1;
+    }
+  }
+
+  async function cancel(ownerId: OwnerId, turnId: string): Promise<JobResult<Turn>> {
+    const job = jobs.get(turnId);
+    if (job && job.ownerId === ownerId) {
+      stop(job, "cancelled");
+      await job.done;
+      return { ok: true, data: job.turn };
+    }
+    return guarded(async () => {
+      const turn = await storage.turns.get(ownerId, turnId);
+      if (!turn) return fail("not_found", "That turn doesn't exist.");
+      if (isFinishedStatus(turn.status)) return { ok: true, data: turn };
+      // Active in storage but not running here: nothing left to stop, so close the record.
+      return { ok: true, data: await storage.turns.update(ownerId, turnId, { status: "cancelled", error: createStudioError("cancelled") }) };
+    });
+  }
+
+  async function retry(ownerId: OwnerId, turnId: string): Promise<JobResult<Turn>> {
+    const found = await guarded<Turn>(async () => {
+      const turn = await storage.turns.get(ownerId, turnId);
+      return turn ? { ok: true, data: turn } : fail("not_found", "That turn doesn't exist.");
+    });
+    if (!found.ok) return found;
+    const turn = found.data;
+    if (!isFinishedStatus(turn.status)) return fail("conflict", "This turn is still running.", "Wait for it to finish, or cancel it.");
+    return startTurn({ ownerId, sessionId: turn.sessionId, parentId: turn.parentId, request: turn.request });
+  }
+
+  function subscribe(ownerId: OwnerId, turnId: string, listener: JobListener, { afterSeq = 0 } = {}): (() => void) | null {
+    const job = jobs.get(turnId);
+    if (!job || job.ownerId !== ownerId) return null;
+    for (const event of job.events) if (event.seq > afterSeq) safeCall(listener, event);
+    job.listeners.add(listener);
+    return () => {
+      job.listeners.delete(listener);
+    };
+  }
+
+  async function follow(ownerId: OwnerId, turnId: string, listener: JobListener, options: { afterSeq?: number } = {}): Promise<JobResult<FollowResult>> {
+    const unsubscribe = subscribe(ownerId, turnId, listener, options);
+    if (unsubscribe) return { ok: true, data: { live: true, unsubscribe } };
+    return guarded(async () => {
+      const lost = unrecorded.get(turnId);
+      const turn = lost?.ownerId === ownerId ? lost : await storage.turns.get(ownerId, turnId);
+      if (!turn) return fail("not_found", "That turn doesn't exist.");
+      safeCall(listener, snapshotEvent(turn));
+      return { ok: true, data: { live: false, unsubscribe: () => {} } };
+    });
+  }
+
+  async function stopAll(filter: (job: Job) => boolean, reason: StopReason): Promise<void> {
+    const stopping = [...jobs.values()].filter(filter);
+    for (const job of stopping) stop(job, reason);
+    await Promise.all(stopping.map((job) => job.done));
+  }
+
+  return {
+    startTurn,
+    cancel,
+    retry,
+    subscribe,
+    follow,
+    isRunning: (turnId) => jobs.has(turnId),
+    runningTurnIds: () => [...jobs.keys()],
+    cancelSession: (ownerId, sessionId) => stopAll((job) => job.ownerId === ownerId && job.sessionId === sessionId, "cancelled"),
+    async idle() {
+      while (jobs.size > 0) await Promise.all([...jobs.values()].map((job) => job.done));
+    },
+    shutdown: () => stopAll(() => true, "shutdown"),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server-sent events
+
+const encoder = new TextEncoder();
+
+/** One SSE message: the event name is the JobEvent type, the data its JSON, the id its seq. */
+export function formatSseEvent(event: JobEvent): string {
+  const id = event.seq > 0 ? `id: ${event.seq}\n` : "";
+  // JSON.stringify escapes line breaks inside strings, so the data is always one line.
+  return `${id}event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+export const SSE_HEARTBEAT_MS = 15_000;
+/** How long a browser's EventSource waits before reconnecting, e.g. to poll a turn running elsewhere. */
+export const SSE_RETRY_MS = 3_000;
+
+export interface TurnEventStreamOptions {
+  ownerId: OwnerId;
+  turnId: string;
+  /** From the Last-Event-ID header of a reconnecting EventSource: skip what it already has. */
+  afterSeq?: number;
+  /** The request's signal: the client went away. */
+  signal?: AbortSignal;
+  heartbeatMs?: number;
+}
+
+/**
+ * The turn's events as an SSE byte stream that ends after the terminal event. Null when the turn
+ * doesn't exist for this owner. When no job runs the turn here, the stream carries one snapshot
+ * event from storage and ends; for a turn still active elsewhere the browser reconnects after
+ * SSE_RETRY_MS, which polls until it finishes.
+ */
+export async function openTurnEventStream(runner: JobRunner, options: TurnEventStreamOptions): Promise<ReadableStream<Uint8Array> | null> {
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let closed = false;
+  let unsubscribe = () => {};
+  let heartbeat: ReturnType<typeof setInterval> | undefined = undefined;
+
+  function close() {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    if (heartbeat) clearInterval(heartbeat);
+    options.signal?.removeEventListener("abort", close);
+    try {
+      controller?.close();
+    } catch {
+      // The client cancelled the stream first.
+    }
+  }
+  function send(text: string) {
+    if (closed || !controller) return;
+    try {
+      controller.enqueue(encoder.encode(text));
+    } catch {
+      close();
+    }
+  }
+
+  // start() runs inside the constructor, so the controller exists before any event is sent;
+  // what is sent before the client reads waits in the stream's queue.
+  const stream = new ReadableStream<Uint8Array>({
+    start(streamController) {
+      controller = streamController;
+    },
+    cancel() {
+      close();
+    },
+  });
+  send(`retry: ${SSE_RETRY_MS}\n\n`);
+
+  const followed = await runner.follow(
+    options.ownerId,
+    options.turnId,
+    (event) => {
+      send(formatSseEvent(event));
+      if (isTerminalJobEvent(event)) close();
+    },
+    { afterSeq: options.afterSeq },
+  );
+  if (!followed.ok) {
+    closed = true;
+    return null;
+  }
+  if (closed || !followed.data.live || options.signal?.aborted) {
+    // The replay already ended with the terminal event, or the snapshot from storage was all there is.
+    followed.data.unsubscribe();
+    close();
+    return stream;
+  }
+  unsubscribe = followed.data.unsubscribe;
+  heartbeat = setInterval(() => send(": heartbeat\n\n"), options.heartbeatMs ?? SSE_HEARTBEAT_MS);
+  heartbeat.unref?.();
+  options.signal?.addEventListener("abort", close, { once: true });
+  return stream;
+}

@@ -1,0 +1,188 @@
+import sharp from "sharp";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { GeminiGateway, GenerateResult } from "@/lib/gemini/client";
+import { createStudioError } from "@/lib/gemini/errors";
+import type { GenerationRequest, GenerationSettings } from "@/lib/gemini/types";
+import { fakePng } from "@/lib/storage/contract";
+import { createMemoryStorage } from "@/lib/storage/memory-storage";
+import type { Storage } from "@/lib/storage/types";
+import { createJobRunner, type JobRunner } from "./jobs";
+import { createStudioSessions, type StudioSessions } from "./sessions";
+
+const OWNER = "local";
+const settings: GenerationSettings = {
+  model: "gemini-3.1-flash-image",
+  imageSize: "1K",
+  aspectRatio: "1:1",
+  showThoughts: false,
+  webSearch: false,
+  imageSearch: false,
+  imageOnly: false,
+};
+
+let storage: Storage;
+let jobs: JobRunner;
+let studio: StudioSessions;
+let requests: GenerationRequest[];
+let hold: Promise<void>;
+let release: () => void;
+
+beforeEach(() => {
+  storage = createMemoryStorage();
+  requests = [];
+  hold = Promise.resolve();
+  release = () => {};
+  const gateway: GeminiGateway = {
+    async listModels() {
+      throw new Error("not used");
+    },
+    async generate(request, options = {}): Promise<GenerateResult> {
+      requests.push(request);
+      const aborted = new Promise<GenerateResult>((resolve) =>
+        options.signal?.addEventListener("abort", () => resolve({ ok: false, error: createStudioError("cancelled") }), { once: true }),
+      );
+      const answered = hold.then((): GenerateResult => {
+        const image = fakePng();
+        return {
+          ok: true,
+          outcome: {
+            images: [{ mimeType: "image/png", data: image, width: 1024, height: 1024, requested: null, sizeMismatch: false }],
+            thoughts: [],
+            text: "",
+            grounding: null,
+            usage: null,
+            finishReason: "STOP",
+            blockReason: null,
+            modelVersion: null,
+            responseId: null,
+            modelTurn: { parts: [{ inlineData: { mimeType: "image/png", data: image.toString("base64") }, thoughtSignature: "c2ln" }] },
+            warnings: [],
+          },
+        };
+      });
+      return Promise.race([answered, aborted]);
+    },
+  };
+  jobs = createJobRunner({ storage, gateway: () => gateway });
+  studio = createStudioSessions({ storage, jobs });
+});
+
+afterEach(async () => {
+  release();
+  await jobs.shutdown();
+});
+
+function holdGeneration() {
+  hold = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+}
+
+function data<T>(result: { ok: true; data: T } | { ok: false; error: { code: string; message: string } }): T {
+  if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);
+  return result.data;
+}
+
+describe("sessions", () => {
+  it("creates with a default or given title, renames, lists with search, and deletes", async () => {
+    const untitled = data(await studio.createSession(OWNER, {}));
+    expect(untitled.title).toBe("Untitled session");
+    const named = data(await studio.createSession(OWNER, { title: "  Banana dish  " }));
+    expect(named.title).toBe("Banana dish");
+    expect(data(await studio.renameSession(OWNER, { sessionId: untitled.id, title: "Fox logo" })).title).toBe("Fox logo");
+    expect(data(await studio.listSessions(OWNER, { query: "fox" })).map((session) => session.id)).toEqual([untitled.id]);
+    expect(data(await studio.listSessions(OWNER)).map((session) => session.id)).toEqual([untitled.id, named.id]);
+    expect(data(await studio.deleteSession(OWNER, { sessionId: named.id }))).toEqual({ sessionId: named.id });
+    expect(data(await studio.listSessions(OWNER)).map((session) => session.id)).toEqual([untitled.id]);
+  });
+
+  it("answers invalid_request for bad input and not_found for another owner's session, changing nothing", async () => {
+    const session = data(await studio.createSession(OWNER, { title: "Mine" }));
+    expect(await studio.createSession(OWNER, { title: "   " })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await studio.renameSession(OWNER, { sessionId: "../etc", title: "x" })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await studio.listSessions(OWNER, { query: "x".repeat(201) })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    // Untrusted input from a public endpoint may not even be an object.
+    expect(await studio.getSessionView(OWNER, null as unknown as { sessionId: string })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+
+    expect(await studio.renameSession("bob", { sessionId: session.id, title: "Stolen" })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await studio.deleteSession("bob", { sessionId: session.id })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await studio.getSessionView("bob", { sessionId: session.id })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await studio.getSessionView(OWNER, { sessionId: "no-such-session" })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(data(await studio.listSessions("bob"))).toEqual([]);
+    expect(data(await studio.getSessionView(OWNER, { sessionId: session.id })).session.title).toBe("Mine");
+  });
+
+  it("cancels a session's running jobs before deleting it", async () => {
+    holdGeneration();
+    const session = data(await studio.createSession(OWNER, {}));
+    const turn = data(await studio.startTurn(OWNER, { sessionId: session.id, parentId: null, prompt: "A banana", settings }));
+    expect(jobs.isRunning(turn.id)).toBe(true);
+    data(await studio.deleteSession(OWNER, { sessionId: session.id }));
+    expect(jobs.isRunning(turn.id)).toBe(false);
+    expect(await storage.turns.get(OWNER, turn.id)).toBeNull();
+  });
+});
+
+describe("turns", () => {
+  it("starts a turn with references whose type and size are read from the stored bytes", async () => {
+    const session = data(await studio.createSession(OWNER, {}));
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#f5c518" } }).png().toBuffer();
+    const reference = await storage.images.put(png);
+    const turn = data(
+      await studio.startTurn(OWNER, {
+        sessionId: session.id,
+        parentId: null,
+        prompt: "  Put this on a plate  ",
+        references: [{ hash: reference.hash, role: "object" }],
+        settings,
+      }),
+    );
+    expect(turn.request).toEqual({
+      prompt: "Put this on a plate",
+      references: [{ hash: reference.hash, mimeType: "image/png", width: 64, height: 48, role: "object" }],
+      settings,
+    });
+    await jobs.idle();
+    const view = data(await studio.getSessionView(OWNER, { sessionId: session.id }));
+    expect(view.turns.map((each) => each.status)).toEqual(["succeeded"]);
+    expect(view.turns[0]?.outcome?.images[0]?.hash).toMatch(/^[a-f0-9]{64}$/);
+    expect(requests[0]?.references[0]).toMatchObject({ mimeType: "image/png", width: 64, height: 48, role: "object" });
+  });
+
+  it("refuses references that are missing or of a type Gemini doesn't take, and empty turns", async () => {
+    const session = data(await studio.createSession(OWNER, {}));
+    const gif = await storage.images.put(await sharp({ create: { width: 2, height: 2, channels: 3, background: "#000" } }).gif().toBuffer());
+    const start = (extra: object) => studio.startTurn(OWNER, { sessionId: session.id, parentId: null, prompt: "x", settings, ...extra });
+    expect(await start({ references: [{ hash: "f".repeat(64) }] })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await start({ references: [{ hash: gif.hash }] })).toMatchObject({ ok: false, error: { code: "invalid_request", message: expect.stringContaining("image/gif") } });
+    expect(await start({ prompt: "  " })).toMatchObject({ ok: false, error: { code: "invalid_request", message: "Write a prompt or add a reference image." } });
+    expect(await start({ settings: { ...settings, model: "" } })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(data(await studio.getSessionView(OWNER, { sessionId: session.id })).turns).toEqual([]);
+    expect(requests).toEqual([]);
+  });
+
+  it("cancels and retries, and answers not_found for turns that are not the owner's", async () => {
+    holdGeneration();
+    const session = data(await studio.createSession(OWNER, {}));
+    const turn = data(await studio.startTurn(OWNER, { sessionId: session.id, parentId: null, prompt: "A banana", settings }));
+    expect(await studio.cancelTurn("bob", { turnId: turn.id })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await studio.retryTurn("bob", { turnId: turn.id })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await studio.startTurn("bob", { sessionId: session.id, parentId: null, prompt: "mine now", settings })).toMatchObject({
+      ok: false,
+      error: { code: "not_found" },
+    });
+    expect(jobs.isRunning(turn.id)).toBe(true);
+
+    expect(data(await studio.cancelTurn(OWNER, { turnId: turn.id })).status).toBe("cancelled");
+    release();
+    const retried = data(await studio.retryTurn(OWNER, { turnId: turn.id }));
+    expect(retried).toMatchObject({ parentId: null, request: turn.request });
+    await jobs.idle();
+    const view = data(await studio.getSessionView(OWNER, { sessionId: session.id }));
+    expect(view.turns.map((each) => [each.id, each.status])).toEqual([
+      [turn.id, "cancelled"],
+      [retried.id, "succeeded"],
+    ]);
+    expect(view.session).toMatchObject({ turnCount: 2, lastPrompt: "A banana" });
+  });
+});

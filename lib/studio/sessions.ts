@@ -1,0 +1,229 @@
+import "server-only";
+
+import type { z } from "zod";
+import { readImageInfo } from "@/lib/gemini/image-size";
+import { ImageStoreError } from "@/lib/storage/image-store";
+import { getStorage } from "@/lib/storage";
+import { StorageError, type OwnerId, type Session, type Storage, type StoredReference, type Turn } from "@/lib/storage/types";
+import { getGateway } from "./gateway";
+import { createJobRunner, type JobErrorCode, type JobRunner } from "./jobs";
+import type { ActionResult } from "./result";
+import {
+  DEFAULT_SESSION_TITLE,
+  createSessionSchema,
+  deleteSessionSchema,
+  getSessionViewSchema,
+  listSessionsSchema,
+  renameSessionSchema,
+  startTurnSchema,
+  turnActionSchema,
+  type CreateSessionInput,
+  type DeleteSessionInput,
+  type GetSessionViewInput,
+  type ListSessionsInput,
+  type RenameSessionInput,
+  type StartTurnInput,
+  type TurnActionInput,
+} from "./session-schemas";
+
+/**
+ * Sessions and turns as the server actions see them. Each function validates its input, acts only
+ * on the given owner's data, and returns a typed result with a closed set of codes; nothing is
+ * thrown across the boundary. The caller (a server action) decides who the owner is: today
+ * LOCAL_OWNER_ID, later the signed-in user.
+ */
+
+export type SessionErrorCode = JobErrorCode;
+export type SessionResult<T> = ActionResult<T, SessionErrorCode>;
+
+/** One session with every turn (the whole tree, oldest first) and their outcomes; images as hashes. */
+export interface SessionView {
+  session: Session;
+  turns: Turn[];
+}
+
+export interface StudioSessions {
+  createSession(ownerId: OwnerId, input: CreateSessionInput): Promise<SessionResult<Session>>;
+  renameSession(ownerId: OwnerId, input: RenameSessionInput): Promise<SessionResult<Session>>;
+  /** Cancels the session's running jobs, then deletes it with its turns. Image files stay. */
+  deleteSession(ownerId: OwnerId, input: DeleteSessionInput): Promise<SessionResult<{ sessionId: string }>>;
+  listSessions(ownerId: OwnerId, input?: ListSessionsInput): Promise<SessionResult<Session[]>>;
+  getSessionView(ownerId: OwnerId, input: GetSessionViewInput): Promise<SessionResult<SessionView>>;
+  /** Returns the new turn (status running) at once; follow it at /api/turns/{id}/events. */
+  startTurn(ownerId: OwnerId, input: StartTurnInput): Promise<SessionResult<Turn>>;
+  cancelTurn(ownerId: OwnerId, input: TurnActionInput): Promise<SessionResult<Turn>>;
+  /** A new sibling of the turn with its exact request; returns the new turn. */
+  retryTurn(ownerId: OwnerId, input: TurnActionInput): Promise<SessionResult<Turn>>;
+}
+
+/** The image types Gemini takes as input. */
+const GEMINI_INPUT_TYPES = new Set(["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"]);
+
+function fail<T>(code: SessionErrorCode, message: string, action?: string): SessionResult<T> {
+  return { ok: false, error: action ? { code, message, action } : { code, message } };
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): { ok: true; data: z.output<S> } | { ok: false; result: SessionResult<never> } {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  return { ok: false, result: fail("invalid_request", parsed.error.issues[0]?.message ?? "The request is not valid.") };
+}
+
+async function guarded<T>(work: () => Promise<SessionResult<T>>): Promise<SessionResult<T>> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof StorageError && error.code === "not_found") return fail("not_found", "That session or turn doesn't exist.");
+    if (error instanceof StorageError && error.code === "invalid_transition") return fail("conflict", error.message);
+    if (error instanceof StorageError || error instanceof ImageStoreError) {
+      return fail("storage_failed", error.message, "Check that the data directory exists, is writable and has free space.");
+    }
+    return fail("internal", "Something went wrong inside the studio.", "Try again; if it keeps happening, report it.");
+  }
+}
+
+export function createStudioSessions({ storage, jobs }: { storage: Storage; jobs: JobRunner }): StudioSessions {
+  async function resolveReferences(
+    references: ReadonlyArray<z.output<typeof startTurnSchema>["references"][number]>,
+  ): Promise<StoredReference[] | SessionResult<never>> {
+    const resolved: StoredReference[] = [];
+    for (const reference of references) {
+      const stored = await storage.images.get(reference.hash);
+      if (!stored) return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
+      if (!GEMINI_INPUT_TYPES.has(stored.image.mimeType)) {
+        return fail("invalid_request", `Gemini doesn't take ${stored.image.mimeType} images as references.`, "Use a PNG, JPEG, WebP or HEIC image.");
+      }
+      // The server reads type and size from the bytes; the client's word is never taken for them.
+      const info = readImageInfo(stored.bytes);
+      resolved.push({
+        hash: reference.hash,
+        mimeType: stored.image.mimeType,
+        width: info?.width ?? null,
+        height: info?.height ?? null,
+        ...(reference.role ? { role: reference.role } : {}),
+      });
+    }
+    return resolved;
+  }
+
+  return {
+    async createSession(ownerId, input) {
+      const parsed = parse(createSessionSchema, input);
+      if (!parsed.ok) return parsed.result;
+      return guarded(async () => ({
+        ok: true,
+        data: await storage.sessions.create({ ownerId, title: parsed.data.title ?? DEFAULT_SESSION_TITLE }),
+      }));
+    },
+
+    async renameSession(ownerId, input) {
+      const parsed = parse(renameSessionSchema, input);
+      if (!parsed.ok) return parsed.result;
+      return guarded(async () => {
+        const session = await storage.sessions.rename(ownerId, parsed.data.sessionId, parsed.data.title);
+        return session ? { ok: true, data: session } : fail("not_found", "That session doesn't exist.");
+      });
+    },
+
+    async deleteSession(ownerId, input) {
+      const parsed = parse(deleteSessionSchema, input);
+      if (!parsed.ok) return parsed.result;
+      const { sessionId } = parsed.data;
+      return guarded(async () => {
+        if (!(await storage.sessions.get(ownerId, sessionId))) return fail("not_found", "That session doesn't exist.");
+        // Stop its jobs first, so none of them writes into a session that is going away.
+        await jobs.cancelSession(ownerId, sessionId);
+        const deleted = await storage.sessions.delete(ownerId, sessionId);
+        return deleted ? { ok: true, data: { sessionId } } : fail("not_found", "That session doesn't exist.");
+      });
+    },
+
+    async listSessions(ownerId, input = {}) {
+      const parsed = parse(listSessionsSchema, input);
+      if (!parsed.ok) return parsed.result;
+      return guarded(async () => ({ ok: true, data: await storage.sessions.list(ownerId, parsed.data) }));
+    },
+
+    async getSessionView(ownerId, input) {
+      const parsed = parse(getSessionViewSchema, input);
+      if (!parsed.ok) return parsed.result;
+      return guarded(async () => {
+        const session = await storage.sessions.get(ownerId, parsed.data.sessionId);
+        if (!session) return fail("not_found", "That session doesn't exist.");
+        return { ok: true, data: { session, turns: await storage.turns.listBySession(ownerId, session.id) } };
+      });
+    },
+
+    async startTurn(ownerId, input) {
+      const parsed = parse(startTurnSchema, input);
+      if (!parsed.ok) return parsed.result;
+      const { sessionId, parentId, prompt, references, settings } = parsed.data;
+      return guarded(async () => {
+        const resolved = await resolveReferences(references);
+        if (!Array.isArray(resolved)) return resolved;
+        return jobs.startTurn({ ownerId, sessionId, parentId, request: { prompt, references: resolved, settings } });
+      });
+    },
+
+    async cancelTurn(ownerId, input) {
+      const parsed = parse(turnActionSchema, input);
+      if (!parsed.ok) return parsed.result;
+      return jobs.cancel(ownerId, parsed.data.turnId);
+    },
+
+    async retryTurn(ownerId, input) {
+      const parsed = parse(turnActionSchema, input);
+      if (!parsed.ok) return parsed.result;
+      return jobs.retry(ownerId, parsed.data.turnId);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The app's instances
+
+// On globalThis for the same reason as the storage: the dev server re-evaluates modules, and a
+// second runner would not know the jobs the first one is running.
+const RUNNER_KEY = Symbol.for("nano-banana-studio.job-runner");
+type RunnerGlobal = typeof globalThis & { [RUNNER_KEY]?: Promise<JobRunner> };
+
+/** The process-wide job runner over the app's storage and gateway. */
+export function getJobRunner(): Promise<JobRunner> {
+  const holder = globalThis as RunnerGlobal;
+  holder[RUNNER_KEY] ??= getStorage().then(
+    (storage) => createJobRunner({ storage, gateway: getGateway }),
+    (error: unknown) => {
+      delete holder[RUNNER_KEY];
+      throw error;
+    },
+  );
+  return holder[RUNNER_KEY];
+}
+
+async function withApp<T>(work: (sessions: StudioSessions) => Promise<SessionResult<T>>): Promise<SessionResult<T>> {
+  let sessions: StudioSessions;
+  try {
+    const [storage, jobs] = await Promise.all([getStorage(), getJobRunner()]);
+    sessions = createStudioSessions({ storage, jobs });
+  } catch (error) {
+    const message = error instanceof StorageError ? error.message : "The studio's storage could not be opened.";
+    return fail("storage_failed", message, "Check STUDIO_DATA_DIR: the directory must exist or be creatable, and be writable.");
+  }
+  return work(sessions);
+}
+
+export const createSession = (ownerId: OwnerId, input: CreateSessionInput) => withApp((s) => s.createSession(ownerId, input));
+export const renameSession = (ownerId: OwnerId, input: RenameSessionInput) => withApp((s) => s.renameSession(ownerId, input));
+export const deleteSession = (ownerId: OwnerId, input: DeleteSessionInput) => withApp((s) => s.deleteSession(ownerId, input));
+export const listSessions = (ownerId: OwnerId, input: ListSessionsInput = {}) => withApp((s) => s.listSessions(ownerId, input));
+export const getSessionView = (ownerId: OwnerId, input: GetSessionViewInput) => withApp((s) => s.getSessionView(ownerId, input));
+export const startTurn = (ownerId: OwnerId, input: StartTurnInput) => withApp((s) => s.startTurn(ownerId, input));
+export const cancelTurn = (ownerId: OwnerId, input: TurnActionInput) => withApp((s) => s.cancelTurn(ownerId, input));
+export const retryTurn = (ownerId: OwnerId, input: TurnActionInput) => withApp((s) => s.retryTurn(ownerId, input));
+
+/** Marks running turns interrupted and stops their requests; for a graceful server exit. */
+export async function shutdownJobs(): Promise<void> {
+  const holder = globalThis as RunnerGlobal;
+  const runner = await holder[RUNNER_KEY]?.catch(() => undefined);
+  await runner?.shutdown();
+}

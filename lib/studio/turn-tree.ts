@@ -1,0 +1,70 @@
+/**
+ * Turns form a tree (any turn can be continued, which makes a branch). The
+ * timeline shows one path through it: root to the selected turn, then on down
+ * the newest child to a leaf. Pure, so the server and the client agree.
+ */
+export interface TreeTurn {
+  id: string;
+  parentId: string | null;
+  createdAt: string;
+}
+
+export interface TurnTree<T extends TreeTurn> {
+  byId: Map<string, T>;
+  /** Children in creation order; the key null holds the roots. */
+  children: Map<string | null, T[]>;
+}
+
+export function buildTurnTree<T extends TreeTurn>(turns: readonly T[]): TurnTree<T> {
+  const byId = new Map(turns.map((turn) => [turn.id, turn]));
+  const children = new Map<string | null, T[]>();
+  const ordered = [...turns].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  for (const turn of ordered) {
+    // A parent that is missing (deleted, or another owner's) would orphan its subtree: show it as a root.
+    const parent = turn.parentId !== null && byId.has(turn.parentId) ? turn.parentId : null;
+    const list = children.get(parent) ?? [];
+    list.push(turn);
+    children.set(parent, list);
+  }
+  return { byId, children };
+}
+
+function newestLeafPath<T extends TreeTurn>(tree: TurnTree<T>, from: T): T[] {
+  const path: T[] = [];
+  let current: T | undefined = from;
+  while (current) {
+    path.push(current);
+    current = tree.children.get(current.id)?.at(-1);
+  }
+  return path;
+}
+
+/** The path the timeline shows for a selected turn (or the newest branch when none is selected). */
+export function visiblePath<T extends TreeTurn>(tree: TurnTree<T>, selectedId: string | null): T[] {
+  const selected = selectedId ? tree.byId.get(selectedId) : undefined;
+  if (!selected) {
+    const root = tree.children.get(null)?.at(-1);
+    return root ? newestLeafPath(tree, root) : [];
+  }
+  const ancestors: T[] = [];
+  let current = selected.parentId ? tree.byId.get(selected.parentId) : undefined;
+  while (current) {
+    ancestors.unshift(current);
+    current = current.parentId ? tree.byId.get(current.parentId) : undefined;
+  }
+  return [...ancestors, ...newestLeafPath(tree, selected)];
+}
+
+/** The turn and its siblings (same parent), in creation order, with the turn's position. */
+export function siblingsOf<T extends TreeTurn>(tree: TurnTree<T>, turn: T): { siblings: T[]; index: number } {
+  const parent = turn.parentId !== null && tree.byId.has(turn.parentId) ? turn.parentId : null;
+  const siblings = tree.children.get(parent) ?? [turn];
+  return { siblings, index: Math.max(0, siblings.findIndex((candidate) => candidate.id === turn.id)) };
+}
+
+/** Number of leaves: how many distinct branches the session has. */
+export function branchCount<T extends TreeTurn>(tree: TurnTree<T>): number {
+  let leaves = 0;
+  for (const turn of tree.byId.values()) if (!tree.children.get(turn.id)?.length) leaves += 1;
+  return leaves;
+}
