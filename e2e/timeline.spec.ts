@@ -86,6 +86,8 @@ test("thought images arrive live, then stay in the filmstrip apart from the resu
   await emulatorControl(request).queueFaults([{ kind: "slow", delayMs: 700 }]);
   const studio = new StudioPage(page);
   await studio.goto();
+  // Pro always thinks and sends interim thought images when asked to show thoughts.
+  await studio.model.selectOption("gemini-3-pro-image");
   await expect(page.getByTestId("show-thoughts")).toBeChecked();
   await studio.generate("A glass teapot with blooming tea");
   await expect(page.getByTestId("thought-image").first()).toBeVisible();

@@ -191,7 +191,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
 
   return (
     <div className="grid min-h-0 flex-1 grid-cols-1 md:grid-cols-[220px_minmax(0,1fr)] xl:grid-cols-[240px_minmax(0,1fr)_400px]">
-      <aside className="hidden min-h-0 flex-col gap-4 border-r border-zinc-200 p-3 md:flex dark:border-zinc-800">
+      <aside className="flex max-h-80 min-h-0 flex-col gap-4 border-b border-zinc-200 p-3 md:max-h-none md:border-r md:border-b-0 dark:border-zinc-800">
         <SessionsSidebar
           sessions={sessions}
           activeId={session?.id ?? null}
@@ -254,11 +254,6 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             <p>Describe the image, add up to 14 reference images, pick a model and size, then press Ctrl+Enter.</p>
             <p>Keep talking to the result to refine it: every turn is kept, and you can branch from any of them.</p>
           </div>
-        )}
-        {session && (
-          <section aria-label="Timeline" className="md:hidden">
-            <Timeline tree={tree} path={path} selectedId={selected?.id ?? null} onSelect={(turnId) => selectTurn(turnId)} />
-          </section>
         )}
       </main>
 

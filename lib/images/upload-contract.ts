@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { referenceRoleSchema } from "@/lib/gemini/types";
-import { ACCEPTED_MIME_TYPES, MAX_REFERENCES } from "./limits";
+import { ACCEPTED_MIME_TYPES } from "./limits";
 
 // The wire contract of POST /api/uploads, shared by the route (which answers it) and the tray
 // (which parses the answer instead of trusting it). No server-only import.
@@ -83,16 +82,3 @@ export function hashFromImageUrl(value: string, origin: string): string | null {
   const match = /^\/api\/images\/([a-f0-9]{64})$/.exec(url.pathname);
   return match?.[1] ?? null;
 }
-
-/**
- * What a generation request carries for its references: stored images by hash, in tray order, each
- * with its role. The server loads the bytes from the image store and checks them against the model
- * (`checkReferences`); nothing about the image itself is taken from the client.
- */
-export const referenceSelectionSchema = z
-  .array(z.object({ hash: hashSchema, role: referenceRoleSchema.nullable() }))
-  .max(MAX_REFERENCES, `Up to ${MAX_REFERENCES} reference images per request.`)
-  .refine((references) => new Set(references.map((reference) => reference.hash)).size === references.length, {
-    message: "The same reference image is listed twice.",
-  });
-export type ReferenceSelection = z.infer<typeof referenceSelectionSchema>;

@@ -144,14 +144,6 @@ export function selectReadyReferences(state: Pick<ReferenceTrayState, "items">):
   return ready;
 }
 
-/**
- * What a generation request sends for its references (see `referenceSelectionSchema`): hashes and
- * roles of the ready tiles, in order. Call at submit time with `store.getState()`.
- */
-export function selectReferenceSelection(state: Pick<ReferenceTrayState, "items">): Array<{ hash: string; role: ReferenceRole | null }> {
-  return selectReadyReferences(state).map(({ hash, role }) => ({ hash, role }));
-}
-
 export interface RoleOption {
   role: ReferenceRole | null;
   enabled: boolean;
