@@ -13,7 +13,8 @@ import {
   retryTurnAction,
   startTurnAction,
 } from "@/app/actions";
-import { promptSlug } from "@/lib/studio/file-names";
+import { isAcceptedMimeType } from "@/lib/images/limits";
+import { createTrayUploader } from "@/lib/images/upload-client";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
 import { buildTurnTree, visiblePath } from "@/lib/studio/turn-tree";
 import { createReferenceTrayStore, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
@@ -58,6 +59,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const [notice, setNotice] = useState<Notice | null>(null);
   const [submitting, setSubmitting] = useState(false);
   const [tray] = useState(createReferenceTrayStore);
+  const [trayUploader] = useState(() => createTrayUploader(tray));
   const trayBusy = useStore(tray, selectIsBusy);
   const trayCount = useStore(tray, (state) => state.items.length);
 
@@ -168,17 +170,14 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   }
 
   function useAsReference(image: StoredImageRef) {
-    const added = tray.getState().addStored({
+    // The uploader reads any missing type or size from the stored file and reports problems in the tray.
+    void trayUploader.addStored({
       hash: image.hash,
-      url: `/api/images/${image.hash}`,
-      mimeType: image.mimeType as "image/png",
-      width: image.width ?? 0,
-      height: image.height ?? 0,
-      previewUrl: null,
-      name: image.fileName ?? `${promptSlug(selected?.request.prompt ?? "result")}.${image.mimeType.split("/")[1] ?? "img"}`,
-      byteLength: 0,
+      ...(isAcceptedMimeType(image.mimeType) ? { mimeType: image.mimeType } : {}),
+      ...(image.width ? { width: image.width } : {}),
+      ...(image.height ? { height: image.height } : {}),
+      ...(image.fileName ? { fileName: image.fileName } : {}),
     });
-    if (!added.ok) setNotice({ message: added.reason });
   }
 
   useEffect(() => {
