@@ -37,9 +37,7 @@ export function Composer({ running, submitting = false, editing, onGenerate, onC
           if (template.suggests?.webSearch) updateSettings({ webSearch: true });
         }}
       />
-      {references}
-      <ModelControls editing={editing} />
-      <div className="sticky bottom-0 flex gap-2 bg-zinc-50/90 py-2 backdrop-blur dark:bg-zinc-950/90">
+      <div className="flex gap-2">
         {running ? (
           <button
             type="button"
@@ -61,6 +59,8 @@ export function Composer({ running, submitting = false, editing, onGenerate, onC
           </button>
         )}
       </div>
+      {references}
+      <ModelControls editing={editing} />
     </form>
   );
 }

@@ -20,12 +20,15 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
+const PHOTO = randomBytes(5_000);
+const SMALL = randomBytes(300);
+
 const sampleEntries = (): ZipEntry[] => [
   { name: "README.txt", data: "Hello\n".repeat(200) },
   { name: "session.json", data: JSON.stringify({ title: "Cafés & crème — 東京", turns: [1, 2, 3] }, null, 2) },
-  { name: "images/gen-cat-20261122-101500.jpg", data: randomBytes(5_000), method: "store" },
+  { name: "images/gen-cat-20261122-101500.jpg", data: PHOTO, method: "store" },
   { name: "images/empty.bin", data: new Uint8Array(0), method: "store" },
-  { name: "références/01-été.png", data: randomBytes(300), method: "store" },
+  { name: "références/01-été.png", data: SMALL, method: "store" },
 ];
 
 describe("crc32", () => {

@@ -150,6 +150,8 @@ export class ZipWriter {
   private readonly maxBytes: number;
   private readonly now: Date;
   private offset = 0;
+  /** Kept as entries are added: summing the records on every add would make big archives quadratic. */
+  private centralSize = 0;
   private finished = false;
 
   constructor(options: ZipWriterOptions = {}) {
@@ -189,8 +191,8 @@ export class ZipWriter {
     const headerSize = 30 + name.byteLength + extra.byteLength;
     // The central directory record and the end record follow later; counting them now means an
     // archive that cannot be finished is refused before its first oversized byte is sent.
-    const centralSize = 46 + name.byteLength + extra.byteLength;
-    if (raw.byteLength > this.maxBytes || this.offset + headerSize + data.byteLength + this.centralSize() + centralSize + 22 > this.maxBytes) {
+    const recordSize = 46 + name.byteLength + extra.byteLength;
+    if (raw.byteLength > this.maxBytes || this.offset + headerSize + data.byteLength + this.centralSize + recordSize + 22 > this.maxBytes) {
       throw new ZipLimitError(
         "archive_too_large",
         `The zip would be larger than ${formatBytes(this.maxBytes)}, the most a zip without ZIP64 can hold.`,
@@ -227,6 +229,7 @@ export class ZipWriter {
 
     this.records.push(record);
     this.names.add(key);
+    this.centralSize += recordSize;
     this.offset += header.byteLength + data.byteLength;
     return data.byteLength > 0 ? [header, data] : [header];
   }
@@ -235,7 +238,7 @@ export class ZipWriter {
   finish(): Uint8Array {
     if (this.finished) throw new ZipEntryError("The zip is already finished.");
     this.finished = true;
-    const centralSize = this.centralSize();
+    const centralSize = this.centralSize;
     const out = new Uint8Array(centralSize + 22);
     const view = new DataView(out.buffer);
     let at = 0;
@@ -268,10 +271,6 @@ export class ZipWriter {
     view.setUint32(at + 16, this.offset, true);
     this.offset += out.byteLength;
     return out;
-  }
-
-  private centralSize(): number {
-    return this.records.reduce((total, record) => total + 46 + record.name.byteLength + (record.unixSeconds === null ? 0 : 9), 0);
   }
 }
 

@@ -1,0 +1,38 @@
+import { getStorage, LOCAL_OWNER_ID } from "@/lib/storage";
+import { attachmentContentDisposition, buildSessionExport } from "@/lib/studio/export";
+import { createZipStream } from "@/lib/studio/zip";
+
+/**
+ * A session as a zip download: final images, reference images, Google's search suggestions and
+ * session.json (see lib/studio/export.ts). The archive is streamed as it is written, one image
+ * at a time, so its size is not known up front and there is no content-length.
+ */
+
+function error(status: number, code: "not_found" | "storage_failed", message: string): Response {
+  return Response.json({ error: { code, message } }, { status, headers: { "cache-control": "no-store" } });
+}
+
+export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  let result;
+  try {
+    result = await buildSessionExport(await getStorage(), LOCAL_OWNER_ID, id);
+  } catch {
+    return error(503, "storage_failed", "The studio's storage could not be opened.");
+  }
+  if (!result.ok) {
+    return result.error.code === "not_found"
+      ? error(404, "not_found", "No such session.")
+      : error(503, "storage_failed", result.error.message);
+  }
+  const { fileName, asciiFileName, entries } = result.data;
+  return new Response(createZipStream(entries()), {
+    headers: {
+      "content-type": "application/zip",
+      "content-disposition": attachmentContentDisposition(fileName, asciiFileName),
+      // The session changes with every turn; an export is a snapshot of the moment it was asked for.
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+    },
+  });
+}
