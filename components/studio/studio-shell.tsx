@@ -26,6 +26,11 @@ export async function StudioShell({
   return (
     <div className="flex min-h-screen flex-col">
       <ModeBanner mode={mode} />
+      {!discovery.ok && (
+        <div role="alert" data-testid="api-banner" className="border-b border-red-300 bg-red-50 px-4 py-2 text-sm text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+          <strong className="font-semibold">{discovery.error.message}</strong> {discovery.error.action}
+        </div>
+      )}
       <header className="flex h-14 shrink-0 items-center gap-3 border-b border-zinc-200 px-4 dark:border-zinc-800">
         <Logo />
         <h1 className="text-base font-semibold tracking-tight">Nano Banana Studio</h1>

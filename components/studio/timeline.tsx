@@ -32,7 +32,14 @@ export function Timeline({ tree, path, selectedId, onSelect }: TimelineProps) {
         const selected = turn.id === selectedId || (selectedId === null && position === path.length - 1);
         const image = turn.outcome?.images[0];
         return (
-          <li key={turn.id} data-testid="timeline-turn" data-turn-id={turn.id} data-selected={selected}>
+          <li
+            key={turn.id}
+            data-testid="timeline-turn"
+            data-turn-id={turn.id}
+            data-selected={selected}
+            // Long sessions: the browser skips layout and paint of turns scrolled out of view.
+            className="[contain-intrinsic-size:auto_88px] [content-visibility:auto]"
+          >
             {siblings.length > 1 && (
               <div className="mb-1 flex items-center gap-1 text-[11px] text-zinc-500" data-testid="branch-switcher">
                 <button

@@ -1,7 +1,7 @@
 import "server-only";
 
-import { createGeminiGateway, type GeminiGateway } from "@/lib/gemini/client";
-import { discoverModels, type ModelDiscovery } from "@/lib/gemini/models";
+import { createGeminiGateway, type GeminiGateway, type ListModelsResult } from "@/lib/gemini/client";
+import { discoverModels } from "@/lib/gemini/models";
 import { getEnv } from "@/lib/env";
 
 let gateway: GeminiGateway | undefined;
@@ -19,23 +19,24 @@ export function getGateway(): GeminiGateway | null {
 }
 
 const DISCOVERY_TTL_MS = 5 * 60_000;
-let discovery: { value: Promise<ModelDiscovery>; at: number } | undefined;
+let discovery: { value: Promise<ListModelsResult>; at: number } | undefined;
 
 /**
  * The models this key can use, asked of the API at most every few minutes.
- * Without a key, or when the API cannot be reached, the static catalog stands in.
+ * Without a key, or when the API cannot be reached, the static catalog stands in; a failure
+ * (a rejected key, say) comes with its error so the page can say so.
  */
-export function getModelDiscovery(): Promise<ModelDiscovery> {
+export function getModelDiscovery(): Promise<ListModelsResult> {
   const now = Date.now();
   if (discovery && now - discovery.at < DISCOVERY_TTL_MS) return discovery.value;
   const current = getGateway();
-  const value: Promise<ModelDiscovery> = current
+  const value: Promise<ListModelsResult> = current
     ? current.listModels().then((result) => {
         // A failed listing is retried on the next page load instead of being cached.
         if (!result.ok) discovery = undefined;
         return result;
       })
-    : Promise.resolve(discoverModels(null, { defaultModelId: getEnv().defaultModel }));
+    : Promise.resolve({ ok: true as const, ...discoverModels(null, { defaultModelId: getEnv().defaultModel }) });
   discovery = { value, at: now };
   return value;
 }
