@@ -117,3 +117,29 @@ test("switching model disables what it lacks and says what changed", async ({ pa
   await studio.model.selectOption("gemini-2.5-flash-image");
   await expect(page.getByTestId("web-search")).toBeDisabled();
 });
+
+test("compares two versions side by side and with a before/after slider", async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.generate("A quiet harbour at dawn");
+  await studio.waitForStatus("succeeded");
+  await studio.generate("Add fishing boats");
+  await studio.waitForStatus("succeeded");
+
+  await page.getByTestId("compare-with").selectOption({ label: "Turn 1 · A quiet harbour at dawn" });
+  const view = page.getByTestId("compare-view");
+  await expect(view).toBeVisible();
+  await expect(view.getByTestId("compare-left")).toBeVisible();
+  await expect(view.getByTestId("compare-right")).toBeVisible();
+
+  await view.getByTestId("compare-mode-slider").click();
+  const slider = view.getByTestId("compare-slider");
+  await slider.focus();
+  await expect(slider).toHaveAttribute("aria-valuenow", "50");
+  await page.keyboard.press("ArrowRight");
+  await expect(slider).toHaveAttribute("aria-valuenow", "51");
+  await page.keyboard.press("Shift+ArrowLeft");
+  await expect(slider).toHaveAttribute("aria-valuenow", "41");
+  await page.keyboard.press("Escape");
+  await expect(view).toHaveCount(0);
+});

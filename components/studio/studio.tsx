@@ -18,6 +18,7 @@ import { createTrayUploader } from "@/lib/images/upload-client";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
 import { buildTurnTree, visiblePath } from "@/lib/studio/turn-tree";
 import { createReferenceTrayStore, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
+import { CompareView, type CompareImage } from "./compare-view";
 import { Composer } from "./composer";
 import { GroundingPanel } from "./grounding-panel";
 import { ReferenceTray } from "./reference-tray";
@@ -58,6 +59,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const [selectedId, setSelectedId] = useState<string | null>(selectedTurnId);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [submitting, setSubmitting] = useState(false);
+  const [compare, setCompare] = useState<{ left: CompareImage; right: CompareImage } | null>(null);
   const [tray] = useState(createReferenceTrayStore);
   const [trayUploader] = useState(() => createTrayUploader(tray));
   const trayBusy = useStore(tray, selectIsBusy);
@@ -104,6 +106,33 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     },
     [router, session?.id],
   );
+
+  // Turns are numbered in creation order across branches, as the compare picker names them.
+  const turnNumbers = useMemo(() => new Map(turns.map((turn, index) => [turn.id, index + 1])), [turns]);
+  const compareCandidates = useMemo(
+    () =>
+      turns
+        .filter((turn) => turn.id !== selected?.id && turn.outcome?.images.length)
+        .map((turn) => ({ id: turn.id, label: `Turn ${turnNumbers.get(turn.id)} · ${turn.request.prompt.slice(0, 40)}` })),
+    [turns, selected?.id, turnNumbers],
+  );
+
+  function openCompare(otherId: string) {
+    const other = tree.byId.get(otherId);
+    const otherImage = other?.outcome?.images[0];
+    const image = selected?.outcome?.images[0];
+    if (!selected || !other || !otherImage || !image) return;
+    const view = (turn: Turn, ref: StoredImageRef): CompareImage => ({
+      url: `/api/images/${ref.hash}`,
+      label: `Turn ${turnNumbers.get(turn.id)} · ${turn.request.prompt}`,
+      width: ref.width,
+      height: ref.height,
+    });
+    // The older version is "before" (left), the newer "after".
+    const [left, right] =
+      other.createdAt <= selected.createdAt ? [view(other, otherImage), view(selected, image)] : [view(selected, image), view(other, otherImage)];
+    setCompare({ left, right });
+  }
 
   const profile = models.find((model) => model.id === settings.model);
   const editing = selected !== null || trayCount > 0;
@@ -223,6 +252,19 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
       </aside>
 
       <main className="flex min-h-[60vh] min-w-0 flex-col gap-4 p-4" aria-label={session ? session.title : "New session"}>
+        {compare && <CompareView left={compare.left} right={compare.right} onClose={() => setCompare(null)} />}
+        {session && (
+          <div className="flex items-center justify-end gap-2 text-xs">
+            <a
+              href={`/api/sessions/${session.id}/export`}
+              download
+              data-testid="export-session"
+              className="rounded-lg border border-zinc-300 px-3 py-1.5 font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+            >
+              Export session (.zip)
+            </a>
+          </div>
+        )}
         {notice && (
           <div role="alert" data-testid="notice" className="flex items-start gap-3 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
             <div className="flex-1">
@@ -243,6 +285,8 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             onRetry={(turn) => void retry(turn)}
             onReuse={(turn) => composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models)}
             onUseAsReference={useAsReference}
+            compareCandidates={compareCandidates}
+            onCompare={openCompare}
             renderGrounding={(turn) =>
               turn.outcome?.grounding ? <GroundingPanel grounding={turn.outcome.grounding} text={turn.outcome.text} /> : null
             }

@@ -28,6 +28,9 @@ interface TurnViewProps {
   onUseAsReference(image: StoredImageRef): void;
   /** Renders grounding beside the image (sources, citations, search suggestions). */
   renderGrounding?(turn: Turn): React.ReactNode;
+  /** Other versions in the session this result can be compared with. */
+  compareCandidates?: Array<{ id: string; label: string }>;
+  onCompare?(otherTurnId: string): void;
 }
 
 const PHASE_LABELS = { sending: "Sending", thinking: "Thinking", rendering: "Rendering" } as const;
@@ -96,7 +99,17 @@ function Progress({ live, now }: { live: LiveProgress; now: number }) {
   );
 }
 
-export function TurnView({ turn, live, now, onRetry, onReuse, onUseAsReference, renderGrounding }: TurnViewProps) {
+export function TurnView({
+  turn,
+  live,
+  now,
+  onRetry,
+  onReuse,
+  onUseAsReference,
+  renderGrounding,
+  compareCandidates = [],
+  onCompare,
+}: TurnViewProps) {
   const [imageIndex, setImageIndex] = useState(0);
   const [detailsOpen, setDetailsOpen] = useState(false);
   const running = turn.status === "queued" || turn.status === "running";
@@ -218,6 +231,24 @@ export function TurnView({ turn, live, now, onRetry, onReuse, onUseAsReference, 
                 >
                   Download
                 </a>
+              )}
+              {onCompare && compareCandidates.length > 0 && (
+                <label className="flex items-center gap-1">
+                  <span className="sr-only">Compare with another version</span>
+                  <select
+                    data-testid="compare-with"
+                    value=""
+                    onChange={(event) => event.target.value && onCompare(event.target.value)}
+                    className="max-w-48 rounded-lg border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900"
+                  >
+                    <option value="">Compare with…</option>
+                    {compareCandidates.map((candidate) => (
+                      <option key={candidate.id} value={candidate.id}>
+                        {candidate.label}
+                      </option>
+                    ))}
+                  </select>
+                </label>
               )}
               <button
                 type="button"

@@ -259,7 +259,8 @@ describe("buildSessionExport", () => {
 
     const files = await zipOf(await exportOf(session.id));
     const images = [...files.keys()].filter((name) => name.startsWith("images/")).sort();
-    expect(images).toEqual(["images/GEN-SAME-20261122-101500-2.jpg", "images/gen-same-20261122-101500-2.jpg", "images/gen-same-20261122-101500.jpg"].sort());
+    // Case-insensitively both "gen-same…" names are taken, so the upper-case one becomes -3.
+    expect(images).toEqual(["images/GEN-SAME-20261122-101500-3.jpg", "images/gen-same-20261122-101500-2.jpg", "images/gen-same-20261122-101500.jpg"].sort());
     const manifest = manifestOf(files);
     expect(manifest.turns[1]?.outputs.map((output) => output.file)).toEqual([
       "images/gen-same-20261122-101500.jpg",

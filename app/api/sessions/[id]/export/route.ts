@@ -8,17 +8,23 @@ import { createZipStream } from "@/lib/studio/zip";
  * at a time, so its size is not known up front and there is no content-length.
  */
 
-function error(status: number, code: "not_found" | "storage_failed", message: string): Response {
+function error(status: number, code: "not_found" | "storage_failed" | "internal", message: string): Response {
   return Response.json({ error: { code, message } }, { status, headers: { "cache-control": "no-store" } });
 }
 
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  let result;
+  let storage;
   try {
-    result = await buildSessionExport(await getStorage(), LOCAL_OWNER_ID, id);
+    storage = await getStorage();
   } catch {
     return error(503, "storage_failed", "The studio's storage could not be opened.");
+  }
+  let result;
+  try {
+    result = await buildSessionExport(storage, LOCAL_OWNER_ID, id);
+  } catch {
+    return error(500, "internal", "The export could not be prepared.");
   }
   if (!result.ok) {
     return result.error.code === "not_found"

@@ -1,0 +1,104 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { readZipFiles } from "@/e2e/support/unzip";
+import type { GenerationSettings } from "@/lib/gemini/types";
+import { fakePng } from "@/lib/storage/contract";
+import type { Storage } from "@/lib/storage/types";
+
+// The route as the app wires it: env -> the app's SQLite storage and image files -> zip stream.
+
+const settings: GenerationSettings = {
+  model: "gemini-3.1-flash-image",
+  imageSize: "1K",
+  aspectRatio: "1:1",
+  showThoughts: false,
+  webSearch: false,
+  imageSearch: false,
+  imageOnly: false,
+};
+
+let dataDir: string;
+let route: typeof import("./route");
+let storage: Storage;
+
+beforeAll(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "nb-export-route-"));
+  vi.stubEnv("STUDIO_DATA_DIR", dataDir);
+  vi.resetModules();
+  route = await import("./route");
+  storage = await (await import("@/lib/storage")).getStorage();
+});
+
+afterAll(async () => {
+  await storage.close();
+  delete (globalThis as Record<symbol, unknown>)[Symbol.for("nano-banana-studio.storage")];
+  vi.unstubAllEnvs();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+function get(id: string) {
+  return route.GET(new Request(`http://studio.test/api/sessions/${encodeURIComponent(id)}/export`), { params: Promise.resolve({ id }) });
+}
+
+describe("GET /api/sessions/[id]/export", () => {
+  it("streams the session as a zip download", async () => {
+    const session = await storage.sessions.create({ ownerId: "local", title: "Crème brûlée shots" });
+    const png = fakePng(200);
+    const image = await storage.images.put(png);
+    const fileName = path.basename(await storage.images.exportAs(image.hash, "gen-creme-brulee-20261122-101500.png"));
+    const turn = await storage.turns.create({ ownerId: "local", sessionId: session.id, parentId: null, request: { prompt: "Crème brûlée", references: [], settings } });
+    await storage.turns.update("local", turn.id, { status: "running" });
+    await storage.turns.update("local", turn.id, {
+      status: "succeeded",
+      outcome: {
+        images: [{ hash: image.hash, mimeType: image.mimeType, width: 64, height: 64, fileName, requested: null, sizeMismatch: false }],
+        thoughts: [],
+        text: "",
+        grounding: null,
+        usage: null,
+        finishReason: "STOP",
+        blockReason: null,
+        modelVersion: null,
+        responseId: null,
+        warnings: [],
+      },
+    });
+
+    const response = await get(session.id);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/zip");
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(response.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="creme-brulee-shots-\d{8}-\d{6}\.zip"; filename\*=UTF-8''cr%C3%A8me-br%C3%BBl%C3%A9e-shots-\d{8}-\d{6}\.zip$/,
+    );
+
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const files = readZipFiles(bytes);
+    expect(files.get(`images/${fileName}`)?.equals(png)).toBe(true);
+    const manifest = JSON.parse(files.get("session.json")!.toString("utf8")) as { turns: Array<{ prompt: string }> };
+    expect(manifest.turns.map((entry) => entry.prompt)).toEqual(["Crème brûlée"]);
+
+    if (spawnSync("unzip", ["-v"], { stdio: "ignore" }).status === 0) {
+      const file = path.join(dataDir, "export.zip");
+      await fs.writeFile(file, bytes);
+      expect(execFileSync("unzip", ["-t", file], { encoding: "utf8" })).toContain("No errors detected");
+    }
+  });
+
+  it.each([
+    ["an unknown id", "no-such-session"],
+    ["a malformed id", "../../etc/passwd"],
+  ])("answers 404 JSON for %s", async (_label, id) => {
+    const response = await get(id);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: { code: "not_found", message: expect.any(String) } });
+  });
+
+  it("answers 404 for another owner's session", async () => {
+    const theirs = await storage.sessions.create({ ownerId: "someone-else", title: "Private" });
+    expect((await get(theirs.id)).status).toBe(404);
+  });
+});
