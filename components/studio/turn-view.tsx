@@ -1,23 +1,12 @@
 "use client";
 
 import { useState } from "react";
-import type { StoredImageRef, StoredThought, Turn } from "@/lib/storage/types";
+import type { StoredImageRef, Turn } from "@/lib/storage/types";
+import type { LiveProgress } from "@/lib/store/live-progress";
 import type { StudioError } from "@/lib/gemini/types";
 import { ImageViewer } from "./image-viewer";
 import { ThoughtFilmstrip } from "./thought-filmstrip";
 import { TurnStatusBadge } from "./turn-status";
-
-/** What the browser knows of a running turn from its event stream. */
-export interface LiveProgress {
-  phase: "sending" | "thinking" | "rendering" | null;
-  startedAt: number;
-  attempt: number;
-  maxAttempts: number;
-  retry: { until: number; attempt: number; maxAttempts: number; message: string } | null;
-  thoughts: StoredThought[];
-  images: StoredImageRef[];
-  text: string;
-}
 
 interface TurnViewProps {
   turn: Turn;

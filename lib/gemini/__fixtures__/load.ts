@@ -2,10 +2,12 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { WireChunk } from "../response";
 
-// Reads the recordings in this folder for unit tests.
+// Reads the project's copy of the real Gemini recordings (e2e/fixtures/gemini, with their
+// provenance in its README) for unit tests. One copy serves the gateway's tests and the emulator's.
+const FIXTURES_DIR = path.join(__dirname, "..", "..", "..", "e2e", "fixtures", "gemini");
 
 export function fixturePath(relative: string): string {
-  return path.join(__dirname, relative);
+  return path.join(FIXTURES_DIR, relative);
 }
 
 export function readFixtureText(relative: string): string {
