@@ -78,7 +78,14 @@ export function Timeline({ tree, path, selectedId, onSelect }: TimelineProps) {
               <span className="relative size-16 shrink-0 overflow-hidden rounded-md bg-zinc-200 dark:bg-zinc-800">
                 {image && (
                   // eslint-disable-next-line @next/next/no-img-element -- small thumbnail of a stored file
-                  <img src={`/api/images/${image.hash}`} alt="" loading="lazy" decoding="async" className="size-full object-cover" />
+                  <img
+                    src={`/api/images/${image.hash}/thumbnail?w=96`}
+                    srcSet={`/api/images/${image.hash}/thumbnail?w=96 1x, /api/images/${image.hash}/thumbnail?w=192 2x`}
+                    alt=""
+                    loading="lazy"
+                    decoding="async"
+                    className="size-full object-cover"
+                  />
                 )}
               </span>
               <span className="flex min-w-0 flex-1 flex-col gap-1">

@@ -1,0 +1,26 @@
+import { getEnv } from "@/lib/env";
+import { getThumbnail, parseThumbnailWidth } from "@/lib/images/thumbnails";
+import { createFileImageStore } from "@/lib/storage/image-store";
+import { imageHashSchema } from "@/lib/studio/session-schemas";
+
+function notFound(): Response {
+  return Response.json({ error: { code: "not_found", message: "No such image." } }, { status: 404, headers: { "cache-control": "no-store" } });
+}
+
+/** GET /api/images/{hash}/thumbnail?w=96|192|384 — a small WebP, immutable like the original. */
+export async function GET(request: Request, { params }: { params: Promise<{ hash: string }> }) {
+  const parsed = imageHashSchema.safeParse((await params).hash);
+  const width = parseThumbnailWidth(new URL(request.url).searchParams.get("w"));
+  if (!parsed.success || width === null) return notFound();
+  const { dataDir } = getEnv();
+  const thumbnail = await getThumbnail({ images: createFileImageStore(dataDir), dataDir, hash: parsed.data, width });
+  if (!thumbnail) return notFound();
+  return new Response(new Uint8Array(thumbnail), {
+    headers: {
+      "content-type": "image/webp",
+      "content-length": String(thumbnail.byteLength),
+      "cache-control": "public, max-age=31536000, immutable",
+      "x-content-type-options": "nosniff",
+    },
+  });
+}
