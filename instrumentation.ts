@@ -5,11 +5,11 @@
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { getStorage } = await import("./lib/storage");
+  const [{ getStorage }, { log }] = await Promise.all([import("./lib/storage"), import("./lib/server/log")]);
   try {
     await getStorage();
   } catch (error) {
     // Starting anyway keeps /api/health answering, and every action reports the problem clearly.
-    console.error(`Nano Banana Studio: storage could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+    log.error("storage.open_failed", { error });
   }
 }

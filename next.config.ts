@@ -1,19 +1,37 @@
 import type { NextConfig } from "next";
+import { assertKeyStaysOnServer } from "./lib/server/build-guard";
+import { NON_PAGE_CONTENT_SECURITY_POLICY } from "./lib/server/csp";
 
-// Applied to every response; a page Content-Security-Policy comes with the security issue.
+// Applied to every response. Pages get their Content-Security-Policy (with a per-request script
+// nonce) from proxy.ts; API responses get a fixed one below that lets nothing run.
 const securityHeaders = [
   { key: "X-Content-Type-Options", value: "nosniff" },
+  // Full URLs (session and turn ids) stay within the studio; other sites see only the origin.
   { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+  // For browsers that predate CSP frame-ancestors.
   { key: "X-Frame-Options", value: "DENY" },
-  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
+  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=(), usb=()" },
+  // Pages this one opens (search results, sources) get no handle on it, and it none on them.
+  { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
 ];
+
+const apiHeaders = [
+  { key: "Content-Security-Policy", value: NON_PAGE_CONTENT_SECURITY_POLICY },
+  // Stored images and JSON are for the studio's own pages, not for other sites to embed or read.
+  { key: "Cross-Origin-Resource-Policy", value: "same-origin" },
+];
+
+assertKeyStaysOnServer(process.env);
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   // Native and Node-only packages stay out of the server bundle.
   serverExternalPackages: ["sharp", "@google/genai", "better-sqlite3"],
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders }];
+    return [
+      { source: "/:path*", headers: securityHeaders },
+      { source: "/api/:path*", headers: apiHeaders },
+    ];
   },
 };
 

@@ -40,6 +40,8 @@ export default defineConfig({
         GEMINI_API_KEY: E2E.apiKey,
         GEMINI_BASE_URL: E2E.emulatorUrl,
         STUDIO_DATA_DIR: E2E.dataDir,
+        // Every spec generates from this one client; security.spec.ts tests the limit on its own studio.
+        STUDIO_RATE_LIMIT_PER_MINUTE: "10000",
       },
       reuseExistingServer: false,
       timeout: 600_000,

@@ -1,5 +1,10 @@
 "use server";
 
+import { headers } from "next/headers";
+import { getEnv } from "@/lib/env";
+import { log } from "@/lib/server/log";
+import { clientKey, formatRetryAfter, getGenerationLimiter } from "@/lib/server/rate-limit";
+import { logTurnEvents } from "@/lib/server/turn-log";
 import { LOCAL_OWNER_ID } from "@/lib/storage";
 import type { Session, Turn } from "@/lib/storage/types";
 import type {
@@ -40,8 +45,63 @@ export async function getSessionViewAction(input: GetSessionViewInput): Promise<
   return sessions.getSessionView(owner(), input);
 }
 
+type Allowance = { ok: true; refund(): void } | { ok: false; result: SessionResult<never> };
+
+/**
+ * Spends one of this client's generations (lib/server/rate-limit.ts). Every start and retry costs
+ * quota at Google, so both pass through here; a request that then starts nothing gets it back.
+ */
+async function allowGeneration(): Promise<Allowance> {
+  let perMinute: number;
+  let trustProxy: boolean;
+  try {
+    ({ rateLimitPerMinute: perMinute, trustProxy } = getEnv());
+  } catch {
+    return {
+      ok: false,
+      result: { ok: false, error: { code: "internal", message: "The studio's configuration is not valid.", action: "Check the server's environment variables." } },
+    };
+  }
+  const limiter = getGenerationLimiter(perMinute);
+  const client = clientKey(await headers(), { trustProxy });
+  const decision = limiter.take(client);
+  if (decision.ok) return decision;
+  log.warn("rate_limit.refused", { client, perMinute, retryAfterMs: decision.retryAfterMs });
+  return {
+    ok: false,
+    result: {
+      ok: false,
+      error: {
+        code: "rate_limited",
+        message: `Generations are limited to ${perMinute} a minute on this studio, to protect the team's Gemini quota.`,
+        action: `Try again in ${formatRetryAfter(decision.retryAfterMs)}.`,
+        retryAfterMs: decision.retryAfterMs,
+      },
+    },
+  };
+}
+
+async function generation(
+  work: () => Promise<SessionResult<Turn>>,
+  via: { via: "start" | "retry"; retryOf?: string },
+): Promise<SessionResult<Turn>> {
+  const allowance = await allowGeneration();
+  if (!allowance.ok) return allowance.result;
+  const result = await work();
+  if (!result.ok) {
+    allowance.refund();
+    return result;
+  }
+  try {
+    logTurnEvents(await sessions.getJobRunner(), owner(), result.data, via);
+  } catch {
+    // The turn has started; failing to log it must not say otherwise.
+  }
+  return result;
+}
+
 export async function startTurnAction(input: StartTurnInput): Promise<SessionResult<Turn>> {
-  return sessions.startTurn(owner(), input);
+  return generation(() => sessions.startTurn(owner(), input), { via: "start" });
 }
 
 export async function cancelTurnAction(input: TurnActionInput): Promise<SessionResult<Turn>> {
@@ -49,5 +109,6 @@ export async function cancelTurnAction(input: TurnActionInput): Promise<SessionR
 }
 
 export async function retryTurnAction(input: TurnActionInput): Promise<SessionResult<Turn>> {
-  return sessions.retryTurn(owner(), input);
+  const retryOf = typeof input === "object" && input !== null && typeof input.turnId === "string" ? input.turnId.slice(0, 64) : undefined;
+  return generation(() => sessions.retryTurn(owner(), input), { via: "retry", retryOf });
 }

@@ -43,3 +43,23 @@ describe("parseEnv", () => {
     }
   });
 });
+
+describe("parseEnv: rate limit, proxy trust and job deadline", () => {
+  it("defaults to 20 generations a minute, no trusted proxy and the runner's own deadline", () => {
+    const env = parseEnv({});
+    expect(env.rateLimitPerMinute).toBe(20);
+    expect(env.trustProxy).toBe(false);
+    expect(env.jobDeadlineMs).toBeUndefined();
+  });
+
+  it("reads them, with 0 turning the limit off", () => {
+    const env = parseEnv({ STUDIO_RATE_LIMIT_PER_MINUTE: "0", STUDIO_TRUST_PROXY: "1", STUDIO_JOB_DEADLINE_MS: "3000" });
+    expect(env).toMatchObject({ rateLimitPerMinute: 0, trustProxy: true, jobDeadlineMs: 3000 });
+  });
+
+  it("rejects nonsense with the variable's name", () => {
+    expect(() => parseEnv({ STUDIO_RATE_LIMIT_PER_MINUTE: "-1" })).toThrow(/STUDIO_RATE_LIMIT_PER_MINUTE/);
+    expect(() => parseEnv({ STUDIO_TRUST_PROXY: "yes" })).toThrow(/STUDIO_TRUST_PROXY/);
+    expect(() => parseEnv({ STUDIO_JOB_DEADLINE_MS: "10" })).toThrow(/STUDIO_JOB_DEADLINE_MS/);
+  });
+});

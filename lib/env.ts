@@ -20,6 +20,12 @@ const envSchema = z.object({
   // Set by scripts/serve.ts when it started the bundled emulator because no key was given.
   STUDIO_OFFLINE_PREVIEW: optionalString.pipe(z.enum(["0", "1"]).optional()),
   PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65_535).optional()),
+  // Generations (starts and retries) one client may begin per minute; 0 turns the limit off.
+  STUDIO_RATE_LIMIT_PER_MINUTE: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(100_000).optional()),
+  // 1 behind a reverse proxy that sets X-Forwarded-For; only then is that header believed.
+  STUDIO_TRUST_PROXY: optionalString.pipe(z.enum(["0", "1"]).optional()),
+  // No generation runs longer than this, whatever the model does (default 5 min).
+  STUDIO_JOB_DEADLINE_MS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1_000).max(3_600_000).optional()),
 });
 
 export type StudioMode = "live" | "offline-preview" | "unconfigured";
@@ -31,7 +37,14 @@ export interface StudioEnv {
   defaultModel: string | undefined;
   mode: StudioMode;
   port: number;
+  /** 0 when generation is not rate limited. */
+  rateLimitPerMinute: number;
+  trustProxy: boolean;
+  /** Undefined: the job runner's default. */
+  jobDeadlineMs: number | undefined;
 }
+
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 20;
 
 export class EnvError extends Error {
   constructor(issues: string[]) {
@@ -55,6 +68,9 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     defaultModel: values.STUDIO_DEFAULT_MODEL,
     mode,
     port: values.PORT ?? 3000,
+    rateLimitPerMinute: values.STUDIO_RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+    trustProxy: values.STUDIO_TRUST_PROXY === "1",
+    jobDeadlineMs: values.STUDIO_JOB_DEADLINE_MS,
   };
 }
 

@@ -13,7 +13,16 @@ const root = path.resolve(__dirname, "..");
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const fingerprintFile = path.join(root, ".next", "studio-source-fingerprint");
 const SOURCE_DIRS = ["app", "components", "lib", "public"];
-const SOURCE_FILES = ["package-lock.json", "next.config.ts", "postcss.config.mjs", "tsconfig.json"];
+// Root-level files Next.js builds by convention count too: an edit to proxy.ts must not leave the old build serving.
+const SOURCE_FILES = [
+  "package-lock.json",
+  "next.config.ts",
+  "postcss.config.mjs",
+  "tsconfig.json",
+  "proxy.ts",
+  "instrumentation.ts",
+  "instrumentation-client.ts",
+];
 
 const dev = process.argv.includes("--dev");
 const forceBuild = process.argv.includes("--rebuild");

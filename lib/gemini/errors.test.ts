@@ -243,3 +243,32 @@ describe("helpers", () => {
     expect(createStudioError("internal", { detail: "AIzaSyA1234567890abcdefghijklmnopqrstu" }).detail).toBe("[redacted key]");
   });
 });
+
+describe("invalid_request names the setting to change", () => {
+  function rejected(message: string, details?: object[]) {
+    return new ApiError({ message: JSON.stringify({ error: { code: 400, message, status: "INVALID_ARGUMENT", ...(details ? { details } : {}) } }), status: 400 });
+  }
+
+  it("from the service's message", () => {
+    expect(toStudioError(rejected("* GenerateContentRequest.generation_config.image_config.aspect_ratio: unsupported value")).action).toMatch(
+      /aspect ratio setting/,
+    );
+    expect(toStudioError(rejected("Image part is missing a thought_signature in content position 2, part position 1.")).action).toMatch(
+      /new conversation/,
+    );
+  });
+
+  it("from a BadRequest's field violations when the message is generic", () => {
+    const error = toStudioError(
+      rejected("Request contains an invalid argument.", [
+        { "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field: "generationConfig.imageConfig.imageSize", description: "bad" }] },
+      ]),
+    );
+    expect(error).toMatchObject({ code: "invalid_request", detail: "Request contains an invalid argument." });
+    expect(error.action).toMatch(/output size setting/);
+  });
+
+  it("keeps the general advice when nothing names a setting", () => {
+    expect(toStudioError(rejected("Request contains an invalid argument.")).action).toBe(ERROR_COPY.invalid_request.action);
+  });
+});

@@ -199,12 +199,47 @@ export function errorFromService(httpStatus: number, body: ServiceError | null, 
   if (httpStatus === 408 || httpStatus === 504 || status === "DEADLINE_EXCEEDED") return createStudioError("timeout", base);
   if (httpStatus >= 500) return createStudioError("service_unavailable", base);
   if (httpStatus >= 400) {
+    const setting = settingNamedBy([serviceMessage ?? "", ...fieldViolations(details)].join("\n"));
     return createStudioError("invalid_request", {
       ...base,
       message: serviceMessage ? `Google rejected the request: “${serviceMessage}”` : ERROR_COPY.invalid_request.message,
+      ...(setting ? { action: setting } : {}),
     });
   }
   return createStudioError("internal", base);
+}
+
+/** google.rpc.BadRequest lists the offending fields; the message alone sometimes doesn't. */
+function fieldViolations(details: ServiceErrorDetail[]): string[] {
+  const out: string[] = [];
+  for (const detail of details) {
+    const violations = detail.fieldViolations;
+    if (!Array.isArray(violations)) continue;
+    for (const violation of violations as unknown[]) {
+      if (typeof violation !== "object" || violation === null) continue;
+      const { field, description } = violation as { field?: unknown; description?: unknown };
+      out.push([field, description].filter((part): part is string => typeof part === "string").join(": "));
+    }
+  }
+  return out;
+}
+
+// The wire names (snake_case in messages, camelCase in field paths) of what a designer can change,
+// with the control that changes it. First match wins, so the specific ones come first.
+const SETTING_HINTS: Array<[RegExp, string]> = [
+  [/thought_?signature/i, "The conversation can't be continued as it is: use the image as a reference in a new conversation."],
+  [/aspect_?ratio/i, "Change the aspect ratio setting and try again."],
+  [/image_?size/i, "Change the output size setting and try again."],
+  [/thinking_?(level|config)|include_?thoughts/i, "Change the thinking setting (or turn Show thoughts off) and try again."],
+  [/google_?search|search_?types|\btools\b/i, "Turn Google Search grounding (and Image Search) off and try again."],
+  [/response_?modalities/i, "Change the Image only setting and try again."],
+  [/inline_?data|mime_?type|\bimage\b.*(too large|size|format)/i, "Change or remove the reference images and try again."],
+  [/token|too long|contents/i, "Shorten the prompt or remove reference images, then try again."],
+];
+
+function settingNamedBy(text: string): string | null {
+  for (const [pattern, action] of SETTING_HINTS) if (pattern.test(text)) return action;
+  return null;
 }
 
 function quotaError(details: ServiceErrorDetail[], base: { httpStatus: number; detail?: string }): StudioError {

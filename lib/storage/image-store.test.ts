@@ -98,3 +98,15 @@ describe("file image store", () => {
     expect(describeWriteFailure(failure("EIO"), "/data")).toBe("writing to /data failed (EIO)");
   });
 });
+
+describe("error identity across bundled copies", () => {
+  it("an ImageStoreError or StorageError from another copy of the module is still one to instanceof", async () => {
+    const { StorageError } = await import("./types");
+    // What another bundle's class produces: same name, different constructor.
+    const fromOtherCopy = Object.assign(new Error("Could not save the image: the disk holding /data is full."), { name: "ImageStoreError", code: "write_failed" });
+    expect(fromOtherCopy instanceof ImageStoreError).toBe(true);
+    expect(Object.assign(new Error("gone"), { name: "StorageError", code: "not_found" }) instanceof StorageError).toBe(true);
+    expect(new Error("plain") instanceof ImageStoreError).toBe(false);
+    expect(new ImageStoreError("write_failed", "x") instanceof StorageError).toBe(false);
+  });
+});

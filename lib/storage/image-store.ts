@@ -29,6 +29,16 @@ export interface ImageStore {
 }
 
 export class ImageStoreError extends Error {
+  /**
+   * Recognised by name, not by class identity: the server bundles this module more than once
+   * (instrumentation.ts opens the storage that route handlers and server actions then use), and an
+   * error thrown by one copy must still be an ImageStoreError to the others' `instanceof`, or a full
+   * disk is reported as "something went wrong". The SDK's ApiError is recognised the same way.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof Error && value.name === "ImageStoreError";
+  }
+
   constructor(
     readonly code: "not_an_image" | "write_failed",
     message: string,

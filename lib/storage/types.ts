@@ -228,6 +228,11 @@ export interface Storage {
 export type StorageErrorCode = "not_found" | "invalid_transition" | "storage_failed";
 
 export class StorageError extends Error {
+  /** By name, not class identity: see ImageStoreError (lib/storage/image-store.ts) for why. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof Error && value.name === "StorageError";
+  }
+
   constructor(
     readonly code: StorageErrorCode,
     message: string,

@@ -1,12 +1,15 @@
 import "server-only";
 
 import type { z } from "zod";
+import { staticModels, type ModelProfile } from "@/lib/gemini/catalog";
 import { readImageInfo } from "@/lib/gemini/image-size";
+import { getEnv } from "@/lib/env";
 import { ImageStoreError } from "@/lib/storage/image-store";
 import { getStorage } from "@/lib/storage";
 import { StorageError, type OwnerId, type Session, type Storage, type StoredReference, type Turn } from "@/lib/storage/types";
-import { getGateway } from "./gateway";
+import { getGateway, getModelDiscovery } from "./gateway";
 import { createJobRunner, type JobErrorCode, type JobRunner } from "./jobs";
+import { checkNewTurn } from "./request-check";
 import type { ActionResult } from "./result";
 import {
   DEFAULT_SESSION_TITLE,
@@ -33,7 +36,8 @@ import {
  * LOCAL_OWNER_ID, later the signed-in user.
  */
 
-export type SessionErrorCode = JobErrorCode;
+/** `rate_limited` comes from the server actions (lib/server/rate-limit.ts), before any of this runs. */
+export type SessionErrorCode = JobErrorCode | "rate_limited";
 export type SessionResult<T> = ActionResult<T, SessionErrorCode>;
 
 /** One session with every turn (the whole tree, oldest first) and their outcomes; images as hashes. */
@@ -82,7 +86,14 @@ async function guarded<T>(work: () => Promise<SessionResult<T>>): Promise<Sessio
   }
 }
 
-export function createStudioSessions({ storage, jobs }: { storage: Storage; jobs: JobRunner }): StudioSessions {
+export interface StudioSessionsDeps {
+  storage: Storage;
+  jobs: JobRunner;
+  /** The models this key can use (the model menu); asked only about ids the catalog doesn't know. */
+  models?: () => Promise<readonly ModelProfile[]>;
+}
+
+export function createStudioSessions({ storage, jobs, models = async () => staticModels() }: StudioSessionsDeps): StudioSessions {
   async function resolveReferences(
     references: ReadonlyArray<z.output<typeof startTurnSchema>["references"][number]>,
   ): Promise<StoredReference[] | SessionResult<never>> {
@@ -158,6 +169,8 @@ export function createStudioSessions({ storage, jobs }: { storage: Storage; jobs
       const parsed = parse(startTurnSchema, input);
       if (!parsed.ok) return parsed.result;
       const { sessionId, parentId, prompt, references, settings } = parsed.data;
+      const problem = await checkNewTurn({ settings, referenceCount: references.length }, models);
+      if (problem) return fail("invalid_request", problem.message, problem.action);
       return guarded(async () => {
         const resolved = await resolveReferences(references);
         if (!Array.isArray(resolved)) return resolved;
@@ -191,7 +204,7 @@ type RunnerGlobal = typeof globalThis & { [RUNNER_KEY]?: Promise<JobRunner> };
 export function getJobRunner(): Promise<JobRunner> {
   const holder = globalThis as RunnerGlobal;
   holder[RUNNER_KEY] ??= getStorage().then(
-    (storage) => createJobRunner({ storage, gateway: getGateway }),
+    (storage) => createJobRunner({ storage, gateway: getGateway, deadlineMs: getEnv().jobDeadlineMs }),
     (error: unknown) => {
       delete holder[RUNNER_KEY];
       throw error;
@@ -204,7 +217,7 @@ async function withApp<T>(work: (sessions: StudioSessions) => Promise<SessionRes
   let sessions: StudioSessions;
   try {
     const [storage, jobs] = await Promise.all([getStorage(), getJobRunner()]);
-    sessions = createStudioSessions({ storage, jobs });
+    sessions = createStudioSessions({ storage, jobs, models: async () => (await getModelDiscovery()).models });
   } catch (error) {
     const message = error instanceof StorageError ? error.message : "The studio's storage could not be opened.";
     return fail("storage_failed", message, "Check STUDIO_DATA_DIR: the directory must exist or be creatable, and be writable.");

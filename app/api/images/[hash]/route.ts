@@ -1,19 +1,27 @@
 import { getEnv } from "@/lib/env";
-import { createFileImageStore, isContentHash } from "@/lib/storage/image-store";
+import { isAcceptedMimeType } from "@/lib/images/limits";
+import { createFileImageStore } from "@/lib/storage/image-store";
+import { imageHashSchema } from "@/lib/studio/session-schemas";
 
 /**
- * Serves stored images by content hash. The bytes behind a hash never change,
- * so browsers and proxies may cache them forever.
+ * Serves stored images by content hash. The bytes behind a hash never change, so browsers and
+ * proxies may cache them forever.
+ *
+ * Only a well-formed SHA-256 reaches the store (so no path, encoded or not, can name another file),
+ * and only raster types the studio itself stores are served, with the type read from the bytes and
+ * `nosniff`: a file that is not one of those (an SVG, HTML dropped into the data directory) is
+ * answered like a missing one rather than served from the studio's origin.
  */
+function notFound(): Response {
+  return Response.json({ error: { code: "not_found", message: "No such image." } }, { status: 404, headers: { "cache-control": "no-store" } });
+}
+
 export async function GET(_request: Request, { params }: { params: Promise<{ hash: string }> }) {
-  const { hash } = await params;
-  if (!isContentHash(hash)) {
-    return Response.json({ error: { code: "not_found", message: "No such image." } }, { status: 404 });
-  }
+  const parsed = imageHashSchema.safeParse((await params).hash);
+  if (!parsed.success) return notFound();
+  const hash = parsed.data;
   const stored = await createFileImageStore(getEnv().dataDir).get(hash);
-  if (!stored) {
-    return Response.json({ error: { code: "not_found", message: "No such image." } }, { status: 404 });
-  }
+  if (!stored || !isAcceptedMimeType(stored.image.mimeType)) return notFound();
   return new Response(new Uint8Array(stored.bytes), {
     headers: {
       "content-type": stored.image.mimeType,

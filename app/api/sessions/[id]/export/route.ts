@@ -1,5 +1,6 @@
 import { getStorage, LOCAL_OWNER_ID } from "@/lib/storage";
 import { attachmentContentDisposition, buildSessionExport } from "@/lib/studio/export";
+import { storageIdSchema } from "@/lib/studio/session-schemas";
 import { createZipStream } from "@/lib/studio/zip";
 
 /**
@@ -13,7 +14,10 @@ function error(status: number, code: "not_found" | "storage_failed" | "internal"
 }
 
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
-  const { id } = await params;
+  const parsed = storageIdSchema.safeParse((await params).id);
+  // A malformed id names no session; it gets the same answer as an unknown one.
+  if (!parsed.success) return error(404, "not_found", "No such session.");
+  const id = parsed.data;
   let storage;
   try {
     storage = await getStorage();

@@ -1,5 +1,6 @@
 import { LOCAL_OWNER_ID } from "@/lib/storage";
 import { openTurnEventStream } from "@/lib/studio/jobs";
+import { storageIdSchema } from "@/lib/studio/session-schemas";
 import { getJobRunner } from "@/lib/studio/sessions";
 
 /**
@@ -24,7 +25,10 @@ function notFound(): Response {
 }
 
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
-  const { id } = await params;
+  const parsed = storageIdSchema.safeParse((await params).id);
+  // A malformed id matches no turn; saying so the same way keeps ids unguessable by their errors.
+  if (!parsed.success) return notFound();
+  const id = parsed.data;
   const lastEventId = request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("after");
   const afterSeq = lastEventId !== null && /^\d{1,9}$/.test(lastEventId) ? Number(lastEventId) : 0;
 

@@ -1,0 +1,227 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { MachineInfo } from "./machine";
+
+export type ScenarioResults = Record<string, unknown>;
+
+export interface Report {
+  root: string;
+  machine: MachineInfo;
+  startedAt: Date;
+  finishedAt: Date;
+  quick: boolean;
+  selected: string[];
+  app: { startSeconds: number; built: boolean };
+  results: ScenarioResults;
+  updateReadme: boolean;
+}
+
+interface Row {
+  scenario: string;
+  figure: string;
+  result: string;
+  baseline: string;
+  budget: string;
+  verdict: "holds" | "MISSED" | "—" | "error" | "not reached" | "inconclusive";
+}
+
+// The results are untyped JSON by the time they get here; read them defensively.
+type Json = Record<string, unknown>;
+const get = (value: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>((current, key) => (current && typeof current === "object" ? (current as Json)[key] : undefined), value);
+const num = (value: unknown): number => (typeof value === "number" ? value : Number.NaN);
+const fmt = (value: unknown, unit = "", digits = 0) => (Number.isFinite(num(value)) ? `${num(value).toFixed(digits)}${unit}` : "n/a");
+const verdict = (ok: boolean | null): Row["verdict"] => (ok === null ? "—" : ok ? "holds" : "MISSED");
+
+function rows(results: ScenarioResults): Row[] {
+  const out: Row[] = [];
+  const failed = (scenario: string, name: string) => {
+    const error = get(results[name], "error");
+    if (typeof error !== "string") return false;
+    out.push({ scenario, figure: "(scenario failed)", result: error.slice(0, 120), baseline: "", budget: "", verdict: "error" });
+    return true;
+  };
+
+  if (results.overhead && !failed("1 Overhead", "overhead")) {
+    for (const [size, limit] of [["1K", 25], ["4K", 150]] as const) {
+      const entry = get(results.overhead, size);
+      if (entry === undefined || typeof get(entry, "error") === "string") continue;
+      const p50 = num(get(entry, "addedMs", "p50"));
+      out.push({
+        scenario: "1 Overhead",
+        figure: `added per generation, ${size} (n=${fmt(get(entry, "runs"))}, ${fmt(get(entry, "identicalRequests"))} identical requests)`,
+        result: `p50 ${fmt(p50, " ms")} (95% CI ${fmt(get(entry, "addedMs", "p50Interval95", "0"))}…${fmt(get(entry, "addedMs", "p50Interval95", "1"), " ms")}), p95 ${fmt(get(entry, "addedMs", "p95"), " ms")}`,
+        baseline: `direct SDK p50 ${fmt(get(entry, "sdk", "totalMs", "p50"), " ms")}; app p50 ${fmt(get(entry, "app", "totalMs", "p50"), " ms")}`,
+        budget: `p50 ≤ ${limit} ms`,
+        // Decided only when the whole 95% interval of the p50 is on one side of the budget.
+        verdict:
+          num(get(entry, "addedMs", "p50Interval95", "1")) <= limit
+            ? "holds"
+            : num(get(entry, "addedMs", "p50Interval95", "0")) > limit
+              ? "MISSED"
+              : "inconclusive",
+      });
+    }
+  }
+
+  if (results.concurrency && !failed("2 Concurrency", "concurrency")) {
+    const c = results.concurrency;
+    const directWall = num(get(c, "baseline", "directConcurrentWallMs"));
+    const count = num(get(c, "count"));
+    const baseline = `same 32 straight to the emulator: ${fmt(directWall / 1000, " s", 1)} (one alone: ${fmt(num(get(c, "baseline", "singleDirectMs")) / 1000, " s", 1)})`;
+    const failures = (pass: string) =>
+      Object.entries((get(c, pass, "failures") as Json | undefined) ?? {})
+        .map(([code, n]) => `${String(n)} refused "${code}"`)
+        .join(", ") || "none refused";
+    for (const [pass, figure] of [
+      ["once", `${fmt(count)} started at once, 2K, ${fmt(num(get(c, "latencyMsPerChunk")) / 1000, " s")} before each chunk`],
+      ["withRetry", "same, refused starts retried every 250 ms"],
+    ] as const) {
+      const succeeded = num(get(c, pass, "succeeded"));
+      const ratio = num(get(c, pass, "ratioToDirect"));
+      out.push({
+        scenario: "2 Concurrency",
+        figure,
+        result: `${fmt(succeeded)}/${fmt(count)} succeeded (${failures(pass)}); wall ${fmt(num(get(c, pass, "wallMs")) / 1000, " s", 1)} = ${fmt(ratio, "x", 2)}`,
+        baseline,
+        budget: "all succeed, ≤ 1.25x",
+        verdict: verdict(succeeded === count && ratio <= 1.25),
+      });
+    }
+    const peak = num(get(c, "memory", "serverRssPeakMB"));
+    const idle = num(get(c, "memory", "serverRssStartMB"));
+    const running = num(get(c, "memory", "maxRunning"));
+    const allAtOnce = running >= count;
+    const projected = idle + ((peak - idle) / Math.max(1, running)) * count;
+    out.push({
+      scenario: "2 Concurrency",
+      figure: "peak server RSS, realistic payloads",
+      result: allAtOnce ? fmt(peak, " MB") : `${fmt(peak, " MB")} with ${fmt(running)} running; ≈ ${fmt(projected, " MB")} for ${fmt(count)} (linear estimate)`,
+      baseline: `before the pass: ${fmt(idle, " MB")}`,
+      budget: "≤ 800 MB",
+      verdict: allAtOnce ? verdict(peak <= 800) : "not reached",
+    });
+  }
+
+  if (results.bytes && !failed("3 Bytes", "bytes")) {
+    const generations = (get(results.bytes, "generations") as Json[] | undefined) ?? [];
+    for (const generation of generations) {
+      const ratio = num(get(generation, "ratio"));
+      out.push({
+        scenario: "3 Bytes to browser",
+        figure: `per result image, ${String(get(generation, "label"))} (${fmt(get(results.bytes, "sessionsInSidebar"))} sessions listed)`,
+        result: `${fmt(ratio, "x", 3)} (${fmt(num(get(generation, "totalBytes")) / 1024, " KB")})`,
+        baseline: `image file ${fmt(num(get(generation, "imageFileBytes")) / 1024, " KB")}`,
+        budget: "≤ 1.05x",
+        verdict: verdict(ratio <= 1.05),
+      });
+    }
+  }
+
+  if (results["page-weight"] && !failed("4 Page weight", "page-weight")) {
+    const p = results["page-weight"];
+    const js = num(get(p, "firstLoadJsGzipKB"));
+    out.push({
+      scenario: "4 Page weight",
+      figure: `first-load JS of / (${fmt(get(p, "scriptCount"))} scripts, gzip -9)`,
+      result: fmt(js, " KB", 1),
+      baseline: `as served: ${fmt(get(p, "firstLoadJsTransferredKB"), " KB", 1)}`,
+      budget: "≤ 250 KB",
+      verdict: verdict(js <= 250),
+    });
+    out.push({
+      scenario: "4 Page weight",
+      figure: "composer usable after navigation start (median of 5, cold cache)",
+      result: fmt(get(p, "composerUsableMs"), " ms"),
+      baseline: `TTFB ${fmt(get(p, "medians", "ttfbMs"), " ms")}, DOMContentLoaded ${fmt(get(p, "medians", "domContentLoadedMs"), " ms")}`,
+      budget: "—",
+      verdict: "—",
+    });
+  }
+
+  if (results["reference-prep"] && !failed("5 Reference prep", "reference-prep")) {
+    const r = results["reference-prep"];
+    out.push({
+      scenario: "5 Reference prep",
+      figure: `${fmt(get(r, "photos"))} photos ${String(get(r, "photoSize"))}, picked to all uploaded`,
+      result: `${fmt(num(get(r, "wallMs")) / 1000, " s", 1)}; sent ${fmt(get(r, "sentMB"), " MB", 1)} (${fmt(get(r, "sentRatio"), "x", 2)})`,
+      baseline: `originals ${fmt(get(r, "originalMB"), " MB", 1)}; ${fmt(get(r, "ready"))} ready`,
+      budget: "—",
+      verdict: "—",
+    });
+  }
+
+  if (results["thought-latency"] && !failed("6 Thought latency", "thought-latency")) {
+    const t = results["thought-latency"];
+    const p95 = num(get(t, "totalMs", "p95"));
+    out.push({
+      scenario: "6 Thought latency",
+      figure: `thought image sent → visible (n=${fmt(get(t, "samples"))})`,
+      result: `p50 ${fmt(get(t, "totalMs", "p50"), " ms")}, p95 ${fmt(p95, " ms")}, max ${fmt(get(t, "totalMs", "max"), " ms")}`,
+      baseline: `emulator → SSE event p50 ${fmt(get(t, "breakdown", "emulatorToSseEventMs", "p50"), " ms")}`,
+      budget: "≤ 250 ms (p95)",
+      verdict: verdict(p95 <= 250),
+    });
+  }
+
+  if (results.history && !failed("7 Scale of history", "history")) {
+    const h = results.history;
+    const open = num(get(h, "openMs"));
+    out.push({
+      scenario: "7 Scale of history",
+      figure: `open a ${fmt(get(h, "seeded", "turns"))}-turn session (${fmt(get(h, "seeded", "images"))} images in the data dir)`,
+      result: `${fmt(open, " ms")} (${fmt(get(h, "timelineItemsInDom"))} timeline items in the DOM)`,
+      baseline: `server wait ${fmt(get(h, "serverWaitMs"), " ms")}, HTML ${fmt(get(h, "documentKB"), " KB")}`,
+      budget: "≤ 1000 ms",
+      verdict: verdict(open <= 1000),
+    });
+    const longTasks = num(get(h, "scroll", "longTasks"));
+    out.push({
+      scenario: "7 Scale of history",
+      figure: "scroll the timeline top to bottom (mouse wheel)",
+      result: `${fmt(longTasks)} long tasks (longest ${fmt(get(h, "scroll", "longestTaskMs"), " ms")}), worst frame ${fmt(get(h, "scroll", "worstFrameMs"), " ms")}`,
+      baseline: `${fmt(get(h, "scroll", "imageRequests"))} images fetched (${fmt(get(h, "scroll", "imageMB"), " MB", 1)})`,
+      budget: "no long tasks",
+      verdict: verdict(longTasks === 0),
+    });
+  }
+  return out;
+}
+
+function markdown(report: Report): string {
+  const { machine } = report;
+  const lines = [
+    `Run ${report.startedAt.toISOString()} (${Math.round((report.finishedAt.getTime() - report.startedAt.getTime()) / 1000)} s${report.quick ? ", --quick: fewer runs" : ""}) on ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM, ${machine.os}; Node ${machine.node}, Chromium ${machine.chromium}, Next ${machine.next}; commit ${machine.gitCommit ?? "?"}${machine.gitDirty ? " + uncommitted changes" : ""}; load average at start ${machine.loadAverageAtStart.join(" / ")}.`,
+    "",
+    "| Scenario | Figure | Result | Baseline (same run) | Budget | Verdict |",
+    "|---|---|---|---|---|---|",
+    ...rows(report.results).map((row) => `| ${[row.scenario, row.figure, row.result, row.baseline, row.budget, ["MISSED", "not reached", "inconclusive"].includes(row.verdict) ? `**${row.verdict}**` : row.verdict].map((cell) => cell.replace(/\|/g, "\\|")).join(" | ")} |`),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+const README_START = "<!-- bench:results:start -->";
+const README_END = "<!-- bench:results:end -->";
+
+export function writeReport(report: Report): string[] {
+  const dir = path.join(report.root, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const json = path.join(dir, "latest.json");
+  const md = path.join(dir, "latest.md");
+  const { root: _root, updateReadme: _updateReadme, ...data } = report;
+  writeFileSync(json, `${JSON.stringify({ ...data, table: rows(report.results) }, null, 2)}\n`);
+  const table = markdown(report);
+  writeFileSync(md, `# Benchmark results\n\n${table}\nDetails: latest.json. How each figure is measured: ../README.md.\n`);
+  const written = [json, md];
+  const readme = path.join(report.root, "bench", "README.md");
+  if (report.updateReadme && existsSync(readme)) {
+    const text = readFileSync(readme, "utf8");
+    const start = text.indexOf(README_START);
+    const end = text.indexOf(README_END);
+    if (start !== -1 && end > start) {
+      writeFileSync(readme, `${text.slice(0, start + README_START.length)}\n${table}${text.slice(end)}`);
+      written.push(readme);
+    }
+  }
+  return written;
+}
