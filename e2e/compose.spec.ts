@@ -62,6 +62,7 @@ test("sessions can be renamed, searched by prompt and deleted after confirming",
   await studio.goto();
   await studio.generate("A tiny robot watering plants");
   await studio.waitForStatus("succeeded");
+  await expect(page).toHaveURL(/\/s\/[^/?]+/);
   const sessionUrl = page.url();
 
   const item = page.getByTestId("session-item").first();

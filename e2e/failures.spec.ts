@@ -48,12 +48,13 @@ function expectStoredFailure(dataDir: string, before: DataSnapshot, turnId: stri
   return turn;
 }
 
-/** The designer's view of a failed turn: the error, its advice, Retry, and no image or spinner. */
+/** The designer's view of a failed turn: the error, its advice, Retry (unless retrying cannot help), and no image or spinner. */
 async function expectFailureShown(page: Page, code: string, texts: Array<string | RegExp>) {
   const error = page.getByTestId("turn-error");
   await expect(error).toHaveAttribute("data-code", code);
   for (const text of texts) await expect(error).toContainText(text);
-  await expect(page.getByTestId("retry")).toBeVisible();
+  if (code === "model_retired") await expect(page.getByTestId("retry")).toHaveCount(0);
+  else await expect(page.getByTestId("retry")).toBeVisible();
   await expect(page.getByTestId("result-image")).toHaveCount(0);
   await expect(page.getByTestId("progress")).toHaveCount(0);
 }
@@ -354,6 +355,10 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     expect(proxy.generationCalls()).toHaveLength(1);
     const turn = expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "model_retired", prompt);
     expect(turn.error?.replacementModel).toBe("gemini-3.1-flash-image");
+    // One click puts the prompt back with the replacement model selected.
+    await page.getByTestId("switch-model").click();
+    await expect(studio.model).toHaveValue("gemini-3.1-flash-image");
+    await expect(studio.prompt).toHaveValue(prompt);
   });
 
   test("an invalid request: quotes Google's reason and names the setting to change", async ({ page }) => {

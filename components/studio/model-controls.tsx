@@ -95,7 +95,7 @@ export function ModelControls({ editing }: { editing: boolean }) {
             const next = models.find((model) => model.id === event.target.value);
             if (next) selectModel(next);
           }}
-          className="rounded-lg border border-zinc-300 bg-white p-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+          className="w-full min-w-0 truncate rounded-lg border border-zinc-300 bg-white p-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
         >
           {models.map((model) => {
             const label = stageLabel(model);
@@ -189,7 +189,7 @@ export function ModelControls({ editing }: { editing: boolean }) {
           data-testid="aspect-ratio"
           value={aspect}
           onChange={(event) => updateSettings({ aspectRatio: event.target.value as AspectRatioSetting })}
-          className="rounded-lg border border-zinc-300 bg-white p-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+          className="w-full min-w-0 truncate rounded-lg border border-zinc-300 bg-white p-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
         >
           {editing && <option value="match-input">Match input image</option>}
           {options.aspectRatios.map((option) => (

@@ -285,6 +285,9 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             onRetry={(turn) => void retry(turn)}
             onReuse={(turn) => composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models)}
             onUseAsReference={useAsReference}
+            onSwitchModel={(turn, modelId) =>
+              composer.getState().reuse({ prompt: turn.request.prompt, settings: { ...turn.request.settings, model: modelId } }, models)
+            }
             compareCandidates={compareCandidates}
             onCompare={openCompare}
             renderGrounding={(turn) =>

@@ -20,6 +20,8 @@ interface TurnViewProps {
   /** Other versions in the session this result can be compared with. */
   compareCandidates?: Array<{ id: string; label: string }>;
   onCompare?(otherTurnId: string): void;
+  /** Puts this turn's prompt and settings back in the composer with another model. */
+  onSwitchModel?(turn: Turn, modelId: string): void;
 }
 
 const PHASE_LABELS = { sending: "Sending", thinking: "Thinking", rendering: "Rendering" } as const;
@@ -28,7 +30,17 @@ function imageUrl(hash: string): string {
   return `/api/images/${hash}`;
 }
 
-function ErrorPanel({ error, status, onRetry }: { error: StudioError | null; status: Turn["status"]; onRetry(): void }) {
+function ErrorPanel({
+  error,
+  status,
+  onRetry,
+  onSwitchModel,
+}: {
+  error: StudioError | null;
+  status: Turn["status"];
+  onRetry(): void;
+  onSwitchModel?(modelId: string): void;
+}) {
   const title =
     status === "interrupted"
       ? "This generation was interrupted (the server stopped while it ran)."
@@ -43,19 +55,32 @@ function ErrorPanel({ error, status, onRetry }: { error: StudioError | null; sta
       className="rounded-xl border border-red-300 bg-red-50 p-4 text-sm text-red-950 dark:border-red-900 dark:bg-red-950/60 dark:text-red-100"
     >
       <p className="font-semibold">{title}</p>
-      {error?.detail && <p className="mt-1 font-mono text-xs break-words opacity-80">{error.detail}</p>}
+      {error?.detail && error.detail !== error.message && <p className="mt-1 font-mono text-xs break-words opacity-80">{error.detail}</p>}
       {error?.modelText && (
         <blockquote className="mt-2 border-l-2 border-red-300 pl-2 text-xs italic">The model said: {error.modelText}</blockquote>
       )}
       {error?.action && status !== "cancelled" && <p className="mt-2">{error.action}</p>}
-      <button
-        type="button"
-        data-testid="retry"
-        onClick={onRetry}
-        className="mt-3 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
-      >
-        Retry
-      </button>
+      {error?.replacementModel && onSwitchModel && (
+        <button
+          type="button"
+          data-testid="switch-model"
+          onClick={() => error.replacementModel && onSwitchModel(error.replacementModel)}
+          className="mt-3 mr-2 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
+        >
+          Switch to {error.replacementModel}
+        </button>
+      )}
+      {/* A retired model answers every retry the same way: switching is the only way forward. */}
+      {error?.code !== "model_retired" && (
+        <button
+          type="button"
+          data-testid="retry"
+          onClick={onRetry}
+          className="mt-3 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
+        >
+          Retry
+        </button>
+      )}
     </div>
   );
 }
@@ -98,6 +123,7 @@ export function TurnView({
   renderGrounding,
   compareCandidates = [],
   onCompare,
+  onSwitchModel,
 }: TurnViewProps) {
   const [imageIndex, setImageIndex] = useState(0);
   const [detailsOpen, setDetailsOpen] = useState(false);
@@ -171,7 +197,14 @@ export function TurnView({
         </p>
       )}
 
-      {failed && <ErrorPanel error={turn.error} status={turn.status} onRetry={() => onRetry(turn)} />}
+      {failed && (
+        <ErrorPanel
+          error={turn.error}
+          status={turn.status}
+          onRetry={() => onRetry(turn)}
+          onSwitchModel={onSwitchModel ? (modelId) => onSwitchModel(turn, modelId) : undefined}
+        />
+      )}
 
       {thoughts.length > 0 || (running && turn.request.settings.showThoughts) ? <ThoughtFilmstrip thoughts={thoughts} live={running} /> : null}
 
