@@ -87,3 +87,37 @@ test("sessions can be renamed, searched by prompt and deleted after confirming",
   const gone = await page.request.get(sessionUrl);
   expect(gone.status()).toBe(404);
 });
+
+test("the sidebar and the URL follow each generation without the page being fetched again", async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.generate("A paper boat on a puddle");
+  await studio.waitForStatus("succeeded");
+  await expect(page).toHaveURL(/\/s\/[^/?]+\?turn=/);
+  const sessionId = new URL(page.url()).pathname.split("/").at(-1) ?? "";
+  const entry = page.locator(`[data-testid="session-item"][data-session-id="${sessionId}"]`);
+  await expect(entry).toContainText("1 turn");
+
+  // From here on, nothing but the actions, the stream and the image go over the wire.
+  const pageFetches: string[] = [];
+  page.on("request", (request) => {
+    const headers = request.headers();
+    if (headers["rsc"] === "1" || headers["next-router-prefetch"]) pageFetches.push(request.url());
+  });
+  await studio.generate("Fold it from newspaper");
+  await studio.waitForStatus("succeeded");
+  await expect(entry).toContainText("2 turns");
+  await expect(page.getByTestId("session-item").first()).toHaveAttribute("data-session-id", sessionId);
+  const second = new URL(page.url()).searchParams.get("turn");
+  expect(second).toBeTruthy();
+
+  // Going back to turn 1 names it in the URL, and a reload opens it.
+  await studio.timelineTurns.first().getByRole("button").last().click();
+  await expect(page).not.toHaveURL(new RegExp(`turn=${second}`));
+  const first = new URL(page.url()).searchParams.get("turn");
+  expect(await studio.timelineTurns.first().getAttribute("data-turn-id")).toBe(first);
+  expect(pageFetches).toEqual([]);
+  await page.reload();
+  await expect(studio.timelineTurns.first()).toHaveAttribute("data-selected", "true");
+  await expect(page.getByTestId("turn-prompt")).toHaveText("A paper boat on a puddle");
+});

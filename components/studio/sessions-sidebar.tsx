@@ -65,6 +65,9 @@ function SessionItem({
         >
           <Link
             href={`/s/${session.id}`}
+            // Session pages are rendered per request, so a prefetch fetches little that a click can
+            // reuse, and re-running it for every listed session after each change costs more.
+            prefetch={false}
             aria-current={active ? "page" : undefined}
             className="min-w-0 flex-1 px-2 py-1.5"
             data-testid="session-link"

@@ -16,6 +16,7 @@ import {
 import { isAcceptedMimeType } from "@/lib/images/limits";
 import { createTrayUploader } from "@/lib/images/upload-client";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
+import { applySessionActivity } from "@/lib/studio/session-list";
 import { buildTurnTree, visiblePath } from "@/lib/studio/turn-tree";
 import { createReferenceTrayStore, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
 import { CompareView, type CompareImage } from "./compare-view";
@@ -91,21 +92,24 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   }, []);
 
   const activeIds = useMemo(() => turns.filter(isActive).map((turn) => turn.id), [turns]);
-  const live = useLiveTurns(activeIds, (turn) => {
-    upsertTurn(turn);
-    // Session list order, counts and cover images changed on the server.
-    router.refresh();
-  });
+  // Finished turns arrive whole over the stream: nothing needs to be fetched again.
+  const live = useLiveTurns(activeIds, upsertTurn);
   const now = useNow(activeIds.length > 0);
   const running = selected !== null && isActive(selected);
 
+  // The URL names the selected turn so reloads and shared links open it. Writing it through the
+  // History API (which Next's router follows) keeps the page as it is instead of rendering it
+  // again on the server: the browser already holds every turn of the session.
   const selectTurn = useCallback(
-    (turnId: string, sessionId = session?.id) => {
+    (turnId: string) => {
       setSelectedId(turnId);
-      if (sessionId) router.replace(`/s/${sessionId}?turn=${turnId}`, { scroll: false });
+      if (session) window.history.replaceState(null, "", `/s/${session.id}?turn=${encodeURIComponent(turnId)}`);
     },
-    [router, session?.id],
+    [session],
   );
+
+  // The sidebar's entry for this session follows its turns as they are made and finish.
+  const listedSessions = useMemo(() => (session ? applySessionActivity(sessions, session.id, turns) : sessions), [sessions, session, turns]);
 
   // Turns are numbered in creation order across branches, as the compare picker names them.
   const turnNumbers = useMemo(() => new Map(turns.map((turn, index) => [turn.id, index + 1])), [turns]);
@@ -174,7 +178,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
       upsertTurn(started.data);
       composer.getState().setPrompt("");
       tray.getState().clear();
-      if (session?.id === sessionId) selectTurn(started.data.id, sessionId);
+      if (session?.id === sessionId) selectTurn(started.data.id);
       else router.push(`/s/${sessionId}?turn=${started.data.id}`);
     } finally {
       setSubmitting(false);
@@ -221,7 +225,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     <div className="grid min-h-0 flex-1 grid-cols-1 md:grid-cols-[220px_minmax(0,1fr)] xl:grid-cols-[240px_minmax(0,1fr)_400px]">
       <aside className="flex max-h-80 min-h-0 flex-col gap-4 border-b border-zinc-200 p-3 md:max-h-none md:border-r md:border-b-0 dark:border-zinc-800">
         <SessionsSidebar
-          sessions={sessions}
+          sessions={listedSessions}
           activeId={session?.id ?? null}
           onSearch={async (query) => {
             const result = await listSessionsAction({ query });
@@ -240,7 +244,6 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             }
             setSessions((current) => current.filter((candidate) => candidate.id !== id));
             if (id === session?.id) router.push("/");
-            else router.refresh();
           }}
         />
         {session && (

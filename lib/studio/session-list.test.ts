@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import type { GenerationSettings } from "@/lib/gemini/types";
+import { createMemoryStorage } from "@/lib/storage/memory-storage";
+import type { Storage, TurnOutcome } from "@/lib/storage/types";
+import { applySessionActivity } from "./session-list";
+
+const OWNER = "local";
+const settings: GenerationSettings = {
+  model: "gemini-3.1-flash-image",
+  imageSize: "1K",
+  aspectRatio: "1:1",
+  showThoughts: false,
+  webSearch: false,
+  imageSearch: false,
+  imageOnly: false,
+};
+
+function outcome(hash: string): TurnOutcome {
+  return {
+    images: [{ hash, mimeType: "image/png", width: 1024, height: 1024, fileName: null, requested: null, sizeMismatch: false }],
+    thoughts: [],
+    text: "",
+    grounding: null,
+    usage: null,
+    finishReason: "STOP",
+    blockReason: null,
+    modelVersion: null,
+    responseId: null,
+    warnings: [],
+  };
+}
+
+/** The browser's copy after each change must be exactly what storage lists after it. */
+async function expectSameAsStorage(storage: Storage, before: Awaited<ReturnType<Storage["sessions"]["list"]>>, sessionId: string) {
+  const turns = await storage.turns.listBySession(OWNER, sessionId);
+  const local = applySessionActivity(before, sessionId, turns);
+  expect(local).toEqual(await storage.sessions.list(OWNER));
+  return local;
+}
+
+describe("applySessionActivity", () => {
+  it("keeps the sidebar's list equal to storage's through a turn's life, a retry and a branch", async () => {
+    let minute = 0;
+    const storage = createMemoryStorage({ now: () => new Date(Date.UTC(2026, 10, 22, 10, minute++)) });
+    const first = await storage.sessions.create({ ownerId: OWNER, title: "First" });
+    await storage.sessions.create({ ownerId: OWNER, title: "Second" });
+    await storage.sessions.create({ ownerId: OWNER, title: "Third" });
+    let list = await storage.sessions.list(OWNER);
+    expect(list.map((session) => session.title)).toEqual(["Third", "Second", "First"]);
+
+    const a = await storage.turns.create({ ownerId: OWNER, sessionId: first.id, parentId: null, request: { prompt: "a red kite", references: [], settings } });
+    list = await expectSameAsStorage(storage, list, first.id);
+    expect(list[0]).toMatchObject({ title: "First", turnCount: 1, lastPrompt: "a red kite", coverImageHash: null });
+
+    await storage.turns.update(OWNER, a.id, { status: "running" });
+    list = await expectSameAsStorage(storage, list, first.id);
+    await storage.turns.update(OWNER, a.id, { status: "succeeded", outcome: outcome("hash-a") });
+    list = await expectSameAsStorage(storage, list, first.id);
+    expect(list[0]).toMatchObject({ coverImageHash: "hash-a" });
+
+    // A newer turn that fails keeps the older cover; its prompt is now the latest.
+    const b = await storage.turns.create({ ownerId: OWNER, sessionId: first.id, parentId: a.id, request: { prompt: "warmer light", references: [], settings } });
+    await storage.turns.update(OWNER, b.id, { status: "running" });
+    await storage.turns.update(OWNER, b.id, { status: "failed", error: { code: "service_unavailable", message: "busy", action: "wait", retryable: true } });
+    list = await expectSameAsStorage(storage, list, first.id);
+    expect(list[0]).toMatchObject({ turnCount: 2, lastPrompt: "warmer light", coverImageHash: "hash-a" });
+
+    // A branch from the first turn succeeds: its image becomes the cover.
+    const c = await storage.turns.create({ ownerId: OWNER, sessionId: first.id, parentId: a.id, request: { prompt: "at night", references: [], settings } });
+    await storage.turns.update(OWNER, c.id, { status: "running" });
+    await storage.turns.update(OWNER, c.id, { status: "succeeded", outcome: outcome("hash-c") });
+    list = await expectSameAsStorage(storage, list, first.id);
+    expect(list.map((session) => session.title)).toEqual(["First", "Third", "Second"]);
+    expect(list[0]).toMatchObject({ turnCount: 3, coverImageHash: "hash-c" });
+  });
+
+  it("leaves the list as it is when it already agrees, or does not hold the session", async () => {
+    let minute = 0;
+    const storage = createMemoryStorage({ now: () => new Date(Date.UTC(2026, 10, 22, 10, minute++)) });
+    const old = await storage.sessions.create({ ownerId: OWNER, title: "Old" });
+    const turn = await storage.turns.create({ ownerId: OWNER, sessionId: old.id, parentId: null, request: { prompt: "a kite", references: [], settings } });
+    await storage.sessions.create({ ownerId: OWNER, title: "Newer" });
+    const list = await storage.sessions.list(OWNER);
+    // Opening the older session changes nothing: it keeps its place below the newer one.
+    expect(applySessionActivity(list, old.id, [turn])).toBe(list);
+    expect(applySessionActivity([], old.id, [turn])).toEqual([]);
+  });
+});
