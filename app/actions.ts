@@ -16,6 +16,7 @@ import type {
   StartTurnInput,
   TurnActionInput,
 } from "@/lib/studio/session-schemas";
+import { type SessionListItem, toSessionListItem } from "@/lib/studio/session-list";
 import * as sessions from "@/lib/studio/sessions";
 import type { SessionResult, SessionView } from "@/lib/studio/sessions";
 
@@ -37,8 +38,10 @@ export async function deleteSessionAction(input: DeleteSessionInput): Promise<Se
   return sessions.deleteSession(owner(), input);
 }
 
-export async function listSessionsAction(input: ListSessionsInput): Promise<SessionResult<Session[]>> {
-  return sessions.listSessions(owner(), input);
+/** The sidebar's search: the matching sessions, as the sidebar lists them. */
+export async function listSessionsAction(input: ListSessionsInput): Promise<SessionResult<SessionListItem[]>> {
+  const result = await sessions.listSessions(owner(), input);
+  return result.ok ? { ok: true, data: result.data.map(toSessionListItem) } : result;
 }
 
 export async function getSessionViewAction(input: GetSessionViewInput): Promise<SessionResult<SessionView>> {

@@ -2,12 +2,12 @@
 
 import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
-import type { Session } from "@/lib/storage/types";
+import type { SessionListItem } from "@/lib/studio/session-list";
 
 interface SessionsSidebarProps {
-  sessions: Session[];
+  sessions: SessionListItem[];
   activeId: string | null;
-  onSearch(query: string): Promise<Session[]>;
+  onSearch(query: string): Promise<SessionListItem[]>;
   onRename(id: string, title: string): Promise<void>;
   onDelete(id: string): Promise<void>;
 }
@@ -18,7 +18,7 @@ function SessionItem({
   onRename,
   onDelete,
 }: {
-  session: Session;
+  session: SessionListItem;
   active: boolean;
   onRename(title: string): Promise<void>;
   onDelete(): Promise<void>;
@@ -129,7 +129,7 @@ function SessionItem({
 export function SessionsSidebar({ sessions, activeId, onSearch, onRename, onDelete }: SessionsSidebarProps) {
   const searchId = useId();
   const [query, setQuery] = useState("");
-  const [results, setResults] = useState<Session[] | null>(null);
+  const [results, setResults] = useState<SessionListItem[] | null>(null);
 
   useEffect(() => {
     if (query.trim() === "") return;

@@ -2,6 +2,7 @@ import { cookies } from "next/headers";
 import { getEnv } from "@/lib/env";
 import type { Session, Turn } from "@/lib/storage/types";
 import { getModelDiscovery } from "@/lib/studio/gateway";
+import { toSessionListItem } from "@/lib/studio/session-list";
 import { parseTheme, THEME_COOKIE } from "@/lib/studio/theme";
 import { Logo } from "./logo";
 import { ModeBanner } from "./mode-banner";
@@ -43,7 +44,7 @@ export async function StudioShell({
         <ThemeToggle initial={parseTheme(cookieStore.get(THEME_COOKIE)?.value)} />
       </header>
       <StudioProvider models={discovery.models} defaultModel={discovery.defaultModel}>
-        <Studio sessions={sessions} session={session} turns={turns} selectedTurnId={selectedTurnId} />
+        <Studio sessions={sessions.map(toSessionListItem)} session={session} turns={turns} selectedTurnId={selectedTurnId} />
       </StudioProvider>
     </div>
   );

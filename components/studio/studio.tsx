@@ -16,7 +16,7 @@ import {
 import { isAcceptedMimeType } from "@/lib/images/limits";
 import { createTrayUploader } from "@/lib/images/upload-client";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
-import { applySessionActivity } from "@/lib/studio/session-list";
+import { applySessionActivity, type SessionListItem } from "@/lib/studio/session-list";
 import { buildTurnTree, visiblePath } from "@/lib/studio/turn-tree";
 import { createReferenceTrayStore, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
 import { CompareView, type CompareImage } from "./compare-view";
@@ -30,7 +30,7 @@ import { TurnView } from "./turn-view";
 import { useLiveTurns, useNow } from "./use-live-turns";
 
 interface StudioProps {
-  sessions: Session[];
+  sessions: SessionListItem[];
   session: Session | null;
   turns: Turn[];
   selectedTurnId: string | null;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { GenerationSettings } from "@/lib/gemini/types";
 import { createMemoryStorage } from "@/lib/storage/memory-storage";
 import type { Storage, TurnOutcome } from "@/lib/storage/types";
-import { applySessionActivity } from "./session-list";
+import { applySessionActivity, type SessionListItem, toSessionListItem } from "./session-list";
 
 const OWNER = "local";
 const settings: GenerationSettings = {
@@ -31,10 +31,14 @@ function outcome(hash: string): TurnOutcome {
 }
 
 /** The browser's copy after each change must be exactly what storage lists after it. */
-async function expectSameAsStorage(storage: Storage, before: Awaited<ReturnType<Storage["sessions"]["list"]>>, sessionId: string) {
+async function listed(storage: Storage): Promise<SessionListItem[]> {
+  return (await storage.sessions.list(OWNER)).map(toSessionListItem);
+}
+
+async function expectSameAsStorage(storage: Storage, before: SessionListItem[], sessionId: string) {
   const turns = await storage.turns.listBySession(OWNER, sessionId);
   const local = applySessionActivity(before, sessionId, turns);
-  expect(local).toEqual(await storage.sessions.list(OWNER));
+  expect(local).toEqual(await listed(storage));
   return local;
 }
 
@@ -45,33 +49,35 @@ describe("applySessionActivity", () => {
     const first = await storage.sessions.create({ ownerId: OWNER, title: "First" });
     await storage.sessions.create({ ownerId: OWNER, title: "Second" });
     await storage.sessions.create({ ownerId: OWNER, title: "Third" });
-    let list = await storage.sessions.list(OWNER);
+    let list = await listed(storage);
     expect(list.map((session) => session.title)).toEqual(["Third", "Second", "First"]);
 
     const a = await storage.turns.create({ ownerId: OWNER, sessionId: first.id, parentId: null, request: { prompt: "a red kite", references: [], settings } });
     list = await expectSameAsStorage(storage, list, first.id);
-    expect(list[0]).toMatchObject({ title: "First", turnCount: 1, lastPrompt: "a red kite", coverImageHash: null });
+    expect(list[0]).toMatchObject({ title: "First", turnCount: 1 });
 
     await storage.turns.update(OWNER, a.id, { status: "running" });
     list = await expectSameAsStorage(storage, list, first.id);
     await storage.turns.update(OWNER, a.id, { status: "succeeded", outcome: outcome("hash-a") });
     list = await expectSameAsStorage(storage, list, first.id);
-    expect(list[0]).toMatchObject({ coverImageHash: "hash-a" });
 
-    // A newer turn that fails keeps the older cover; its prompt is now the latest.
+    // A newer turn that fails still counts and moves the session.
     const b = await storage.turns.create({ ownerId: OWNER, sessionId: first.id, parentId: a.id, request: { prompt: "warmer light", references: [], settings } });
     await storage.turns.update(OWNER, b.id, { status: "running" });
     await storage.turns.update(OWNER, b.id, { status: "failed", error: { code: "service_unavailable", message: "busy", action: "wait", retryable: true } });
     list = await expectSameAsStorage(storage, list, first.id);
-    expect(list[0]).toMatchObject({ turnCount: 2, lastPrompt: "warmer light", coverImageHash: "hash-a" });
+    expect(list[0]).toMatchObject({ turnCount: 2 });
 
-    // A branch from the first turn succeeds: its image becomes the cover.
+    // A branch from the first turn, in a list where the session had dropped down.
+    await storage.sessions.rename(OWNER, (await storage.sessions.list(OWNER))[1]!.id, "Third, renamed");
+    list = await listed(storage);
+    expect(list[0]?.title).toBe("Third, renamed");
     const c = await storage.turns.create({ ownerId: OWNER, sessionId: first.id, parentId: a.id, request: { prompt: "at night", references: [], settings } });
     await storage.turns.update(OWNER, c.id, { status: "running" });
     await storage.turns.update(OWNER, c.id, { status: "succeeded", outcome: outcome("hash-c") });
     list = await expectSameAsStorage(storage, list, first.id);
-    expect(list.map((session) => session.title)).toEqual(["First", "Third", "Second"]);
-    expect(list[0]).toMatchObject({ turnCount: 3, coverImageHash: "hash-c" });
+    expect(list.map((session) => session.title)).toEqual(["First", "Third, renamed", "Second"]);
+    expect(list[0]).toMatchObject({ turnCount: 3 });
   });
 
   it("leaves the list as it is when it already agrees, or does not hold the session", async () => {
@@ -80,7 +86,7 @@ describe("applySessionActivity", () => {
     const old = await storage.sessions.create({ ownerId: OWNER, title: "Old" });
     const turn = await storage.turns.create({ ownerId: OWNER, sessionId: old.id, parentId: null, request: { prompt: "a kite", references: [], settings } });
     await storage.sessions.create({ ownerId: OWNER, title: "Newer" });
-    const list = await storage.sessions.list(OWNER);
+    const list = await listed(storage);
     // Opening the older session changes nothing: it keeps its place below the newer one.
     expect(applySessionActivity(list, old.id, [turn])).toBe(list);
     expect(applySessionActivity([], old.id, [turn])).toEqual([]);
