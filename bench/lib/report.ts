@@ -213,8 +213,9 @@ export function writeReport(report: Report): string[] {
   const table = markdown(report);
   writeFileSync(md, `# Benchmark results\n\n${table}\nDetails: latest.json. How each figure is measured: ../README.md.\n`);
   const written = [json, md];
-  const readme = path.join(report.root, "bench", "README.md");
-  if (report.updateReadme && existsSync(readme)) {
+  // Both READMEs carry the latest full run's table between the markers.
+  for (const readme of [path.join(report.root, "bench", "README.md"), path.join(report.root, "README.md")]) {
+    if (!report.updateReadme || !existsSync(readme)) continue;
     const text = readFileSync(readme, "utf8");
     const start = text.indexOf(README_START);
     const end = text.indexOf(README_END);
