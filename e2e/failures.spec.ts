@@ -340,6 +340,11 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(proxy.generationCalls()).toHaveLength(1);
     expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "model_access", prompt);
+    // One click offers a model the key can use, with the prompt put back.
+    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Nano Banana 2");
+    await page.getByTestId("switch-model").click();
+    await expect(studio.model).toHaveValue("gemini-3.1-flash-image");
+    await expect(studio.prompt).toHaveValue(prompt);
   });
 
   test("a model Google has shut down: says so and names its replacement", async ({ page }) => {
@@ -356,6 +361,7 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     const turn = expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "model_retired", prompt);
     expect(turn.error?.replacementModel).toBe("gemini-3.1-flash-image");
     // One click puts the prompt back with the replacement model selected.
+    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Nano Banana 2");
     await page.getByTestId("switch-model").click();
     await expect(studio.model).toHaveValue("gemini-3.1-flash-image");
     await expect(studio.prompt).toHaveValue(prompt);

@@ -16,6 +16,7 @@ import {
 import { isAcceptedMimeType } from "@/lib/images/limits";
 import { createTrayUploader } from "@/lib/images/upload-client";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
+import { suggestModelSwitch } from "@/lib/studio/model-switch";
 import { applySessionActivity, type SessionListItem } from "@/lib/studio/session-list";
 import { buildTurnTree, visiblePath } from "@/lib/studio/turn-tree";
 import { createReferenceTrayStore, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
@@ -288,6 +289,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             onRetry={(turn) => void retry(turn)}
             onReuse={(turn) => composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models)}
             onUseAsReference={useAsReference}
+            switchTarget={suggestModelSwitch(selected.error, selected.request.settings.model, models)}
             onSwitchModel={(turn, modelId) =>
               composer.getState().reuse({ prompt: turn.request.prompt, settings: { ...turn.request.settings, model: modelId } }, models)
             }

@@ -20,6 +20,8 @@ interface TurnViewProps {
   /** Other versions in the session this result can be compared with. */
   compareCandidates?: Array<{ id: string; label: string }>;
   onCompare?(otherTurnId: string): void;
+  /** A model that would avoid this turn's failure (lib/studio/model-switch.ts), if any. */
+  switchTarget?: { id: string; label: string } | null;
   /** Puts this turn's prompt and settings back in the composer with another model. */
   onSwitchModel?(turn: Turn, modelId: string): void;
 }
@@ -34,11 +36,13 @@ function ErrorPanel({
   error,
   status,
   onRetry,
+  switchTarget,
   onSwitchModel,
 }: {
   error: StudioError | null;
   status: Turn["status"];
   onRetry(): void;
+  switchTarget?: { id: string; label: string } | null;
   onSwitchModel?(modelId: string): void;
 }) {
   const title =
@@ -60,14 +64,14 @@ function ErrorPanel({
         <blockquote className="mt-2 border-l-2 border-red-300 pl-2 text-xs italic">The model said: {error.modelText}</blockquote>
       )}
       {error?.action && status !== "cancelled" && <p className="mt-2">{error.action}</p>}
-      {error?.replacementModel && onSwitchModel && (
+      {switchTarget && onSwitchModel && (
         <button
           type="button"
           data-testid="switch-model"
-          onClick={() => error.replacementModel && onSwitchModel(error.replacementModel)}
+          onClick={() => onSwitchModel(switchTarget.id)}
           className="mt-3 mr-2 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
         >
-          Switch to {error.replacementModel}
+          Switch to {switchTarget.label}
         </button>
       )}
       {/* A retired model answers every retry the same way: switching is the only way forward. */}
@@ -123,6 +127,7 @@ export function TurnView({
   renderGrounding,
   compareCandidates = [],
   onCompare,
+  switchTarget = null,
   onSwitchModel,
 }: TurnViewProps) {
   const [imageIndex, setImageIndex] = useState(0);
@@ -202,6 +207,7 @@ export function TurnView({
           error={turn.error}
           status={turn.status}
           onRetry={() => onRetry(turn)}
+          switchTarget={switchTarget}
           onSwitchModel={onSwitchModel ? (modelId) => onSwitchModel(turn, modelId) : undefined}
         />
       )}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { findModel } from "@/lib/gemini/catalog";
 import type { GenerationSettings } from "@/lib/gemini/types";
-import { adaptSettingsToModel, defaultSettings } from "./model-switch";
+import { adaptSettingsToModel, defaultSettings, suggestModelSwitch } from "./model-switch";
 
 const flash = findModel("gemini-3.1-flash-image")!;
 const pro = findModel("gemini-3-pro-image")!;
@@ -48,5 +48,32 @@ describe("adaptSettingsToModel", () => {
     expect(settings.aspectRatio).toBe("match-input");
     expect(settings.imageSize).toBe("4K");
     expect(settings.thinkingLevel).toBe("minimal");
+  });
+});
+
+describe("suggestModelSwitch", () => {
+  const models = [legacy, flash, pro];
+
+  it("offers a retired model's replacement by name", () => {
+    expect(suggestModelSwitch({ code: "model_retired", replacementModel: "gemini-3.1-flash-image" }, "gemini-2.5-flash-image", models)).toEqual({
+      id: "gemini-3.1-flash-image",
+      label: flash.nickname ?? flash.displayName,
+    });
+    // A replacement the key's list lacks is still offered, by id.
+    expect(suggestModelSwitch({ code: "model_retired", replacementModel: "gemini-9-image" }, "gemini-2.5-flash-image", models)).toEqual({
+      id: "gemini-9-image",
+      label: "gemini-9-image",
+    });
+  });
+
+  it("offers another stable model the key can use when it may not use this one", () => {
+    expect(suggestModelSwitch({ code: "model_access" }, "gemini-3-pro-image", models)?.id).toBe("gemini-3.1-flash-image");
+    expect(suggestModelSwitch({ code: "model_access" }, "gemini-3.1-flash-image", [flash])).toBeNull();
+  });
+
+  it("offers nothing for failures another model would not fix", () => {
+    expect(suggestModelSwitch({ code: "service_unavailable" }, "gemini-3.1-flash-image", models)).toBeNull();
+    expect(suggestModelSwitch({ code: "model_retired" }, "gemini-3.1-flash-image", models)).toBeNull();
+    expect(suggestModelSwitch(null, "gemini-3.1-flash-image", models)).toBeNull();
   });
 });

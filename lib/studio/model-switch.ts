@@ -1,5 +1,5 @@
 import { supportsAspectRatio, supportsSize, type ModelProfile } from "@/lib/gemini/catalog";
-import type { GenerationSettings } from "@/lib/gemini/types";
+import type { GenerationSettings, StudioError } from "@/lib/gemini/types";
 
 /**
  * Switching model keeps every setting the new model still supports and says
@@ -55,4 +55,27 @@ export function defaultSettings(profile: ModelProfile | undefined): GenerationSe
     imageSearch: false,
     imageOnly: false,
   };
+}
+
+/**
+ * The model to offer after a turn failed because of its model: the named replacement of a retired
+ * one, or for a model this key may not use, the first stable model the key can use. Null when
+ * another model would not help.
+ */
+export function suggestModelSwitch(
+  error: Pick<StudioError, "code" | "replacementModel"> | null,
+  failedModel: string,
+  models: readonly ModelProfile[],
+): { id: string; label: string } | null {
+  if (!error) return null;
+  const label = (profile: ModelProfile | undefined, id: string) => (profile ? (profile.nickname ?? profile.displayName) : id);
+  if (error.code === "model_retired" && error.replacementModel) {
+    const id = error.replacementModel;
+    return { id, label: label(models.find((profile) => profile.id === id), id) };
+  }
+  if (error.code === "model_access") {
+    const other = models.find((profile) => profile.id !== failedModel && profile.status.stage === "stable");
+    return other ? { id: other.id, label: label(other, other.id) } : null;
+  }
+  return null;
 }
