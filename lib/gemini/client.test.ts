@@ -74,6 +74,22 @@ function cut(first: string): Response {
   return new Response(body, { status: 200, headers: { "content-type": "text/event-stream" } });
 }
 
+/** An SSE body that arrives in reads of the given sizes (cycled), one read per pull. */
+function pieces(body: Uint8Array, sizes: readonly number[]): Response {
+  let offset = 0;
+  let index = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= body.length) return controller.close();
+      const size = sizes[index % sizes.length] ?? 1;
+      index += 1;
+      controller.enqueue(body.slice(offset, offset + size));
+      offset += size;
+    },
+  });
+  return new Response(stream, { status: 200, headers: { "content-type": "text/event-stream" } });
+}
+
 const settings: GenerationSettings = {
   model: "gemini-3.1-flash-image",
   imageSize: "1K",
@@ -255,6 +271,38 @@ describe("generate", () => {
     const blocked = await gateway(fetchImpl).generate(request());
     expect(blocked).toMatchObject({ ok: false, error: { code: "safety_block", blockReason: "PROHIBITED_CONTENT" } });
     expect(calls).toHaveLength(2);
+  });
+
+  it("folds the same outcome whatever sizes the network reads have", async () => {
+    // Whole events reach the SDK through the gateway's re-chunking fetch; the reads here split
+    // events, delimiters and multi-byte characters anywhere.
+    const thoughtImage = (await sharp({ create: { width: 64, height: 36, channels: 3, background: "#0af" } }).png().toBuffer()).toString("base64");
+    const chunks = [
+      { candidates: [{ content: { role: "model", parts: [{ text: "Skizze für 🍌, 日本語", thought: true }] } }] },
+      { candidates: [{ content: { role: "model", parts: [{ inlineData: { mimeType: "image/png", data: thoughtImage }, thought: true }] } }] },
+      imageChunk(image1376, "s".repeat(600_000)),
+      {
+        candidates: [{ content: { role: "model", parts: [{ text: "Voilà: 🍌" }] }, finishReason: "STOP" }],
+        usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 1120, totalTokenCount: 1125 },
+      },
+    ];
+    const run = async (body: Uint8Array, sizes: readonly number[]) => {
+      const { fetchImpl } = fakeFetch([() => pieces(body, sizes)]);
+      const events: GenerationEvent[] = [];
+      const result = await gateway(fetchImpl, { now: () => 0 }).generate(request(), { onEvent: (event) => events.push(event) });
+      return { result, events };
+    };
+    for (const delimiter of ["\n\n", "\r\n\r\n"]) {
+      const body = new TextEncoder().encode(chunks.map((chunk) => `data: ${JSON.stringify(chunk)}${delimiter}`).join(""));
+      const whole = await run(body, [body.length]);
+      expect(whole.result.ok).toBe(true);
+      expect(whole.result.ok && whole.result.outcome.text).toBe("Voilà: 🍌");
+      for (const sizes of [[1, 2, 3, 4093], [7, 13, 4099], [65_536], [100_003, 1]]) {
+        const split = await run(body, sizes);
+        expect(split.result).toEqual(whole.result);
+        expect(split.events).toEqual(whole.events);
+      }
+    }
   });
 
   it("flags a returned image whose size the service did not honour", async () => {

@@ -6,6 +6,7 @@ import { discoverModels, type ListedModel, type ModelDiscovery } from "./models"
 import { planGeneration } from "./request";
 import { createResponseFolder, type ResponseFolder } from "./response";
 import { withRetries, type AttemptResult, type RetryPolicy, type Sleep } from "./retry";
+import { withSseRechunking } from "./sse-rechunk";
 import {
   generationSettingsSchema,
   type GenerationEvent,
@@ -55,7 +56,8 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
     // The SDK retries nothing unless retryOptions is set; withRetries does it, visibly.
     httpOptions: {
       ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      // The SDK's own SSE reader is quadratic in the size of an event: feed it whole events.
+      fetch: withSseRechunking(options.fetch ?? ((input, init) => globalThis.fetch(input, init))),
     },
   });
   const catalog = options.catalog ?? MODEL_CATALOG;

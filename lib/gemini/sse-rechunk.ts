@@ -1,0 +1,93 @@
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Regroups an SSE byte stream so each chunk ends on an event boundary.
+ *
+ * The SDK's stream reader (`processStreamResponse` in @google/genai 3.1.0) appends every network
+ * read to one string and searches the whole string for the delimiters after each read, so a 4 MB
+ * image event arriving in 64 KB reads costs it quadratic time. Handing it only whole events keeps
+ * its buffer short. The delimiters are the SDK's own ("\n\n", "\r\r", "\r\n\r\n"); all three end
+ * in "\n\n", "\r\r" or "\r\n\r\n", which is what the scan below looks for. It works on bytes, so a
+ * multi-byte character split between reads is carried over whole, and it scans each byte once.
+ */
+export function createSseRechunker(): TransformStream<Uint8Array, Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let pendingLength = 0;
+  // The last three bytes not yet forwarded, oldest first, for a delimiter that starts in an
+  // earlier read. Forwarded bytes are left out: the SDK has consumed them already.
+  let before: number[] = [];
+
+  function takePending(tail: Uint8Array): Uint8Array {
+    if (pending.length === 0) return tail;
+    const joined = new Uint8Array(pendingLength + tail.length);
+    let offset = 0;
+    for (const chunk of pending) {
+      joined.set(chunk, offset);
+      offset += chunk.length;
+    }
+    joined.set(tail, offset);
+    pending = [];
+    pendingLength = 0;
+    return joined;
+  }
+
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      if (chunk.length === 0) return;
+      const end = lastEventEnd(chunk, before);
+      if (end === -1) {
+        before = [...before, ...chunk.subarray(-3)].slice(-3);
+        pending.push(chunk);
+        pendingLength += chunk.length;
+        return;
+      }
+      before = [...chunk.subarray(Math.max(end, chunk.length - 3))];
+      controller.enqueue(takePending(chunk.subarray(0, end)));
+      if (end < chunk.length) {
+        pending.push(chunk.subarray(end));
+        pendingLength += chunk.length - end;
+      }
+    },
+    flush(controller) {
+      if (pendingLength > 0) controller.enqueue(takePending(new Uint8Array(0)));
+    },
+  });
+}
+
+/** The offset just past the last delimiter that ends inside `chunk`, or -1. */
+function lastEventEnd(chunk: Uint8Array, before: readonly number[]): number {
+  const at = (index: number): number | undefined => (index >= 0 ? chunk[index] : before[before.length + index]);
+  for (let index = chunk.length - 1; index >= 0; index -= 1) {
+    const byte = chunk[index];
+    if (byte !== LF && byte !== CR) continue;
+    const previous = at(index - 1);
+    if (previous === byte) return index + 1;
+    if (byte === LF && previous === CR && at(index - 2) === LF && at(index - 3) === CR) return index + 1;
+  }
+  return -1;
+}
+
+/** True when the response is an SSE stream worth regrouping; errors and plain JSON pass as they are. */
+export function isSseResponse(url: string, response: Response): boolean {
+  if (!response.ok || !response.body) return false;
+  const type = response.headers.get("content-type") ?? "";
+  return type.toLowerCase().startsWith("text/event-stream") || url.includes("alt=sse");
+}
+
+/**
+ * A fetch whose SSE responses reach the caller in whole events. Everything else (requests,
+ * errors, non-streaming answers) is the wrapped fetch's, untouched.
+ */
+export function withSseRechunking(fetchImpl: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await fetchImpl(input, init);
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    if (!isSseResponse(url, response) || !response.body) return response;
+    return new Response(response.body.pipeThrough(createSseRechunker()), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+}
