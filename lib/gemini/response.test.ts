@@ -165,6 +165,16 @@ describe("synthetic streams", () => {
     expect(outcome.modelTurn.parts.at(-1)).toEqual({ text: "", thoughtSignature: "sig-text" });
   });
 
+  it("names the model turn part each image came from", () => {
+    const { outcome } = foldChunks([
+      { candidates: [{ content: { parts: [{ text: "Sketching", thought: true }, { inlineData: { mimeType: "image/png", data: thoughtPng }, thought: true }] } }] },
+      { candidates: [{ content: { parts: [{ text: "Here:" }, { inlineData: { mimeType: "image/png", data: finalPng } }] }, finishReason: "STOP" }] },
+    ]);
+    expect(outcome.thoughts.map((thought) => (thought.kind === "image" ? thought.partIndex : null))).toEqual([null, 1]);
+    expect(outcome.images.map((image) => image.partIndex)).toEqual([3]);
+    expect(outcome.modelTurn.parts[3]?.inlineData?.data).toBe(finalPng);
+  });
+
   it("flags an image whose pixel size is not what was asked", () => {
     const { outcome } = foldChunks(
       [{ candidates: [{ content: { parts: [{ inlineData: { mimeType: "image/png", data: squarePng } }] }, finishReason: "STOP" }] }],

@@ -114,10 +114,10 @@ export function createResponseFolder(requested: PixelSize | null, clock: Clock, 
     if (candidate.groundingMetadata) grounding = { ...grounding, ...candidate.groundingMetadata };
 
     for (const part of candidate.content?.parts ?? []) {
-      parts.push(storePart(part));
+      const partIndex = parts.push(storePart(part)) - 1;
       if (part.thought) {
         enterPhase("thinking", events);
-        const thought = toThought(part, clock());
+        const thought = toThought(part, clock(), partIndex);
         if (thought) {
           thoughts.push(thought);
           events.push({ type: "thought", thought });
@@ -126,7 +126,7 @@ export function createResponseFolder(requested: PixelSize | null, clock: Clock, 
       }
       if (part.inlineData?.data) {
         enterPhase("rendering", events);
-        const image = toOutputImage(part.inlineData, requested);
+        const image = toOutputImage(part.inlineData, requested, partIndex);
         images.push(image);
         events.push({ type: "image", image });
       } else if (part.text) {
@@ -199,7 +199,7 @@ function storePart(part: WirePart): StoredPart {
   return { ...(part as StoredPart) };
 }
 
-function toThought(part: WirePart, at: number): Thought | null {
+function toThought(part: WirePart, at: number, partIndex: number): Thought | null {
   if (part.inlineData?.data) {
     const data = decodeBase64(part.inlineData.data);
     const info = readImageInfo(data);
@@ -210,13 +210,14 @@ function toThought(part: WirePart, at: number): Thought | null {
       width: info?.width ?? null,
       height: info?.height ?? null,
       at,
+      partIndex,
     };
   }
   if (part.text) return { kind: "text", text: part.text, at };
   return null;
 }
 
-function toOutputImage(inlineData: { mimeType?: string; data?: string }, requested: PixelSize | null): OutputImage {
+function toOutputImage(inlineData: { mimeType?: string; data?: string }, requested: PixelSize | null, partIndex: number): OutputImage {
   const data = decodeBase64(inlineData.data ?? "");
   const info = readImageInfo(data);
   const width = info?.width ?? null;
@@ -229,6 +230,7 @@ function toOutputImage(inlineData: { mimeType?: string; data?: string }, request
     height,
     requested,
     sizeMismatch: requested !== null && width !== null && height !== null && (width !== requested.width || height !== requested.height),
+    partIndex,
   };
 }
 

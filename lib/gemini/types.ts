@@ -136,11 +136,13 @@ export interface OutputImage {
   requested: PixelSize | null;
   /** True when the service returned another size than asked: it ignored a size or aspect ratio setting. */
   sizeMismatch: boolean;
+  /** Where the image's part sits in the outcome's modelTurn.parts (set by the response folder). */
+  partIndex?: number;
 }
 
 export type Thought =
   | { kind: "text"; text: string; at: number }
-  | { kind: "image"; mimeType: string; data: Uint8Array; width: number | null; height: number | null; at: number };
+  | { kind: "image"; mimeType: string; data: Uint8Array; width: number | null; height: number | null; at: number; partIndex?: number };
 
 export interface GroundingSource {
   index: number;

@@ -364,6 +364,38 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
         expect(JSON.stringify(modelTurn)).toBe(sent);
       });
 
+      it("reads back the same when the caller names the images it already stored, even a hint that does not fit", async () => {
+        const { turn } = await sessionWithTurn();
+        const thoughtBytes = fakePng(2_001);
+        const finalBytes = fakePng(50_000);
+        const urlSafeBytes = fakePng(3_000);
+        const thought = await storage.images.put(thoughtBytes);
+        const final = await storage.images.put(finalBytes);
+        const urlSafe = await storage.images.put(urlSafeBytes);
+        // Decodes to the same bytes, but is not the string those bytes encode to.
+        const urlSafeData = urlSafeBytes.toString("base64url");
+        expect(Buffer.from(urlSafeData, "base64").equals(urlSafeBytes)).toBe(true);
+        const modelTurn: ModelTurn = {
+          parts: [
+            { text: "sketch", thought: true },
+            { inlineData: { mimeType: "image/png", data: thoughtBytes.toString("base64") }, thought: true },
+            { thoughtSignature: randomBytes(1_000).toString("base64"), inlineData: { data: finalBytes.toString("base64"), mimeType: "image/png" } },
+            { inlineData: { mimeType: "image/png", data: urlSafeData } },
+            { text: "Here it is." },
+          ],
+        };
+        const sent = JSON.stringify(modelTurn);
+        const known = new Map([
+          [0, { hash: final.hash, byteLength: final.byteLength }],
+          [1, { hash: thought.hash, byteLength: thought.byteLength }],
+          [2, { hash: final.hash, byteLength: final.byteLength }],
+          [3, { hash: urlSafe.hash, byteLength: urlSafe.byteLength }],
+        ]);
+        await storage.modelTurns.put(ALICE, turn.id, modelTurn, known);
+        expect(JSON.stringify(await storage.modelTurns.get(ALICE, turn.id))).toBe(sent);
+        expect(JSON.stringify(modelTurn)).toBe(sent);
+      });
+
       it("is per owner and per turn, replaced by a later put, and refused for a turn that is not the owner's", async () => {
         const { session, turn } = await sessionWithTurn();
         const other = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: null, request: request("b") });

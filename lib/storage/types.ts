@@ -212,10 +212,18 @@ export interface TurnRepository {
  * table rows: a thought signature alone can be ~600 KB.
  */
 export interface ModelTurnStore {
-  put(ownerId: OwnerId, turnId: string, turn: ModelTurn): Promise<void>;
+  /**
+   * `known` names, by part index, inline images the caller has already stored in the ImageStore
+   * (decoded from that part's data), so a backend that keeps them there need not decode and hash
+   * them again. A hint is only an optimisation: the turn reads back the same with or without it.
+   */
+  put(ownerId: OwnerId, turnId: string, turn: ModelTurn, known?: KnownInlineImages): Promise<void>;
   get(ownerId: OwnerId, turnId: string): Promise<ModelTurn | null>;
   delete(ownerId: OwnerId, turnId: string): Promise<void>;
 }
+
+/** Part index -> the stored image its inline data decodes to. */
+export type KnownInlineImages = ReadonlyMap<number, { hash: string; byteLength: number }>;
 
 export interface Storage {
   sessions: SessionRepository;

@@ -1,12 +1,13 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { GeminiGateway, GenerateOptions, GenerateResult } from "@/lib/gemini/client";
 import { createStudioError } from "@/lib/gemini/errors";
+import { foldChunks } from "@/lib/gemini/response";
 import type { GenerationEvent, GenerationOutcome, GenerationRequest, GenerationSettings, ModelTurn, OutputImage } from "@/lib/gemini/types";
 import { fakePng } from "@/lib/storage/contract";
-import { ImageStoreError, type ImageStore } from "@/lib/storage/image-store";
+import { ImageStoreError, createFileImageStore, type ImageStore } from "@/lib/storage/image-store";
 import { createMemoryImageStore, createMemoryStorage, type MemoryImageStore } from "@/lib/storage/memory-storage";
 import { openSqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
 import { INTERRUPTED_TURN_ERROR, type Storage, type Turn, type TurnRequest } from "@/lib/storage/types";
@@ -682,6 +683,78 @@ describe("restart recovery", () => {
     const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
     await jobs.shutdown();
     expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({ status: "interrupted", error: INTERRUPTED_TURN_ERROR });
+  });
+});
+
+describe("saving the outcome", () => {
+  let dataDir: string;
+
+  beforeEach(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "nb-jobs-save-"));
+  });
+
+  afterEach(async () => {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** What the real response folder makes of a stream with a thought image and a final image. */
+  function foldedAnswer(thoughtImage: Buffer, image: Buffer) {
+    return foldChunks([
+      { candidates: [{ content: { role: "model", parts: [{ text: "Plating", thought: true }] } }] },
+      { candidates: [{ content: { role: "model", parts: [{ inlineData: { mimeType: "image/png", data: thoughtImage.toString("base64") }, thought: true }] } }] },
+      {
+        candidates: [
+          {
+            content: { role: "model", parts: [{ inlineData: { mimeType: "image/png", data: image.toString("base64") }, thoughtSignature: "c2lnbmF0dXJl" }] },
+            finishReason: "STOP",
+          },
+        ],
+      },
+    ]);
+  }
+
+  it.each(["memory", "sqlite"])("stores each image once and the model turn exactly as received (%s)", async (backend) => {
+    const base = backend === "sqlite" ? createFileImageStore(dataDir) : createMemoryImageStore();
+    const put = vi.fn(base.put);
+    storage = backend === "sqlite" ? openSqliteStorage({ dataDir, images: { ...base, put } }) : createMemoryStorage({ images: { ...base, put } });
+    const thoughtImage = fakePng(4_000);
+    const image = fakePng(100_000);
+    const folded = foldedAnswer(thoughtImage, image);
+    const sent = JSON.stringify(folded.outcome.modelTurn);
+    const jobs = runner(async (call) => {
+      for (const event of folded.events) call.emit(event);
+      return { ok: true, outcome: folded.outcome };
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    await jobs.idle();
+
+    const stored = await storage.turns.get(OWNER, turn.id);
+    expect(stored?.status).toBe("succeeded");
+    expect(put).toHaveBeenCalledTimes(2);
+    expect(put.mock.calls.map(([bytes]) => Buffer.from(bytes).equals(thoughtImage) || Buffer.from(bytes).equals(image))).toEqual([true, true]);
+    expect(stored?.outcome?.images).toMatchObject([{ hash: (await base.put(image)).hash, fileName: expect.stringMatching(/\.png$/) }]);
+    expect(stored?.outcome?.thoughts[1]).toMatchObject({ kind: "image", hash: (await base.put(thoughtImage)).hash });
+    expect(JSON.stringify(await storage.modelTurns.get(OWNER, turn.id))).toBe(sent);
+    await storage.close();
+  });
+
+  it("still stores an image the outcome holds that never came as an event", async () => {
+    const put = vi.fn(images.put);
+    storage = createMemoryStorage({ images: { ...images, put } });
+    const streamed = fakePng();
+    const late = fakePng();
+    const jobs = runner(async (call) => {
+      call.emit({ type: "image", image: outputImage(streamed) });
+      return { ok: true, outcome: outcome([streamed, late]) };
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    await jobs.idle();
+    const stored = await storage.turns.get(OWNER, turn.id);
+    expect(stored?.status).toBe("succeeded");
+    expect(put).toHaveBeenCalledTimes(2);
+    expect(stored?.outcome?.images.map((ref) => ref.hash)).toEqual([(await images.put(streamed)).hash, (await images.put(late)).hash]);
   });
 });
 

@@ -14,13 +14,14 @@ import {
   type StudioError,
   type Thought,
 } from "@/lib/gemini/types";
-import { ImageStoreError } from "@/lib/storage/image-store";
+import { ImageStoreError, type StoredImage } from "@/lib/storage/image-store";
 import {
   INTERRUPTED_TURN_ERROR,
   StorageError,
   emptyOutcome,
   isFinishedStatus,
   type OwnerId,
+  type KnownInlineImages,
   type Storage,
   type StoredImageRef,
   type StoredReference,
@@ -294,14 +295,38 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     return history;
   }
 
+  // Image bytes this runner has put, by identity. The outcome a generation ends with holds the very
+  // arrays its image and thought events carried, so saving it reuses what was stored while it
+  // streamed instead of hashing (and, for the model turn, decoding) every image again.
+  const storedBytes = new WeakMap<Uint8Array, StoredImage>();
+
+  async function putImage(bytes: Uint8Array): Promise<StoredImage> {
+    const known = storedBytes.get(bytes);
+    if (known) return known;
+    const stored = await storage.images.put(bytes);
+    storedBytes.set(bytes, stored);
+    return stored;
+  }
+
+  /** The model turn's inline images that are already in the image store, by part index. */
+  function knownInlineImages(outcome: GenerationOutcome): KnownInlineImages {
+    const known = new Map<number, { hash: string; byteLength: number }>();
+    for (const image of [...outcome.images, ...outcome.thoughts]) {
+      if (!("data" in image) || image.partIndex === undefined) continue;
+      const stored = storedBytes.get(image.data);
+      if (stored) known.set(image.partIndex, { hash: stored.hash, byteLength: stored.byteLength });
+    }
+    return known;
+  }
+
   async function storeThought(thought: Thought): Promise<StoredThought> {
     if (thought.kind === "text") return { kind: "text", text: thought.text, at: thought.at };
-    const stored = await storage.images.put(thought.data);
+    const stored = await putImage(thought.data);
     return { kind: "image", hash: stored.hash, mimeType: stored.mimeType, width: thought.width, height: thought.height, at: thought.at };
   }
 
   async function storeImage(image: GenerationOutcome["images"][number]): Promise<StoredImageRef> {
-    const stored = await storage.images.put(image.data);
+    const stored = await putImage(image.data);
     return {
       hash: stored.hash,
       mimeType: stored.mimeType,
@@ -477,7 +502,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         try {
           outcome = await storeOutcome(result.outcome, { prompt: request.prompt, kind, at: startedAt });
           // The model turn goes first: a succeeded turn always has one to replay.
-          await storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn);
+          await storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn, knownInlineImages(result.outcome));
         } catch (error) {
           return await finish(job, "failed", { outcome: partial, error: storageStudioError(error), attempts });
         }

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { ModelTurn, StoredPart } from "@/lib/gemini/types";
 import { sniffImageType } from "@/lib/images/sniff";
 import { describeWriteFailure, writeFileAtomically, type ImageStore } from "../image-store";
-import { StorageError, isStorageId } from "../types";
+import { StorageError, isStorageId, type KnownInlineImages } from "../types";
 
 /**
  * Model turns as JSON files, one per turn: `model-turns/<owner>/<turn>.json`. They stay out of the
@@ -15,7 +15,9 @@ import { StorageError, isStorageId } from "../types";
  * Image parts are big too (the final image, again, as base64), and their bytes are already in the
  * ImageStore. So a part's `inlineData.data` is stored as "" plus the content hash, and put back on
  * read. That is only done when re-encoding the decoded bytes gives the identical string and the
- * bytes are an image the store accepts; anything else stays inline. The rest of the part (unknown
+ * bytes are an image the store accepts; anything else stays inline. When the caller already stored
+ * a part's image (the job did, as it streamed), its hash is taken as given and only cheap checks
+ * that the string is canonical base64 remain. The rest of the part (unknown
  * fields, key order, part order, the signature) is the JSON the service sent, untouched, so the
  * turn reads back byte for byte as it was put, and replays with valid signatures.
  */
@@ -30,7 +32,7 @@ interface ModelTurnFile {
 }
 
 export interface ModelTurnFiles {
-  write(ownerId: string, turnId: string, turn: ModelTurn): Promise<void>;
+  write(ownerId: string, turnId: string, turn: ModelTurn, known?: KnownInlineImages): Promise<void>;
   read(ownerId: string, turnId: string): Promise<ModelTurn | null>;
   remove(ownerId: string, turnId: string): Promise<void>;
 }
@@ -45,16 +47,22 @@ export function createModelTurnFiles(dataDir: string, images: ImageStore): Model
     return path.join(root, ownerId, `${turnId}.json`);
   }
 
-  async function externalize(turn: ModelTurn): Promise<ModelTurnFile> {
+  async function externalize(turn: ModelTurn, known: KnownInlineImages | undefined): Promise<ModelTurnFile> {
     const external: Array<[number, string]> = [];
     const parts = await Promise.all(
       turn.parts.map(async (part, index): Promise<StoredPart> => {
         const inline = part.inlineData;
         if (!inline || inline.data === "") return part;
-        const bytes = Buffer.from(inline.data, "base64");
-        if (bytes.toString("base64") !== inline.data || !sniffImageType(bytes)) return part;
-        const stored = await images.put(bytes);
-        external.push([index, stored.hash]);
+        const given = known?.get(index);
+        let hash: string;
+        if (given && isCanonicalBase64(inline.data, given.byteLength)) {
+          hash = given.hash;
+        } else {
+          const bytes = Buffer.from(inline.data, "base64");
+          if (bytes.toString("base64") !== inline.data || !sniffImageType(bytes)) return part;
+          hash = (await images.put(bytes)).hash;
+        }
+        external.push([index, hash]);
         // Spreading keeps every key where it was; only the value of `data` changes.
         return { ...part, inlineData: { ...inline, data: "" } };
       }),
@@ -76,10 +84,10 @@ export function createModelTurnFiles(dataDir: string, images: ImageStore): Model
   }
 
   return {
-    async write(ownerId, turnId, turn) {
+    async write(ownerId, turnId, turn, known) {
       const target = fileOf(ownerId, turnId);
       try {
-        const file = await externalize(turn);
+        const file = await externalize(turn, known);
         await fs.mkdir(path.dirname(target), { recursive: true });
         await fs.mkdir(tmpDir, { recursive: true });
         await writeFileAtomically(target, JSON.stringify(file), tmpDir);
@@ -127,4 +135,20 @@ export function createModelTurnFiles(dataDir: string, images: ImageStore): Model
       }
     },
   };
+}
+
+/**
+ * True when `data`, which Node decodes to `byteLength` bytes, is the one base64 string those bytes
+ * encode to, so that encoding the decoded bytes gives `data` back. Checked without decoding all
+ * of it: the decoder skips characters outside the alphabet (the length would not fit), stops at
+ * an early "=", and accepts the URL-safe alphabet and non-zero padding bits.
+ */
+export function isCanonicalBase64(data: string, byteLength: number): boolean {
+  if (data.length !== Math.ceil(byteLength / 3) * 4) return false;
+  if (data.includes("-") || data.includes("_")) return false;
+  const padding = data.indexOf("=");
+  if (padding !== -1 && padding < data.length - 2) return false;
+  const last = data.slice(-4);
+  const tail = Buffer.from(last, "base64");
+  return tail.length === (byteLength % 3 || 3) && tail.toString("base64") === last;
 }

@@ -379,10 +379,10 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
     },
 
     modelTurns: {
-      async put(ownerId, turnId, turn) {
+      async put(ownerId, turnId, turn, known) {
         const exists = read("read the turn", () => statements.turnById.get(turnId, ownerId) !== undefined);
         if (!exists) throw new StorageError("not_found", "No such turn.");
-        await files.write(ownerId, turnId, turn);
+        await files.write(ownerId, turnId, turn, known);
       },
       async get(ownerId, turnId) {
         if (!isStorageId(ownerId) || !isStorageId(turnId)) return null;
