@@ -85,17 +85,23 @@ export async function runConcurrency(context: BenchContext) {
       } else {
         hold();
       }
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        if (holding) running -= 1;
+        else waiting -= 1;
+      };
       const { terminal } = await client
         .follow(started.data.id, (event) => {
           if (event.type === "started" && event.turn.status === "running" && !holding) {
             waiting -= 1;
             hold();
           }
+          // At the terminal event, not after the stream is closed: the next job's start may already be on its way.
+          if (event.type === "done" || event.type === "failed" || event.type === "cancelled" || event.type === "interrupted") release();
         })
-        .finally(() => {
-          if (holding) running -= 1;
-          else waiting -= 1;
-        });
+        .finally(release);
       return { ok: terminal.type === "done", code: terminal.type, message: "", ms: epochNow() - start, refusals, queued };
     }
   }
