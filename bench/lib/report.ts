@@ -80,7 +80,7 @@ function rows(results: ScenarioResults): Row[] {
       const succeeded = num(get(c, pass, "succeeded"));
       const ratio = num(get(c, pass, "ratioToDirect"));
       const queuedStarts = num(get(c, pass, "queuedStarts"));
-      const queue = queuedStarts > 0 ? `; ${fmt(queuedStarts)} queued, at most ${fmt(num(get(c, pass, "maxRunning")))} running at once` : "";
+      const queue = queuedStarts > 0 ? `; ${fmt(queuedStarts)} queued, at most ${fmt(num(get(c, pass, "maxRunning")))} seen running at once by the client` : "";
       out.push({
         scenario: "2 Concurrency",
         figure,
