@@ -63,3 +63,20 @@ describe("parseEnv: rate limit, proxy trust and job deadline", () => {
     expect(() => parseEnv({ STUDIO_JOB_DEADLINE_MS: "10" })).toThrow(/STUDIO_JOB_DEADLINE_MS/);
   });
 });
+
+describe("parseEnv: job slots and queue", () => {
+  it("leaves both to the runner's defaults when unset", () => {
+    expect(parseEnv({})).toMatchObject({ maxConcurrentJobs: undefined, maxQueuedJobs: undefined });
+  });
+
+  it("reads them, with a queue of 0 allowed", () => {
+    expect(parseEnv({ STUDIO_MAX_CONCURRENT_JOBS: "4", STUDIO_MAX_QUEUED_JOBS: "0" })).toMatchObject({ maxConcurrentJobs: 4, maxQueuedJobs: 0 });
+  });
+
+  it("rejects anything but a positive whole number of slots, and a negative queue", () => {
+    for (const value of ["0", "-2", "1.5", "many"]) {
+      expect(() => parseEnv({ STUDIO_MAX_CONCURRENT_JOBS: value })).toThrow(/STUDIO_MAX_CONCURRENT_JOBS/);
+    }
+    expect(() => parseEnv({ STUDIO_MAX_QUEUED_JOBS: "-1" })).toThrow(/STUDIO_MAX_QUEUED_JOBS/);
+  });
+});

@@ -87,8 +87,8 @@ export function createAppClient(appUrl: string, ids: ActionIds) {
   return {
     createSession: (title: string) => callAction<Session>(ids.createSession, { title }),
     startTurn: (input: StartTurnInput) => callAction<Turn>(ids.startTurn, input),
-    /** Follows the turn's SSE stream to its terminal event, noting when each event arrived. */
-    async follow(turnId: string): Promise<{ terminal: JobEvent; events: Array<{ type: string; at: number }> }> {
+    /** Follows the turn's SSE stream to its terminal event, noting when each event arrived; `onEvent` sees each as it comes. */
+    async follow(turnId: string, onEvent?: (event: JobEvent) => void): Promise<{ terminal: JobEvent; events: Array<{ type: string; at: number }> }> {
       const response = await fetch(`${appUrl}/api/turns/${encodeURIComponent(turnId)}/events`, { headers: { accept: "text/event-stream" } });
       if (!response.ok || !response.body) throw new Error(`The event stream answered HTTP ${response.status}.`);
       const decoder = new TextDecoder();
@@ -108,6 +108,7 @@ export function createAppClient(appUrl: string, ids: ActionIds) {
           if (!data) continue;
           const event = JSON.parse(data) as JobEvent;
           events.push({ type: event.type, at: performance.now() });
+          onEvent?.(event);
           if (event.type === "done" || event.type === "failed" || event.type === "cancelled" || event.type === "interrupted") {
             await response.body.cancel().catch(() => undefined);
             return { terminal: event, events };

@@ -79,10 +79,12 @@ function rows(results: ScenarioResults): Row[] {
     ] as const) {
       const succeeded = num(get(c, pass, "succeeded"));
       const ratio = num(get(c, pass, "ratioToDirect"));
+      const queuedStarts = num(get(c, pass, "queuedStarts"));
+      const queue = queuedStarts > 0 ? `; ${fmt(queuedStarts)} queued, at most ${fmt(num(get(c, pass, "maxRunning")))} seen running at once by the client` : "";
       out.push({
         scenario: "2 Concurrency",
         figure,
-        result: `${fmt(succeeded)}/${fmt(count)} succeeded (${failures(pass)}); wall ${fmt(num(get(c, pass, "wallMs")) / 1000, " s", 1)} = ${fmt(ratio, "x", 2)}`,
+        result: `${fmt(succeeded)}/${fmt(count)} succeeded (${failures(pass)}); wall ${fmt(num(get(c, pass, "wallMs")) / 1000, " s", 1)} = ${fmt(ratio, "x", 2)}${queue}`,
         baseline,
         budget: "all succeed, ≤ 1.25x",
         verdict: verdict(succeeded === count && ratio <= 1.25),
@@ -92,14 +94,21 @@ function rows(results: ScenarioResults): Row[] {
     const idle = num(get(c, "memory", "serverRssStartMB"));
     const running = num(get(c, "memory", "maxRunning"));
     const allAtOnce = running >= count;
+    // With the studio's queue every start is accepted: the peak is what 32 started at once cost,
+    // with the rest waiting; the linear estimate says what running all of them together would.
+    const allAccepted = num(get(c, "memory", "succeeded")) === count && num(get(c, "memory", "queuedStarts")) > 0;
     const projected = idle + ((peak - idle) / Math.max(1, running)) * count;
     out.push({
       scenario: "2 Concurrency",
       figure: "peak server RSS, realistic payloads",
-      result: allAtOnce ? fmt(peak, " MB") : `${fmt(peak, " MB")} with ${fmt(running)} running; ≈ ${fmt(projected, " MB")} for ${fmt(count)} (linear estimate)`,
+      result: allAtOnce
+        ? fmt(peak, " MB")
+        : allAccepted
+          ? `${fmt(peak, " MB")} for ${fmt(count)} started at once (${fmt(running)} running, the rest queued); ≈ ${fmt(projected, " MB")} if all ${fmt(count)} ran together (linear estimate)`
+          : `${fmt(peak, " MB")} with ${fmt(running)} running; ≈ ${fmt(projected, " MB")} for ${fmt(count)} (linear estimate)`,
       baseline: `before the pass: ${fmt(idle, " MB")}`,
       budget: "≤ 800 MB",
-      verdict: allAtOnce ? verdict(peak <= 800) : "not reached",
+      verdict: allAtOnce || allAccepted ? verdict(peak <= 800) : "not reached",
     });
   }
 

@@ -22,7 +22,8 @@ const RETRY_EVERY_MS = 250;
  * every 100 ms.
  *
  * Passes through the app (startTurnAction over HTTP, then SSE), all 32 started together:
- *   once       a refused start ("busy") is a failure, as a designer would see it;
+ *   once       a refused start ("busy") is a failure, as a designer would see it; a start the
+ *              studio queues (no free slot) is followed until it finishes like any other;
  *   withRetry  a refused start is tried again every 250 ms until it is accepted;
  *   memory     withRetry with realistic payloads.
  */
@@ -52,9 +53,12 @@ export async function runConcurrency(context: BenchContext) {
     return session.data.id;
   });
 
-  // Generations accepted and not yet finished, as this client sees them.
+  // Accepted generations not yet finished, as this client sees them: running from the started
+  // event that carries the turn running (the start's answer, or later for one that was queued).
   let running = 0;
   let maxRunning = 0;
+  let waiting = 0;
+  let maxWaiting = 0;
 
   async function generation(index: number, prompt: string, retry: boolean, start: number) {
     let refusals = 0;
@@ -66,18 +70,46 @@ export async function runConcurrency(context: BenchContext) {
           await new Promise((resolve) => setTimeout(resolve, RETRY_EVERY_MS));
           continue;
         }
-        return { ok: false as const, code: started.error.code, message: started.error.message, ms: epochNow() - start, refusals };
+        return { ok: false as const, code: started.error.code, message: started.error.message, ms: epochNow() - start, refusals, queued: false };
       }
-      running += 1;
-      maxRunning = Math.max(maxRunning, running);
-      const { terminal } = await client.follow(started.data.id).finally(() => (running -= 1));
-      return { ok: terminal.type === "done", code: terminal.type, message: "", ms: epochNow() - start, refusals };
+      const queued = started.data.status === "queued";
+      let holding = false;
+      const hold = () => {
+        holding = true;
+        running += 1;
+        maxRunning = Math.max(maxRunning, running);
+      };
+      if (queued) {
+        waiting += 1;
+        maxWaiting = Math.max(maxWaiting, waiting);
+      } else {
+        hold();
+      }
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        if (holding) running -= 1;
+        else waiting -= 1;
+      };
+      const { terminal } = await client
+        .follow(started.data.id, (event) => {
+          if (event.type === "started" && event.turn.status === "running" && !holding) {
+            waiting -= 1;
+            hold();
+          }
+          // At the terminal event, not after the stream is closed: the next job's start may already be on its way.
+          if (event.type === "done" || event.type === "failed" || event.type === "cancelled" || event.type === "interrupted") release();
+        })
+        .finally(release);
+      return { ok: terminal.type === "done", code: terminal.type, message: "", ms: epochNow() - start, refusals, queued };
     }
   }
 
   async function pass(name: string, retry: boolean) {
     const memory = watchServerMemory(app.pid);
     maxRunning = 0;
+    maxWaiting = 0;
     const start = epochNow();
     const outcomes = await Promise.all(Array.from({ length: COUNT }, (_, index) => generation(index, `bench concurrency ${name} ${tag} ${index}`, retry, start)));
     const wallMs = epochNow() - start;
@@ -94,6 +126,9 @@ export async function runConcurrency(context: BenchContext) {
       perGenerationMs: summarize(succeeded.map((outcome) => outcome.ms)),
       refusedStarts: outcomes.reduce((sum, outcome) => sum + outcome.refusals, 0),
       maxRunning,
+      /** Starts the studio accepted as queued (every slot taken), and the most waiting at once. */
+      queuedStarts: outcomes.filter((outcome) => outcome.queued).length,
+      maxQueued: maxWaiting,
       serverRssStartMB: round(startBytes / MB),
       serverRssPeakMB: round(peak.totalBytes / MB),
       peakByProcess: peak.byProcess.map((proc) => ({ pid: proc.pid, name: proc.name, rssMB: round(proc.rssBytes / MB) })),

@@ -89,6 +89,18 @@ function ErrorPanel({
   );
 }
 
+function QueuedNotice({ ahead }: { ahead: number | null }) {
+  return (
+    <div role="status" data-testid="queued" className="flex items-center gap-2 rounded-xl bg-white p-4 text-sm shadow-sm dark:bg-zinc-900">
+      <span className="size-2 rounded-full bg-zinc-400" aria-hidden />
+      <span className="font-medium">
+        {ahead === null ? "Queued — starts when a slot frees" : `Waiting for a free slot — ${ahead === 0 ? "next in line" : `${ahead} ahead`}`}
+      </span>
+      <span className="text-zinc-500">Cancel takes it out of the line.</span>
+    </div>
+  );
+}
+
 function Progress({ live, now }: { live: LiveProgress; now: number }) {
   const elapsed = Math.max(0, Math.floor((now - live.startedAt) / 1000));
   const retryIn = live.retry ? Math.max(0, Math.ceil((live.retry.until - now) / 1000)) : 0;
@@ -133,6 +145,9 @@ export function TurnView({
   const [imageIndex, setImageIndex] = useState(0);
   const [detailsOpen, setDetailsOpen] = useState(false);
   const running = turn.status === "queued" || turn.status === "running";
+  // The stored turn is only refreshed when it ends; its events say when a queued one starts.
+  const status = running && live?.turn && live.turn.id === turn.id ? live.turn.status : turn.status;
+  const queued = status === "queued";
   const images = turn.outcome?.images.length ? turn.outcome.images : (live?.images ?? []);
   const thoughts = turn.outcome?.thoughts.length ? turn.outcome.thoughts : (live?.thoughts ?? []);
   const text = turn.outcome?.text || live?.text || "";
@@ -140,9 +155,9 @@ export function TurnView({
   const failed = turn.status === "failed" || turn.status === "interrupted" || turn.status === "cancelled";
 
   return (
-    <article aria-label="Selected turn" data-testid="turn-view" data-turn-id={turn.id} data-status={turn.status} className="flex min-h-0 flex-1 flex-col gap-4">
+    <article aria-label="Selected turn" data-testid="turn-view" data-turn-id={turn.id} data-status={status} className="flex min-h-0 flex-1 flex-col gap-4">
       <header className="flex flex-wrap items-start gap-2">
-        <TurnStatusBadge status={turn.status} />
+        <TurnStatusBadge status={status} />
         <p className="min-w-0 flex-1 text-sm" data-testid="turn-prompt">
           {turn.request.prompt}
         </p>
@@ -195,8 +210,9 @@ export function TurnView({
         </pre>
       )}
 
-      {running && live && <Progress live={live} now={now} />}
-      {running && !live && (
+      {queued && <QueuedNotice ahead={live?.ahead ?? null} />}
+      {running && !queued && live && <Progress live={live} now={now} />}
+      {running && !queued && !live && (
         <p role="status" data-testid="progress" className="text-sm text-zinc-500">
           Connecting to the running generation…
         </p>
@@ -212,7 +228,7 @@ export function TurnView({
         />
       )}
 
-      {thoughts.length > 0 || (running && turn.request.settings.showThoughts) ? <ThoughtFilmstrip thoughts={thoughts} live={running} /> : null}
+      {thoughts.length > 0 || (running && !queued && turn.request.settings.showThoughts) ? <ThoughtFilmstrip thoughts={thoughts} live={running} /> : null}
 
       {image && (
         <div className="flex min-h-0 flex-1 flex-col gap-3 lg:flex-row">

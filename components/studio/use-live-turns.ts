@@ -5,7 +5,7 @@ import type { Turn } from "@/lib/storage/types";
 import type { JobEvent } from "@/lib/studio/jobs";
 import { initialProgress, reduceProgress, type LiveProgress } from "@/lib/store/live-progress";
 
-const EVENT_TYPES: JobEvent["type"][] = ["started", "attempt", "retry", "phase", "thought", "text", "image", "done", "failed", "cancelled", "interrupted"];
+const EVENT_TYPES: JobEvent["type"][] = ["started", "queued", "attempt", "retry", "phase", "thought", "text", "image", "done", "failed", "cancelled", "interrupted"];
 const TERMINAL = new Set<JobEvent["type"]>(["done", "failed", "cancelled", "interrupted"]);
 
 /**

@@ -41,7 +41,7 @@ export class StudioPage {
     await expect(this.page.getByTestId("turn-prompt")).toHaveText(prompt);
   }
 
-  async waitForStatus(status: "succeeded" | "failed" | "cancelled" | "interrupted" | "running", timeout = 30_000) {
+  async waitForStatus(status: "succeeded" | "failed" | "cancelled" | "interrupted" | "running" | "queued", timeout = 30_000) {
     await expect(this.turnView).toHaveAttribute("data-status", status, { timeout });
   }
 

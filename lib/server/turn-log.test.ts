@@ -54,6 +54,19 @@ describe("logTurnEvents", () => {
     expect(JSON.stringify(lines)).not.toContain("secret product launch");
   });
 
+  it("logs a queued start, then the start when the job gets its slot", () => {
+    const queued = { ...turn, status: "queued" } as Turn;
+    const lines = run([
+      { type: "started", turn: queued, turnId: "t1", seq: 1 },
+      { type: "queued", ahead: 2, turnId: "t1", seq: 2 },
+      { type: "started", turn: { ...turn, status: "running" } as Turn, turnId: "t1", seq: 3 },
+    ]);
+    expect(lines.map((line) => [line.level, line.event])).toEqual([
+      ["info", "turn.queued"],
+      ["info", "turn.started"],
+    ]);
+  });
+
   it("logs a fault of the studio itself as an error", () => {
     const failed = { ...turn, status: "failed", error: createStudioError("internal", { detail: "boom" }) } as Turn;
     expect(run([{ type: "failed", turn: failed, turnId: "t1", seq: 1 }])[0]).toMatchObject({ level: "error", event: "turn.failed" });

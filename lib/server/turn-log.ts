@@ -21,7 +21,8 @@ export function logTurnEvents(
   const onEvent = (event: JobEvent) => {
     switch (event.type) {
       case "started":
-        logger.info("turn.started", {
+        // A queued job sends "started" again when it gets its slot; each step gets its own line.
+        logger.info(event.turn.status === "queued" ? "turn.queued" : "turn.started", {
           via: options.via,
           ...(options.retryOf ? { retryOf: options.retryOf } : {}),
           model: settings.model,

@@ -38,6 +38,19 @@ describe("reduceProgress", () => {
     expect(progress.startedAt).toBe(Date.parse("2026-11-22T10:00:00.000Z"));
   });
 
+  it("keeps the place in the queue until the job gets its slot", () => {
+    const queued = { ...turn, status: "queued" } as Turn;
+    let progress = reduceProgress(initialProgress(0), event({ type: "started", turn: queued }), 0);
+    expect(progress.ahead).toBeNull();
+    progress = reduceProgress(progress, event({ type: "queued", ahead: 3 }, 2), 10);
+    progress = reduceProgress(progress, event({ type: "started", turn: queued }, 0), 20);
+    expect(progress.ahead).toBe(3);
+    progress = reduceProgress(progress, event({ type: "queued", ahead: 0 }, 3), 30);
+    expect(progress.ahead).toBe(0);
+    progress = reduceProgress(progress, event({ type: "started", turn }, 4), 40);
+    expect(progress).toMatchObject({ ahead: null, turn: { status: "running" } });
+  });
+
   it("ends with the stored turn", () => {
     const done = { ...turn, status: "succeeded" } as Turn;
     const progress = reduceProgress(initialProgress(0), event({ type: "done", turn: done }), 5);

@@ -4,6 +4,8 @@ import type { JobEvent } from "@/lib/studio/jobs";
 /** What the browser shows of a running turn, folded from its job events. */
 export interface LiveProgress {
   phase: "sending" | "thinking" | "rendering" | null;
+  /** Jobs in line before this one while it waits for a free slot; null when unknown or running. */
+  ahead: number | null;
   /** Browser clock when following began, for the elapsed counter. */
   startedAt: number;
   attempt: number;
@@ -18,7 +20,7 @@ export interface LiveProgress {
 }
 
 export function initialProgress(now: number, turn: Turn | null = null): LiveProgress {
-  return { phase: null, startedAt: now, attempt: 1, maxAttempts: 1, retry: null, thoughts: [], images: [], text: "", turn, finished: false };
+  return { phase: null, ahead: null, startedAt: now, attempt: 1, maxAttempts: 1, retry: null, thoughts: [], images: [], text: "", turn, finished: false };
 }
 
 /** Pure: folds one job event into the progress. `now` is the browser clock. */
@@ -27,8 +29,15 @@ export function reduceProgress(progress: LiveProgress, event: JobEvent, now: num
     case "started": {
       // Measure elapsed time from when the server created the turn, so a reload keeps counting.
       const created = Date.parse(event.turn.createdAt);
-      return { ...progress, turn: event.turn, startedAt: Number.isFinite(created) ? Math.min(created, now) : progress.startedAt };
+      return {
+        ...progress,
+        turn: event.turn,
+        ahead: event.turn.status === "queued" ? progress.ahead : null,
+        startedAt: Number.isFinite(created) ? Math.min(created, now) : progress.startedAt,
+      };
     }
+    case "queued":
+      return { ...progress, ahead: event.ahead };
     case "attempt":
       return { ...progress, attempt: event.attempt, maxAttempts: event.maxAttempts, retry: null };
     case "retry":

@@ -311,21 +311,160 @@ describe("starting a turn", () => {
     await jobs.idle();
     for (const turn of [branchA, branchB, other]) expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("succeeded");
   });
+});
 
-  it("refuses more jobs than the limit, creating nothing", async () => {
-    const release = deferred();
-    const jobs = runner(async (call) => {
-      await release.promise;
-      return answer(call);
-    }, { maxConcurrentJobs: 1 });
+describe("the queue", () => {
+  /** A gateway that holds each request until the test releases it by prompt. */
+  function gatedRunner(options: Partial<JobRunnerOptions>) {
+    const gates = new Map<string, Deferred<"ok" | "fail">>();
+    const gateway = scriptedGateway(async (call) => {
+      const gate = deferred<"ok" | "fail">();
+      gates.set(call.request.prompt, gate);
+      const how = await Promise.race([gate.promise, untilAborted(call.signal).then(() => "aborted" as const)]);
+      if (how === "aborted") return { ok: false, error: createStudioError("cancelled") };
+      return how === "ok" ? answer(call) : { ok: false, error: createStudioError("network") };
+    });
+    const jobs = runner(gateway, options);
+    const release = async (prompt: string, how: "ok" | "fail" = "ok") => {
+      await waitFor(() => gates.has(prompt));
+      gates.get(prompt)?.resolve(how);
+    };
+    return { jobs, gateway, release };
+  }
+
+  async function start(jobs: JobRunner, sessionId: string, prompt: string) {
+    return expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId, parentId: null, request: request(prompt) }));
+  }
+
+  it("records starts beyond the limit as queued and runs them first in, first out as slots free", async () => {
+    const { jobs, gateway, release } = gatedRunner({ maxConcurrentJobs: 2 });
     const session = await newSession();
-    expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("one") }));
+    const turns = [];
+    for (const prompt of ["a", "b", "c", "d", "e"]) turns.push(await start(jobs, session.id, prompt));
+    const [a, b, c, d, e] = turns as [Turn, Turn, Turn, Turn, Turn];
+    expect(turns.map((turn) => turn.status)).toEqual(["running", "running", "queued", "queued", "queued"]);
+    expect((await storage.turns.get(OWNER, c.id))?.status).toBe("queued");
+    expect(jobs.runningTurnIds()).toEqual([a.id, b.id]);
+    expect(jobs.queuedTurnIds()).toEqual([c.id, d.id, e.id]);
+    expect(jobs.isRunning(c.id)).toBe(false);
+
+    const eEvents: JobEvent[] = [];
+    jobs.subscribe(OWNER, e.id, (event) => eEvents.push(event));
+    expect(eEvents.map((event) => event.type)).toEqual(["started", "queued"]);
+    expect(eEvents[1]).toMatchObject({ type: "queued", ahead: 2 });
+
+    // b ends first, so the oldest queued (c) takes its slot, not a later one.
+    await release("b");
+    await waitFor(() => jobs.isRunning(c.id));
+    expect(jobs.queuedTurnIds()).toEqual([d.id, e.id]);
+    expect((await storage.turns.get(OWNER, c.id))?.status).toBe("running");
+    expect(eEvents.at(-1)).toMatchObject({ type: "queued", ahead: 1 });
+    await release("a");
+    await waitFor(() => jobs.isRunning(d.id));
+    await release("c");
+    await waitFor(() => jobs.isRunning(e.id));
+    expect(gateway.calls.map((call) => call.request.prompt)).toEqual(["a", "b", "c", "d", "e"]);
+    await release("d");
+    await release("e");
+    await jobs.idle();
+
+    for (const turn of turns) expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("succeeded");
+    // A queued job's followers see it wait, move up, start, and then the usual events.
+    expect(eEvents.map((event) => event.type).slice(0, 6)).toEqual(["started", "queued", "queued", "queued", "started", "attempt"]);
+    expect(eEvents.filter((event) => event.type === "queued").map((event) => event.type === "queued" && event.ahead)).toEqual([2, 1, 0]);
+    expect(eEvents[4]).toMatchObject({ type: "started", turn: { status: "running" } });
+    expect(eEvents.at(-1)?.type).toBe("done");
+    expect(eEvents.map((event) => event.seq)).toEqual(eEvents.map((_, index) => index + 1));
+  });
+
+  it("refuses a start beyond the queue's cap as busy, creating nothing", async () => {
+    const { jobs, release } = gatedRunner({ maxConcurrentJobs: 1, maxQueuedJobs: 2 });
+    const session = await newSession();
+    await start(jobs, session.id, "one");
+    await start(jobs, session.id, "two");
+    await start(jobs, session.id, "three");
+    const refused = await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("four") });
+    expect(refused).toMatchObject({ ok: false, error: { code: "busy" } });
+    expect(!refused.ok && refused.error.message).toContain("queue is full");
+    expect(!refused.ok && refused.error.action).toContain("STUDIO_MAX_QUEUED_JOBS");
+    expect(await storage.turns.listBySession(OWNER, session.id)).toHaveLength(3);
+
+    // Starts racing for the last place: exactly one gets it.
+    await release("one");
+    await waitFor(() => jobs.queuedTurnIds().length === 1);
+    const racing = await Promise.all(["x", "y", "z"].map((prompt) => jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request(prompt) })));
+    expect(racing.filter((result) => result.ok)).toHaveLength(1);
+    expect(racing.filter((result) => !result.ok && result.error.code === "busy")).toHaveLength(2);
+  });
+
+  it("refuses like before the queue when it may hold nothing", async () => {
+    const { jobs } = gatedRunner({ maxConcurrentJobs: 1, maxQueuedJobs: 0 });
+    const session = await newSession();
+    await start(jobs, session.id, "one");
     expect(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("two") })).toMatchObject({
       ok: false,
       error: { code: "busy" },
     });
-    expect(await storage.turns.listBySession(OWNER, session.id)).toHaveLength(1);
-    release.resolve();
+  });
+
+  it("cancels a queued turn without it ever reaching Gemini, and the ones behind move up", async () => {
+    const { jobs, gateway, release } = gatedRunner({ maxConcurrentJobs: 1 });
+    const session = await newSession();
+    const first = await start(jobs, session.id, "first");
+    const second = await start(jobs, session.id, "second");
+    const third = await start(jobs, session.id, "third");
+    const secondEvents = collect(jobs, second.id);
+    const thirdEvents: JobEvent[] = [];
+    jobs.subscribe(OWNER, third.id, (event) => thirdEvents.push(event));
+
+    const cancelled = expectOk(await jobs.cancel(OWNER, second.id));
+    expect(cancelled).toMatchObject({ status: "cancelled", error: { code: "cancelled" }, outcome: null });
+    expect(await storage.turns.get(OWNER, second.id)).toMatchObject({ status: "cancelled" });
+    expect((await secondEvents).map((event) => event.type)).toEqual(["started", "queued", "cancelled"]);
+    expect(jobs.queuedTurnIds()).toEqual([third.id]);
+    expect(thirdEvents.at(-1)).toMatchObject({ type: "queued", ahead: 0 });
+    expect(await jobs.cancel(OWNER, second.id)).toMatchObject({ ok: true, data: { status: "cancelled" } });
+
+    await release("first");
+    await release("third");
+    await jobs.idle();
+    expect(gateway.calls.map((call) => call.request.prompt)).toEqual(["first", "third"]);
+    expect((await storage.turns.get(OWNER, first.id))?.status).toBe("succeeded");
+    expect((await storage.turns.get(OWNER, third.id))?.status).toBe("succeeded");
+  });
+
+  it("frees the slot when a job fails or is cancelled, not only when it succeeds", async () => {
+    const { jobs, release } = gatedRunner({ maxConcurrentJobs: 1 });
+    const session = await newSession();
+    const failing = await start(jobs, session.id, "failing");
+    const cancelling = await start(jobs, session.id, "cancelling");
+    const last = await start(jobs, session.id, "last");
+    await release("failing", "fail");
+    await waitFor(() => jobs.isRunning(cancelling.id));
+    expect((await storage.turns.get(OWNER, failing.id))?.status).toBe("failed");
+    await waitFor(() => jobs.runningTurnIds().length === 1 && jobs.queuedTurnIds().length === 1);
+    expectOk(await jobs.cancel(OWNER, cancelling.id));
+    await waitFor(() => jobs.isRunning(last.id));
+    await release("last");
+    await jobs.idle();
+    expect((await storage.turns.get(OWNER, last.id))?.status).toBe("succeeded");
+    expect(jobs.runningTurnIds()).toEqual([]);
+  });
+
+  it("interrupts queued turns with the running ones on shutdown, and cancels them with their session", async () => {
+    const { jobs } = gatedRunner({ maxConcurrentJobs: 1 });
+    const doomed = await newSession();
+    const kept = await newSession();
+    const running = await start(jobs, kept.id, "running");
+    const goneWithSession = await start(jobs, doomed.id, "doomed");
+    const queued = await start(jobs, kept.id, "queued");
+    await jobs.cancelSession(OWNER, doomed.id);
+    expect(await storage.turns.get(OWNER, goneWithSession.id)).toMatchObject({ status: "cancelled" });
+    expect(jobs.queuedTurnIds()).toEqual([queued.id]);
+    await jobs.shutdown();
+    expect(await storage.turns.get(OWNER, running.id)).toMatchObject({ status: "interrupted", error: INTERRUPTED_TURN_ERROR });
+    expect(await storage.turns.get(OWNER, queued.id)).toMatchObject({ status: "interrupted", error: INTERRUPTED_TURN_ERROR });
+    expect(jobs.queuedTurnIds()).toEqual([]);
   });
 });
 
@@ -674,6 +813,30 @@ describe("restart recovery", () => {
     await jobs.idle();
     expect((await storage.turns.get(OWNER, retried.id))?.status).toBe("succeeded");
     await crashed.shutdown().catch(() => undefined);
+    await storage.close();
+  });
+
+  it("marks a turn still queued when the process died as interrupted, like a running one", async () => {
+    const before = openSqliteStorage({ dataDir });
+    const crashed = createJobRunner({
+      storage: before,
+      gateway: () => scriptedGateway(() => new Promise<GenerateResult>(() => {})),
+      maxConcurrentJobs: 1,
+    });
+    const session = await before.sessions.create({ ownerId: OWNER, title: "x" });
+    const running = expectOk(await crashed.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("first") }));
+    const queued = expectOk(await crashed.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("second") }));
+    expect((await before.turns.get(OWNER, queued.id))?.status).toBe("queued");
+    await before.close();
+
+    storage = openSqliteStorage({ dataDir });
+    const recovered = await storage.turns.interruptRunning(INTERRUPTED_TURN_ERROR);
+    expect(recovered.map((changed) => changed.id).sort()).toEqual([running.id, queued.id].sort());
+    expect(await storage.turns.get(OWNER, queued.id)).toMatchObject({ status: "interrupted", error: INTERRUPTED_TURN_ERROR, outcome: null });
+    const jobs = runner((call) => answer(call));
+    const retried = expectOk(await jobs.retry(OWNER, queued.id));
+    await jobs.idle();
+    expect((await storage.turns.get(OWNER, retried.id))?.status).toBe("succeeded");
     await storage.close();
   });
 

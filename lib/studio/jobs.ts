@@ -41,14 +41,23 @@ import type { ActionResult } from "./result";
  * kept as a JSON-safe JobEvent (images as content hashes, stored the moment they arrive) in a
  * per-turn log that a late subscriber (a reload, a second tab) replays before following live.
  * When a job is over, the turn in storage is the truth and followers get it from there.
+ *
+ * At most maxConcurrentJobs requests run at once; further starts wait in a FIFO queue (the turn is
+ * stored "queued") and run as slots free, up to maxQueuedJobs waiting, beyond which a start is
+ * refused as "busy".
  */
 
 // ---------------------------------------------------------------------------------------------
 // Events
 
 export type JobEventBody =
-  /** First event of every job. Also sent from storage for a turn that is active elsewhere. */
+  /**
+   * First event of every job, with the turn queued or running; a queued job sends it again, with
+   * the turn running, when it gets a slot. Also sent from storage for a turn that is active elsewhere.
+   */
   | { type: "started"; turn: Turn }
+  /** The job waits for a free slot behind `ahead` others; sent again each time it moves up. */
+  | { type: "queued"; ahead: number }
   | { type: "attempt"; attempt: number; maxAttempts: number }
   /** What arrived so far belongs to a failed attempt: followers clear their live view. */
   | { type: "retry"; attempt: number; maxAttempts: number; delayMs: number; error: StudioError }
@@ -69,6 +78,7 @@ export type JobEventType = JobEvent["type"];
 
 export const JOB_EVENT_TYPES = [
   "started",
+  "queued",
   "attempt",
   "retry",
   "phase",
@@ -124,7 +134,10 @@ export interface FollowResult {
 }
 
 export interface JobRunner {
-  /** Validates, records the turn (queued, then running), starts the job and returns without waiting for it. */
+  /**
+   * Validates, records the turn (queued), starts the job if a slot is free (running) or else puts
+   * it at the back of the queue, and returns without waiting for it.
+   */
   startTurn(input: StartTurnInput): Promise<JobResult<Turn>>;
   /** Stops the job and its request to Gemini; resolves with the turn as finally stored. A finished turn is returned as it is. */
   cancel(ownerId: OwnerId, turnId: string): Promise<JobResult<Turn>>;
@@ -137,13 +150,16 @@ export interface JobRunner {
   subscribe(ownerId: OwnerId, turnId: string, listener: JobListener, options?: { afterSeq?: number }): (() => void) | null;
   /** subscribe(), or else the turn's state from storage as a single snapshot event. */
   follow(ownerId: OwnerId, turnId: string, listener: JobListener, options?: { afterSeq?: number }): Promise<JobResult<FollowResult>>;
+  /** True while a job here holds a slot for the turn (not while it waits in the queue). */
   isRunning(turnId: string): boolean;
   runningTurnIds(): string[];
-  /** Cancels every job of a session, e.g. before deleting it. */
+  /** The turns waiting for a slot, first in line first. */
+  queuedTurnIds(): string[];
+  /** Cancels every job of a session, queued ones included, e.g. before deleting it. */
   cancelSession(ownerId: OwnerId, sessionId: string): Promise<void>;
-  /** Resolves when no job is running. */
+  /** Resolves when no job is running or queued. */
   idle(): Promise<void>;
-  /** Stops every job, marking its turn interrupted (so Retry is offered), for a graceful exit. */
+  /** Stops every job and empties the queue, marking their turns interrupted (so Retry is offered), for a graceful exit. */
   shutdown(): Promise<void>;
 }
 
@@ -153,13 +169,17 @@ export interface JobRunnerOptions {
   gateway: () => GeminiGateway | null;
   /** Wall clock for output file names. */
   now?: () => Date;
-  /** No job outlives this, whatever the gateway does. */
+  /** No job outlives this once it runs (time in the queue doesn't count), whatever the gateway does. */
   deadlineMs?: number;
+  /** Requests to Gemini at once; more starts wait in the queue. */
   maxConcurrentJobs?: number;
+  /** Starts that may wait for a slot; one more is refused as "busy". */
+  maxQueuedJobs?: number;
 }
 
 export const DEFAULT_JOB_DEADLINE_MS = 5 * 60_000;
-export const DEFAULT_MAX_CONCURRENT_JOBS = 8;
+export const DEFAULT_MAX_CONCURRENT_JOBS = 16;
+export const DEFAULT_MAX_QUEUED_JOBS = 256;
 const MAX_UNRECORDED = 100;
 
 type StopReason = "cancelled" | "deadline" | "storage" | "shutdown";
@@ -177,6 +197,11 @@ interface Job {
   ownerId: OwnerId;
   sessionId: string;
   turn: Turn;
+  /** Queued until it holds a slot; a job never goes back. */
+  state: "queued" | "running";
+  /** What the request needs when the job gets its slot, kept from the start. */
+  gateway: GeminiGateway;
+  chain: readonly Turn[];
   controller: AbortController;
   stopReason: StopReason | null;
   /** Set once the outcome is being saved: a cancel from then on is too late and is ignored. */
@@ -185,7 +210,9 @@ interface Job {
   listeners: Set<JobListener>;
   stopped: Promise<null>;
   markStopped: () => void;
+  /** Resolves once the final state is recorded (or known to be unrecordable) and followers have it. */
   done: Promise<void>;
+  markDone: () => void;
 }
 
 /** A failure with the copy to record on the turn. */
@@ -234,10 +261,17 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const now = options.now ?? (() => new Date());
   const deadlineMs = options.deadlineMs ?? DEFAULT_JOB_DEADLINE_MS;
   const maxJobs = options.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS;
+  const maxQueued = options.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS;
+  /** Every job here, running or queued. */
   const jobs = new Map<string, Job>();
+  /** The queued jobs, first in line first. */
+  const waiting: Job[] = [];
+  /** Jobs holding a slot. */
+  let running = 0;
+  /** Starts between the capacity check and their job being registered. */
+  let reserved = 0;
   /** Final states that storage refused to record, so followers still see how those turns ended. */
   const unrecorded = new Map<string, Turn>();
-  let reserved = 0;
 
   function emit(job: Job, body: JobEventBody): void {
     const event = { ...body, turnId: job.turnId, seq: job.events.length + 1 } as JobEvent;
@@ -250,6 +284,57 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     job.stopReason = reason;
     job.controller.abort(reason);
     job.markStopped();
+    if (job.state === "queued") {
+      // It never reached Gemini: leave the line at once, so no slot goes to it, and close the turn.
+      const index = waiting.indexOf(job);
+      if (index !== -1) waiting.splice(index, 1);
+      announcePositions(index);
+      void endUnstarted(job);
+    }
+  }
+
+  /** Ends a job stopped before its request began; a queued job only ever stops for these reasons. */
+  function endUnstarted(job: Job): Promise<void> {
+    job.finalizing = true;
+    return job.stopReason === "shutdown"
+      ? finish(job, "interrupted", { outcome: null, error: INTERRUPTED_TURN_ERROR, attempts: 0 })
+      : finish(job, "cancelled", { outcome: null, error: createStudioError("cancelled"), attempts: 0 });
+  }
+
+  /** Tells the queued jobs from `from` on how many wait before them. */
+  function announcePositions(from = 0): void {
+    for (let index = Math.max(0, from); index < waiting.length; index += 1) {
+      const job = waiting[index];
+      if (job) emit(job, { type: "queued", ahead: index });
+    }
+  }
+
+  /** Gives free slots to the oldest queued jobs. */
+  function promote(): void {
+    let moved = false;
+    while (running < maxJobs) {
+      const job = waiting.shift();
+      if (!job) break;
+      moved = true;
+      running += 1;
+      job.state = "running";
+      void launch(job);
+    }
+    if (moved) announcePositions();
+  }
+
+  /** A queued job got its slot: record it running, tell the followers, and send the request. */
+  async function launch(job: Job): Promise<void> {
+    try {
+      job.turn = await storage.turns.update(job.ownerId, job.turnId, { status: "running" });
+    } catch (error) {
+      job.finalizing = true;
+      return finish(job, "failed", { outcome: null, error: storageStudioError(error), attempts: 0 });
+    }
+    // Cancelled while the row was being written: the request never goes out.
+    if (job.stopReason) return endUnstarted(job);
+    emit(job, { type: "started", turn: job.turn });
+    return run(job, job.gateway, job.chain);
   }
 
   async function loadReferences(references: readonly StoredReference[]): Promise<ReferenceImage[]> {
@@ -392,6 +477,11 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     emit(job, { type: TERMINAL_EVENT[turn.status as FinalStatus], turn });
     jobs.delete(job.turnId);
     job.listeners.clear();
+    job.markDone();
+    if (job.state === "running") {
+      running -= 1;
+      promote();
+    }
   }
 
   async function run(job: Job, gateway: GeminiGateway, chain: readonly Turn[]): Promise<void> {
@@ -555,8 +645,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         "Start the studio with GEMINI_API_KEY set, or run `npm start` without a key for the offline preview.",
       );
     }
-    if (jobs.size + reserved >= maxJobs) {
-      return fail("busy", `The studio is already making ${maxJobs} images.`, "Wait for one to finish, then try again.");
+    if (jobs.size + reserved >= maxJobs + maxQueued) {
+      return fail(
+        "busy",
+        `The studio's queue is full: ${maxJobs} images are being made and ${maxQueued} more are waiting for a free slot.`,
+        "Wait for some of them to finish, then try again. Whoever runs the studio can raise STUDIO_MAX_CONCURRENT_JOBS or STUDIO_MAX_QUEUED_JOBS.",
+      );
     }
     reserved += 1;
     try {
@@ -577,17 +671,35 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           }
         }
 
-        const queued = await storage.turns.create({ ownerId, sessionId, parentId, request });
-        const turn = await storage.turns.update(ownerId, queued.id, { status: "running" });
+        let turn = await storage.turns.create({ ownerId, sessionId, parentId, request });
+        // Claimed before the write below, so no other start takes the same slot meanwhile.
+        const slot = running < maxJobs && waiting.length === 0;
+        if (slot) {
+          running += 1;
+          try {
+            turn = await storage.turns.update(ownerId, turn.id, { status: "running" });
+          } catch (error) {
+            running -= 1;
+            promote();
+            throw error;
+          }
+        }
         let markStopped = () => {};
         const stopped = new Promise<null>((resolve) => {
           markStopped = () => resolve(null);
+        });
+        let markDone = () => {};
+        const done = new Promise<void>((resolve) => {
+          markDone = resolve;
         });
         const job: Job = {
           turnId: turn.id,
           ownerId,
           sessionId,
           turn,
+          state: slot ? "running" : "queued",
+          gateway,
+          chain,
           controller: new AbortController(),
           stopReason: null,
           finalizing: false,
@@ -595,11 +707,17 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           listeners: new Set(),
           stopped,
           markStopped,
-          done: Promise.resolve(),
+          done,
+          markDone,
         };
         jobs.set(turn.id, job);
         emit(job, { type: "started", turn });
-        job.done = run(job, gateway, chain);
+        if (slot) {
+          void run(job, gateway, chain);
+        } else {
+          waiting.push(job);
+          emit(job, { type: "queued", ahead: waiting.length - 1 });
+        }
         return { ok: true, data: turn };
       });
     } finally {
@@ -668,8 +786,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     retry,
     subscribe,
     follow,
-    isRunning: (turnId) => jobs.has(turnId),
-    runningTurnIds: () => [...jobs.keys()],
+    isRunning: (turnId) => jobs.get(turnId)?.state === "running",
+    runningTurnIds: () => [...jobs.values()].filter((job) => job.state === "running").map((job) => job.turnId),
+    queuedTurnIds: () => waiting.map((job) => job.turnId),
     cancelSession: (ownerId, sessionId) => stopAll((job) => job.ownerId === ownerId && job.sessionId === sessionId, "cancelled"),
     async idle() {
       while (jobs.size > 0) await Promise.all([...jobs.values()].map((job) => job.done));

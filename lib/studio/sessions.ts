@@ -53,7 +53,7 @@ export interface StudioSessions {
   deleteSession(ownerId: OwnerId, input: DeleteSessionInput): Promise<SessionResult<{ sessionId: string }>>;
   listSessions(ownerId: OwnerId, input?: ListSessionsInput): Promise<SessionResult<Session[]>>;
   getSessionView(ownerId: OwnerId, input: GetSessionViewInput): Promise<SessionResult<SessionView>>;
-  /** Returns the new turn (status running) at once; follow it at /api/turns/{id}/events. */
+  /** Returns the new turn at once (running, or queued while every slot is taken); follow it at /api/turns/{id}/events. */
   startTurn(ownerId: OwnerId, input: StartTurnInput): Promise<SessionResult<Turn>>;
   cancelTurn(ownerId: OwnerId, input: TurnActionInput): Promise<SessionResult<Turn>>;
   /** A new sibling of the turn with its exact request; returns the new turn. */
@@ -204,7 +204,16 @@ type RunnerGlobal = typeof globalThis & { [RUNNER_KEY]?: Promise<JobRunner> };
 export function getJobRunner(): Promise<JobRunner> {
   const holder = globalThis as RunnerGlobal;
   holder[RUNNER_KEY] ??= getStorage().then(
-    (storage) => createJobRunner({ storage, gateway: getGateway, deadlineMs: getEnv().jobDeadlineMs }),
+    (storage) => {
+      const env = getEnv();
+      return createJobRunner({
+        storage,
+        gateway: getGateway,
+        deadlineMs: env.jobDeadlineMs,
+        maxConcurrentJobs: env.maxConcurrentJobs,
+        maxQueuedJobs: env.maxQueuedJobs,
+      });
+    },
     (error: unknown) => {
       delete holder[RUNNER_KEY];
       throw error;
@@ -234,7 +243,7 @@ export const startTurn = (ownerId: OwnerId, input: StartTurnInput) => withApp((s
 export const cancelTurn = (ownerId: OwnerId, input: TurnActionInput) => withApp((s) => s.cancelTurn(ownerId, input));
 export const retryTurn = (ownerId: OwnerId, input: TurnActionInput) => withApp((s) => s.retryTurn(ownerId, input));
 
-/** Marks running turns interrupted and stops their requests; for a graceful server exit. */
+/** Marks running and queued turns interrupted and stops their requests; for a graceful server exit. */
 export async function shutdownJobs(): Promise<void> {
   const holder = globalThis as RunnerGlobal;
   const runner = await holder[RUNNER_KEY]?.catch(() => undefined);

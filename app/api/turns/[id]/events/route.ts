@@ -4,12 +4,14 @@ import { storageIdSchema } from "@/lib/studio/session-schemas";
 import { getJobRunner } from "@/lib/studio/sessions";
 
 /**
- * A turn's progress as server-sent events. Event names are the JobEvent types (started, attempt,
- * retry, phase, thought, text, image, done, failed, cancelled, interrupted); each data line is the
- * whole JobEvent as JSON and each live event's id is its seq, so a reconnecting EventSource
- * resumes after Last-Event-ID. The stream ends after the terminal event; a turn that is no longer
- * running here gets its stored final state as one event. Comments every 15 s keep proxies from
- * closing an idle connection while the model thinks.
+ * A turn's progress as server-sent events. Event names are the JobEvent types (started, queued,
+ * attempt, retry, phase, thought, text, image, done, failed, cancelled, interrupted); each data
+ * line is the whole JobEvent as JSON and each live event's id is its seq, so a reconnecting
+ * EventSource resumes after Last-Event-ID. A turn waiting for a free slot gets `started` (turn
+ * queued) and `queued` with its place in line, then `started` again when it runs. The stream ends
+ * after the terminal event; a turn that is no longer running here gets its stored final state as
+ * one event. Comments every 15 s keep proxies from closing an idle connection while the model
+ * thinks or the turn waits.
  */
 
 const SSE_HEADERS = {
