@@ -16,13 +16,14 @@ interface TimelineProps {
 /** Rows rendered beyond each edge of the visible part of the timeline. */
 const OVERSCAN = 10;
 /**
- * Heights of rows not measured yet, in px, with the 8 px gap below each: the 64 px thumbnail sets
- * a row with a one-line prompt; a two-line prompt (most of them, in a sidebar this narrow) makes it
- * taller, and a branch switcher adds a line above.
+ * Heights of rows not measured yet, in px, with the 8 px gap below each, as measured in the 220–240 px
+ * sidebar: the settings chips take two lines there, a two-line prompt (most of them) adds one, and
+ * a branch switcher adds a line above. Narrow screens, where the sidebar is full width, have
+ * shorter rows; measuring corrects either.
  */
-const ROW_ONE_LINE = 90;
-const ROW_TWO_LINES = 106;
-const PROMPT_ONE_LINE_CHARS = 16;
+const ROW_ONE_LINE = 108;
+const ROW_TWO_LINES = 128;
+const PROMPT_ONE_LINE_CHARS = 14;
 const BRANCH_SWITCHER = 21;
 /**
  * Before the first layout (server render, hydration) the viewport is unknown: render the rows
