@@ -7,12 +7,22 @@
  * Prints {"sessionId", "turnIds"} as JSON.
  */
 import path from "node:path";
-import { flashSettings } from "../../bench/lib/settings";
+import type { GenerationSettings } from "../../lib/gemini/types";
 import { openSqliteStorage } from "../../lib/storage/sqlite/sqlite-storage";
 import type { TurnOutcome } from "../../lib/storage/types";
 import { renderImage } from "../gemini-emulator/images";
 
 const OWNER = "local";
+const SETTINGS: GenerationSettings = {
+  model: "gemini-3.1-flash-image",
+  imageSize: "1K",
+  aspectRatio: "1:1",
+  thinkingLevel: "minimal",
+  showThoughts: true,
+  webSearch: false,
+  imageSearch: false,
+  imageOnly: false,
+};
 
 async function main(): Promise<void> {
   const dataDir = path.resolve(process.argv[2] ?? ".e2e-data/long-session");
@@ -26,7 +36,7 @@ async function main(): Promise<void> {
   const refs = await Promise.all(pictures.map((bytes) => storage.images.put(bytes)));
 
   async function addTurn(sessionId: string, parentId: string | null, index: number, prompt: string): Promise<string> {
-    const turn = await storage.turns.create({ ownerId: OWNER, sessionId, parentId, request: { prompt, references: [], settings: flashSettings("1K") } });
+    const turn = await storage.turns.create({ ownerId: OWNER, sessionId, parentId, request: { prompt, references: [], settings: SETTINGS } });
     const stored = refs[index % refs.length]!;
     const outcome: TurnOutcome = {
       images: [{ hash: stored.hash, mimeType: stored.mimeType, width: 256, height: 256, fileName: null, requested: { width: 1024, height: 1024 }, sizeMismatch: false }],
