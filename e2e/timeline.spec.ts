@@ -199,6 +199,13 @@ test.describe("a long session", () => {
     await scroller.evaluate((element) => element.scrollTo(0, 0));
     await row(1).getByRole("button", { name: /Turn 1: warmer/ }).click();
     await expect(row(1)).toHaveAttribute("data-selected", "true");
+    // Focus stays in the timeline when the row holding it is scrolled out of the window.
+    await scroller.evaluate((element) => element.scrollTo(0, element.scrollHeight));
+    await expect(row(1)).toHaveCount(0);
+    await page.keyboard.press("ArrowDown");
+    await expect(row(2)).toHaveAttribute("data-selected", "true");
+    await expect(row(2)).toBeInViewport();
+    await expect(row(2).locator("button[aria-current]")).toBeFocused();
     await page.keyboard.press("End");
     await expect(row(turnCount)).toHaveAttribute("data-selected", "true");
     await expect(row(turnCount)).toBeInViewport();

@@ -95,6 +95,10 @@ function WindowedTimeline({ tree, path, selectedId, onSelect }: TimelineProps) {
     latest.current = { offsets, indexById, heights };
   });
 
+  // Renders again only when the scroll position or the viewport changed.
+  const followScroll = useCallback((top: number, height: number) => {
+    setViewport((current) => (current && current.top === top && current.height === height ? current : { top, height }));
+  }, []);
   const observerRef = useRef<ResizeObserver | null>(null);
   const onResize = useCallback((entries: ResizeObserverEntry[]) => {
     const scroller = scrollerRef.current;
@@ -120,8 +124,8 @@ function WindowedTimeline({ tree, path, selectedId, onSelect }: TimelineProps) {
     }
     if (shift !== 0) scroller.scrollTop += shift;
     if (next) setHeights(next);
-    setViewport({ top: scroller.scrollTop, height: scroller.clientHeight });
-  }, []);
+    followScroll(scroller.scrollTop, scroller.clientHeight);
+  }, [followScroll]);
 
   const observe = useCallback(
     (element: HTMLElement | null) => {
@@ -129,11 +133,29 @@ function WindowedTimeline({ tree, path, selectedId, onSelect }: TimelineProps) {
       observerRef.current ??= new ResizeObserver(onResize);
       const observer = observerRef.current;
       observer.observe(element);
-      return () => observer.unobserve(element);
+      return () => {
+        observer.unobserve(element);
+        // The row holding focus leaves the window (scrolled away): keep focus in the timeline,
+        // where the arrow keys still move the selection, rather than lose it to the page.
+        const scroller = scrollerRef.current;
+        if (scroller && element !== scroller && element.contains(document.activeElement)) scroller.focus({ preventScroll: true });
+      };
     },
     [onResize],
   );
   useEffect(() => () => observerRef.current?.disconnect(), []);
+  const attachScroller = useCallback(
+    (element: HTMLDivElement | null) => {
+      scrollerRef.current = element;
+      if (!element) return;
+      const detach = observe(element);
+      return () => {
+        detach?.();
+        scrollerRef.current = null;
+      };
+    },
+    [observe],
+  );
 
   // A new selection (and the one the page opened with) scrolls into view once it is rendered.
   const shownSelection = useRef<string | null | undefined>(undefined);
@@ -201,19 +223,16 @@ function WindowedTimeline({ tree, path, selectedId, onSelect }: TimelineProps) {
 
   return (
     <div
-      ref={(element) => {
-        scrollerRef.current = element;
-        if (!element) return;
-        observe(element);
-      }}
-      onScroll={(event) => setViewport({ top: event.currentTarget.scrollTop, height: event.currentTarget.clientHeight })}
+      ref={attachScroller}
+      tabIndex={-1}
+      onKeyDown={onKeyDown}
+      onScroll={(event) => followScroll(event.currentTarget.scrollTop, event.currentTarget.clientHeight)}
       // The rows adjust the scroll position themselves as they are measured.
       className="min-h-0 flex-1 overflow-y-auto [overflow-anchor:none]"
     >
       <ol
         aria-label="Timeline"
         data-testid="timeline"
-        onKeyDown={onKeyDown}
         className="flex flex-col"
         style={viewport === null ? undefined : { paddingTop: range.paddingTop, paddingBottom: range.paddingBottom }}
       >
