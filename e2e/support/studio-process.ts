@@ -24,7 +24,7 @@ export const STUDIO_PORTS = {
   brokenDataDir: 3107,
   keyCanary: 3108,
   rateLimit: 3109,
-  longSession: 3110,
+  longSession: 3111,
 } as const;
 
 export interface StudioProcessOptions {
