@@ -25,7 +25,7 @@ export async function StudioShell({
   const { mode } = getEnv();
   const [discovery, cookieStore] = await Promise.all([getModelDiscovery(), cookies()]);
   return (
-    <div className="flex min-h-screen flex-col">
+    <div className="flex min-h-screen flex-col md:h-dvh md:min-h-0">
       <ModeBanner mode={mode} />
       {!discovery.ok && (
         <div role="alert" data-testid="api-banner" className="border-b border-red-300 bg-red-50 px-4 py-2 text-sm text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100">

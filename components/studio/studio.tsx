@@ -223,8 +223,10 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   });
 
   return (
-    <div className="grid min-h-0 flex-1 grid-cols-1 md:grid-cols-[220px_minmax(0,1fr)] xl:grid-cols-[240px_minmax(0,1fr)_400px]">
-      <aside className="flex max-h-80 min-h-0 flex-col gap-4 border-b border-zinc-200 p-3 md:max-h-none md:border-r md:border-b-0 dark:border-zinc-800">
+    // From md up the frame is one screen high: the sidebar, the main area and the composer scroll
+    // on their own, and so does the timeline inside the sidebar. Narrower, the page stacks and scrolls.
+    <div className="grid min-h-0 flex-1 grid-cols-1 md:grid-cols-[220px_minmax(0,1fr)] md:grid-rows-[minmax(0,1fr)_auto] xl:grid-cols-[240px_minmax(0,1fr)_400px] xl:grid-rows-[minmax(0,1fr)]">
+      <aside className="flex min-h-0 flex-col gap-4 border-b border-zinc-200 p-3 max-md:[&>nav]:max-h-56 md:row-span-2 md:overflow-hidden md:border-r md:border-b-0 xl:row-span-1 dark:border-zinc-800">
         <SessionsSidebar
           sessions={listedSessions}
           activeId={session?.id ?? null}
@@ -248,14 +250,16 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           }}
         />
         {session && (
-          <section aria-label="Timeline" className="flex min-h-0 flex-1 flex-col gap-2 overflow-y-auto">
+          // The timeline scrolls within itself (it renders only the rows in view); the session list
+          // above it gives way first.
+          <section aria-label="Timeline" className="flex max-h-[50dvh] min-h-0 flex-col gap-2 md:max-h-none md:min-h-[55%] md:flex-1">
             <h2 className="text-xs font-semibold tracking-wide text-zinc-500 uppercase">Timeline</h2>
             <Timeline tree={tree} path={path} selectedId={selected?.id ?? null} onSelect={(turnId) => selectTurn(turnId)} />
           </section>
         )}
       </aside>
 
-      <main className="flex min-h-[60vh] min-w-0 flex-col gap-4 p-4" aria-label={session ? session.title : "New session"}>
+      <main className="flex min-h-[60vh] min-w-0 flex-col gap-4 p-4 md:min-h-0 md:overflow-y-auto" aria-label={session ? session.title : "New session"}>
         {compare && <CompareView left={compare.left} right={compare.right} onClose={() => setCompare(null)} />}
         {session && (
           <div className="flex items-center justify-end gap-2 text-xs">
@@ -310,7 +314,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
 
       <aside
         aria-label="Composer"
-        className="border-t border-zinc-200 p-4 md:col-span-2 xl:col-span-1 xl:max-h-[calc(100vh-3.5rem)] xl:overflow-y-auto xl:border-t-0 xl:border-l dark:border-zinc-800"
+        className="border-t border-zinc-200 p-4 md:col-start-2 md:max-h-[45dvh] md:overflow-y-auto xl:col-start-3 xl:max-h-none xl:border-t-0 xl:border-l dark:border-zinc-800"
       >
         {selected && !running && (
           <p className="mb-3 text-xs text-zinc-500" data-testid="continue-from">

@@ -25,6 +25,7 @@ export const STUDIO_PORTS = {
   keyCanary: 3108,
   rateLimit: 3109,
   queue: 3110,
+  longSession: 3111,
 } as const;
 
 export interface StudioProcessOptions {

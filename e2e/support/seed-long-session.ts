@@ -1,0 +1,74 @@
+/**
+ * Seeds one long session into a data directory before a studio starts on it, through the studio's
+ * own storage, as bench/lib/seed-history.ts does for the benchmark: a single branch of `turns`
+ * finished turns with a result image each, prompts of one and two lines, and one earlier sibling
+ * (turn 3 has two branches) so rows differ in height as they do in use. lib/storage is server-only:
+ *   node --conditions=react-server --import tsx e2e/support/seed-long-session.ts <dataDir> <turns>
+ * Prints {"sessionId", "turnIds"} as JSON.
+ */
+import path from "node:path";
+import type { GenerationSettings } from "../../lib/gemini/types";
+import { openSqliteStorage } from "../../lib/storage/sqlite/sqlite-storage";
+import type { TurnOutcome } from "../../lib/storage/types";
+import { renderImage } from "../gemini-emulator/images";
+
+const OWNER = "local";
+const SETTINGS: GenerationSettings = {
+  model: "gemini-3.1-flash-image",
+  imageSize: "1K",
+  aspectRatio: "1:1",
+  thinkingLevel: "minimal",
+  showThoughts: true,
+  webSearch: false,
+  imageSearch: false,
+  imageOnly: false,
+};
+
+async function main(): Promise<void> {
+  const dataDir = path.resolve(process.argv[2] ?? ".e2e-data/long-session");
+  const count = Number(process.argv[3] ?? 300);
+  const storage = openSqliteStorage({ dataDir });
+  const pictures = await Promise.all(
+    ["a lighthouse at dusk", "a bowl of ramen", "a cat on a windowsill"].map((prompt) =>
+      renderImage({ modelId: "gemini-3.1-flash-image", mimeType: "image/jpeg", width: 256, height: 256, imageSize: "1K", aspectRatio: "1:1", prompt, turn: 1, references: [] }),
+    ),
+  );
+  const refs = await Promise.all(pictures.map((bytes) => storage.images.put(bytes)));
+
+  async function addTurn(sessionId: string, parentId: string | null, index: number, prompt: string): Promise<string> {
+    const turn = await storage.turns.create({ ownerId: OWNER, sessionId, parentId, request: { prompt, references: [], settings: SETTINGS } });
+    const stored = refs[index % refs.length]!;
+    const outcome: TurnOutcome = {
+      images: [{ hash: stored.hash, mimeType: stored.mimeType, width: 256, height: 256, fileName: null, requested: { width: 1024, height: 1024 }, sizeMismatch: false }],
+      thoughts: [],
+      text: "",
+      grounding: null,
+      usage: null,
+      finishReason: "STOP",
+      blockReason: null,
+      modelVersion: "gemini-3.1-flash-image",
+      responseId: `seed-${index}`,
+      warnings: [],
+    };
+    await storage.turns.update(OWNER, turn.id, { status: "running" });
+    await storage.turns.update(OWNER, turn.id, { status: "succeeded", outcome, attempts: 1 });
+    return turn.id;
+  }
+
+  const { id: sessionId } = await storage.sessions.create({ ownerId: OWNER, title: `${count} turns` });
+  const turnIds: string[] = [];
+  let parent: string | null = null;
+  for (let index = 0; index < count; index += 1) {
+    const prompt = index % 3 === 0 ? `Turn ${index + 1}: warmer` : `Turn ${index + 1}: make the light a little warmer and add a small detail in the background`;
+    if (index === 2) await addTurn(sessionId, parent, index, `Turn ${index + 1}, first try: a cooler light`);
+    parent = await addTurn(sessionId, parent, index, prompt);
+    turnIds.push(parent);
+  }
+  await storage.close();
+  process.stdout.write(`${JSON.stringify({ sessionId, turnIds })}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
