@@ -47,6 +47,8 @@ test.describe("a studio with more generations started than it runs at once", () 
     await expect(last.page.getByTestId("queued")).toContainText(/Waiting for a free slot — (\d+ ahead|next in line)/);
     await expect(last.page.getByTestId("progress")).toHaveCount(0);
     await expect(last.cancelButton).toBeVisible();
+    const lastBadge = last.page.getByTestId("timeline-turn").getByTestId("turn-status");
+    await expect(lastBadge).toHaveAttribute("data-status", "queued");
     await last.page.screenshot({ path: testInfo.outputPath("queued.png") });
 
     // One still waiting is cancelled: it ends at once and never reaches Gemini.
@@ -55,6 +57,9 @@ test.describe("a studio with more generations started than it runs at once", () 
     await cancelled.cancelButton.click();
     await cancelled.waitForStatus("cancelled");
     await expect(cancelled.page.getByTestId("turn-error")).toContainText("You cancelled this generation.");
+
+    // When its slot frees, the timeline follows the turn from queued to running, not only at its end.
+    await expect(lastBadge).toHaveAttribute("data-status", "running", { timeout: 60_000 });
 
     for (const [index, studio] of studios.entries()) {
       if (studio !== cancelled) await studio.waitForStatus("succeeded", 90_000);

@@ -9,16 +9,16 @@ const EVENT_TYPES: JobEvent["type"][] = ["started", "queued", "attempt", "retry"
 const TERMINAL = new Set<JobEvent["type"]>(["done", "failed", "cancelled", "interrupted"]);
 
 /**
- * Follows every running turn over its SSE stream. When a turn ends, `onFinished`
- * receives the turn as stored, and the stream is closed (EventSource would
- * otherwise reconnect).
+ * Follows every running turn over its SSE stream. `onTurn` receives the turn as stored whenever
+ * its status changes (a queued turn starting, and its end); when it ends the stream is closed
+ * (EventSource would otherwise reconnect).
  */
-export function useLiveTurns(activeTurnIds: string[], onFinished: (turn: Turn) => void): Record<string, LiveProgress> {
+export function useLiveTurns(activeTurnIds: string[], onTurn: (turn: Turn) => void): Record<string, LiveProgress> {
   const [progress, setProgress] = useState<Record<string, LiveProgress>>({});
   const sources = useRef(new Map<string, EventSource>());
-  const finished = useRef(onFinished);
+  const changed = useRef(onTurn);
   useEffect(() => {
-    finished.current = onFinished;
+    changed.current = onTurn;
   });
   const key = [...activeTurnIds].sort().join(",");
 
@@ -49,7 +49,10 @@ export function useLiveTurns(activeTurnIds: string[], onFinished: (turn: Turn) =
         if (TERMINAL.has(event.type) && "turn" in event) {
           source.close();
           sources.current.delete(turnId);
-          finished.current(event.turn);
+          changed.current(event.turn);
+        } else if (event.type === "started") {
+          // A queued turn starts: the timeline's badge follows without fetching the page again.
+          changed.current(event.turn);
         }
       };
       for (const type of EVENT_TYPES) source.addEventListener(type, handle as EventListener);
