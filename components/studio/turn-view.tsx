@@ -158,7 +158,7 @@ export function TurnView({
     <article aria-label="Selected turn" data-testid="turn-view" data-turn-id={turn.id} data-status={status} className="flex min-h-0 flex-1 flex-col gap-4">
       <header className="flex flex-wrap items-start gap-2">
         <TurnStatusBadge status={status} />
-        <p className="min-w-0 flex-1 text-sm" data-testid="turn-prompt">
+        <p className="min-w-48 flex-1 text-sm wrap-break-word" data-testid="turn-prompt">
           {turn.request.prompt}
         </p>
         <div className="flex gap-1 text-xs">
