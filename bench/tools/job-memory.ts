@@ -3,10 +3,10 @@
  * emulator in a process of its own (realistic payloads), and samples process.memoryUsage() every
  * 20 ms. Diagnostics, not a scenario.
  *
- *   node --conditions=react-server --expose-gc --import tsx bench/tools/job-memory.ts [jobs|gateway] [count]
+ *   node --conditions=react-server --expose-gc --import tsx bench/tools/job-memory.ts [jobs|gateway] [count] [rounds]
  *
  * `gateway` calls the gateway only; `jobs` (default) goes through the job runner and sqlite storage
- * as the studio does. Env: JOB_MEMORY_LATENCY_MS (default 2000, before each chunk).
+ * as the studio does. Env: JOB_MEMORY_LATENCY_MS (default 2000, before each chunk), JOB_MEMORY_GC_AT.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -20,6 +20,7 @@ import { flashSettings } from "../lib/settings";
 const MB = 1024 * 1024;
 const mode = process.argv[2] ?? "jobs";
 const count = Number(process.argv[3] ?? 32);
+const rounds = Number(process.argv[4] ?? 1);
 const port = 8791 + Math.floor(Math.random() * 100);
 const latencyMs = process.env.JOB_MEMORY_LATENCY_MS ?? "2000";
 
@@ -56,20 +57,36 @@ async function main() {
     const now = usage();
     for (const key of Object.keys(peak) as Array<keyof Usage>) peak[key] = Math.max(peak[key], now[key]);
   }, 20);
+  // JOB_MEMORY_GC_AT=<ms>: collect once that long after the start and show what is still alive,
+  // e.g. between an answer's image chunk and its closing chunk.
+  const gcAt = Number(process.env.JOB_MEMORY_GC_AT ?? 0);
+  if (gcAt > 0) {
+    setTimeout(() => {
+      show("before gc mid-run", usage());
+      gc();
+      show("alive mid-run", usage());
+    }, gcAt);
+  }
 
-  if (mode === "gateway") {
-    await Promise.all(
-      Array.from({ length: count }, (_, index) => gateway.generate({ history: [], prompt: `memory ${index}`, references: [], settings })),
-    );
-  } else {
-    const sessions = await Promise.all(Array.from({ length: count }, (_, index) => storage.sessions.create({ ownerId: "local", title: `s${index}` })));
-    const started = await Promise.all(
-      sessions.map((session, index) =>
-        runner.startTurn({ ownerId: "local", sessionId: session.id, parentId: null, request: { prompt: `memory ${index}`, references: [], settings } }),
-      ),
-    );
-    if (started.some((result) => !result.ok)) throw new Error("a start failed");
-    await runner.idle();
+  for (let round = 1; round <= rounds; round += 1) {
+    if (round > 1) {
+      gc();
+      show(`after round ${round - 1}, gc`, usage());
+    }
+    if (mode === "gateway") {
+      await Promise.all(
+        Array.from({ length: count }, (_, index) => gateway.generate({ history: [], prompt: `memory ${index}`, references: [], settings })),
+      );
+    } else {
+      const sessions = await Promise.all(Array.from({ length: count }, (_, index) => storage.sessions.create({ ownerId: "local", title: `s${index}` })));
+      const started = await Promise.all(
+        sessions.map((session, index) =>
+          runner.startTurn({ ownerId: "local", sessionId: session.id, parentId: null, request: { prompt: `memory ${index}`, references: [], settings } }),
+        ),
+      );
+      if (started.some((result) => !result.ok)) throw new Error("a start failed");
+      await runner.idle();
+    }
   }
   clearInterval(timer);
   const after = usage();
