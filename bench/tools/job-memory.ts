@@ -6,15 +6,17 @@
  *   node --conditions=react-server --expose-gc --import tsx bench/tools/job-memory.ts [jobs|gateway] [count] [rounds]
  *
  * `gateway` calls the gateway only; `jobs` (default) goes through the job runner and sqlite storage
- * as the studio does. Env: JOB_MEMORY_LATENCY_MS (default 2000, before each chunk), JOB_MEMORY_GC_AT.
+ * as the studio does. Env: JOB_MEMORY_LATENCY_MS (default 2000, before each chunk), JOB_MEMORY_GC_AT
+ * (jobs mode), JOB_MEMORY_SNAPSHOT (a file: a heap snapshot right after that collection).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 import { createGeminiGateway } from "../../lib/gemini/client";
 import { openSqliteStorage } from "../../lib/storage/sqlite/sqlite-storage";
-import { createJobRunner } from "../../lib/studio/jobs";
+import { createJobRunner, isTerminalJobEvent, type JobEvent } from "../../lib/studio/jobs";
 import { flashSettings } from "../lib/settings";
 
 const MB = 1024 * 1024;
@@ -57,16 +59,23 @@ async function main() {
     const now = usage();
     for (const key of Object.keys(peak) as Array<keyof Usage>) peak[key] = Math.max(peak[key], now[key]);
   }, 20);
-  // JOB_MEMORY_GC_AT=<ms>: collect once that long after the start and show what is still alive,
-  // e.g. between an answer's image chunk and its closing chunk.
+  // JOB_MEMORY_GC_AT=<n>: collect once n jobs hold their image and await their closing chunk, and
+  // show what is still alive then.
   const gcAt = Number(process.env.JOB_MEMORY_GC_AT ?? 0);
-  if (gcAt > 0) {
-    setTimeout(() => {
-      show("before gc mid-run", usage());
+  let holding = 0;
+  let collected = false;
+  const onJobEvent = (event: JobEvent) => {
+    if (event.type === "image") holding += 1;
+    else if (isTerminalJobEvent(event)) holding -= 1;
+    else return;
+    if (gcAt > 0 && holding === gcAt && !collected) {
+      collected = true;
+      show(`${holding} holding, before gc`, usage());
       gc();
-      show("alive mid-run", usage());
-    }, gcAt);
-  }
+      show(`${holding} holding, alive`, usage());
+      if (process.env.JOB_MEMORY_SNAPSHOT) console.log(`heap snapshot: ${writeHeapSnapshot(process.env.JOB_MEMORY_SNAPSHOT)}`);
+    }
+  };
 
   for (let round = 1; round <= rounds; round += 1) {
     if (round > 1) {
@@ -84,18 +93,21 @@ async function main() {
           runner.startTurn({ ownerId: "local", sessionId: session.id, parentId: null, request: { prompt: `memory ${index}`, references: [], settings } }),
         ),
       );
-      if (started.some((result) => !result.ok)) throw new Error("a start failed");
+      for (const result of started) {
+        if (!result.ok) throw new Error("a start failed");
+        runner.subscribe("local", result.data.id, onJobEvent);
+      }
       await runner.idle();
     }
   }
   clearInterval(timer);
   const after = usage();
   gc();
-  const collected = usage();
+  const afterGc = usage();
   show("idle (after gc)", idle);
   show("peak during", peak);
   show("at the end", after);
-  show("at the end, after gc", collected);
+  show("at the end, after gc", afterGc);
   console.log(`per job (peak rss - idle) / ${count}: ${((peak.rss - idle.rss) / count).toFixed(1)} MB; heapUsed ${((peak.heapUsed - idle.heapUsed) / count).toFixed(1)} MB`);
   emulator.kill();
   await storage.close();

@@ -132,8 +132,7 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
           );
           folder = createResponseFolder(plan.effective.expectedPixelSize, clock, plan.warnings);
           for await (const chunk of stream) {
-            stash.restore(chunk);
-            for (const event of folder.push(chunk)) emit(event);
+            for (const event of folder.push(stash.restore(chunk))) emit(event);
             if (folder.streamError) break;
           }
           return settle(folder);

@@ -1,4 +1,4 @@
-import type { WireChunk } from "./response";
+import type { WireChunk, WirePart } from "./response";
 
 /**
  * Keeps the big strings of a streamed answer (an image's base64, a thought signature) away from
@@ -9,14 +9,18 @@ import type { WireChunk } from "./response";
  * those copies were most of the server's peak memory.
  *
  * So each large event is parsed once here, its big strings are put aside under short tokens, and
- * the SDK gets the same event with the tokens in their place; `restore` puts the very same strings
- * back into the chunk the SDK yields. Nothing else in the event changes (it is the same parsed
+ * the SDK gets the same event with the tokens in their place; `restore` gives the chunk the SDK
+ * yields with the very same strings back. Nothing else in the event changes (it is the same parsed
  * JSON, serialised again), and an event that does not parse passes through as it came, for the
  * SDK to report.
  */
 export interface InlineStash {
-  /** Puts the stashed strings back into a chunk the SDK yielded (in place) and forgets them. */
-  restore(chunk: WireChunk): void;
+  /**
+   * The chunk with its stashed strings back, as a copy where they were: the SDK's own objects keep
+   * only the tokens, so the strings don't stay alive in its generators' locals while they wait for
+   * the next event. Each string is handed out once and then forgotten here.
+   */
+  restore(chunk: WireChunk): WireChunk;
   /** Strings put aside and not yet restored. */
   readonly size: number;
 }
@@ -37,11 +41,20 @@ export function createInlineStash(): InlineStash {
   const values = new Map<string, string>();
   let next = 0;
   const take = (value: string | undefined): string | undefined => {
-    if (value === undefined || !value.startsWith(TOKEN_PREFIX)) return value;
+    if (value === undefined || !value.startsWith(TOKEN_PREFIX)) return undefined;
     const original = values.get(value);
-    if (original === undefined) return value;
     values.delete(value);
     return original;
+  };
+  const restorePart = (part: WirePart): WirePart => {
+    const signature = take(part.thoughtSignature);
+    const data = take(part.inlineData?.data);
+    if (signature === undefined && data === undefined) return part;
+    // Spreading keeps every key where it was; only the restored values change.
+    const restored = { ...part };
+    if (signature !== undefined) restored.thoughtSignature = signature;
+    if (data !== undefined && part.inlineData) restored.inlineData = { ...part.inlineData, data };
+    return restored;
   };
   const store: StashStore = {
     put(value) {
@@ -51,17 +64,15 @@ export function createInlineStash(): InlineStash {
       return token;
     },
     restore(chunk) {
-      if (values.size === 0) return;
-      for (const candidate of chunk.candidates ?? []) {
-        for (const part of candidate.content?.parts ?? []) {
-          const signature = take(part.thoughtSignature);
-          if (signature !== undefined) part.thoughtSignature = signature;
-          const inline = part.inlineData;
-          if (!inline) continue;
-          const data = take(inline.data);
-          if (data !== undefined) inline.data = data;
-        }
-      }
+      if (values.size === 0 || !chunk.candidates) return chunk;
+      return {
+        ...chunk,
+        candidates: chunk.candidates.map((candidate) => {
+          const parts = candidate.content?.parts;
+          if (!candidate.content || !parts) return candidate;
+          return { ...candidate, content: { ...candidate.content, parts: parts.map(restorePart) } };
+        }),
+      };
     },
     get size() {
       return values.size;
