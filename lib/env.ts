@@ -26,7 +26,7 @@ const envSchema = z.object({
   STUDIO_TRUST_PROXY: optionalString.pipe(z.enum(["0", "1"]).optional()),
   // No generation runs longer than this, whatever the model does (default 5 min).
   STUDIO_JOB_DEADLINE_MS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1_000).max(3_600_000).optional()),
-  // Generations sent to Gemini at once (default 16); further starts wait in a queue.
+  // Generations sent to Gemini at once (default 32); further starts wait in a queue.
   STUDIO_MAX_CONCURRENT_JOBS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(1_000).optional()),
   // Starts that may wait for a free slot (default 256); one more is refused. 0 refuses instead of queueing.
   STUDIO_MAX_QUEUED_JOBS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(100_000).optional()),
@@ -46,7 +46,7 @@ export interface StudioEnv {
   trustProxy: boolean;
   /** Undefined: the job runner's default. */
   jobDeadlineMs: number | undefined;
-  /** Undefined: the job runner's default (16). */
+  /** Undefined: the job runner's default (32). */
   maxConcurrentJobs: number | undefined;
   /** Undefined: the job runner's default (256). */
   maxQueuedJobs: number | undefined;

@@ -297,6 +297,9 @@ describe("generate", () => {
       const whole = await run(body, [body.length]);
       expect(whole.result.ok).toBe(true);
       expect(whole.result.ok && whole.result.outcome.text).toBe("Voilà: 🍌");
+      // The image and the signature went round the SDK's parser (sse-stash.ts) and are back as sent.
+      const sent = chunks.flatMap((chunk): object[] => chunk.candidates[0]?.content.parts ?? []);
+      expect(whole.result.ok && JSON.stringify(whole.result.outcome.modelTurn.parts)).toBe(JSON.stringify(sent));
       for (const sizes of [[1, 2, 3, 4093], [7, 13, 4099], [65_536], [100_003, 1]]) {
         const split = await run(body, sizes);
         expect(split.result).toEqual(whole.result);

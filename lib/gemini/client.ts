@@ -1,4 +1,5 @@
 import "server-only";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { GoogleGenAI } from "@google/genai";
 import { MODEL_CATALOG, conservativeProfile, resolveModel, type ModelProfile } from "./catalog";
 import { createStudioError, errorFromOutcome, retiredModelError, toStudioError } from "./errors";
@@ -7,6 +8,7 @@ import { planGeneration } from "./request";
 import { createResponseFolder, type ResponseFolder } from "./response";
 import { withRetries, type AttemptResult, type RetryPolicy, type Sleep } from "./retry";
 import { withSseRechunking } from "./sse-rechunk";
+import { createInlineStash, type InlineStash } from "./sse-stash";
 import {
   generationSettingsSchema,
   type GenerationEvent,
@@ -51,13 +53,16 @@ export interface GeminiGateway {
 export const DEFAULT_TIMEOUT_MS = 180_000;
 
 export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGateway {
+  // The attempt a fetch belongs to: the SDK calls fetch from inside generateContentStream, with
+  // no way to hand it anything per call.
+  const attemptStash = new AsyncLocalStorage<InlineStash>();
   const ai = new GoogleGenAI({
     apiKey: options.apiKey,
     // The SDK retries nothing unless retryOptions is set; withRetries does it, visibly.
     httpOptions: {
       ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
       // The SDK's own SSE reader is quadratic in the size of an event: feed it whole events.
-      fetch: withSseRechunking(options.fetch ?? ((input, init) => globalThis.fetch(input, init))),
+      fetch: withSseRechunking(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), { stash: () => attemptStash.getStore() }),
     },
   });
   const catalog = options.catalog ?? MODEL_CATALOG;
@@ -117,13 +122,17 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
         let folder: ResponseFolder | null = null;
         try {
           emit({ type: "phase", phase: "sending" });
-          const stream = await ai.models.generateContentStream({
-            ...plan.call,
-            config: { ...plan.call.config, abortSignal: attempt.signal },
-          });
+          // Big strings of the answer skip the SDK's copies and come back into its chunks here.
+          const stash = createInlineStash();
+          const stream = await attemptStash.run(stash, () =>
+            ai.models.generateContentStream({
+              ...plan.call,
+              config: { ...plan.call.config, abortSignal: attempt.signal },
+            }),
+          );
           folder = createResponseFolder(plan.effective.expectedPixelSize, clock, plan.warnings);
           for await (const chunk of stream) {
-            for (const event of folder.push(chunk)) emit(event);
+            for (const event of folder.push(stash.restore(chunk))) emit(event);
             if (folder.streamError) break;
           }
           return settle(folder);

@@ -175,6 +175,21 @@ describe("synthetic streams", () => {
     expect(outcome.modelTurn.parts[3]?.inlineData?.data).toBe(finalPng);
   });
 
+  it("keeps each image once, as bytes, and gives the model turn back as sent", () => {
+    const sent = [
+      { inlineData: { mimeType: "image/png", data: thoughtPng }, thought: true },
+      { inlineData: { mimeType: "image/png", data: finalPng, unknown: 1 }, thoughtSignature: "sig" },
+      // Not canonical (URL-safe alphabet): kept as the string it was.
+      { inlineData: { mimeType: "image/png", data: finalPng.replaceAll("/", "_") } },
+    ];
+    const { outcome } = foldChunks([{ candidates: [{ content: { parts: sent }, finishReason: "STOP" }] }]);
+    expect(JSON.stringify(outcome.modelTurn)).toBe(JSON.stringify({ parts: sent }));
+    const [thought, image, odd] = outcome.modelTurn.parts;
+    expect(Object.getOwnPropertyDescriptor(thought?.inlineData, "data")?.get).toBeTypeOf("function");
+    expect(Object.getOwnPropertyDescriptor(image?.inlineData, "data")?.get).toBeTypeOf("function");
+    expect(Object.getOwnPropertyDescriptor(odd?.inlineData, "data")?.value).toBe(sent[2]?.inlineData.data);
+  });
+
   it("flags an image whose pixel size is not what was asked", () => {
     const { outcome } = foldChunks(
       [{ candidates: [{ content: { parts: [{ inlineData: { mimeType: "image/png", data: squarePng } }] }, finishReason: "STOP" }] }],

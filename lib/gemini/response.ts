@@ -1,4 +1,5 @@
 import "server-only";
+import { isCanonicalBase64, withDataFromBytes } from "./base64";
 import { errorFromService, type ServiceError } from "./errors";
 import { readImageInfo } from "./image-size";
 import type {
@@ -114,19 +115,20 @@ export function createResponseFolder(requested: PixelSize | null, clock: Clock, 
     if (candidate.groundingMetadata) grounding = { ...grounding, ...candidate.groundingMetadata };
 
     for (const part of candidate.content?.parts ?? []) {
-      const partIndex = parts.push(storePart(part)) - 1;
+      const bytes = part.inlineData?.data ? decodeBase64(part.inlineData.data) : null;
+      const partIndex = parts.push(storePart(part, bytes)) - 1;
       if (part.thought) {
         enterPhase("thinking", events);
-        const thought = toThought(part, clock(), partIndex);
+        const thought = toThought(part, bytes, clock(), partIndex);
         if (thought) {
           thoughts.push(thought);
           events.push({ type: "thought", thought });
         }
         continue;
       }
-      if (part.inlineData?.data) {
+      if (part.inlineData && bytes) {
         enterPhase("rendering", events);
-        const image = toOutputImage(part.inlineData, requested, partIndex);
+        const image = toOutputImage(part.inlineData, bytes, requested, partIndex);
         images.push(image);
         events.push({ type: "image", image });
       } else if (part.text) {
@@ -194,14 +196,20 @@ export function foldChunks(
 /**
  * A copy of the part as the service sent it, for replay. Parts are parsed JSON (the SDK hands
  * candidate content through untouched), so every field, known or not, is already JSON-safe.
+ * An image's base64 is not kept beside its decoded bytes: it is encoded again when read, which
+ * happens once, when the model turn is saved (a 2K image is 1.8 MB of base64 per running job).
  */
-function storePart(part: WirePart): StoredPart {
-  return { ...(part as StoredPart) };
+function storePart(part: WirePart, bytes: Uint8Array | null): StoredPart {
+  const stored = { ...(part as StoredPart) };
+  if (bytes && stored.inlineData && isCanonicalBase64(stored.inlineData.data, bytes.byteLength)) {
+    stored.inlineData = withDataFromBytes(stored.inlineData, bytes);
+  }
+  return stored;
 }
 
-function toThought(part: WirePart, at: number, partIndex: number): Thought | null {
-  if (part.inlineData?.data) {
-    const data = decodeBase64(part.inlineData.data);
+function toThought(part: WirePart, bytes: Uint8Array | null, at: number, partIndex: number): Thought | null {
+  if (part.inlineData && bytes) {
+    const data = bytes;
     const info = readImageInfo(data);
     return {
       kind: "image",
@@ -217,8 +225,7 @@ function toThought(part: WirePart, at: number, partIndex: number): Thought | nul
   return null;
 }
 
-function toOutputImage(inlineData: { mimeType?: string; data?: string }, requested: PixelSize | null, partIndex: number): OutputImage {
-  const data = decodeBase64(inlineData.data ?? "");
+function toOutputImage(inlineData: { mimeType?: string }, data: Uint8Array, requested: PixelSize | null, partIndex: number): OutputImage {
   const info = readImageInfo(data);
   const width = info?.width ?? null;
   const height = info?.height ?? null;

@@ -1,3 +1,5 @@
+import { createSseStasher, type InlineStash } from "./sse-stash";
+
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -77,14 +79,17 @@ export function isSseResponse(url: string, response: Response): boolean {
 
 /**
  * A fetch whose SSE responses reach the caller in whole events. Everything else (requests,
- * errors, non-streaming answers) is the wrapped fetch's, untouched.
+ * errors, non-streaming answers) is the wrapped fetch's, untouched. When `stash` gives a stash
+ * for the call in progress, large events also have their big strings put into it (sse-stash.ts).
  */
-export function withSseRechunking(fetchImpl: typeof fetch): typeof fetch {
+export function withSseRechunking(fetchImpl: typeof fetch, options: { stash?: () => InlineStash | undefined } = {}): typeof fetch {
   return async (input, init) => {
+    const stash = options.stash?.();
     const response = await fetchImpl(input, init);
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     if (!isSseResponse(url, response) || !response.body) return response;
-    return new Response(response.body.pipeThrough(createSseRechunker()), {
+    const events = response.body.pipeThrough(createSseRechunker());
+    return new Response(stash ? events.pipeThrough(createSseStasher(stash)) : events, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,

@@ -11,7 +11,7 @@ import { ImageStoreError, createFileImageStore, type ImageStore } from "@/lib/st
 import { createMemoryImageStore, createMemoryStorage, type MemoryImageStore } from "@/lib/storage/memory-storage";
 import { openSqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
 import { INTERRUPTED_TURN_ERROR, type Storage, type Turn, type TurnRequest } from "@/lib/storage/types";
-import { createJobRunner, openTurnEventStream, type JobEvent, type JobRunner, type JobRunnerOptions } from "./jobs";
+import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, openTurnEventStream, type JobEvent, type JobRunner, type JobRunnerOptions } from "./jobs";
 
 // The job runner against memory storage and a scripted gateway: each test decides what "Gemini"
 // says and when, so the ordering of events, cancellation and deadlines can be pinned down.
@@ -375,6 +375,19 @@ describe("the queue", () => {
     expect(eEvents[4]).toMatchObject({ type: "started", turn: { status: "running" } });
     expect(eEvents.at(-1)?.type).toBe("done");
     expect(eEvents.map((event) => event.seq)).toEqual(eEvents.map((_, index) => index + 1));
+  });
+
+  it("runs 32 at once by default and queues the 33rd", async () => {
+    const { jobs, release } = gatedRunner({});
+    const session = await newSession();
+    const prompts = Array.from({ length: 33 }, (_, index) => `p${index}`);
+    const turns = [];
+    for (const prompt of prompts) turns.push(await start(jobs, session.id, prompt));
+    expect(DEFAULT_MAX_CONCURRENT_JOBS).toBe(32);
+    expect(turns.filter((turn) => turn.status === "running")).toHaveLength(32);
+    expect(turns.at(-1)?.status).toBe("queued");
+    for (const prompt of prompts) await release(prompt);
+    await jobs.idle();
   });
 
   it("refuses a start beyond the queue's cap as busy, creating nothing", async () => {

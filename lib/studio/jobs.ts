@@ -178,7 +178,7 @@ export interface JobRunnerOptions {
 }
 
 export const DEFAULT_JOB_DEADLINE_MS = 5 * 60_000;
-export const DEFAULT_MAX_CONCURRENT_JOBS = 16;
+export const DEFAULT_MAX_CONCURRENT_JOBS = 32;
 export const DEFAULT_MAX_QUEUED_JOBS = 256;
 const MAX_UNRECORDED = 100;
 

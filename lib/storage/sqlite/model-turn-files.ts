@@ -2,6 +2,7 @@ import "server-only";
 
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { isCanonicalBase64 } from "@/lib/gemini/base64";
 import type { ModelTurn, StoredPart } from "@/lib/gemini/types";
 import { sniffImageType } from "@/lib/images/sniff";
 import { describeWriteFailure, writeFileAtomically, type ImageStore } from "../image-store";
@@ -21,6 +22,8 @@ import { StorageError, isStorageId, type KnownInlineImages } from "../types";
  * fields, key order, part order, the signature) is the JSON the service sent, untouched, so the
  * turn reads back byte for byte as it was put, and replays with valid signatures.
  */
+
+export { isCanonicalBase64 };
 
 const FORMAT = 1;
 
@@ -52,19 +55,23 @@ export function createModelTurnFiles(dataDir: string, images: ImageStore): Model
     const parts = await Promise.all(
       turn.parts.map(async (part, index): Promise<StoredPart> => {
         const inline = part.inlineData;
-        if (!inline || inline.data === "") return part;
+        if (!inline) return part;
+        // Read once: the data may be encoded on every read (lib/gemini/base64.ts withDataFromBytes).
+        const data = inline.data;
+        if (data === "") return part;
         const given = known?.get(index);
         let hash: string;
-        if (given && isCanonicalBase64(inline.data, given.byteLength)) {
+        if (given && isCanonicalBase64(data, given.byteLength)) {
           hash = given.hash;
         } else {
-          const bytes = Buffer.from(inline.data, "base64");
-          if (bytes.toString("base64") !== inline.data || !sniffImageType(bytes)) return part;
+          const bytes = Buffer.from(data, "base64");
+          if (bytes.toString("base64") !== data || !sniffImageType(bytes)) return part;
           hash = (await images.put(bytes)).hash;
         }
         external.push([index, hash]);
-        // Spreading keeps every key where it was; only the value of `data` changes.
-        return { ...part, inlineData: { ...inline, data: "" } };
+        // Every key stays where it was; only the value of `data` changes (and it is not read again).
+        const emptied = Object.fromEntries(Object.keys(inline).map((key) => [key, key === "data" ? "" : inline[key]]));
+        return { ...part, inlineData: emptied as typeof inline };
       }),
     );
     external.sort((a, b) => a[0] - b[0]);
@@ -135,20 +142,4 @@ export function createModelTurnFiles(dataDir: string, images: ImageStore): Model
       }
     },
   };
-}
-
-/**
- * True when `data`, which Node decodes to `byteLength` bytes, is the one base64 string those bytes
- * encode to, so that encoding the decoded bytes gives `data` back. Checked without decoding all
- * of it: the decoder skips characters outside the alphabet (the length would not fit), stops at
- * an early "=", and accepts the URL-safe alphabet and non-zero padding bits.
- */
-export function isCanonicalBase64(data: string, byteLength: number): boolean {
-  if (data.length !== Math.ceil(byteLength / 3) * 4) return false;
-  if (data.includes("-") || data.includes("_")) return false;
-  const padding = data.indexOf("=");
-  if (padding !== -1 && padding < data.length - 2) return false;
-  const last = data.slice(-4);
-  const tail = Buffer.from(last, "base64");
-  return tail.length === (byteLength % 3 || 3) && tail.toString("base64") === last;
 }

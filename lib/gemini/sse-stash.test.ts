@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import type { WireChunk } from "./response";
+import { STASH_EVENT_MIN_CHARS, createInlineStash, createSseStasher } from "./sse-stash";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+async function stashThrough(stash: ReturnType<typeof createInlineStash>, chunks: readonly Uint8Array[]): Promise<Uint8Array[]> {
+  const source = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      controller.close();
+    },
+  });
+  const out: Uint8Array[] = [];
+  const reader = source.pipeThrough(createSseStasher(stash)).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return out;
+    out.push(value);
+  }
+}
+
+/** What the SDK does with an event: trim, drop "data:", parse. */
+function parseEvents(text: string): WireChunk[] {
+  return text
+    .split(/\r\n\r\n|\n\n|\r\r/)
+    .map((event) => event.trim())
+    .filter((event) => event.startsWith("data:"))
+    .map((event) => JSON.parse(event.slice("data:".length).trim()) as WireChunk);
+}
+
+const image = "iVBORw0KGgo" + "A".repeat(STASH_EVENT_MIN_CHARS);
+const signature = "c2ln" + "Q".repeat(40_000);
+const imageChunk = {
+  candidates: [
+    {
+      content: { role: "model", parts: [{ inlineData: { mimeType: "image/png", data: image }, thoughtSignature: signature, extra: { kept: 1 } }] },
+      index: 0,
+    },
+  ],
+  modelVersion: "gemini-3.1-flash-image",
+};
+const closing = { candidates: [{ content: { role: "model", parts: [{ text: "" }] }, finishReason: "STOP", index: 0 }] };
+
+describe("createSseStasher", () => {
+  it("puts the big strings of a large event aside and restores the very same values", async () => {
+    const stash = createInlineStash();
+    const wire = `data: ${JSON.stringify(imageChunk)}\r\n\r\ndata: ${JSON.stringify(closing)}\r\n\r\n`;
+    const out = await stashThrough(stash, [encoder.encode(wire)]);
+    const text = out.map((chunk) => decoder.decode(chunk)).join("");
+    expect(text.length).toBeLessThan(1_000);
+    expect(stash.size).toBe(2);
+
+    const chunks = parseEvents(text);
+    expect(chunks).toHaveLength(2);
+    const restored = chunks.map((chunk) => stash.restore(chunk));
+    expect(restored).toEqual(parseEvents(wire));
+    // Key order too: the stored model turn must serialise as the service sent it.
+    expect(JSON.stringify(restored[0])).toBe(JSON.stringify(imageChunk));
+    expect(stash.size).toBe(0);
+    // The SDK's own objects keep only the tokens.
+    expect(JSON.stringify(chunks[0]).length).toBeLessThan(1_000);
+  });
+
+  it("forwards small chunks, events that don't parse and error events as the same bytes", async () => {
+    const stash = createInlineStash();
+    const small = encoder.encode(`data: ${JSON.stringify(closing)}\n\n`);
+    const broken = encoder.encode(`data: {"candidates": [${"1".repeat(STASH_EVENT_MIN_CHARS)}\n\n`);
+    const error = encoder.encode(`data: ${JSON.stringify({ error: { code: 500, message: "x".repeat(STASH_EVENT_MIN_CHARS) } })}\n\n`);
+    const out = await stashThrough(stash, [small, broken, error]);
+    expect(out[0]).toBe(small);
+    expect(out[1]).toBe(broken);
+    expect(out[2]).toBe(error);
+    expect(stash.size).toBe(0);
+  });
+
+  it("keeps the delimiters and a trailing partial event as they were", async () => {
+    const stash = createInlineStash();
+    const wire = `data: ${JSON.stringify(imageChunk)}\n\ndata: ${JSON.stringify(closing)}\r\rdata: {"partial`;
+    const out = await stashThrough(stash, [encoder.encode(wire)]);
+    const text = out.map((chunk) => decoder.decode(chunk)).join("");
+    expect(text).toMatch(/^data: \{.*\}\n\ndata: \{.*\}\r\rdata: \{"partial$/s);
+  });
+
+  it("leaves a value that only looks like a token alone", () => {
+    const stash = createInlineStash();
+    const chunk: WireChunk = { candidates: [{ content: { parts: [{ inlineData: { data: "\u0000stashed:1" } }] } }] };
+    expect(stash.restore(chunk).candidates?.[0]?.content?.parts?.[0]?.inlineData?.data).toBe("\u0000stashed:1");
+  });
+});
