@@ -16,7 +16,7 @@ import type {
   StartTurnInput,
   TurnActionInput,
 } from "@/lib/studio/session-schemas";
-import { type SessionListItem, toSessionListItem } from "@/lib/studio/session-list";
+import { SIDEBAR_PAGE_SIZE, type SessionListItem, type SessionListPage, toSessionListItem, toSessionListPage } from "@/lib/studio/session-list";
 import * as sessions from "@/lib/studio/sessions";
 import type { SessionResult, SessionView } from "@/lib/studio/sessions";
 
@@ -42,6 +42,12 @@ export async function deleteSessionAction(input: DeleteSessionInput): Promise<Se
 export async function listSessionsAction(input: ListSessionsInput): Promise<SessionResult<SessionListItem[]>> {
   const result = await sessions.listSessions(owner(), input);
   return result.ok ? { ok: true, data: result.data.map(toSessionListItem) } : result;
+}
+
+/** The sidebar's next page: the sessions after the first `offset`, newest first. */
+export async function listOlderSessionsAction(input: { offset: number }): Promise<SessionResult<SessionListPage>> {
+  const result = await sessions.listSessions(owner(), { offset: input?.offset, limit: SIDEBAR_PAGE_SIZE + 1 });
+  return result.ok ? { ok: true, data: toSessionListPage(result.data) } : result;
 }
 
 export async function getSessionViewAction(input: GetSessionViewInput): Promise<SessionResult<SessionView>> {

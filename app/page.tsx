@@ -1,11 +1,12 @@
 import { StudioShell } from "@/components/studio/studio-shell";
 import { LOCAL_OWNER_ID } from "@/lib/storage";
+import { SIDEBAR_PAGE_SIZE } from "@/lib/studio/session-list";
 import { listSessions } from "@/lib/studio/sessions";
 
 export const dynamic = "force-dynamic";
 
 /** A new session: the first generation creates it. */
 export default async function NewSessionPage() {
-  const sessions = await listSessions(LOCAL_OWNER_ID, {});
+  const sessions = await listSessions(LOCAL_OWNER_ID, { limit: SIDEBAR_PAGE_SIZE + 1 });
   return <StudioShell sessions={sessions.ok ? sessions.data : []} session={null} turns={[]} selectedTurnId={null} />;
 }

@@ -241,4 +241,37 @@ test.describe("a long session", () => {
     // "Missing model turn"; the timeline is what is tested here. Let it finish before the stop.
     await expect(studio.turnView).not.toHaveAttribute("data-status", /queued|running/);
   });
+
+  test("the sidebar lists the newest sessions and shows older ones on request", async ({ page }) => {
+    test.setTimeout(120_000);
+    rmSync(dataDir, { recursive: true, force: true });
+    // 40 sessions of one turn ("Older session 1" the oldest), then a newest one of 2 turns.
+    execFileSync(
+      process.execPath,
+      ["--conditions=react-server", "--import", "tsx", path.join(__dirname, "support", "seed-long-session.ts"), dataDir, "2", "40"],
+      { encoding: "utf8" },
+    );
+    server = startStudio({ port, dataDir, keepData: true });
+    await server.waitUntilHealthy();
+
+    await page.goto(`${server.baseUrl}/`);
+    const items = page.getByTestId("session-item");
+    const more = page.getByTestId("sessions-more");
+    const title = (item: typeof items) => item.getByTestId("session-link").locator("span").first();
+    // A page of 30: the newest, then Older session 40 down to 12.
+    await expect(items).toHaveCount(30);
+    await expect(title(items.first())).toHaveText("2 turns");
+    await expect(title(items.last())).toHaveText("Older session 12");
+    await expect(more).toHaveText("Show older sessions");
+
+    await more.click();
+    await expect(items).toHaveCount(41);
+    await expect(title(items.last())).toHaveText("Older session 1");
+    await expect(more).toHaveCount(0);
+
+    // The oldest one opens like any other.
+    await items.last().getByTestId("session-link").click();
+    await expect(page).toHaveURL(/\/s\//);
+    await expect(page.getByTestId("turn-prompt")).toHaveText(/^Older session 1: a quiet harbour/);
+  });
 });

@@ -7,6 +7,9 @@ import type { SessionListItem } from "@/lib/studio/session-list";
 interface SessionsSidebarProps {
   sessions: SessionListItem[];
   activeId: string | null;
+  /** Older sessions exist beyond the ones listed. */
+  hasMore: boolean;
+  onLoadMore(): Promise<void>;
   onSearch(query: string): Promise<SessionListItem[]>;
   onRename(id: string, title: string): Promise<void>;
   onDelete(id: string): Promise<void>;
@@ -126,10 +129,20 @@ function SessionItem({
   );
 }
 
-export function SessionsSidebar({ sessions, activeId, onSearch, onRename, onDelete }: SessionsSidebarProps) {
+export function SessionsSidebar({ sessions, activeId, hasMore, onLoadMore, onSearch, onRename, onDelete }: SessionsSidebarProps) {
   const searchId = useId();
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<SessionListItem[] | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+
+  async function loadMore() {
+    setLoadingMore(true);
+    try {
+      await onLoadMore();
+    } finally {
+      setLoadingMore(false);
+    }
+  }
 
   useEffect(() => {
     if (query.trim() === "") return;
@@ -179,6 +192,20 @@ export function SessionsSidebar({ sessions, activeId, onSearch, onRename, onDele
             onDelete={() => onDelete(session.id)}
           />
         ))}
+        {!searching && hasMore && (
+          <li>
+            <button
+              type="button"
+              data-testid="sessions-more"
+              disabled={loadingMore}
+              aria-busy={loadingMore}
+              onClick={() => void loadMore()}
+              className="w-full rounded-md px-2 py-1.5 text-left text-xs text-zinc-600 outline-offset-[-2px] hover:bg-zinc-100 disabled:opacity-60 dark:text-zinc-400 dark:hover:bg-zinc-900"
+            >
+              {loadingMore ? "Loading older sessions…" : "Show older sessions"}
+            </button>
+          </li>
+        )}
       </ul>
     </nav>
   );

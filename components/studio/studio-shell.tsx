@@ -2,7 +2,7 @@ import { cookies } from "next/headers";
 import { getEnv } from "@/lib/env";
 import type { Session, Turn } from "@/lib/storage/types";
 import { getModelDiscovery } from "@/lib/studio/gateway";
-import { toSessionListItem } from "@/lib/studio/session-list";
+import { toSessionListPage } from "@/lib/studio/session-list";
 import { parseTheme, THEME_COOKIE } from "@/lib/studio/theme";
 import { Logo } from "./logo";
 import { ModeBanner } from "./mode-banner";
@@ -17,6 +17,7 @@ export async function StudioShell({
   turns,
   selectedTurnId,
 }: {
+  /** The newest sessions, one more than the sidebar shows (which says whether older ones follow). */
   sessions: Session[];
   session: Session | null;
   turns: Turn[];
@@ -44,7 +45,7 @@ export async function StudioShell({
         <ThemeToggle initial={parseTheme(cookieStore.get(THEME_COOKIE)?.value)} />
       </header>
       <StudioProvider models={discovery.models} defaultModel={discovery.defaultModel}>
-        <Studio sessions={sessions.map(toSessionListItem)} session={session} turns={turns} selectedTurnId={selectedTurnId} />
+        <Studio sessions={toSessionListPage(sessions)} session={session} turns={turns} selectedTurnId={selectedTurnId} />
       </StudioProvider>
     </div>
   );

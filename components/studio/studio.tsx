@@ -8,6 +8,7 @@ import {
   cancelTurnAction,
   createSessionAction,
   deleteSessionAction,
+  listOlderSessionsAction,
   listSessionsAction,
   renameSessionAction,
   retryTurnAction,
@@ -17,7 +18,7 @@ import { isAcceptedMimeType } from "@/lib/images/limits";
 import { createTrayUploader } from "@/lib/images/upload-client";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
 import { suggestModelSwitch } from "@/lib/studio/model-switch";
-import { applySessionActivity, type SessionListItem } from "@/lib/studio/session-list";
+import { appendSessionPage, applySessionActivity, type SessionListPage } from "@/lib/studio/session-list";
 import { buildTurnTree, visiblePath } from "@/lib/studio/turn-tree";
 import { createReferenceTrayStore, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
 import { CompareView, type CompareImage } from "./compare-view";
@@ -31,7 +32,8 @@ import { TurnView } from "./turn-view";
 import { useLiveTurns, useNow } from "./use-live-turns";
 
 interface StudioProps {
-  sessions: SessionListItem[];
+  /** The sidebar's first page of sessions; older ones are fetched on request. */
+  sessions: SessionListPage;
   session: Session | null;
   turns: Turn[];
   selectedTurnId: string | null;
@@ -57,7 +59,8 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const composer = useComposerStore();
   const settings = useStore(composer, (state) => state.settings);
   const [turns, setTurns] = useState(initialTurns);
-  const [sessions, setSessions] = useState(initialSessions);
+  const [sessions, setSessions] = useState(initialSessions.items);
+  const [moreSessions, setMoreSessions] = useState(initialSessions.hasMore);
   const [selectedId, setSelectedId] = useState<string | null>(selectedTurnId);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [submitting, setSubmitting] = useState(false);
@@ -77,7 +80,8 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   ) {
     setServerProps({ initialTurns, initialSessions, selectedTurnId });
     setTurns(initialTurns);
-    setSessions(initialSessions);
+    setSessions(initialSessions.items);
+    setMoreSessions(initialSessions.hasMore);
     setSelectedId(selectedTurnId);
   }
 
@@ -230,6 +234,16 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         <SessionsSidebar
           sessions={listedSessions}
           activeId={session?.id ?? null}
+          hasMore={moreSessions}
+          onLoadMore={async () => {
+            const result = await listOlderSessionsAction({ offset: sessions.length });
+            if (!result.ok) {
+              setNotice(result.error);
+              return;
+            }
+            setSessions((current) => appendSessionPage(current, result.data.items));
+            setMoreSessions(result.data.hasMore);
+          }}
           onSearch={async (query) => {
             const result = await listSessionsAction({ query });
             return result.ok ? result.data : [];

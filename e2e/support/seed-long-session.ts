@@ -3,8 +3,9 @@
  * own storage, as bench/lib/seed-history.ts does for the benchmark: a single branch of `turns`
  * finished turns with a result image each, prompts of one and two lines, and one earlier sibling
  * (turn 3 has two branches) so rows differ in height as they do in use. lib/storage is server-only:
- *   node --conditions=react-server --import tsx e2e/support/seed-long-session.ts <dataDir> <turns>
- * Prints {"sessionId", "turnIds"} as JSON.
+ *   node --conditions=react-server --import tsx e2e/support/seed-long-session.ts <dataDir> <turns> [sessions]
+ * `sessions` more sessions of one turn each are created first ("Older session 1" the oldest), so
+ * the long one is the newest. Prints {"sessionId", "turnIds"} as JSON.
  */
 import path from "node:path";
 import type { GenerationSettings } from "../../lib/gemini/types";
@@ -53,6 +54,12 @@ async function main(): Promise<void> {
     await storage.turns.update(OWNER, turn.id, { status: "running" });
     await storage.turns.update(OWNER, turn.id, { status: "succeeded", outcome, attempts: 1 });
     return turn.id;
+  }
+
+  const others = Number(process.argv[4] ?? 0);
+  for (let index = 0; index < others; index += 1) {
+    const { id } = await storage.sessions.create({ ownerId: OWNER, title: `Older session ${index + 1}` });
+    await addTurn(id, null, index, `Older session ${index + 1}: a quiet harbour`);
   }
 
   const { id: sessionId } = await storage.sessions.create({ ownerId: OWNER, title: `${count} turns` });

@@ -133,6 +133,19 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
         expect(await storage.sessions.list(ALICE, { limit: 1 })).toHaveLength(1);
       });
 
+      it("lists in pages: limit and offset walk the whole list in order, searches too", async () => {
+        const created = [];
+        for (let index = 0; index < 7; index += 1) created.push(await storage.sessions.create({ ownerId: ALICE, title: `Page test ${index}` }));
+        await storage.sessions.create({ ownerId: BOB, title: "Page test of someone else" });
+        const newestFirst = created.map((session) => session.id).reverse();
+        const pages = [];
+        for (let offset = 0; offset < 9; offset += 3) pages.push((await storage.sessions.list(ALICE, { limit: 3, offset })).map((session) => session.id));
+        expect(pages).toEqual([newestFirst.slice(0, 3), newestFirst.slice(3, 6), newestFirst.slice(6)]);
+        expect(await storage.sessions.list(ALICE, { offset: 7 })).toEqual([]);
+        const searched = await storage.sessions.list(ALICE, { query: "page test", limit: 4, offset: 4 });
+        expect(searched.map((session) => session.id)).toEqual(newestFirst.slice(4));
+      });
+
       it("renames, moving updatedAt, and answers null for a session that is not the owner's", async () => {
         const session = await storage.sessions.create({ ownerId: ALICE, title: "Old" });
         const renamed = await storage.sessions.rename(ALICE, session.id, "New name ✨");

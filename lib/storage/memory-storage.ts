@@ -129,9 +129,10 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         const record = ownedSession(ownerId, id);
         return record ? view(record) : null;
       },
-      async list(ownerId, { query, limit } = {}) {
+      async list(ownerId, { query, limit, offset } = {}) {
         const needle = query?.trim().toLowerCase() ?? "";
         const max = Math.min(Math.max(1, limit ?? DEFAULT_SESSION_LIST_LIMIT), MAX_SESSION_LIST_LIMIT);
+        const skip = Math.max(0, Math.floor(offset ?? 0));
         return [...sessions.values()]
           .filter((record) => record.ownerId === ownerId)
           .filter(
@@ -142,7 +143,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
           )
           .reverse()
           .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
-          .slice(0, max)
+          .slice(skip, skip + max)
           .map(view);
       },
       async rename(ownerId, id, title) {

@@ -167,6 +167,8 @@ export interface ListSessionsOptions {
   /** Matches the session title and the prompts of its turns, case-insensitively. */
   query?: string;
   limit?: number;
+  /** Sessions to skip from the newest, for the next page of the list. */
+  offset?: number;
 }
 
 export const DEFAULT_SESSION_LIST_LIMIT = 100;

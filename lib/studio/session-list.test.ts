@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { GenerationSettings } from "@/lib/gemini/types";
 import { createMemoryStorage } from "@/lib/storage/memory-storage";
 import type { Storage, TurnOutcome } from "@/lib/storage/types";
-import { applySessionActivity, type SessionListItem, toSessionListItem } from "./session-list";
+import { appendSessionPage, applySessionActivity, type SessionListItem, toSessionListItem, toSessionListPage } from "./session-list";
 
 const OWNER = "local";
 const settings: GenerationSettings = {
@@ -90,5 +90,26 @@ describe("applySessionActivity", () => {
     // Opening the older session changes nothing: it keeps its place below the newer one.
     expect(applySessionActivity(list, old.id, [turn])).toBe(list);
     expect(applySessionActivity([], old.id, [turn])).toEqual([]);
+  });
+});
+
+describe("the sidebar's pages", () => {
+  it("shows a page and says whether older sessions follow, from one more than it shows", async () => {
+    const storage = createMemoryStorage();
+    for (let index = 0; index < 5; index += 1) await storage.sessions.create({ ownerId: OWNER, title: `Session ${index}` });
+    const page = toSessionListPage(await storage.sessions.list(OWNER, { limit: 4 }), 3);
+    expect(page.items.map((item) => item.title)).toEqual(["Session 4", "Session 3", "Session 2"]);
+    expect(page.hasMore).toBe(true);
+    const last = toSessionListPage(await storage.sessions.list(OWNER, { limit: 4, offset: 3 }), 3);
+    expect(last.items.map((item) => item.title)).toEqual(["Session 1", "Session 0"]);
+    expect(last.hasMore).toBe(false);
+    expect(Object.keys(last.items[0]!).sort()).toEqual(["id", "title", "turnCount", "updatedAt"]);
+  });
+
+  it("adds an older page below the list without repeating a session already listed", () => {
+    const item = (id: string): SessionListItem => ({ id, title: id, updatedAt: "2026-12-01T00:00:00.000Z", turnCount: 0 });
+    // "b" moved up into the first page while the older page was fetched: it appears once.
+    expect(appendSessionPage([item("a"), item("b")], [item("b"), item("c")]).map((session) => session.id)).toEqual(["a", "b", "c"]);
+    expect(appendSessionPage([], [item("c")]).map((session) => session.id)).toEqual(["c"]);
   });
 });

@@ -11,6 +11,29 @@ export function toSessionListItem({ id, title, updatedAt, turnCount }: Session):
 }
 
 /**
+ * Sessions the sidebar shows at first and adds per "Show older sessions": every page carries the
+ * list, so it stays the same size however many sessions the server holds.
+ */
+export const SIDEBAR_PAGE_SIZE = 30;
+
+export interface SessionListPage {
+  items: SessionListItem[];
+  /** More sessions follow the last one. */
+  hasMore: boolean;
+}
+
+/** A page of the list from one more session than it shows (`limit: SIDEBAR_PAGE_SIZE + 1`), which says whether more follow. */
+export function toSessionListPage(sessions: readonly Session[], pageSize = SIDEBAR_PAGE_SIZE): SessionListPage {
+  return { items: sessions.slice(0, pageSize).map(toSessionListItem), hasMore: sessions.length > pageSize };
+}
+
+/** The list with an older page added below it; a session already listed (the list moved meanwhile) is not repeated. */
+export function appendSessionPage(sessions: readonly SessionListItem[], page: readonly SessionListItem[]): SessionListItem[] {
+  const listed = new Set(sessions.map((session) => session.id));
+  return [...sessions, ...page.filter((session) => !listed.has(session.id))];
+}
+
+/**
  * The sidebar's entry for a session after one of its turns was created or changed status,
  * derived from the session's turns the way storage derives it and moved to the top, as storage
  * orders by latest activity. The browser holds every turn of the open session, so it need not

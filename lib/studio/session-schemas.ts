@@ -31,6 +31,7 @@ export const getSessionViewSchema = z.object({ sessionId: storageIdSchema });
 export const listSessionsSchema = z.object({
   query: z.string().trim().max(MAX_SEARCH_QUERY_LENGTH, `Searches are limited to ${MAX_SEARCH_QUERY_LENGTH} characters.`).optional(),
   limit: z.number().int().min(1).max(500).optional(),
+  offset: z.number().int().min(0).max(1_000_000).optional(),
 });
 
 /** A reference image already uploaded to the image store; its type and size are read on the server. */

@@ -231,13 +231,14 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
     interruptTurn: db.prepare("UPDATE turns SET status = 'interrupted', error_json = ?, updated_at = ? WHERE id = ?"),
   };
 
-  function sessionList(ownerId: string, { query, limit }: ListSessionsOptions): Session[] {
+  function sessionList(ownerId: string, { query, limit, offset }: ListSessionsOptions): Session[] {
     const max = Math.min(Math.max(1, Math.floor(limit ?? DEFAULT_SESSION_LIST_LIMIT)), MAX_SESSION_LIST_LIMIT);
+    const skip = Math.max(0, Math.floor(offset ?? 0));
     const needle = query?.trim() ?? "";
-    const order = "ORDER BY s.updated_at DESC, s.seq DESC LIMIT @max";
+    const order = "ORDER BY s.updated_at DESC, s.seq DESC LIMIT @max OFFSET @skip";
     if (needle === "") {
-      return db.prepare<{ ownerId: string; max: number }, SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.owner_id = @ownerId ${order}`)
-        .all({ ownerId, max })
+      return db.prepare<{ ownerId: string; max: number; skip: number }, SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.owner_id = @ownerId ${order}`)
+        .all({ ownerId, max, skip })
         .map(toSession);
     }
     // Trigram search needs three characters; below that a LIKE scan over the owner's turns is cheap enough.
@@ -246,7 +247,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
         ? "t.seq IN (SELECT rowid FROM turn_prompts WHERE turn_prompts MATCH @phrase)"
         : "t.prompt LIKE @like ESCAPE '\\'";
     return db
-      .prepare<{ ownerId: string; max: number; like: string; phrase: string }, SessionRow>(
+      .prepare<{ ownerId: string; max: number; skip: number; like: string; phrase: string }, SessionRow>(
         `SELECT ${SESSION_COLUMNS} FROM sessions s
          WHERE s.owner_id = @ownerId AND (
            s.title LIKE @like ESCAPE '\\'
@@ -254,7 +255,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
          )
          ${order}`,
       )
-      .all({ ownerId, max, like: likePattern(needle), phrase: ftsPhrase(needle) })
+      .all({ ownerId, max, skip, like: likePattern(needle), phrase: ftsPhrase(needle) })
       .map(toSession);
   }
 
