@@ -264,8 +264,12 @@ test.describe("a long session", () => {
     await expect(title(items.last())).toHaveText("Older session 12");
     await expect(more).toHaveText("Show older sessions");
 
-    await more.click();
+    await more.focus();
+    await page.keyboard.press("Enter");
     await expect(items).toHaveCount(41);
+    // Focus moves on to the first session the page added.
+    await expect(title(items.nth(30))).toHaveText("Older session 11");
+    await expect(items.nth(30).getByTestId("session-link")).toBeFocused();
     await expect(title(items.last())).toHaveText("Older session 1");
     await expect(more).toHaveCount(0);
 

@@ -134,9 +134,20 @@ export function SessionsSidebar({ sessions, activeId, hasMore, onLoadMore, onSea
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<SessionListItem[] | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
+  const list = useRef<HTMLUListElement>(null);
+  // The button goes away with the last page: keyboard focus moves on to the first session added.
+  const focusAfterLoad = useRef<number | null>(null);
+
+  useEffect(() => {
+    const index = focusAfterLoad.current;
+    if (index === null) return;
+    focusAfterLoad.current = null;
+    list.current?.querySelectorAll<HTMLElement>('[data-testid="session-link"]')[index]?.focus();
+  }, [sessions]);
 
   async function loadMore() {
     setLoadingMore(true);
+    focusAfterLoad.current = sessions.length;
     try {
       await onLoadMore();
     } finally {
@@ -181,7 +192,7 @@ export function SessionsSidebar({ sessions, activeId, hasMore, onLoadMore, onSea
         onChange={(event) => setQuery(event.target.value)}
         className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"
       />
-      <ul className="flex min-h-0 flex-col gap-0.5 overflow-y-auto">
+      <ul ref={list} className="flex min-h-0 flex-col gap-0.5 overflow-y-auto">
         {shown.length === 0 && <li className="px-2 py-1 text-xs text-zinc-500">{searching ? "No session matches." : "No sessions yet."}</li>}
         {shown.map((session) => (
           <SessionItem
