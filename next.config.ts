@@ -31,6 +31,10 @@ const nextConfig: NextConfig = {
     return [
       { source: "/:path*", headers: securityHeaders },
       { source: "/api/:path*", headers: apiHeaders },
+      // The icon Next links carries its content hash in the query (`/icon.svg?icon.<hash>.svg`),
+      // so a changed icon is a new URL; without this the browser fetches it again whenever the URL
+      // changes (every turn selected or generated).
+      { source: "/icon.svg", headers: [{ key: "Cache-Control", value: "public, max-age=86400" }] },
     ];
   },
 };

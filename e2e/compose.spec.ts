@@ -104,6 +104,10 @@ test("the sidebar and the URL follow each generation without the page being fetc
     const headers = request.headers();
     if (headers["rsc"] === "1" || headers["next-router-prefetch"]) pageFetches.push(request.url());
   });
+  // The browser asks for the icon again whenever the URL changes: it must come from its cache.
+  page.on("requestfinished", async (request) => {
+    if (new URL(request.url()).pathname === "/icon.svg" && (await request.sizes()).responseBodySize > 0) pageFetches.push(request.url());
+  });
   await studio.generate("Fold it from newspaper");
   await studio.waitForStatus("succeeded");
   await expect(entry).toContainText("2 turns");
