@@ -91,9 +91,15 @@ test("sessions can be renamed, searched by prompt and deleted after confirming",
 test("the sidebar and the URL follow each generation without the page being fetched again", async ({ page }) => {
   const studio = new StudioPage(page);
   await studio.goto();
+  const streams: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().endsWith("/events")) streams.push(new URL(request.url()).pathname);
+  });
   await studio.generate("A paper boat on a puddle");
   await studio.waitForStatus("succeeded");
   await expect(page).toHaveURL(/\/s\/[^/?]+\?turn=/);
+  // One stream for the first turn, although the studio moved from / to the new session's page.
+  expect(streams).toHaveLength(1);
   const sessionId = new URL(page.url()).pathname.split("/").at(-1) ?? "";
   const entry = page.locator(`[data-testid="session-item"][data-session-id="${sessionId}"]`);
   await expect(entry).toContainText("1 turn");

@@ -96,7 +96,9 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     });
   }, []);
 
-  const activeIds = useMemo(() => turns.filter(isActive).map((turn) => turn.id), [turns]);
+  // A turn started on the new-session page is followed from its session's page, where the studio
+  // goes at once: following it here too would open a second stream for the same events.
+  const activeIds = useMemo(() => (session ? turns.filter(isActive).map((turn) => turn.id) : []), [session, turns]);
   // Finished turns arrive whole over the stream: nothing needs to be fetched again.
   const live = useLiveTurns(activeIds, upsertTurn);
   const now = useNow(activeIds.length > 0);
