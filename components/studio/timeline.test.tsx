@@ -1,23 +1,16 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import type { GenerationSettings } from "@/lib/gemini/types";
+import { findModel } from "@/lib/gemini/catalog";
 import type { Turn } from "@/lib/storage/types";
+import { defaultSettings } from "@/lib/studio/model-switch";
 import { buildTurnTree, visiblePath } from "@/lib/studio/turn-tree";
 import { Timeline } from "./timeline";
 
 // Server markup only (the unit tests run without a DOM): what the page opens with before the
 // viewport is known. Scrolling, measuring and the keyboard run in e2e/timeline.spec.ts.
 
-const settings: GenerationSettings = {
-  model: "gemini-3.1-flash-image",
-  imageSize: "1K",
-  aspectRatio: "1:1",
-  thinkingLevel: "minimal",
-  showThoughts: true,
-  webSearch: false,
-  imageSearch: false,
-  imageOnly: false,
-};
+// The studio's defaults for Nano Banana 2: 1K, 1:1, thinking minimal.
+const settings = defaultSettings(findModel("gemini-3.1-flash-image") ?? undefined);
 
 function chain(count: number): Turn[] {
   return Array.from({ length: count }, (_, index) => ({

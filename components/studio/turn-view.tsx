@@ -145,9 +145,8 @@ export function TurnView({
   const [imageIndex, setImageIndex] = useState(0);
   const [detailsOpen, setDetailsOpen] = useState(false);
   const running = turn.status === "queued" || turn.status === "running";
-  // The stored turn is only refreshed when it ends; its events say when a queued one starts.
-  const status = running && live?.turn && live.turn.id === turn.id ? live.turn.status : turn.status;
-  const queued = status === "queued";
+  // The studio updates the turn from its events when a queued one starts (use-live-turns.ts).
+  const queued = turn.status === "queued";
   const images = turn.outcome?.images.length ? turn.outcome.images : (live?.images ?? []);
   const thoughts = turn.outcome?.thoughts.length ? turn.outcome.thoughts : (live?.thoughts ?? []);
   const text = turn.outcome?.text || live?.text || "";
@@ -155,9 +154,9 @@ export function TurnView({
   const failed = turn.status === "failed" || turn.status === "interrupted" || turn.status === "cancelled";
 
   return (
-    <article aria-label="Selected turn" data-testid="turn-view" data-turn-id={turn.id} data-status={status} className="flex min-h-0 flex-1 flex-col gap-4">
+    <article aria-label="Selected turn" data-testid="turn-view" data-turn-id={turn.id} data-status={turn.status} className="flex min-h-0 flex-1 flex-col gap-4">
       <header className="flex flex-wrap items-start gap-2">
-        <TurnStatusBadge status={status} />
+        <TurnStatusBadge status={turn.status} />
         <p className="min-w-48 flex-1 text-sm wrap-break-word" data-testid="turn-prompt">
           {turn.request.prompt}
         </p>

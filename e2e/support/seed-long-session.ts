@@ -8,22 +8,15 @@
  * the long one is the newest. Prints {"sessionId", "turnIds"} as JSON.
  */
 import path from "node:path";
-import type { GenerationSettings } from "../../lib/gemini/types";
+import { findModel } from "../../lib/gemini/catalog";
 import { openSqliteStorage } from "../../lib/storage/sqlite/sqlite-storage";
 import type { TurnOutcome } from "../../lib/storage/types";
+import { defaultSettings } from "../../lib/studio/model-switch";
 import { renderImage } from "../gemini-emulator/images";
 
 const OWNER = "local";
-const SETTINGS: GenerationSettings = {
-  model: "gemini-3.1-flash-image",
-  imageSize: "1K",
-  aspectRatio: "1:1",
-  thinkingLevel: "minimal",
-  showThoughts: true,
-  webSearch: false,
-  imageSearch: false,
-  imageOnly: false,
-};
+// The studio's defaults for Nano Banana 2: 1K, 1:1, thinking minimal.
+const SETTINGS = defaultSettings(findModel("gemini-3.1-flash-image") ?? undefined);
 
 async function main(): Promise<void> {
   const dataDir = path.resolve(process.argv[2] ?? ".e2e-data/long-session");

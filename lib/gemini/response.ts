@@ -209,12 +209,11 @@ function storePart(part: WirePart, bytes: Uint8Array | null): StoredPart {
 
 function toThought(part: WirePart, bytes: Uint8Array | null, at: number, partIndex: number): Thought | null {
   if (part.inlineData && bytes) {
-    const data = bytes;
-    const info = readImageInfo(data);
+    const info = readImageInfo(bytes);
     return {
       kind: "image",
       mimeType: part.inlineData.mimeType ?? info?.mimeType ?? "application/octet-stream",
-      data,
+      data: bytes,
       width: info?.width ?? null,
       height: info?.height ?? null,
       at,

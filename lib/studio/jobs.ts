@@ -334,7 +334,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     // Cancelled while the row was being written: the request never goes out.
     if (job.stopReason) return endUnstarted(job);
     emit(job, { type: "started", turn: job.turn });
-    return run(job, job.gateway, job.chain);
+    return run(job);
   }
 
   async function loadReferences(references: readonly StoredReference[]): Promise<ReferenceImage[]> {
@@ -484,7 +484,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
   }
 
-  async function run(job: Job, gateway: GeminiGateway, chain: readonly Turn[]): Promise<void> {
+  async function run(job: Job): Promise<void> {
+    const { gateway, chain } = job;
     const request = job.turn.request;
     const startedAt = now();
     const deadline = setTimeout(() => stop(job, "deadline"), deadlineMs);
@@ -713,7 +714,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         jobs.set(turn.id, job);
         emit(job, { type: "started", turn });
         if (slot) {
-          void run(job, gateway, chain);
+          void run(job);
         } else {
           waiting.push(job);
           emit(job, { type: "queued", ahead: waiting.length - 1 });

@@ -6,34 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ModelTurn } from "@/lib/gemini/types";
 import { fakePng } from "../contract";
 import { createFileImageStore, type ImageStore } from "../image-store";
-import { createModelTurnFiles, isCanonicalBase64 } from "./model-turn-files";
-
-describe("isCanonicalBase64", () => {
-  it("accepts what Buffer encodes, for every padding", () => {
-    for (const size of [1, 2, 3, 4, 5, 6, 1_000, 1_001, 1_002]) {
-      const bytes = randomBytes(size);
-      expect(isCanonicalBase64(bytes.toString("base64"), size)).toBe(true);
-    }
-  });
-
-  it("refuses strings that decode to the same bytes but are not their encoding", () => {
-    const bytes = Buffer.from([0xfb, 0xff, 0xbf, 0x41]);
-    const data = bytes.toString("base64");
-    expect(data).toBe("+/+/QQ==");
-    expect(isCanonicalBase64("-_-_QQ==", 4)).toBe(false);
-    // Non-zero padding bits: "QR==" decodes to "A" as "QQ==" does.
-    expect(Buffer.from("+/+/QR==", "base64").equals(bytes)).toBe(true);
-    expect(isCanonicalBase64("+/+/QR==", 4)).toBe(false);
-    // Missing padding, and characters the decoder skips.
-    expect(isCanonicalBase64("+/+/QQ", 4)).toBe(false);
-    expect(isCanonicalBase64("+/+/\nQQ==", 4)).toBe(false);
-    expect(isCanonicalBase64("+/+/QQ=A", 4)).toBe(false);
-    expect(isCanonicalBase64("QQ==+/+/", 4)).toBe(false);
-    // A hint whose length does not fit the data.
-    expect(isCanonicalBase64(data, 5)).toBe(false);
-    expect(isCanonicalBase64(data, 3)).toBe(false);
-  });
-});
+import { createModelTurnFiles } from "./model-turn-files";
 
 describe("model turn files with known images", () => {
   let dataDir: string;

@@ -23,8 +23,6 @@ import { StorageError, isStorageId, type KnownInlineImages } from "../types";
  * turn reads back byte for byte as it was put, and replays with valid signatures.
  */
 
-export { isCanonicalBase64 };
-
 const FORMAT = 1;
 
 interface ModelTurnFile {
