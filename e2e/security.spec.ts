@@ -373,6 +373,9 @@ test.describe("bad input is refused with a typed error, and nothing is stored", 
       ["deleteSessionAction", { sessionId: "no-such-session" }, "not_found"],
       ["listSessionsAction", { query: "q".repeat(201) }, "invalid_request"],
       ["listSessionsAction", { limit: 1e9 }, "invalid_request"],
+      ["listOlderSessionsAction", { offset: -1 }, "invalid_request"],
+      ["listOlderSessionsAction", { offset: 1.5 }, "invalid_request"],
+      ["listOlderSessionsAction", { offset: "30" }, "invalid_request"],
     ];
     for (const [action, input, code, says] of cases) {
       const label = `${action}(${JSON.stringify(input)?.slice(0, 120)})`;

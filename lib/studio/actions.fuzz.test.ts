@@ -204,7 +204,7 @@ describe("every action, fuzzed", () => {
       ["createSession", (input) => studio.createSession(OWNER, input as never), () => ({ title: "A title" })],
       ["renameSession", (input) => studio.renameSession(OWNER, input as never), () => ({ sessionId: rng.pick(ids), title: "Renamed" })],
       ["deleteSession", (input) => studio.deleteSession(OWNER, input as never), () => ({ sessionId: rng.pick(ids) })],
-      ["listSessions", (input) => studio.listSessions(OWNER, input as never), () => ({ query: "banana", limit: 10 })],
+      ["listSessions", (input) => studio.listSessions(OWNER, input as never), () => ({ query: "banana", limit: 10, offset: 0 })],
       ["getSessionView", (input) => studio.getSessionView(OWNER, input as never), () => ({ sessionId: rng.pick(ids) })],
       [
         "startTurn",
