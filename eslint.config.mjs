@@ -16,7 +16,7 @@ const config = [
   },
   {
     // Servers and command-line tools talk to their operator on stdout.
-    files: ["scripts/**", "e2e/gemini-emulator/cli.ts", "bench/**"],
+    files: ["scripts/**", "emulator/cli.ts", "bench/**"],
     rules: { "no-console": "off" },
   },
 ];

@@ -1,5 +1,5 @@
 import { defineConfig, devices } from "@playwright/test";
-import { CHROMIUM_ARGS, findChromium } from "./e2e/support/chromium";
+import { CHROMIUM_ARGS, findChromium } from "./scripts/chromium";
 import { E2E } from "./e2e/support/ports";
 
 // Fails at once, before any server starts, when no browser is available.
@@ -25,7 +25,7 @@ export default defineConfig({
   webServer: [
     {
       name: "emulator",
-      command: "npx tsx e2e/gemini-emulator/cli.ts",
+      command: "npx tsx emulator/cli.ts",
       url: `${E2E.emulatorUrl}/_emulator/health`,
       env: { EMULATOR_PORT: String(E2E.emulatorPort), EMULATOR_LATENCY_MS: "50" },
       reuseExistingServer: false,

@@ -3,7 +3,7 @@
  *   npx tsx scripts/screenshot.ts [url] [out.png] [--generate "prompt"] [--dark] [--width N]
  */
 import { chromium } from "@playwright/test";
-import { CHROMIUM_ARGS, findChromium } from "../e2e/support/chromium";
+import { CHROMIUM_ARGS, findChromium } from "./chromium";
 
 async function main() {
   const args = process.argv.slice(2);

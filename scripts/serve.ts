@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
-import { startEmulator, type RunningEmulator } from "../e2e/gemini-emulator/server";
+import { startEmulator, type RunningEmulator } from "../emulator/server";
 
 const root = path.resolve(__dirname, "..");
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");

@@ -1,6 +1,6 @@
 import { chromium, type Browser, type BrowserContext } from "@playwright/test";
 import type { GenerationSettings } from "../../lib/gemini/types";
-import { CHROMIUM_ARGS, findChromium } from "../../e2e/support/chromium";
+import { CHROMIUM_ARGS, findChromium } from "../../scripts/chromium";
 
 export const VIEWPORT = { width: 1440, height: 900 };
 

@@ -10,7 +10,7 @@
 import { setMaxListeners } from "node:events";
 import http from "node:http";
 import { performance } from "node:perf_hooks";
-import { startEmulator } from "../../e2e/gemini-emulator/server";
+import { startEmulator } from "../../emulator/server";
 
 export interface ChunkTiming {
   seq: number;

@@ -6,7 +6,7 @@
  * lib/storage is server-only: node --conditions=react-server --import tsx bench/lib/seed-history.ts
  */
 import path from "node:path";
-import { renderImage } from "../../e2e/gemini-emulator/images";
+import { renderImage } from "../../emulator/images";
 import { openSqliteStorage } from "../../lib/storage/sqlite/sqlite-storage";
 import type { StoredImageRef, StoredThought, TurnOutcome, TurnRequest } from "../../lib/storage/types";
 import { flashSettings } from "./settings";

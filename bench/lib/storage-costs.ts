@@ -7,8 +7,8 @@
  * Prints JSON: per size, the median ms of each call.
  */
 import { performance } from "node:perf_hooks";
-import { renderImage } from "../../e2e/gemini-emulator/images";
-import { createSignature } from "../../e2e/gemini-emulator/signatures";
+import { renderImage } from "../../emulator/images";
+import { createSignature } from "../../emulator/signatures";
 import type { ModelTurn } from "../../lib/gemini/types";
 import { openSqliteStorage } from "../../lib/storage/sqlite/sqlite-storage";
 import { emptyOutcome, type StoredImageRef } from "../../lib/storage/types";

@@ -39,7 +39,7 @@ const show = (label: string, value: Usage) =>
   );
 
 async function main() {
-  const emulator = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "..", "e2e", "gemini-emulator", "cli.ts")], {
+  const emulator = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "..", "emulator", "cli.ts")], {
     env: { ...process.env, EMULATOR_PORT: String(port), EMULATOR_REALISTIC: "1", EMULATOR_LATENCY_MS: latencyMs },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -97,7 +97,7 @@ export const GOOGLE_ERRORS = {
     httpStatus: 403,
     body: { error: { code: 403, message: `Permission denied on resource models/${model} (or it may not exist).`, status: "PERMISSION_DENIED" } },
   }),
-  /** The 404 every shut-down model id earns (wording as in e2e/fixtures/gemini/errors/404-model-not-found.json). */
+  /** The 404 every shut-down model id earns (wording as in test/fixtures/gemini/errors/404-model-not-found.json). */
   modelNotFound: (model: string): InjectedError => ({
     httpStatus: 404,
     body: {

@@ -12,7 +12,7 @@ import { findModel } from "../../lib/gemini/catalog";
 import { openSqliteStorage } from "../../lib/storage/sqlite/sqlite-storage";
 import type { TurnOutcome } from "../../lib/storage/types";
 import { defaultSettings } from "../../lib/studio/model-switch";
-import { renderImage } from "../gemini-emulator/images";
+import { renderImage } from "../../emulator/images";
 
 const OWNER = "local";
 // The studio's defaults for Nano Banana 2: 1K, 1:1, thinking minimal.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "@/e2e/gemini-emulator/server";
+import { startEmulator, type RunningEmulator } from "@/emulator/server";
 import { createGeminiGateway, type GeminiGatewayOptions, type GenerateResult } from "./client";
 import type { GenerationEvent, GenerationOutcome, GenerationRequest, GenerationSettings, HistoryTurn, ModelTurn, StoredPart } from "./types";
 

@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "@/e2e/gemini-emulator/server";
+import { startEmulator, type RunningEmulator } from "@/emulator/server";
 import { createGeminiGateway } from "@/lib/gemini/client";
 import type { GenerationSettings } from "@/lib/gemini/types";
 import { openSqliteStorage, type SqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";

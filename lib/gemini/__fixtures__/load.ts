@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { WireChunk } from "../response";
 
-// Reads the project's copy of the real Gemini recordings (e2e/fixtures/gemini, with their
+// Reads the project's copy of the real Gemini recordings (test/fixtures/gemini, with their
 // provenance in its README) for unit tests. One copy serves the gateway's tests and the emulator's.
-const FIXTURES_DIR = path.join(__dirname, "..", "..", "..", "e2e", "fixtures", "gemini");
+const FIXTURES_DIR = path.join(__dirname, "..", "..", "..", "test", "fixtures", "gemini");
 
 export function fixturePath(relative: string): string {
   return path.join(FIXTURES_DIR, relative);

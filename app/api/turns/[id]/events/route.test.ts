@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startEmulator, type RunningEmulator } from "@/e2e/gemini-emulator/server";
+import { startEmulator, type RunningEmulator } from "@/emulator/server";
 import type { GenerationSettings } from "@/lib/gemini/types";
 
 // The route as the app wires it: env → storage → job runner → real gateway → emulator.

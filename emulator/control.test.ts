@@ -126,8 +126,8 @@ describe("live configuration", () => {
 
 describe("cli", () => {
   it("prints its address, serves, and exits cleanly on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "e2e/gemini-emulator/cli.ts"], {
-      cwd: new URL("../../", import.meta.url).pathname,
+    const child = spawn(process.execPath, ["--import", "tsx", "emulator/cli.ts"], {
+      cwd: new URL("../", import.meta.url).pathname,
       env: { ...process.env, EMULATOR_PORT: "0", EMULATOR_LATENCY_MS: "0" },
       stdio: ["ignore", "pipe", "pipe"],
     });

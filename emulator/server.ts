@@ -5,30 +5,15 @@ import { handleControl } from "./control";
 import { EmulatorApiError, internalError } from "./errors";
 import { sendApiError, sendJson, sendNotFoundPage, sendPreflight } from "./http";
 import { redactHeaders, redactPath } from "./request-log";
-import { EmulatorState } from "./state";
+import { EmulatorState, type EmulatorOptions } from "./state";
+
+export type { EmulatorOptions } from "./state";
 
 /**
  * A Gemini Developer API emulator on node:http, faithful to the wire format recorded from the
- * real service (e2e/fixtures/gemini). Start it in tests with `startEmulator({ port: 0 })` and
+ * real service (test/fixtures/gemini). Start it in tests with `startEmulator({ port: 0 })` and
  * point the SDK at it with `httpOptions: { baseUrl: emulator.url }`.
  */
-
-export interface EmulatorOptions {
-  /** 0 or undefined = random free port. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** Delay before each streamed chunk and before a unary response; default 0. */
-  latencyMs?: number;
-  /** Image bytes and signature sizes like the real service (~300-450 KB JPEG at 1K, ~600 KB signature). */
-  realisticPayload?: boolean;
-  /** Default true: Gemini 3 models reject replayed model image parts without a valid signature. */
-  enforceSignatures?: boolean;
-  /** Keys answered with the real 400 API_KEY_INVALID body; default ["invalid-key"]. */
-  invalidApiKeys?: string[];
-  /** Optional request logging; default silent. */
-  log?: (line: string) => void;
-}
 
 export interface RunningEmulator {
   url: string;

@@ -1,7 +1,23 @@
 import { z } from "zod";
 import { FaultQueue } from "./faults";
 import { RequestLog } from "./request-log";
-import type { EmulatorOptions } from "./server";
+
+export interface EmulatorOptions {
+  /** 0 or undefined = random free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Delay before each streamed chunk and before a unary response; default 0. */
+  latencyMs?: number;
+  /** Image bytes and signature sizes like the real service (~300-450 KB JPEG at 1K, ~600 KB signature). */
+  realisticPayload?: boolean;
+  /** Default true: Gemini 3 models reject replayed model image parts without a valid signature. */
+  enforceSignatures?: boolean;
+  /** Keys answered with the real 400 API_KEY_INVALID body; default ["invalid-key"]. */
+  invalidApiKeys?: string[];
+  /** Optional request logging; default silent. */
+  log?: (line: string) => void;
+}
 
 /** Per-emulator mutable state: settings that tests may change live, the fault queue and the log. */
 

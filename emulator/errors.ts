@@ -1,6 +1,6 @@
 /**
  * Error bodies as the real Gemini API sends them. The fixed ones are copied from recordings in
- * e2e/fixtures/gemini/errors (errors.test.ts checks they stay identical).
+ * test/fixtures/gemini/errors (errors.test.ts checks they stay identical).
  */
 
 export interface ApiErrorBody {

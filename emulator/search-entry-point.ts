@@ -1,6 +1,6 @@
 /**
  * Google's search-suggestions widget (`searchEntryPoint.renderedContent`), copied verbatim from
- * e2e/fixtures/gemini/grounding/search-entry-point.html. Only the chips change per request.
+ * test/fixtures/gemini/grounding/search-entry-point.html. Only the chips change per request.
  * Kept as code (not read from disk) so the emulator loads the same under tsx, vitest and Playwright.
  */
 

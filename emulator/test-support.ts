@@ -5,7 +5,7 @@ import type { RunningEmulator } from "./server";
 
 /** Helpers shared by the emulator's tests. Fixtures are the project's copies, never ../shared. */
 
-const FIXTURES = new URL("../fixtures/gemini/", import.meta.url);
+const FIXTURES = new URL("../test/fixtures/gemini/", import.meta.url);
 
 export function readFixture(path: string): string {
   return readFileSync(new URL(path, FIXTURES), "utf8");
