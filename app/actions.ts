@@ -17,11 +17,11 @@ import type {
   TurnActionInput,
 } from "@/lib/studio/session-schemas";
 import { SIDEBAR_PAGE_SIZE, type SessionListItem, type SessionListPage, toSessionListItem, toSessionListPage } from "@/lib/studio/session-list";
-import * as sessions from "@/lib/studio/sessions";
-import type { SessionResult, SessionView } from "@/lib/studio/sessions";
+import * as sessions from "@/lib/server/sessions";
+import type { SessionResult, SessionView } from "@/lib/server/sessions";
 
 // Every server action is a public POST endpoint: each one validates its input with the zod schema
-// in lib/studio/session-schemas.ts (inside lib/studio/sessions.ts) and answers a typed result.
+// in lib/studio/session-schemas.ts (inside lib/server/sessions.ts) and answers a typed result.
 // The parameter types help callers; at run time the input is untrusted until parsed.
 // One local user for now; when accounts arrive, the owner comes from the session cookie here.
 const owner = () => LOCAL_OWNER_ID;

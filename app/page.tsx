@@ -1,7 +1,7 @@
 import { StudioShell } from "@/components/studio/studio-shell";
 import { LOCAL_OWNER_ID } from "@/lib/storage";
 import { SIDEBAR_PAGE_SIZE } from "@/lib/studio/session-list";
-import { listSessions } from "@/lib/studio/sessions";
+import { listSessions } from "@/lib/server/sessions";
 
 export const dynamic = "force-dynamic";
 

@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { Browser } from "@playwright/test";
 import type { GenerationSettings } from "../../lib/gemini/types";
 import type { Session, Turn } from "../../lib/storage/types";
-import type { JobEvent } from "../../lib/studio/jobs";
+import type { JobEvent } from "../../lib/studio/job-events";
 import { newStudioContext } from "./browser";
 
 /**

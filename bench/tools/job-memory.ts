@@ -16,7 +16,8 @@ import path from "node:path";
 import { writeHeapSnapshot } from "node:v8";
 import { createGeminiGateway } from "../../lib/gemini/client";
 import { openSqliteStorage } from "../../lib/storage/sqlite/sqlite-storage";
-import { createJobRunner, isTerminalJobEvent, type JobEvent } from "../../lib/studio/jobs";
+import { createJobRunner } from "../../lib/server/jobs/runner";
+import { isTerminalJobEvent, type JobEvent } from "../../lib/studio/job-events";
 import { flashSettings } from "../lib/settings";
 
 const MB = 1024 * 1024;

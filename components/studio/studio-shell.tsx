@@ -1,7 +1,7 @@
 import { cookies } from "next/headers";
 import { getEnv } from "@/lib/env";
 import type { Session, Turn } from "@/lib/storage/types";
-import { getModelDiscovery } from "@/lib/studio/gateway";
+import { getModelDiscovery } from "@/lib/server/gateway";
 import { toSessionListPage } from "@/lib/studio/session-list";
 import { parseTheme, THEME_COOKIE } from "@/lib/studio/theme";
 import { Logo } from "./logo";

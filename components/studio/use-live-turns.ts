@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import type { Turn } from "@/lib/storage/types";
-import type { JobEvent } from "@/lib/studio/jobs";
+import type { JobEvent } from "@/lib/studio/job-events";
 import { initialProgress, reduceProgress, type LiveProgress } from "@/lib/store/live-progress";
 
 const EVENT_TYPES: JobEvent["type"][] = ["started", "queued", "attempt", "retry", "phase", "thought", "text", "image", "done", "failed", "cancelled", "interrupted"];

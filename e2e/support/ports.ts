@@ -1,8 +1,12 @@
-/** Where the end-to-end servers listen. Fixed ports so specs can reach the emulator's control endpoints. */
-const emulatorPort = 8791;
-const appPort = 3100;
-const offlineAppPort = 3101;
-const offlineEmulatorPort = 8792;
+/**
+ * Where the end-to-end servers listen. Fixed ports so specs can reach the emulator's control
+ * endpoints; E2E_PORT_OFFSET shifts them all, so two checkouts can run their suites side by side.
+ */
+export const PORT_OFFSET = Number.parseInt(process.env.E2E_PORT_OFFSET ?? "0", 10) || 0;
+const emulatorPort = 8791 + PORT_OFFSET;
+const appPort = 3100 + PORT_OFFSET;
+const offlineAppPort = 3101 + PORT_OFFSET;
+const offlineEmulatorPort = 8792 + PORT_OFFSET;
 
 export const E2E = {
   emulatorPort,

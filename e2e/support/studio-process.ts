@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { expect } from "@playwright/test";
-import { E2E } from "./ports";
+import { E2E, PORT_OFFSET } from "./ports";
 
 /**
  * An extra studio process for one spec: the same build as the main e2e studio, its own port,
@@ -16,16 +16,16 @@ import { E2E } from "./ports";
 
 /** Fixed ports, one per use, so specs never collide. The main studio is 3100, offline preview 3101. */
 export const STUDIO_PORTS = {
-  restart: 3102,
-  invalidKey: 3103,
-  faultProxy: 3104,
-  deadline: 3105,
-  disk: 3106,
-  brokenDataDir: 3107,
-  keyCanary: 3108,
-  rateLimit: 3109,
-  queue: 3110,
-  longSession: 3111,
+  restart: 3102 + PORT_OFFSET,
+  invalidKey: 3103 + PORT_OFFSET,
+  faultProxy: 3104 + PORT_OFFSET,
+  deadline: 3105 + PORT_OFFSET,
+  disk: 3106 + PORT_OFFSET,
+  brokenDataDir: 3107 + PORT_OFFSET,
+  keyCanary: 3108 + PORT_OFFSET,
+  rateLimit: 3109 + PORT_OFFSET,
+  queue: 3110 + PORT_OFFSET,
+  longSession: 3111 + PORT_OFFSET,
 } as const;
 
 export interface StudioProcessOptions {

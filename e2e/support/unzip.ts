@@ -3,7 +3,7 @@ import { inflateRawSync } from "node:zlib";
 /**
  * A minimal zip reader for tests: the central directory, then each entry through its local header,
  * with the CRC checked by its own table (independent of the writer's zlib.crc32), so a round trip
- * through lib/studio/zip.ts proves something. Stored and deflated entries only; no ZIP64.
+ * through lib/server/zip.ts proves something. Stored and deflated entries only; no ZIP64.
  */
 
 export interface UnzippedEntry {

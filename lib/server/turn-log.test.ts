@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createStudioError } from "@/lib/gemini/errors";
 import type { Turn } from "@/lib/storage/types";
-import type { JobEvent, JobListener } from "@/lib/studio/jobs";
+import type { JobEvent, JobListener } from "@/lib/studio/job-events";
 import { createLogger } from "./log";
 import { logTurnEvents } from "./turn-log";
 

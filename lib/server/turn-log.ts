@@ -1,5 +1,6 @@
 import type { OwnerId, Turn } from "@/lib/storage/types";
-import type { JobEvent, JobRunner } from "@/lib/studio/jobs";
+import type { JobRunner } from "@/lib/server/jobs/runner";
+import type { JobEvent } from "@/lib/studio/job-events";
 import { log as defaultLog, type Logger } from "./log";
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StudioError } from "@/lib/gemini/types";
 import type { Turn } from "@/lib/storage/types";
-import type { JobEvent } from "@/lib/studio/jobs";
+import type { JobEvent } from "@/lib/studio/job-events";
 import { initialProgress, reduceProgress } from "./live-progress";
 
 const turn = { id: "t1", createdAt: "2026-11-22T10:00:00.000Z", status: "running" } as Turn;

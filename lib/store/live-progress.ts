@@ -1,5 +1,5 @@
 import type { StoredImageRef, StoredThought, Turn } from "@/lib/storage/types";
-import type { JobEvent } from "@/lib/studio/jobs";
+import type { JobEvent } from "@/lib/studio/job-events";
 
 /** What the browser shows of a running turn, folded from its job events. */
 export interface LiveProgress {

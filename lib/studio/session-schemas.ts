@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { generationSettingsSchema, referenceRoleSchema } from "@/lib/gemini/types";
-import { MAX_PROMPT_LENGTH } from "./limits";
+import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
 
-// Inputs of the session and turn functions (lib/studio/sessions.ts). No server-only import: the
+// Inputs of the session and turn functions (lib/server/sessions.ts). No server-only import: the
 // client's forms validate with the same schemas before calling the server actions.
 
 export const MAX_SESSION_TITLE_LENGTH = 120;

@@ -2,7 +2,7 @@ import { notFound } from "next/navigation";
 import { StudioShell } from "@/components/studio/studio-shell";
 import { LOCAL_OWNER_ID } from "@/lib/storage";
 import { SIDEBAR_PAGE_SIZE } from "@/lib/studio/session-list";
-import { getSessionView, listSessions } from "@/lib/studio/sessions";
+import { getSessionView, listSessions } from "@/lib/server/sessions";
 
 export const dynamic = "force-dynamic";
 

@@ -1,11 +1,11 @@
 import { getStorage, LOCAL_OWNER_ID } from "@/lib/storage";
-import { attachmentContentDisposition, buildSessionExport } from "@/lib/studio/export";
+import { attachmentContentDisposition, buildSessionExport } from "@/lib/server/export";
 import { storageIdSchema } from "@/lib/studio/session-schemas";
-import { createZipStream } from "@/lib/studio/zip";
+import { createZipStream } from "@/lib/server/zip";
 
 /**
  * A session as a zip download: final images, reference images, Google's search suggestions and
- * session.json (see lib/studio/export.ts). The archive is streamed as it is written, one image
+ * session.json (see lib/server/export.ts). The archive is streamed as it is written, one image
  * at a time, so its size is not known up front and there is no content-length.
  */
 

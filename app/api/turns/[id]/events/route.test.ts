@@ -21,7 +21,7 @@ const settings: GenerationSettings = {
 let emulator: RunningEmulator;
 let dataDir: string;
 let route: typeof import("./route");
-let sessions: typeof import("@/lib/studio/sessions");
+let sessions: typeof import("@/lib/server/sessions");
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, latencyMs: 20 });
@@ -31,7 +31,7 @@ beforeAll(async () => {
   vi.stubEnv("GEMINI_BASE_URL", emulator.url);
   vi.resetModules();
   route = await import("./route");
-  sessions = await import("@/lib/studio/sessions");
+  sessions = await import("@/lib/server/sessions");
 });
 
 afterAll(async () => {

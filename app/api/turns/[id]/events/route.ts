@@ -1,7 +1,7 @@
 import { LOCAL_OWNER_ID } from "@/lib/storage";
-import { openTurnEventStream } from "@/lib/studio/jobs";
+import { openTurnEventStream } from "@/lib/server/jobs/event-stream";
 import { storageIdSchema } from "@/lib/studio/session-schemas";
-import { getJobRunner } from "@/lib/studio/sessions";
+import { getJobRunner } from "@/lib/server/sessions";
 
 /**
  * A turn's progress as server-sent events. Event names are the JobEvent types (started, queued,

@@ -14,7 +14,7 @@ import {
   type SessionExport,
   type SessionExportManifest,
 } from "./export";
-import { buildSearchWidgetDocument } from "./search-widget";
+import { buildSearchWidgetDocument } from "@/lib/studio/search-widget";
 import { createZipStream, type ZipEntry } from "./zip";
 
 const OWNER = "local";

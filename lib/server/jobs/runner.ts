@@ -7,7 +7,6 @@ import {
   generationSettingsSchema,
   type GenerationEvent,
   type GenerationOutcome,
-  type GenerationPhase,
   type GenerationRequest,
   type HistoryTurn,
   type ReferenceImage,
@@ -29,11 +28,11 @@ import {
   type Turn,
   type TurnOutcome,
   type TurnRequest,
-  type TurnStatus,
 } from "@/lib/storage/types";
-import { outputFileName, outputKind } from "./file-names";
-import { MAX_PROMPT_LENGTH } from "./limits";
-import type { ActionResult } from "./result";
+import { outputFileName, outputKind } from "@/lib/studio/file-names";
+import { snapshotEvent, type JobEvent, type JobEventBody, type JobEventType, type JobListener } from "@/lib/studio/job-events";
+import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
+import type { ActionResult } from "@/lib/studio/result";
 
 /**
  * Generation as a server-side job. Starting a turn records it and returns at once; the request to
@@ -46,72 +45,6 @@ import type { ActionResult } from "./result";
  * stored "queued") and run as slots free, up to maxQueuedJobs waiting, beyond which a start is
  * refused as "busy".
  */
-
-// ---------------------------------------------------------------------------------------------
-// Events
-
-export type JobEventBody =
-  /**
-   * First event of every job, with the turn queued or running; a queued job sends it again, with
-   * the turn running, when it gets a slot. Also sent from storage for a turn that is active elsewhere.
-   */
-  | { type: "started"; turn: Turn }
-  /** The job waits for a free slot behind `ahead` others; sent again each time it moves up. */
-  | { type: "queued"; ahead: number }
-  | { type: "attempt"; attempt: number; maxAttempts: number }
-  /** What arrived so far belongs to a failed attempt: followers clear their live view. */
-  | { type: "retry"; attempt: number; maxAttempts: number; delayMs: number; error: StudioError }
-  | { type: "phase"; phase: GenerationPhase }
-  | { type: "thought"; thought: StoredThought }
-  /** A piece of the model's text, to append. */
-  | { type: "text"; text: string }
-  /** A final image. Its fileName is null until the turn is done; the done event carries the names. */
-  | { type: "image"; image: StoredImageRef }
-  | { type: "done"; turn: Turn }
-  | { type: "failed"; turn: Turn }
-  | { type: "cancelled"; turn: Turn }
-  | { type: "interrupted"; turn: Turn };
-
-/** `seq` counts from 1 within a job (the SSE event id); 0 marks an event built from storage. */
-export type JobEvent = JobEventBody & { turnId: string; seq: number };
-export type JobEventType = JobEvent["type"];
-
-export const JOB_EVENT_TYPES = [
-  "started",
-  "queued",
-  "attempt",
-  "retry",
-  "phase",
-  "thought",
-  "text",
-  "image",
-  "done",
-  "failed",
-  "cancelled",
-  "interrupted",
-] as const satisfies readonly JobEventType[];
-
-export const TERMINAL_JOB_EVENT_TYPES = ["done", "failed", "cancelled", "interrupted"] as const satisfies readonly JobEventType[];
-
-export function isTerminalJobEvent(event: JobEvent): event is Extract<JobEvent, { type: (typeof TERMINAL_JOB_EVENT_TYPES)[number] }> {
-  return (TERMINAL_JOB_EVENT_TYPES as readonly string[]).includes(event.type);
-}
-
-/** The event that tells a follower where a turn stands when no job is running it here. */
-export function snapshotEvent(turn: Turn): JobEvent {
-  const base = { turnId: turn.id, seq: 0, turn };
-  const byStatus: Record<TurnStatus, JobEvent> = {
-    queued: { ...base, type: "started" },
-    running: { ...base, type: "started" },
-    succeeded: { ...base, type: "done" },
-    failed: { ...base, type: "failed" },
-    cancelled: { ...base, type: "cancelled" },
-    interrupted: { ...base, type: "interrupted" },
-  };
-  return byStatus[turn.status];
-}
-
-export type JobListener = (event: JobEvent) => void;
 
 // ---------------------------------------------------------------------------------------------
 // The runner
@@ -796,101 +729,4 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     },
     shutdown: () => stopAll(() => true, "shutdown"),
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Server-sent events
-
-const encoder = new TextEncoder();
-
-/** One SSE message: the event name is the JobEvent type, the data its JSON, the id its seq. */
-export function formatSseEvent(event: JobEvent): string {
-  const id = event.seq > 0 ? `id: ${event.seq}\n` : "";
-  // JSON.stringify escapes line breaks inside strings, so the data is always one line.
-  return `${id}event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-}
-
-export const SSE_HEARTBEAT_MS = 15_000;
-/** How long a browser's EventSource waits before reconnecting, e.g. to poll a turn running elsewhere. */
-export const SSE_RETRY_MS = 3_000;
-
-export interface TurnEventStreamOptions {
-  ownerId: OwnerId;
-  turnId: string;
-  /** From the Last-Event-ID header of a reconnecting EventSource: skip what it already has. */
-  afterSeq?: number;
-  /** The request's signal: the client went away. */
-  signal?: AbortSignal;
-  heartbeatMs?: number;
-}
-
-/**
- * The turn's events as an SSE byte stream that ends after the terminal event. Null when the turn
- * doesn't exist for this owner. When no job runs the turn here, the stream carries one snapshot
- * event from storage and ends; for a turn still active elsewhere the browser reconnects after
- * SSE_RETRY_MS, which polls until it finishes.
- */
-export async function openTurnEventStream(runner: JobRunner, options: TurnEventStreamOptions): Promise<ReadableStream<Uint8Array> | null> {
-  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-  let closed = false;
-  let unsubscribe = () => {};
-  let heartbeat: ReturnType<typeof setInterval> | undefined = undefined;
-
-  function close() {
-    if (closed) return;
-    closed = true;
-    unsubscribe();
-    if (heartbeat) clearInterval(heartbeat);
-    options.signal?.removeEventListener("abort", close);
-    try {
-      controller?.close();
-    } catch {
-      // The client cancelled the stream first.
-    }
-  }
-  function send(text: string) {
-    if (closed || !controller) return;
-    try {
-      controller.enqueue(encoder.encode(text));
-    } catch {
-      close();
-    }
-  }
-
-  // start() runs inside the constructor, so the controller exists before any event is sent;
-  // what is sent before the client reads waits in the stream's queue.
-  const stream = new ReadableStream<Uint8Array>({
-    start(streamController) {
-      controller = streamController;
-    },
-    cancel() {
-      close();
-    },
-  });
-  send(`retry: ${SSE_RETRY_MS}\n\n`);
-
-  const followed = await runner.follow(
-    options.ownerId,
-    options.turnId,
-    (event) => {
-      send(formatSseEvent(event));
-      if (isTerminalJobEvent(event)) close();
-    },
-    { afterSeq: options.afterSeq },
-  );
-  if (!followed.ok) {
-    closed = true;
-    return null;
-  }
-  if (closed || !followed.data.live || options.signal?.aborted) {
-    // The replay already ended with the terminal event, or the snapshot from storage was all there is.
-    followed.data.unsubscribe();
-    close();
-    return stream;
-  }
-  unsubscribe = followed.data.unsubscribe;
-  heartbeat = setInterval(() => send(": heartbeat\n\n"), options.heartbeatMs ?? SSE_HEARTBEAT_MS);
-  heartbeat.unref?.();
-  options.signal?.addEventListener("abort", close, { once: true });
-  return stream;
 }

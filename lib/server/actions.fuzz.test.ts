@@ -4,8 +4,8 @@ import type { GenerationSettings } from "@/lib/gemini/types";
 import { fakePng } from "@/lib/storage/contract";
 import { createMemoryStorage } from "@/lib/storage/memory-storage";
 import type { Storage } from "@/lib/storage/types";
-import { createJobRunner, type JobRunner } from "./jobs";
-import { startTurnSchema } from "./session-schemas";
+import { createJobRunner, type JobRunner } from "./jobs/runner";
+import { startTurnSchema } from "@/lib/studio/session-schemas";
 import { createStudioSessions, type SessionErrorCode, type StudioSessions } from "./sessions";
 
 /**

@@ -6,7 +6,7 @@ import type { GenerationRequest, GenerationSettings } from "@/lib/gemini/types";
 import { fakePng } from "@/lib/storage/contract";
 import { createMemoryStorage } from "@/lib/storage/memory-storage";
 import type { Storage } from "@/lib/storage/types";
-import { createJobRunner, type JobRunner } from "./jobs";
+import { createJobRunner, type JobRunner } from "./jobs/runner";
 import { createStudioSessions, type StudioSessions } from "./sessions";
 
 const OWNER = "local";

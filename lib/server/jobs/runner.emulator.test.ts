@@ -7,7 +7,8 @@ import { createGeminiGateway } from "@/lib/gemini/client";
 import type { GenerationSettings } from "@/lib/gemini/types";
 import { openSqliteStorage, type SqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
 import type { Turn, TurnRequest } from "@/lib/storage/types";
-import { createJobRunner, type JobEvent, type JobRunner } from "./jobs";
+import { createJobRunner, type JobRunner } from "./runner";
+import { type JobEvent } from "@/lib/studio/job-events";
 
 // The whole job path for real: SQLite storage with model turns in files, the real gateway and SDK,
 // and the Gemini emulator, which (like Gemini 3) rejects a replayed image part whose thought

@@ -11,7 +11,9 @@ import { ImageStoreError, createFileImageStore, type ImageStore } from "@/lib/st
 import { createMemoryImageStore, createMemoryStorage, type MemoryImageStore } from "@/lib/storage/memory-storage";
 import { openSqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
 import { INTERRUPTED_TURN_ERROR, type Storage, type Turn, type TurnRequest } from "@/lib/storage/types";
-import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, openTurnEventStream, type JobEvent, type JobRunner, type JobRunnerOptions } from "./jobs";
+import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, type JobRunner, type JobRunnerOptions } from "./runner";
+import { type JobEvent } from "@/lib/studio/job-events";
+import { openTurnEventStream } from "./event-stream";
 
 // The job runner against memory storage and a scripted gateway: each test decides what "Gemini"
 // says and when, so the ordering of events, cancellation and deadlines can be pinned down.

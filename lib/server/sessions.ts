@@ -8,9 +8,9 @@ import { ImageStoreError } from "@/lib/storage/image-store";
 import { getStorage } from "@/lib/storage";
 import { StorageError, type OwnerId, type Session, type Storage, type StoredReference, type Turn } from "@/lib/storage/types";
 import { getGateway, getModelDiscovery } from "./gateway";
-import { createJobRunner, type JobErrorCode, type JobRunner } from "./jobs";
-import { checkNewTurn } from "./request-check";
-import type { ActionResult } from "./result";
+import { createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
+import { checkNewTurn } from "@/lib/studio/request-check";
+import type { ActionResult } from "@/lib/studio/result";
 import {
   DEFAULT_SESSION_TITLE,
   createSessionSchema,
@@ -27,7 +27,7 @@ import {
   type RenameSessionInput,
   type StartTurnInput,
   type TurnActionInput,
-} from "./session-schemas";
+} from "@/lib/studio/session-schemas";
 
 /**
  * Sessions and turns as the server actions see them. Each function validates its input, acts only

@@ -3,11 +3,11 @@ import "server-only";
 import type { GenerationSettings, Grounding, StudioError, Usage } from "@/lib/gemini/types";
 import { isStorageId, StorageError, type OwnerId, type Session, type Storage, type Turn, type TurnStatus } from "@/lib/storage/types";
 import { ImageStoreError } from "@/lib/storage/image-store";
-import { describeSource } from "./citations";
-import { extensionForMimeType, fileTimestamp } from "./file-names";
-import type { ActionResult } from "./result";
-import { buildSearchWidgetDocument, hasSearchWidget } from "./search-widget";
-import { buildTurnTree, type TurnTree } from "./turn-tree";
+import { describeSource } from "@/lib/studio/citations";
+import { extensionForMimeType, fileTimestamp } from "@/lib/studio/file-names";
+import type { ActionResult } from "@/lib/studio/result";
+import { buildSearchWidgetDocument, hasSearchWidget } from "@/lib/studio/search-widget";
+import { buildTurnTree, type TurnTree } from "@/lib/studio/turn-tree";
 import type { ZipEntry } from "./zip";
 
 /**
