@@ -586,7 +586,7 @@ test.describe("the API key stays on the server", () => {
     // is hard-linked (same file system), which costs no space and keeps the copy a real project.
     const copy = mkdtempSync(path.join(os.tmpdir(), "nbs-leak-build-"));
     try {
-      for (const entry of ["app", "components", "lib", "e2e", "test", "proxy.ts", "instrumentation.ts", "next.config.ts", "tsconfig.json", "postcss.config.mjs", "package.json", "package-lock.json", "next-env.d.ts"]) {
+      for (const entry of ["app", "components", "lib", "emulator", "e2e", "test", "scripts", "proxy.ts", "instrumentation.ts", "next.config.ts", "tsconfig.json", "postcss.config.mjs", "package.json", "package-lock.json", "next-env.d.ts"]) {
         if (existsSync(path.join(root, entry))) execFileSync("cp", ["-r", path.join(root, entry), path.join(copy, entry)]);
       }
       execFileSync("cp", ["-al", path.join(root, "node_modules"), path.join(copy, "node_modules")]);
