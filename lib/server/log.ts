@@ -45,28 +45,9 @@ const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
  * in the spellings code and HTTP use: apiKey, api_key, API_KEY, api-key, Api-Key, apikey.
  */
 const SECRET_NAMES = [
-  "api key",
-  "key",
-  "x goog api key",
-  "gemini api key",
-  "authorization",
-  "proxy authorization",
-  "cookie",
-  "set cookie",
-  "password",
-  "secret",
-  "token",
-  "access token",
-  "refresh token",
-  "thought signature",
-  "signature",
+  ...["api key", "key", "x goog api key", "gemini api key", "authorization", "proxy authorization", "cookie", "set cookie"],
+  ...["password", "secret", "token", "access token", "refresh token", "thought signature", "signature"],
 ];
-/**
- * Top level and the two below it (headers.authorization, parts[0].thoughtSignature). Each level
- * is another wildcard path per name, and wildcard paths cost pino time on every line; deeper
- * secrets of the kinds this studio holds are caught by content below.
- */
-const REDACT_DEPTH = 3;
 
 function spellings(name: string): string[] {
   const words = name.split(" ");
@@ -75,12 +56,14 @@ function spellings(name: string): string[] {
   return [...new Set([words.join(""), camel, words.join("_"), words.join("_").toUpperCase(), words.join("-"), title.join("-")])];
 }
 
+/**
+ * The top level and the two below it (headers.authorization, parts[0].thoughtSignature). Every
+ * wildcard path costs pino time on every line, so it stops there; deeper keys, image data and
+ * signatures are still caught by their content (formatters.log).
+ */
 const REDACT_PATHS = SECRET_NAMES.flatMap(spellings).flatMap((spelling) => {
-  const key = /^[A-Za-z_$][\w$]*$/.test(spelling) ? spelling : `["${spelling}"]`;
-  return Array.from({ length: REDACT_DEPTH }, (_, depth) => {
-    const prefix = Array.from({ length: depth }, () => "*").join(".");
-    return prefix && !key.startsWith("[") ? `${prefix}.${key}` : `${prefix}${key}`;
-  });
+  const key = /^[A-Za-z_$][\w$]*$/.test(spelling) ? `.${spelling}` : `["${spelling}"]`;
+  return ["", "*", "*.*"].map((prefix) => `${prefix}${key}`.replace(/^\./, ""));
 });
 
 /** Written by pino itself; a field of the same name would forge them (JSON readers keep the last duplicate). */
