@@ -114,6 +114,9 @@ export function createZipStream(
   /** True from adding an entry until yazl has read all of its bytes. */
   let entryPending = false;
   let failure: unknown = null;
+  /** yazl's output, a chunk at a time: reading the stream whole would copy each image into one buffer. */
+  const chunks: Buffer[] = [];
+  let outputEnded = false;
 
   let wake: (() => void) | null = null;
   const signal = () => {
@@ -125,8 +128,17 @@ export function createZipStream(
     failure ??= error;
     signal();
   };
-  output.on("readable", signal);
-  output.on("end", signal);
+  // Paused before the data listener is attached, so it flows only when a reader asks (resume below).
+  output.pause();
+  output.on("data", (chunk: Buffer) => {
+    chunks.push(chunk);
+    output.pause();
+    signal();
+  });
+  output.on("end", () => {
+    outputEnded = true;
+    signal();
+  });
   output.on("error", fail);
   // yazl reports stream failures as events; without a listener they would crash the process.
   zip.on("error", fail);
@@ -184,17 +196,17 @@ export function createZipStream(
             await closeSource();
             throw failure;
           }
-          const chunk = output.read() as Buffer | null;
-          if (chunk !== null) {
+          const chunk = chunks.shift();
+          if (chunk) {
             controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
             return;
           }
-          if (output.readableEnded) {
+          if (outputEnded) {
             controller.close();
             return;
           }
           // Everything written so far has been read: time for the next entry.
-          if (!sourceDone && !entryPending) {
+          if (!sourceDone && !entryPending && output.readableLength === 0) {
             try {
               const next = await iterator.next();
               if (next.done) {
@@ -209,6 +221,7 @@ export function createZipStream(
             }
             continue;
           }
+          output.resume();
           await new Promise<void>((resolve) => {
             wake = resolve;
           });
