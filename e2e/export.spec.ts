@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import { expect, test } from "@playwright/test";
 import { StudioPage } from "./pages/studio-page";
 import { emulatorControl } from "./support/emulator";
-import { readZip } from "./support/unzip";
+import { readZip } from "../test/support/unzip";
 
 test.beforeEach(async ({ request }) => {
   await emulatorControl(request).reset();
@@ -58,7 +58,7 @@ test("exports a session as a zip: session.json, the images under their download 
   const download = await downloadPromise;
   expect(download.suggestedFilename()).toMatch(/^[\p{L}\p{N}-]+-\d{8}-\d{6}\.zip$/u);
 
-  const entries = readZip(await fs.readFile(await download.path()));
+  const entries = await readZip(await fs.readFile(await download.path()));
   const files = new Map(entries.map((entry) => [entry.name, entry.data]));
   for (const name of files.keys()) expect(name).toMatch(/^(README\.txt|session\.json|images\/[^/]+|references\/[^/]+|search-suggestions\/[^/]+\.html)$/);
 

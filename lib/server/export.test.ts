@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
-import { readZip, readZipFiles } from "@/e2e/support/unzip";
+import { readZip, readZipFiles } from "@/test/support/unzip";
 import type { GenerationSettings, Grounding, StudioError } from "@/lib/gemini/types";
 import { fakePng } from "@/lib/storage/contract";
 import { createMemoryStorage } from "@/lib/storage/memory-storage";
@@ -102,7 +102,7 @@ async function collect(exported: SessionExport): Promise<ZipEntry[]> {
 
 async function zipOf(exported: SessionExport): Promise<Map<string, Buffer>> {
   const bytes = new Uint8Array(await new Response(createZipStream(exported.entries())).arrayBuffer());
-  return readZipFiles(bytes);
+  return await readZipFiles(bytes);
 }
 
 function manifestOf(files: Map<string, Buffer>): SessionExportManifest {
@@ -242,7 +242,7 @@ describe("buildSessionExport", () => {
     const session = await storage.sessions.create({ ownerId: OWNER, title: "Dates" });
     const turn = await addTurn(session.id, null, "A cat", { status: "succeeded", outcome: outcome({ images: [await putImage(fakeJpeg(4_000), "gen-a-cat-20261122-101500.jpg")] }) });
     const bytes = new Uint8Array(await new Response(createZipStream((await exportOf(session.id)).entries())).arrayBuffer());
-    const entries = new Map(readZip(bytes).map((entry) => [entry.name, entry]));
+    const entries = new Map((await readZip(bytes)).map((entry) => [entry.name, entry]));
     expect(entries.get("images/gen-a-cat-20261122-101500.jpg")?.method).toBe(0);
     expect(entries.get("session.json")?.method).toBe(8);
     expect(entries.get("images/gen-a-cat-20261122-101500.jpg")?.modifiedAt?.getTime()).toBe(Math.floor(Date.parse(turn.updatedAt) / 1000) * 1000);

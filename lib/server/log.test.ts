@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger, sanitizeString, sanitizeValue, type LogLevel } from "./log";
 
 const KEY = "nbs-canary-key-7f3a9c2e5b1d";
@@ -14,6 +14,10 @@ function capture(options: { level?: LogLevel; secrets?: readonly string[] } = {}
   const parsed = () => lines.map(({ line }) => JSON.parse(line) as Record<string, unknown>);
   return { logger, lines, parsed };
 }
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe("createLogger", () => {
   it("writes one JSON object per line with time, level and event", () => {
@@ -63,20 +67,44 @@ describe("createLogger", () => {
     expect(line).toContain("[redacted key]");
   });
 
-  it("redacts fields named like secrets, whatever their case or separators", () => {
+  it("redacts fields named like secrets in their usual spellings, down to the third level", () => {
     const { logger, parsed } = capture();
     logger.info("request", {
-      headers: { "x-goog-api-key": "abc", Authorization: "Bearer x", cookie: "s=1" },
+      headers: { "x-goog-api-key": "abc", Authorization: "Bearer x", cookie: "s=1", "Set-Cookie": "t=2" },
       apiKey: "k",
+      api_key: "k1",
       GEMINI_API_KEY: "k2",
       part: { text: "hello", thoughtSignature: "c2lnbmF0dXJl".repeat(10) },
+      request: { headers: { "X-Goog-Api-Key": "abc", accept: "json" } },
+      parts: [{ thoughtSignature: "c2ln" }],
     });
     expect(parsed()[0]).toMatchObject({
-      headers: { "x-goog-api-key": "[redacted]", Authorization: "[redacted]", cookie: "[redacted]" },
+      headers: { "x-goog-api-key": "[redacted]", Authorization: "[redacted]", cookie: "[redacted]", "Set-Cookie": "[redacted]" },
       apiKey: "[redacted]",
+      api_key: "[redacted]",
       GEMINI_API_KEY: "[redacted]",
       part: { text: "hello", thoughtSignature: "[redacted]" },
+      request: { headers: { "X-Goog-Api-Key": "[redacted]", accept: "json" } },
+      parts: [{ thoughtSignature: "[redacted]" }],
     });
+  });
+
+  it("strips keys and thought signatures by their content at any depth, also in a child's fields", () => {
+    const { logger, lines } = capture();
+    const signature = Buffer.alloc(900, 3).toString("base64");
+    const deep = { a: { b: { c: { d: { apiKeyCopy: KEY, google: "AIzaSyA1234567890abcdefghijklmnopqrstu", sig: signature } } } } };
+    logger.child({ apiKey: KEY, note: `key=${KEY}` }).info("deep", { deep, contents: [{ parts: [{ thoughtSignature: signature }] }] });
+    const line = lines[0]?.line ?? "";
+    expect(line).not.toContain(KEY);
+    expect(line).not.toContain("AIzaSyA1234567890");
+    expect(line).not.toContain(signature.slice(0, 50));
+    expect(JSON.parse(line)).toMatchObject({ apiKey: "[redacted]", note: "key=[redacted key]" });
+  });
+
+  it("never lets a child's fields forge the level or event", () => {
+    const { logger, parsed } = capture();
+    logger.child({ level: "error", event: "fake", time: "yesterday", turnId: "t1" }).info("real");
+    expect(parsed()[0]).toEqual({ turnId: "t1", level: "info", event: "real", time: "2026-11-22T10:00:00.000Z" });
   });
 
   it("keeps image bytes and base64 out: buffers, inlineData, data URLs and long base64 runs", () => {
@@ -93,7 +121,7 @@ describe("createLogger", () => {
     expect(parsed()[0]).toMatchObject({
       buffer: "[1234 bytes]",
       array: "[10 bytes]",
-      inlineData: { mimeType: "image/png", data: `[${base64.length} chars]` },
+      inlineData: { mimeType: "image/png", data: `[base64, ${base64.length} chars]` },
       url: `[data URL, ${"data:image/png;base64,".length + base64.length} chars]`,
     });
     expect(String(parsed()[0]?.message)).toMatch(/^the model said \[base64, \d+ chars\] and more$/);
@@ -118,6 +146,20 @@ describe("createLogger", () => {
     const error = Object.assign(new Error("disk full", { cause: new Error("ENOSPC") }), { code: "ENOSPC" });
     logger.error("storage.failed", { error });
     expect(parsed()[0]?.error).toMatchObject({ name: "Error", message: "disk full", code: "ENOSPC", cause: { message: "ENOSPC" } });
+  });
+
+  it("writes info to stdout and warnings and errors to stderr, one line each", () => {
+    const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const logger = createLogger({ level: "debug" });
+    logger.debug("a");
+    logger.info("b");
+    logger.warn("c");
+    logger.error("d");
+    const events = (spy: typeof stdout) => spy.mock.calls.map(([chunk]) => JSON.parse(String(chunk).replace(/\n$/, "")).event);
+    expect(events(stdout)).toEqual(["a", "b"]);
+    expect(events(stderr)).toEqual(["c", "d"]);
+    for (const [chunk] of [...stdout.mock.calls, ...stderr.mock.calls]) expect(String(chunk)).toMatch(/^\{[^\n]*\}\n$/);
   });
 
   it("does not throw when writing fails", () => {

@@ -1,14 +1,18 @@
+import pino, { type Logger as PinoLogger } from "pino";
+
 /**
- * Structured logs: one JSON object per line on stdout (debug, info) or stderr (warn, error), so a
- * log shipper can parse them and an operator can grep them.
+ * Structured logs through pino: one JSON object per line, debug and info on stdout, warn and error
+ * on stderr, each with `time` (ISO 8601), `level` (its name) and `event`. Lines are written in
+ * this process by pino.multistream; pino's worker-thread transports are not used.
  *
  * What goes in is sanitized on the way out, whatever the caller passes: the studio handles API keys,
  * base64 images and thought signatures (opaque, up to ~600 KB), and none of them may reach a log.
- * - fields named like a secret (apiKey, authorization, thoughtSignature, ...) are replaced;
- * - the configured GEMINI_API_KEY, and anything shaped like a Google API key, is replaced inside
- *   any string;
- * - bytes (Buffer, Uint8Array, ArrayBuffer), data: URLs and long base64 runs become a size note;
- * - long strings are cut, deep or cyclic objects are bounded.
+ * - pino's `redact` replaces fields named like a secret (apiKey, authorization, thoughtSignature,
+ *   ...) in their usual spellings, at the top level and the two below it;
+ * - the `formatters.log` hook replaces the configured GEMINI_API_KEY, and anything shaped like a
+ *   Google API key, inside any string at any depth; bytes (Buffer, Uint8Array, ArrayBuffer), data:
+ *   URLs and long base64 runs become a size note; long strings are cut, deep or cyclic objects
+ *   are bounded, errors become plain objects.
  */
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -34,28 +38,36 @@ export interface LoggerOptions {
   fields?: LogFields;
 }
 
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
-/** Compared without case, `-` or `_`: "x-goog-api-key", "apiKey" and "API_KEY" are all one name. */
-const SECRET_FIELDS = new Set([
-  "apikey",
-  "key",
-  "xgoogapikey",
-  "geminiapikey",
-  "authorization",
-  "proxyauthorization",
-  "cookie",
-  "setcookie",
-  "password",
-  "secret",
-  "token",
-  "accesstoken",
-  "refreshtoken",
-  "thoughtsignature",
-  "signature",
-]);
-/** Fields that hold image bytes in the wire format (inlineData.data) or in the studio's own types. */
-const BINARY_FIELDS = new Set(["data", "bytes", "inlinedata", "imagedata", "b64json"]);
+/**
+ * Field names whose values are secrets. Redact paths are case-sensitive, so each name is listed
+ * in the spellings code and HTTP use: apiKey, api_key, API_KEY, api-key, Api-Key, apikey.
+ */
+const SECRET_NAMES = [
+  ...["api key", "key", "x goog api key", "gemini api key", "authorization", "proxy authorization", "cookie", "set cookie"],
+  ...["password", "secret", "token", "access token", "refresh token", "thought signature", "signature"],
+];
+
+function spellings(name: string): string[] {
+  const words = name.split(" ");
+  const title = words.map((word) => word.charAt(0).toUpperCase() + word.slice(1));
+  const camel = [words[0] ?? "", ...title.slice(1)].join("");
+  return [...new Set([words.join(""), camel, words.join("_"), words.join("_").toUpperCase(), words.join("-"), title.join("-")])];
+}
+
+/**
+ * The top level and the two below it (headers.authorization, parts[0].thoughtSignature). Every
+ * wildcard path costs pino time on every line, so it stops there; deeper keys, image data and
+ * signatures are still caught by their content (formatters.log).
+ */
+const REDACT_PATHS = SECRET_NAMES.flatMap(spellings).flatMap((spelling) => {
+  const key = /^[A-Za-z_$][\w$]*$/.test(spelling) ? `.${spelling}` : `["${spelling}"]`;
+  return ["", "*", "*.*"].map((prefix) => `${prefix}${key}`.replace(/^\./, ""));
+});
+
+/** Written by pino itself; a field of the same name would forge them (JSON readers keep the last duplicate). */
+const RESERVED_FIELDS = new Set(["time", "level", "event"]);
 
 const MAX_STRING = 2_000;
 const MAX_DEPTH = 6;
@@ -65,10 +77,6 @@ const MAX_ITEMS = 50;
 const BASE64_RUN = /[A-Za-z0-9+/_-]{200,}={0,2}/g;
 const DATA_URL = /data:[\w.+-]+\/[\w.+-]+;base64,[A-Za-z0-9+/=_-]*/gi;
 const GOOGLE_KEY = /AIza[0-9A-Za-z_-]{20,}/g;
-
-function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[-_\s]/g, "");
-}
 
 export function sanitizeString(value: string, secrets: readonly string[] = []): string {
   let text = value;
@@ -94,7 +102,7 @@ function describeError(error: Error, secrets: readonly string[], depth: number, 
   return out;
 }
 
-/** A JSON-safe copy of `value` with secrets, bytes and bulk removed. */
+/** A JSON-safe copy of `value` with keys, bytes and bulk removed from its contents. */
 export function sanitizeValue(value: unknown, secrets: readonly string[] = [], depth = 0, seen = new WeakSet<object>()): unknown {
   if (value === null || value === undefined) return value ?? null;
   switch (typeof value) {
@@ -130,18 +138,20 @@ export function sanitizeValue(value: unknown, secrets: readonly string[] = [], d
     const entries = Object.entries(value as Record<string, unknown>);
     for (const [key, item] of entries.slice(0, MAX_KEYS)) {
       // As JSON.stringify would: an absent value is no field, not a null one.
-      if (item === undefined) continue;
-      const name = normalizeName(key);
-      if (SECRET_FIELDS.has(name)) out[key] = "[redacted]";
-      else if (BINARY_FIELDS.has(name) && (typeof item === "string" || item instanceof Uint8Array || item instanceof ArrayBuffer)) {
-        out[key] = typeof item === "string" ? `[${item.length} chars]` : `[${item.byteLength} bytes]`;
-      } else out[key] = sanitizeValue(item, secrets, depth + 1, seen);
+      if (item !== undefined) out[key] = sanitizeValue(item, secrets, depth + 1, seen);
     }
     if (entries.length > MAX_KEYS) out["…"] = `${entries.length - MAX_KEYS} more keys`;
     return out;
   } finally {
     seen.delete(object);
   }
+}
+
+function sanitizeFields(fields: Record<string, unknown>, secrets: readonly string[]): Record<string, unknown> {
+  const out = sanitizeValue(fields, secrets);
+  if (typeof out !== "object" || out === null || Array.isArray(out)) return {};
+  for (const name of RESERVED_FIELDS) delete (out as Record<string, unknown>)[name];
+  return out as Record<string, unknown>;
 }
 
 function defaultWrite(line: string, level: LogLevel): void {
@@ -157,33 +167,52 @@ function configuredSecrets(): readonly string[] {
   return key ? [key] : [];
 }
 
+function wrap(instance: PinoLogger, secrets: () => readonly string[]): Logger {
+  const emit = (level: LogLevel) => (event: string, fields: LogFields = {}) => {
+    try {
+      // The event goes in as pino's message, which formatters.log does not see.
+      instance[level](fields, sanitizeString(event, secrets()));
+    } catch {
+      // Logging must never take a request down with it.
+    }
+  };
+  return {
+    debug: emit("debug"),
+    info: emit("info"),
+    warn: emit("warn"),
+    error: emit("error"),
+    // pino's bindings formatter applies to the root logger only, so a child's fields are sanitized here.
+    child: (fields) => wrap(instance.child(sanitizeFields(fields, secrets())), secrets),
+  };
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const write = options.write ?? defaultWrite;
   const secrets = options.secrets ?? configuredSecrets;
   const now = options.now ?? (() => new Date());
-  const threshold = LEVELS[options.level ?? "info"];
-  const base = options.fields ?? {};
-
-  function emit(level: LogLevel, event: string, fields: LogFields = {}): void {
-    if (LEVELS[level] < threshold) return;
-    try {
-      const known = secrets();
-      const body = sanitizeValue({ ...base, ...fields }, known) as Record<string, unknown>;
-      // time, level and event come last in the spread so no field can forge them.
-      const line = JSON.stringify({ ...body, time: now().toISOString(), level, event: sanitizeString(event, known) });
-      write(line, level);
-    } catch {
-      // Logging must never take a request down with it.
-    }
-  }
-
-  return {
-    debug: (event, fields) => emit("debug", event, fields),
-    info: (event, fields) => emit("info", event, fields),
-    warn: (event, fields) => emit("warn", event, fields),
-    error: (event, fields) => emit("error", event, fields),
-    child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
-  };
+  // One stream per level, and dedupe sends each line only to its own: that is how the level
+  // reaches `write` (stdout or stderr) without parsing the line again.
+  const streams = LEVELS.map((level) => ({
+    level,
+    stream: { write: (line: string) => write(line.endsWith("\n") ? line.slice(0, -1) : line, level) },
+  }));
+  const instance = pino(
+    {
+      level: options.level ?? "info",
+      // No pid or hostname: the line carries what the README promises and what callers pass.
+      base: undefined,
+      messageKey: "event",
+      timestamp: () => `,"time":"${now().toISOString()}"`,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => sanitizeFields(object, secrets()),
+      },
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    },
+    pino.multistream(streams, { dedupe: true }),
+  );
+  const logger = wrap(instance, secrets);
+  return options.fields ? logger.child(options.fields) : logger;
 }
 
 /** The studio's logger. */

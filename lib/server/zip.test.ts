@@ -4,8 +4,8 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { crc32Reference, readZip } from "@/e2e/support/unzip";
-import { ZipEntryError, ZipLimitError, ZipWriter, buildZip, createZipStream, toDosDateTime, type ZipEntry } from "./zip";
+import { readZip } from "@/test/support/unzip";
+import { ZIP_MAX_ENTRIES, ZipEntryError, ZipLimitError, createZipStream, type ZipEntry, type ZipStreamOptions } from "./zip";
 
 const NOW = new Date(2026, 10, 22, 10, 15, 42);
 
@@ -16,8 +16,8 @@ function hasCommand(command: string, args: string[]): boolean {
 const HAS_UNZIP = hasCommand("unzip", ["-v"]);
 const HAS_PYTHON = hasCommand("python3", ["--version"]);
 
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+async function zipOf(entries: Iterable<ZipEntry> | AsyncIterable<ZipEntry>, options?: ZipStreamOptions): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(createZipStream(entries, options)).arrayBuffer());
 }
 
 const PHOTO = randomBytes(5_000);
@@ -31,36 +31,17 @@ const sampleEntries = (): ZipEntry[] => [
   { name: "références/01-été.png", data: SMALL, method: "store" },
 ];
 
-describe("crc32", () => {
-  it("matches the standard check value", () => {
-    expect(crc32Reference(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
-  });
-});
-
-describe("toDosDateTime", () => {
-  it("packs local wall-clock time with 2-second resolution", () => {
-    const { date, time } = toDosDateTime(NOW);
-    expect(date).toBe(((2026 - 1980) << 9) | (11 << 5) | 22);
-    expect(time).toBe((10 << 11) | (15 << 5) | 21);
-  });
-
-  it("clamps dates the format cannot hold", () => {
-    expect(toDosDateTime(new Date(1970, 0, 1))).toEqual({ date: (1 << 5) | 1, time: 0 });
-    expect(toDosDateTime(new Date(2200, 0, 1)).date >> 9).toBe(127);
-  });
-});
-
-describe("buildZip", () => {
-  it("round-trips names, bytes, methods and times", () => {
+describe("createZipStream", () => {
+  it("round-trips names, bytes, methods, times and permissions", async () => {
     const entries = sampleEntries();
-    const read = readZip(buildZip(entries, { now: NOW }));
+    const read = await readZip(await zipOf(entries, { now: NOW }));
     expect(read.map((entry) => entry.name)).toEqual(entries.map((entry) => entry.name));
     for (const [index, entry] of read.entries()) {
       const original = entries[index]!;
       const expected = typeof original.data === "string" ? Buffer.from(original.data, "utf8") : Buffer.from(original.data);
       expect(entry.data.equals(expected)).toBe(true);
       expect(entry.flags & (1 << 11)).not.toBe(0);
-      expect(entry.modifiedAt?.getTime()).toBe(Math.floor(NOW.getTime() / 1000) * 1000);
+      expect(entry.modifiedAt.getTime()).toBe(Math.floor(NOW.getTime() / 1000) * 1000);
       expect(entry.externalAttributes >>> 16).toBe(0o100644);
     }
     // Text deflates; images are stored as they are.
@@ -69,72 +50,88 @@ describe("buildZip", () => {
     expect(read[2]?.method).toBe(0);
   });
 
-  it("stores data that deflate would not shrink", () => {
-    const [entry] = readZip(buildZip([{ name: "noise.bin", data: randomBytes(2_000) }]));
-    expect(entry?.method).toBe(0);
-    expect(entry?.compressedSize).toBe(2_000);
+  it("writes DOS times as local wall-clock time with 2-second resolution, and the exact second beside them", async () => {
+    const [entry] = await readZip(await zipOf([{ name: "a.txt", data: "a" }], { now: NOW }));
+    expect(entry?.dosDate).toBe(((2026 - 1980) << 9) | (11 << 5) | 22);
+    expect(entry?.dosTime).toBe((10 << 11) | (15 << 5) | 21);
+    // An odd second: only the extended timestamp field can carry it.
+    const at = new Date(Date.UTC(2025, 0, 2, 3, 4, 7));
+    const [own] = await readZip(await zipOf([{ name: "b.txt", data: "b", modifiedAt: at }], { now: NOW }));
+    expect(own?.modifiedAt.toISOString()).toBe(at.toISOString());
   });
 
-  it("uses each entry's own modification time", () => {
-    const at = new Date(Date.UTC(2025, 0, 2, 3, 4, 6));
-    const [entry] = readZip(buildZip([{ name: "a.txt", data: "a", modifiedAt: at }], { now: NOW }));
-    expect(entry?.modifiedAt?.toISOString()).toBe(at.toISOString());
-    expect(entry?.dosDate).toBe(toDosDateTime(at).date);
+  it("clamps dates the DOS fields cannot hold", async () => {
+    const read = await readZip(
+      await zipOf([
+        { name: "old.txt", data: "x", modifiedAt: new Date(1970, 0, 1) },
+        { name: "future.txt", data: "x", modifiedAt: new Date(2200, 0, 1) },
+        { name: "invalid.txt", data: "x", modifiedAt: new Date(Number.NaN) },
+      ], { now: NOW }),
+    );
+    expect(read[0]?.dosDate).toBe((0 << 9) | (1 << 5) | 1);
+    expect((read[1]?.dosDate ?? 0) >> 9).toBe(127);
+    // An invalid date falls back to the stream's time.
+    expect(read[2]?.dosDate).toBe(((2026 - 1980) << 9) | (11 << 5) | 22);
   });
 
-  it("writes a valid empty archive", () => {
-    const zip = buildZip([]);
+  it("writes a valid empty archive", async () => {
+    const zip = await zipOf([]);
     expect(zip.byteLength).toBe(22);
-    expect(readZip(zip)).toEqual([]);
+    expect(await readZip(zip)).toEqual([]);
   });
 
-  it.each(["", "/etc/passwd", "../escape.txt", "a/../../b", "a\\b.txt", "dir/", "a//b", "./a"])("refuses the unsafe name %j", (name) => {
-    expect(() => buildZip([{ name, data: "x" }])).toThrow(ZipEntryError);
+  it.each(["", "/etc/passwd", "../escape.txt", "a/../../b", "a\\b.txt", "dir/", "a//b", "./a", "nul\0.txt"])("refuses the unsafe name %j", async (name) => {
+    await expect(zipOf([{ name, data: "x" }])).rejects.toBeInstanceOf(ZipEntryError);
   });
 
-  it("refuses two entries with the same name, also differing only in case", () => {
-    expect(() => buildZip([{ name: "a.txt", data: "1" }, { name: "A.TXT", data: "2" }])).toThrow(ZipEntryError);
+  it("refuses two entries with the same name, also differing only in case", async () => {
+    await expect(zipOf([{ name: "a.txt", data: "1" }, { name: "A.TXT", data: "2" }])).rejects.toBeInstanceOf(ZipEntryError);
   });
 
-  it("refuses an archive over the size limit clearly instead of writing a broken one", () => {
-    const writer = new ZipWriter({ maxBytes: 1_000 });
-    writer.add({ name: "small.bin", data: randomBytes(400), method: "store" });
-    expect(() => writer.add({ name: "big.bin", data: randomBytes(600), method: "store" })).toThrow(
+  it("refuses an archive over the size limit clearly, counting it exactly for stored entries", async () => {
+    const entries: ZipEntry[] = [
+      { name: "small.bin", data: randomBytes(400), method: "store" },
+      { name: "big.bin", data: randomBytes(600), method: "store" },
+    ];
+    const size = (await zipOf(entries)).byteLength;
+    expect((await readZip(await zipOf(entries, { maxBytes: size }))).map((entry) => entry.name)).toEqual(["small.bin", "big.bin"]);
+    await expect(zipOf(entries, { maxBytes: size - 1 })).rejects.toThrow(
       expect.objectContaining({ name: "ZipLimitError", reason: "archive_too_large", message: expect.stringMatching(/larger than .*ZIP64/) }),
     );
-    // The refused entry left nothing behind: the archive still finishes and reads back.
-    writer.finish();
   });
 
-  it("refuses more entries than a zip without ZIP64 can count", () => {
-    const writer = new ZipWriter();
-    for (let index = 0; index < 0xfffe; index += 1) writer.add({ name: `f${index}`, data: "", method: "store" });
-    expect(() => writer.add({ name: "one-too-many", data: "", method: "store" })).toThrow(ZipLimitError);
+  it("refuses more entries than a zip without ZIP64 can count", async () => {
+    expect(ZIP_MAX_ENTRIES).toBe(0xfffe);
+    function* entries(count: number) {
+      for (let index = 0; index < count; index += 1) yield { name: `f${index}`, data: "", method: "store" } satisfies ZipEntry;
+    }
+    expect(await readZip(await zipOf(entries(100), { maxEntries: 100 }))).toHaveLength(100);
+    await expect(zipOf(entries(101), { maxEntries: 100 })).rejects.toThrow(expect.objectContaining({ name: "ZipLimitError", reason: "too_many_entries" }));
   });
 
-  it("does not take entries after finish", () => {
-    const writer = new ZipWriter();
-    writer.finish();
-    expect(() => writer.add({ name: "late.txt", data: "x" })).toThrow(ZipEntryError);
-  });
-});
-
-describe("createZipStream", () => {
-  it("streams the same bytes buildZip makes, pulling entries lazily", async () => {
-    const entries = sampleEntries();
-    const pulled: string[] = [];
+  it("pulls entries lazily, one at a time: the next only once the reader has read the last", async () => {
+    const entries = Array.from({ length: 4 }, (_, index): ZipEntry => ({ name: `${index}.jpg`, data: randomBytes(200_000), method: "store" }));
+    const readWhenPulled: number[] = [];
+    let read = 0;
     async function* source() {
       for (const entry of entries) {
-        pulled.push(entry.name);
+        readWhenPulled.push(read);
         yield entry;
       }
     }
-    const stream = createZipStream(source(), { now: NOW });
+    const reader = createZipStream(source(), { now: NOW }).getReader();
     // Nothing is produced until the reader asks.
     await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(pulled).toEqual([]);
-    expect(Buffer.from(await readAll(stream)).equals(Buffer.from(buildZip(entries, { now: NOW })))).toBe(true);
-    expect(pulled).toHaveLength(entries.length);
+    expect(readWhenPulled).toEqual([]);
+    const chunks: Uint8Array[] = [];
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      chunks.push(next.value);
+      read += next.value.byteLength;
+    }
+    expect(readWhenPulled).toHaveLength(entries.length);
+    for (const [index, at] of readWhenPulled.entries()) expect(at).toBeGreaterThanOrEqual(index * 200_000);
+    const files = await readZip(Buffer.concat(chunks));
+    expect(files.every((file, index) => file.data.equals(entries[index]!.data as Buffer))).toBe(true);
   });
 
   it("errors the stream on a refused entry and closes the source", async () => {
@@ -147,8 +144,16 @@ describe("createZipStream", () => {
         closed = true;
       }
     }
-    await expect(readAll(createZipStream(source(), { maxBytes: 1_000 }))).rejects.toBeInstanceOf(ZipLimitError);
+    await expect(zipOf(source(), { maxBytes: 1_000 })).rejects.toBeInstanceOf(ZipLimitError);
     expect(closed).toBe(true);
+  });
+
+  it("errors the stream when the source fails", async () => {
+    async function* source(): AsyncGenerator<ZipEntry> {
+      yield { name: "a.txt", data: "a" };
+      throw new Error("disk gone");
+    }
+    await expect(zipOf(source())).rejects.toThrow("disk gone");
   });
 
   it("stops the source when the reader cancels", async () => {
@@ -167,6 +172,14 @@ describe("createZipStream", () => {
   });
 });
 
+describe("the test reader", () => {
+  it("catches a corrupted entry, so round trips through it prove something", async () => {
+    const zip = Buffer.from(await zipOf([{ name: "a.bin", data: Buffer.alloc(100, 1), method: "store" }]));
+    zip.writeUInt8(2, 30 + "a.bin".length + 50);
+    await expect(readZip(zip)).rejects.toThrow(/CRC mismatch/);
+  });
+});
+
 describe("other readers accept the archive", () => {
   let dir: string;
   let file: string;
@@ -174,7 +187,7 @@ describe("other readers accept the archive", () => {
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "nb-zip-"));
     file = path.join(dir, "sample.zip");
-    await fs.writeFile(file, buildZip(sampleEntries(), { now: NOW }));
+    await fs.writeFile(file, await zipOf(sampleEntries(), { now: NOW }));
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { readZipFiles } from "@/e2e/support/unzip";
+import { readZipFiles } from "@/test/support/unzip";
 import type { GenerationSettings } from "@/lib/gemini/types";
 import { fakePng } from "@/lib/storage/contract";
 import type { Storage } from "@/lib/storage/types";
@@ -76,7 +76,7 @@ describe("GET /api/sessions/[id]/export", () => {
     );
 
     const bytes = new Uint8Array(await response.arrayBuffer());
-    const files = readZipFiles(bytes);
+    const files = await readZipFiles(bytes);
     expect(files.get(`images/${fileName}`)?.equals(png)).toBe(true);
     const manifest = JSON.parse(files.get("session.json")!.toString("utf8")) as { turns: Array<{ prompt: string }> };
     expect(manifest.turns.map((entry) => entry.prompt)).toEqual(["Crème brûlée"]);
