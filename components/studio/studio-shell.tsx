@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { cookies } from "next/headers";
 import { getEnv } from "@/lib/env";
 import type { Session, Turn } from "@/lib/storage/types";
@@ -16,12 +17,15 @@ export async function StudioShell({
   session,
   turns,
   selectedTurnId,
+  headerActions,
 }: {
   /** The newest sessions, one more than the sidebar shows (which says whether older ones follow). */
   sessions: Session[];
   session: Session | null;
   turns: Turn[];
   selectedTurnId: string | null;
+  /** Controls for the open session (its share menu), shown at the end of the header. */
+  headerActions?: React.ReactNode;
 }) {
   const { mode } = getEnv();
   const [discovery, cookieStore] = await Promise.all([getModelDiscovery(), cookies()]);
@@ -42,6 +46,11 @@ export async function StudioShell({
           </span>
         )}
         <span className="flex-1" />
+        <nav aria-label="Team" className="flex items-center gap-3 text-sm">
+          <Link href="/gallery" className="text-zinc-600 hover:underline dark:text-zinc-300">Gallery</Link>
+          <Link href="/usage" className="text-zinc-600 hover:underline dark:text-zinc-300">Usage</Link>
+        </nav>
+        {headerActions}
         <ThemeToggle initial={parseTheme(cookieStore.get(THEME_COOKIE)?.value)} />
       </header>
       <StudioProvider models={discovery.models} defaultModel={discovery.defaultModel}>

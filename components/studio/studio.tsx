@@ -14,6 +14,7 @@ import {
   retryTurnAction,
   startTurnAction,
 } from "@/app/actions";
+import { checkBudgetAction } from "@/app/usage/actions";
 import { isAcceptedMimeType } from "@/lib/images/limits";
 import { createTrayUploader } from "@/lib/images/upload-client";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
@@ -160,6 +161,12 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     try {
       let sessionId = session?.id;
       if (!sessionId) {
+        // Over budget, the first image would be refused after the session exists: ask first, so nothing is stored.
+        const fits = await checkBudgetAction({ settings: state.settings });
+        if (!fits.ok) {
+          setNotice(fits.error);
+          return;
+        }
         const created = await createSessionAction({ title: sessionTitle(state.prompt) });
         if (!created.ok) {
           setNotice(created.error);

@@ -44,6 +44,7 @@ export interface WireUsage {
   candidatesTokenCount?: number;
   thoughtsTokenCount?: number;
   totalTokenCount?: number;
+  toolUsePromptTokenCount?: number;
   candidatesTokensDetails?: Array<{ modality?: string; tokenCount?: number }>;
 }
 
@@ -286,6 +287,7 @@ export function normalizeUsage(usage: WireUsage): Usage {
       .reduce((sum, detail) => sum + (detail.tokenCount ?? 0), 0),
     thoughtsTokens: usage.thoughtsTokenCount ?? 0,
     totalTokens: usage.totalTokenCount ?? 0,
+    ...(usage.toolUsePromptTokenCount ? { toolUsePromptTokens: usage.toolUsePromptTokenCount } : {}),
   };
 }
 

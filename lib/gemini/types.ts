@@ -176,6 +176,8 @@ export interface Usage {
   imageTokens: number;
   thoughtsTokens: number;
   totalTokens: number;
+  /** Prompt tokens added by Google Search grounding, billed as input; absent in turns recorded before it was read. */
+  toolUsePromptTokens?: number;
 }
 
 export interface GenerationOutcome {

@@ -6,7 +6,16 @@ import { readImageInfo } from "@/lib/gemini/image-size";
 import { getEnv } from "@/lib/env";
 import { ImageStoreError } from "@/lib/storage/image-store";
 import { getStorage } from "@/lib/storage";
-import { StorageError, type OwnerId, type Session, type Storage, type StoredReference, type Turn } from "@/lib/storage/types";
+import {
+  StorageError,
+  type OwnerId,
+  type Session,
+  type Storage,
+  type StoredReference,
+  type Turn,
+  type TurnRequest as StoredTurnRequest,
+} from "@/lib/storage/types";
+import { checkBudget } from "./budgets";
 import { getGateway, getModelDiscovery } from "./gateway";
 import { createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
 import { checkNewTurn } from "@/lib/studio/request-check";
@@ -37,7 +46,7 @@ import {
  */
 
 /** `rate_limited` comes from the server actions (lib/server/rate-limit.ts), before any of this runs. */
-export type SessionErrorCode = JobErrorCode | "rate_limited";
+export type SessionErrorCode = JobErrorCode | "rate_limited" | "budget_exceeded";
 export type SessionResult<T> = ActionResult<T, SessionErrorCode>;
 
 /** One session with every turn (the whole tree, oldest first) and their outcomes; images as hashes. */
@@ -91,9 +100,18 @@ export interface StudioSessionsDeps {
   jobs: JobRunner;
   /** The models this key can use (the model menu); asked only about ids the catalog doesn't know. */
   models?: () => Promise<readonly ModelProfile[]>;
+  /** The clock budgets are checked against (their month is the UTC calendar month). */
+  now?: () => Date;
 }
 
-export function createStudioSessions({ storage, jobs, models = async () => staticModels() }: StudioSessionsDeps): StudioSessions {
+export function createStudioSessions({ storage, jobs, models = async () => staticModels(), now = () => new Date() }: StudioSessionsDeps): StudioSessions {
+  /** Refuses a request over the owner's monthly budget before anything is stored or sent. */
+  async function overBudget(ownerId: OwnerId, request: Pick<StoredTurnRequest, "settings">): Promise<SessionResult<never> | null> {
+    const refusal = await checkBudget(storage, ownerId, request, now());
+    if (!refusal) return null;
+    return { ok: false, error: { code: refusal.code, message: refusal.message, action: refusal.action, budget: { leftMicroUsd: refusal.leftMicroUsd, resetsAt: refusal.resetsAt } } };
+  }
+
   async function resolveReferences(
     references: ReadonlyArray<z.output<typeof startTurnSchema>["references"][number]>,
   ): Promise<StoredReference[] | SessionResult<never>> {
@@ -172,6 +190,8 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
       const problem = await checkNewTurn({ settings, referenceCount: references.length }, models);
       if (problem) return fail("invalid_request", problem.message, problem.action);
       return guarded(async () => {
+        const refused = await overBudget(ownerId, { settings });
+        if (refused) return refused;
         const resolved = await resolveReferences(references);
         if (!Array.isArray(resolved)) return resolved;
         return jobs.startTurn({ ownerId, sessionId, parentId, request: { prompt, references: resolved, settings } });
@@ -187,7 +207,13 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
     async retryTurn(ownerId, input) {
       const parsed = parse(turnActionSchema, input);
       if (!parsed.ok) return parsed.result;
-      return jobs.retry(ownerId, parsed.data.turnId);
+      return guarded(async () => {
+        const turn = await storage.turns.get(ownerId, parsed.data.turnId);
+        if (!turn) return fail("not_found", "That turn doesn't exist.");
+        const refused = await overBudget(ownerId, turn.request);
+        if (refused) return refused;
+        return jobs.retry(ownerId, turn.id);
+      });
     },
   };
 }

@@ -450,5 +450,198 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
         expect(await storage.sessions.delete(ALICE, session.id)).toBe(false);
       });
     });
+
+    describe("cost ledger", () => {
+      const month = { from: "2000-01-01T00:00:00.000Z", to: "2999-01-01T00:00:00.000Z" };
+
+      it("records the cost with the final status, from the usage Google returned", async () => {
+        const { turn } = await sessionWithTurn();
+        expect(turn.cost).toBeNull();
+        const running = await storage.turns.update(ALICE, turn.id, { status: "running" });
+        expect(running.cost).toBeNull();
+        const image = await storage.images.put(fakePng());
+        const done = await storage.turns.update(ALICE, turn.id, { status: "succeeded", outcome: fullOutcome(image.hash, image.hash) });
+        // 3.1 Flash: 12 input x $0.50/M = 6; 230 thinking x $3/M = 690; 1120 image x $60/M = 67 200.
+        // The grounded answer used one search query, which has no known price.
+        expect(done.cost).toEqual({
+          model: "gemini-3.1-flash-image",
+          status: "priced",
+          microUsd: 67_896,
+          unpriced: ["search"],
+          pricesReadOn: "2026-02-01",
+          billedAt: done.updatedAt,
+        });
+        expect((await storage.turns.get(ALICE, turn.id))?.cost).toEqual(done.cost);
+        expect(await storage.ledger.spent({ ...month, ownerId: ALICE })).toBe(67_896);
+      });
+
+      it("counts what a failed turn was billed (a blocked image's thinking) and marks missing usage as not reported", async () => {
+        const blocked = await sessionWithTurn(ALICE, "blocked");
+        await storage.turns.update(ALICE, blocked.turn.id, { status: "running" });
+        const failed = await storage.turns.update(ALICE, blocked.turn.id, {
+          status: "failed",
+          error: anError,
+          outcome: { ...emptyOutcomeForTest(), finishReason: "IMAGE_SAFETY", usage: { promptTokens: 10, outputTokens: 0, imageTokens: 0, thoughtsTokens: 100, totalTokens: 110 } },
+        });
+        // 10 x 0.5 + 100 x 3 = 305 µ$.
+        expect(failed.cost).toMatchObject({ status: "priced", microUsd: 305 });
+
+        const cancelled = await sessionWithTurn(ALICE, "cancelled");
+        const stopped = await storage.turns.update(ALICE, cancelled.turn.id, { status: "cancelled", error: anError });
+        expect(stopped.cost).toMatchObject({ status: "not_reported", microUsd: null });
+
+        const lost = await sessionWithTurn(ALICE, "lost");
+        await storage.turns.update(ALICE, lost.turn.id, { status: "running" });
+        const [interrupted] = await storage.turns.interruptRunning(anError);
+        expect(interrupted?.cost).toMatchObject({ status: "not_reported", microUsd: null });
+
+        const entries = await storage.ledger.entries({ ...month, ownerId: ALICE });
+        expect(entries.map((entry) => [entry.turnId, entry.status, entry.cost.microUsd])).toEqual([
+          [blocked.turn.id, "failed", 305],
+          [cancelled.turn.id, "cancelled", null],
+          [lost.turn.id, "interrupted", null],
+        ]);
+        expect(await storage.ledger.spent({ ...month, ownerId: ALICE })).toBe(305);
+      });
+
+      it("filters by owner and by billing time, half-open", async () => {
+        const a = await sessionWithTurn(ALICE);
+        const b = await sessionWithTurn(BOB);
+        const usage = { promptTokens: 0, outputTokens: 1120, imageTokens: 1120, thoughtsTokens: 0, totalTokens: 1120 };
+        const doneA = await succeed(a.turn, { ...emptyOutcomeForTest(), usage });
+        await succeed(b.turn, { ...emptyOutcomeForTest(), usage });
+        expect((await storage.ledger.entries(month)).map((entry) => entry.ownerId).sort()).toEqual([ALICE, BOB]);
+        expect((await storage.ledger.entries({ ...month, ownerId: BOB })).map((entry) => entry.turnId)).toEqual([b.turn.id]);
+        const billedAt = doneA.cost?.billedAt ?? "";
+        expect(await storage.ledger.spent({ from: billedAt, to: "2999-01-01T00:00:00.000Z", ownerId: ALICE })).toBe(67_200);
+        expect(await storage.ledger.spent({ from: "2000-01-01T00:00:00.000Z", to: billedAt, ownerId: ALICE })).toBe(0);
+      });
+
+      it("lists the requests an owner has queued or running", async () => {
+        const { turn } = await sessionWithTurn(ALICE, "in flight");
+        await sessionWithTurn(BOB, "bob's");
+        expect((await storage.ledger.activeRequests(ALICE)).map((r) => r.prompt)).toEqual(["in flight"]);
+        await succeed(turn);
+        expect(await storage.ledger.activeRequests(ALICE)).toEqual([]);
+      });
+    });
+
+    describe("budgets", () => {
+      it("has no default limit until one is set, and keeps who set it", async () => {
+        expect(await storage.budgets.getDefault()).toEqual({ limitMicroUsd: null, updatedAt: null, updatedBy: null });
+        const set = await storage.budgets.setDefault(20_000_000, "admin");
+        expect(set).toMatchObject({ limitMicroUsd: 20_000_000, updatedBy: "admin" });
+        expect(await storage.budgets.getDefault()).toEqual(set);
+        expect((await storage.budgets.setDefault(null, "admin")).limitMicroUsd).toBeNull();
+      });
+
+      it("keeps per-user overrides, including 'no limit', and clears them", async () => {
+        expect(await storage.budgets.getOverride(ALICE)).toBeNull();
+        await storage.budgets.setOverride(ALICE, 5_000_000, "admin");
+        await storage.budgets.setOverride(BOB, null, "admin");
+        await storage.budgets.setOverride(ALICE, 7_000_000, "admin");
+        expect((await storage.budgets.listOverrides()).map((o) => [o.ownerId, o.limitMicroUsd])).toEqual([
+          [ALICE, 7_000_000],
+          [BOB, null],
+        ]);
+        expect(await storage.budgets.clearOverride(ALICE)).toBe(true);
+        expect(await storage.budgets.clearOverride(ALICE)).toBe(false);
+        expect(await storage.budgets.getOverride(ALICE)).toBeNull();
+      });
+
+      it("refuses a limit that is not a whole, non-negative number of micro-dollars and changes nothing", async () => {
+        await storage.budgets.setDefault(1_000_000, "admin");
+        for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+          await expect(storage.budgets.setDefault(bad, "admin")).rejects.toMatchObject({ code: "invalid_value" });
+          await expect(storage.budgets.setOverride(ALICE, bad, "admin")).rejects.toMatchObject({ code: "invalid_value" });
+        }
+        expect((await storage.budgets.getDefault()).limitMicroUsd).toBe(1_000_000);
+        expect(await storage.budgets.getOverride(ALICE)).toBeNull();
+      });
+    });
+
+    describe("shares", () => {
+      it("shares the owner's session, changes the mode, and unshares", async () => {
+        const { session } = await sessionWithTurn(ALICE);
+        expect(await storage.shares.get(session.id)).toBeNull();
+        const share = await storage.shares.set(ALICE, session.id, "view");
+        expect(share).toMatchObject({ sessionId: session.id, ownerId: ALICE, mode: "view", sharedBy: ALICE });
+        expect(await storage.shares.get(session.id)).toEqual(share);
+        expect((await storage.shares.set(ALICE, session.id, "continue")).mode).toBe("continue");
+        expect(await storage.shares.remove(BOB, session.id)).toBe(false);
+        expect(await storage.shares.remove(ALICE, session.id)).toBe(true);
+        expect(await storage.shares.get(session.id)).toBeNull();
+        expect(await storage.shares.remove(ALICE, session.id)).toBe(false);
+      });
+
+      it("refuses to share someone else's session or an unknown mode", async () => {
+        const { session } = await sessionWithTurn(ALICE);
+        await expect(storage.shares.set(BOB, session.id, "view")).rejects.toMatchObject({ code: "not_found" });
+        await expect(storage.shares.set(ALICE, session.id, "edit" as never)).rejects.toMatchObject({ code: "invalid_value" });
+        expect(await storage.shares.get(session.id)).toBeNull();
+      });
+
+      it("lists everyone's shared sessions, newest activity first, and forgets deleted ones", async () => {
+        const a = await sessionWithTurn(ALICE, "alice");
+        const b = await sessionWithTurn(BOB, "bob");
+        await sessionWithTurn(ALICE, "private");
+        await storage.shares.set(ALICE, a.session.id, "view");
+        await storage.shares.set(BOB, b.session.id, "continue");
+        expect((await storage.shares.list()).map((entry) => [entry.session.id, entry.share.mode])).toEqual([
+          [b.session.id, "continue"],
+          [a.session.id, "view"],
+        ]);
+        const image = await storage.images.put(fakePng());
+        await succeed(a.turn, fullOutcome(image.hash, image.hash));
+        const listed = await storage.shares.list();
+        expect(listed[0]?.session).toMatchObject({ id: a.session.id, ownerId: ALICE, coverImageHash: image.hash });
+        expect((await storage.shares.list({ limit: 1, offset: 1 })).map((entry) => entry.session.id)).toEqual([b.session.id]);
+        await storage.sessions.delete(ALICE, a.session.id);
+        expect(await storage.shares.get(a.session.id)).toBeNull();
+        expect((await storage.shares.list()).map((entry) => entry.session.id)).toEqual([b.session.id]);
+      });
+    });
+
+    describe("copying a chain", () => {
+      it("copies a finished chain with model turns into another owner's session, without cost", async () => {
+        const { session, turn } = await sessionWithTurn(ALICE, "root");
+        const image = await storage.images.put(fakePng());
+        const root = await succeed(turn, fullOutcome(image.hash, image.hash));
+        await storage.modelTurns.put(ALICE, root.id, { parts: [{ text: "root answer", thoughtSignature: "c2ln" }] });
+        const child = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: root.id, request: request("child") });
+        await succeed(child);
+        await storage.modelTurns.put(ALICE, child.id, { parts: [{ text: "child answer" }] });
+        const target = await storage.sessions.create({ ownerId: BOB, title: "Continued" });
+
+        const copies = await storage.turns.copyChain({ from: { ownerId: ALICE, turnId: child.id }, to: { ownerId: BOB, sessionId: target.id } });
+        expect(copies.map((copy) => [copy.request.prompt, copy.status, copy.ownerId, copy.sessionId, copy.cost])).toEqual([
+          ["root", "succeeded", BOB, target.id, null],
+          ["child", "succeeded", BOB, target.id, null],
+        ]);
+        expect(copies[0]?.parentId).toBeNull();
+        expect(copies[1]?.parentId).toBe(copies[0]?.id);
+        expect(copies[0]?.outcome).toEqual(root.outcome);
+        expect(await storage.modelTurns.get(BOB, copies[0]?.id ?? "")).toEqual({ parts: [{ text: "root answer", thoughtSignature: "c2ln" }] });
+        expect((await storage.turns.chain(BOB, copies[1]?.id ?? ""))?.map((t) => t.id)).toEqual(copies.map((copy) => copy.id));
+        expect((await storage.sessions.get(BOB, target.id))?.coverImageHash).toBe(image.hash);
+        // The originals are untouched and the copies are not in the ledger twice.
+        expect((await storage.turns.listBySession(ALICE, session.id)).map((t) => t.id)).toEqual([root.id, child.id]);
+        expect(await storage.ledger.entries({ from: "2000-01-01T00:00:00.000Z", to: "2999-01-01T00:00:00.000Z", ownerId: BOB })).toEqual([]);
+      });
+
+      it("refuses unknown turns, foreign sessions and unfinished chains, copying nothing", async () => {
+        const { turn } = await sessionWithTurn(ALICE, "running");
+        const target = await storage.sessions.create({ ownerId: BOB, title: "Continued" });
+        await expect(storage.turns.copyChain({ from: { ownerId: ALICE, turnId: turn.id }, to: { ownerId: BOB, sessionId: target.id } })).rejects.toMatchObject({ code: "invalid_transition" });
+        await expect(storage.turns.copyChain({ from: { ownerId: BOB, turnId: turn.id }, to: { ownerId: BOB, sessionId: target.id } })).rejects.toMatchObject({ code: "not_found" });
+        await succeed(turn);
+        await expect(storage.turns.copyChain({ from: { ownerId: ALICE, turnId: turn.id }, to: { ownerId: ALICE, sessionId: target.id } })).rejects.toMatchObject({ code: "not_found" });
+        expect(await storage.turns.listBySession(BOB, target.id)).toEqual([]);
+      });
+    });
   });
+}
+
+function emptyOutcomeForTest(): TurnOutcome {
+  return { images: [], thoughts: [], text: "", grounding: null, usage: null, finishReason: null, blockReason: null, modelVersion: null, responseId: null, warnings: [] };
 }

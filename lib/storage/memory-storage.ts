@@ -3,6 +3,7 @@ import path from "node:path";
 import { sniffImageType } from "@/lib/images/sniff";
 import type { ModelTurn } from "@/lib/gemini/types";
 import { ImageStoreError, isContentHash, type ImageStore, type StoredImage } from "./image-store";
+import { costOfTurn } from "./turn-cost";
 import {
   ACTIVE_TURN_STATUSES,
   DEFAULT_SESSION_LIST_LIMIT,
@@ -12,7 +13,12 @@ import {
   coverImageOf,
   createTimestampClock,
   isFinishedStatus,
+  isValidBudgetLimit,
+  type BudgetOverride,
+  type DefaultBudget,
+  type LedgerEntry,
   type Session,
+  type SessionShare,
   type Storage,
   type Turn,
 } from "./types";
@@ -87,6 +93,12 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const turns = new Map<string, Turn>();
   const modelTurns = new Map<string, string>();
   const images = options.images ?? createMemoryImageStore();
+  const shares = new Map<string, SessionShare>();
+  let defaultBudget: DefaultBudget = { limitMicroUsd: null, updatedAt: null, updatedBy: null };
+  const overrides = new Map<string, BudgetOverride>();
+  const checkLimit = (limit: unknown) => {
+    if (!isValidBudgetLimit(limit)) throw new StorageError("invalid_value", "A budget is a whole number of micro-dollars, 0 or more, or no limit.");
+  };
 
   const ownedSession = (ownerId: string, id: string) => {
     const record = sessions.get(id);
@@ -160,6 +172,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
           modelTurns.delete(modelTurnKey(ownerId, turn.id));
         }
         sessions.delete(id);
+        shares.delete(id);
         return true;
       },
     },
@@ -183,6 +196,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
           outcome: null,
           error: null,
           attempts: 0,
+          cost: null,
         };
         turns.set(turn.id, turn);
         touch(sessionId, at);
@@ -215,14 +229,17 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         if (status !== turn.status && !canTransition(turn.status, status)) {
           throw new StorageError("invalid_transition", `A ${turn.status} turn can't become ${status}.`);
         }
+        const outcome = patch.outcome === undefined ? turn.outcome : patch.outcome;
+        const at = stamp();
         // Validate JSON-safety before changing anything, so a bad patch leaves the turn as it was.
         const next: Turn = clone({
           ...turn,
           status,
-          outcome: patch.outcome === undefined ? turn.outcome : patch.outcome,
+          outcome,
           error: patch.error === undefined ? turn.error : patch.error,
           attempts: patch.attempts ?? turn.attempts,
-          updatedAt: stamp(),
+          updatedAt: at,
+          cost: isFinishedStatus(status) ? costOfTurn(turn.request, outcome, at) : null,
         });
         turns.set(id, next);
         if (status !== turn.status) touch(turn.sessionId, next.updatedAt);
@@ -232,12 +249,129 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         const changed: Turn[] = [];
         for (const turn of turns.values()) {
           if (!ACTIVE_TURN_STATUSES.includes(turn.status)) continue;
-          const next: Turn = { ...turn, status: "interrupted", error: clone(error), updatedAt: stamp() };
+          const at = stamp();
+          const next: Turn = { ...turn, status: "interrupted", error: clone(error), updatedAt: at, cost: costOfTurn(turn.request, turn.outcome, at) };
           turns.set(turn.id, next);
           touch(turn.sessionId, next.updatedAt);
           changed.push(clone(next));
         }
         return changed;
+      },
+      async copyChain({ from, to }) {
+        const source = ownedTurn(from.ownerId, from.turnId);
+        if (!source) throw new StorageError("not_found", "No such turn.");
+        if (!ownedSession(to.ownerId, to.sessionId)) throw new StorageError("not_found", "No such session.");
+        const chain: Turn[] = [];
+        for (let current: Turn | undefined = source; current; current = current.parentId === null ? undefined : turns.get(current.parentId)) {
+          chain.unshift(current);
+        }
+        if (chain.some((turn) => !isFinishedStatus(turn.status))) {
+          throw new StorageError("invalid_transition", "Only a finished turn can be continued.");
+        }
+        const copies: Turn[] = [];
+        let parentId: string | null = null;
+        for (const original of chain) {
+          const at = stamp();
+          const copy: Turn = {
+            ...clone(original),
+            id: randomUUID(),
+            sessionId: to.sessionId,
+            ownerId: to.ownerId,
+            parentId,
+            createdAt: at,
+            updatedAt: at,
+            cost: null,
+          };
+          turns.set(copy.id, copy);
+          const modelTurn = modelTurns.get(modelTurnKey(from.ownerId, original.id));
+          if (modelTurn !== undefined) modelTurns.set(modelTurnKey(to.ownerId, copy.id), modelTurn);
+          touch(to.sessionId, at);
+          copies.push(clone(copy));
+          parentId = copy.id;
+        }
+        return copies;
+      },
+    },
+
+    ledger: {
+      async entries({ from, to, ownerId }) {
+        const entries: LedgerEntry[] = [];
+        for (const turn of turns.values()) {
+          const cost = turn.cost;
+          if (!cost || cost.billedAt < from || cost.billedAt >= to) continue;
+          if (ownerId !== undefined && turn.ownerId !== ownerId) continue;
+          entries.push(clone({ turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId, status: turn.status, cost }));
+        }
+        return entries.sort((a, b) => a.cost.billedAt.localeCompare(b.cost.billedAt));
+      },
+      async spent({ from, to, ownerId }) {
+        let sum = 0;
+        for (const turn of turns.values()) {
+          if (turn.ownerId !== ownerId || !turn.cost || turn.cost.billedAt < from || turn.cost.billedAt >= to) continue;
+          sum += turn.cost.microUsd ?? 0;
+        }
+        return sum;
+      },
+      async activeRequests(ownerId) {
+        return [...turns.values()]
+          .filter((turn) => turn.ownerId === ownerId && ACTIVE_TURN_STATUSES.includes(turn.status))
+          .map((turn) => clone(turn.request));
+      },
+    },
+
+    budgets: {
+      async getDefault() {
+        return clone(defaultBudget);
+      },
+      async setDefault(limitMicroUsd, by) {
+        checkLimit(limitMicroUsd);
+        defaultBudget = { limitMicroUsd, updatedAt: stamp(), updatedBy: by };
+        return clone(defaultBudget);
+      },
+      async getOverride(ownerId) {
+        const found = overrides.get(ownerId);
+        return found ? clone(found) : null;
+      },
+      async listOverrides() {
+        return clone([...overrides.values()].sort((a, b) => a.ownerId.localeCompare(b.ownerId)));
+      },
+      async setOverride(ownerId, limitMicroUsd, by) {
+        checkLimit(limitMicroUsd);
+        const record: BudgetOverride = { ownerId, limitMicroUsd, updatedAt: stamp(), updatedBy: by };
+        overrides.set(ownerId, record);
+        return clone(record);
+      },
+      async clearOverride(ownerId) {
+        return overrides.delete(ownerId);
+      },
+    },
+
+    shares: {
+      async set(ownerId, sessionId, mode) {
+        if (!ownedSession(ownerId, sessionId)) throw new StorageError("not_found", "No such session.");
+        if (mode !== "view" && mode !== "continue") throw new StorageError("invalid_value", "A share is view-only or can-continue.");
+        const share: SessionShare = { sessionId, ownerId, mode, sharedBy: ownerId, sharedAt: stamp() };
+        shares.set(sessionId, share);
+        return clone(share);
+      },
+      async remove(ownerId, sessionId) {
+        if (!ownedSession(ownerId, sessionId)) return false;
+        return shares.delete(sessionId);
+      },
+      async get(sessionId) {
+        const share = shares.get(sessionId);
+        return share ? clone(share) : null;
+      },
+      async list({ limit, offset } = {}) {
+        const max = Math.min(Math.max(1, Math.floor(limit ?? DEFAULT_SESSION_LIST_LIMIT)), MAX_SESSION_LIST_LIMIT);
+        const skip = Math.max(0, Math.floor(offset ?? 0));
+        return [...shares.values()]
+          .map((share) => ({ share, record: sessions.get(share.sessionId) }))
+          .filter((entry): entry is { share: SessionShare; record: SessionRecord } => entry.record !== undefined)
+          .reverse()
+          .sort((a, b) => b.record.updatedAt.localeCompare(a.record.updatedAt))
+          .slice(skip, skip + max)
+          .map(({ share, record }) => ({ session: view(record), share: clone(share) }));
       },
     },
 

@@ -7,6 +7,7 @@ import type {
   StudioError,
   Usage,
 } from "@/lib/gemini/types";
+import type { CostComponent, UsageCost } from "@/lib/gemini/prices";
 import type { ImageStore } from "./image-store";
 
 // The studio's saved data, independent of where it lives. Every type here is JSON-safe (no bytes,
@@ -135,6 +136,25 @@ export interface Turn {
   error: StudioError | null;
   /** Attempts made against the service, retries included. */
   attempts: number;
+  /**
+   * What Google billed for it, recorded by the storage when the turn finishes; null while it runs
+   * and for turns copied from a shared session (the original was billed). Absent on turns built
+   * outside storage (test fixtures).
+   */
+  cost?: TurnCost | null;
+}
+
+/** One turn's line in the cost ledger. */
+export interface TurnCost {
+  model: string;
+  status: UsageCost["status"];
+  /** Integer micro-dollars; null when Google reported no usage or the model has no prices. */
+  microUsd: number | null;
+  /** Used but unpriced components: the bill is at least microUsd. */
+  unpriced: CostComponent[];
+  pricesReadOn: string | null;
+  /** When the turn finished: the month and day it counts in. */
+  billedAt: Timestamp;
 }
 
 /**
@@ -227,15 +247,125 @@ export interface ModelTurnStore {
 /** Part index -> the stored image its inline data decodes to. */
 export type KnownInlineImages = ReadonlyMap<number, { hash: string; byteLength: number }>;
 
+export interface CopyChainInput {
+  /** The shared turn whose chain (root first, ending with it) is copied. */
+  from: { ownerId: OwnerId; turnId: string };
+  /** An existing session of the new owner; the copies start a new conversation in it. */
+  to: { ownerId: OwnerId; sessionId: string };
+}
+
+export interface TurnCopies {
+  /**
+   * Copies a finished turn's chain with its model turns into another owner's session, so that
+   * owner can continue from it without touching the original. The copies keep status, outcome and
+   * error, get new ids, and carry no cost (the original turns were billed). Throws StorageError
+   * "not_found" for an unknown turn or session, "invalid_transition" when the turn has not finished.
+   * Returns the copies, root first.
+   */
+  copyChain(input: CopyChainInput): Promise<Turn[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cost ledger, budgets and sharing
+
+export interface LedgerEntry {
+  turnId: string;
+  sessionId: string;
+  ownerId: OwnerId;
+  status: TurnStatus;
+  cost: TurnCost;
+}
+
+export interface LedgerRange {
+  /** Inclusive, ISO timestamp. */
+  from: Timestamp;
+  /** Exclusive, ISO timestamp. */
+  to: Timestamp;
+  /** One owner's turns; everyone's when left out. */
+  ownerId?: OwnerId;
+}
+
+export interface LedgerRepository {
+  /** Finished turns billed in the range, oldest first. Copied turns are not in the ledger. */
+  entries(range: LedgerRange): Promise<LedgerEntry[]>;
+  /** Sum of the priced costs in the range, in micro-dollars (turns without a figure add nothing). */
+  spent(range: LedgerRange & { ownerId: OwnerId }): Promise<number>;
+  /** The requests of the owner's queued and running turns: money committed but not yet billed. */
+  activeRequests(ownerId: OwnerId): Promise<TurnRequest[]>;
+}
+
+/** A monthly budget in micro-dollars; null means no limit. */
+export type BudgetLimit = number | null;
+
+export interface DefaultBudget {
+  limitMicroUsd: BudgetLimit;
+  updatedAt: Timestamp | null;
+  updatedBy: OwnerId | null;
+}
+
+export interface BudgetOverride {
+  ownerId: OwnerId;
+  limitMicroUsd: BudgetLimit;
+  updatedAt: Timestamp;
+  updatedBy: OwnerId;
+}
+
+export interface BudgetRepository {
+  /** No limit until an admin sets one. */
+  getDefault(): Promise<DefaultBudget>;
+  /** Throws StorageError "invalid_value" for a limit that is not a non-negative safe integer or null. */
+  setDefault(limitMicroUsd: BudgetLimit, by: OwnerId): Promise<DefaultBudget>;
+  getOverride(ownerId: OwnerId): Promise<BudgetOverride | null>;
+  listOverrides(): Promise<BudgetOverride[]>;
+  setOverride(ownerId: OwnerId, limitMicroUsd: BudgetLimit, by: OwnerId): Promise<BudgetOverride>;
+  /** Back to the default; false when there was no override. */
+  clearOverride(ownerId: OwnerId): Promise<boolean>;
+}
+
+export const SHARE_MODES = ["view", "continue"] as const;
+export type ShareMode = (typeof SHARE_MODES)[number];
+
+export interface SessionShare {
+  sessionId: string;
+  /** The session's owner (only the owner shares). */
+  ownerId: OwnerId;
+  mode: ShareMode;
+  sharedBy: OwnerId;
+  sharedAt: Timestamp;
+}
+
+export interface SharedSession {
+  session: Session;
+  share: SessionShare;
+}
+
+export interface ShareRepository {
+  /** Shares the owner's session with the whole team, or changes the mode. Throws StorageError "not_found" when it is not this owner's. */
+  set(ownerId: OwnerId, sessionId: string, mode: ShareMode): Promise<SessionShare>;
+  /** false when the session was not shared (or is not this owner's). */
+  remove(ownerId: OwnerId, sessionId: string): Promise<boolean>;
+  /** The share of any owner's session, for access checks. */
+  get(sessionId: string): Promise<SessionShare | null>;
+  /** Shared sessions of everyone, newest activity first. Deleting a session ends its share. */
+  list(options?: { limit?: number; offset?: number }): Promise<SharedSession[]>;
+}
+
 export interface Storage {
   sessions: SessionRepository;
-  turns: TurnRepository;
+  turns: TurnRepository & TurnCopies;
   modelTurns: ModelTurnStore;
   images: ImageStore;
+  ledger: LedgerRepository;
+  budgets: BudgetRepository;
+  shares: ShareRepository;
   close(): Promise<void>;
 }
 
-export type StorageErrorCode = "not_found" | "invalid_transition" | "storage_failed";
+export function isValidBudgetLimit(value: unknown): value is BudgetLimit {
+  return value === null || (typeof value === "number" && Number.isSafeInteger(value) && value >= 0);
+}
+
+export type StorageErrorCode = "not_found" | "invalid_transition" | "invalid_value" | "storage_failed";
 
 export class StorageError extends Error {
   /** By name, not class identity: see ImageStoreError (lib/storage/image-store.ts) for why. */

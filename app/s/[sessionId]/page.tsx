@@ -1,7 +1,11 @@
 import { notFound } from "next/navigation";
+import { ShareMenu } from "@/components/studio/share-menu";
+import { ShareView } from "@/components/studio/share-view";
 import { StudioShell } from "@/components/studio/studio-shell";
-import { LOCAL_OWNER_ID } from "@/lib/storage";
+import { getStorage } from "@/lib/storage";
 import { SIDEBAR_PAGE_SIZE } from "@/lib/studio/session-list";
+import { sessionOwnerFor } from "@/lib/server/access";
+import { getViewer } from "@/lib/server/auth/viewer";
 import { getSessionView, listSessions } from "@/lib/server/sessions";
 
 export const dynamic = "force-dynamic";
@@ -14,19 +18,31 @@ export default async function SessionPage({
   params: Promise<{ sessionId: string }>;
   searchParams: Promise<{ turn?: string | string[] }>;
 }) {
-  const [{ sessionId }, { turn }] = await Promise.all([params, searchParams]);
-  const [view, sessions] = await Promise.all([getSessionView(LOCAL_OWNER_ID, { sessionId }), listSessions(LOCAL_OWNER_ID, { limit: SIDEBAR_PAGE_SIZE + 1 })]);
+  const [{ sessionId }, { turn }, viewer] = await Promise.all([params, searchParams, getViewer()]);
+  // Someone else's session that is not shared is a 404, exactly like one that does not exist.
+  const found = await sessionOwnerFor(viewer, sessionId);
+  if (!found || !viewer) notFound();
+  const [view, sessions] = await Promise.all([
+    getSessionView(found.ownerId, { sessionId }),
+    found.access === "owner" ? listSessions(viewer.userId, { limit: SIDEBAR_PAGE_SIZE + 1 }) : null,
+  ]);
   if (!view.ok) {
     if (view.error.code === "not_found" || view.error.code === "invalid_request") notFound();
     throw new Error(view.error.message);
   }
+  if (found.access !== "owner") {
+    // Owners are named by id until accounts give them names (the viewer module is where those arrive).
+    return <ShareView session={view.data.session} turns={view.data.turns} mode={found.access} ownerName={found.ownerId} />;
+  }
+  const share = await (await getStorage()).shares.get(sessionId);
   const selected = typeof turn === "string" && view.data.turns.some((candidate) => candidate.id === turn) ? turn : null;
   return (
     <StudioShell
-      sessions={sessions.ok ? sessions.data : []}
+      sessions={sessions?.ok ? sessions.data : []}
       session={view.data.session}
       turns={view.data.turns}
       selectedTurnId={selected}
+      headerActions={<ShareMenu sessionId={sessionId} mode={share?.mode ?? null} />}
     />
   );
 }

@@ -80,6 +80,44 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO turn_prompts (turn_prompts) VALUES ('rebuild');
     `,
   },
+  {
+    version: 3,
+    name: "cost ledger, budgets and shares",
+    // A finished turn's cost is written with its final status (cost_json, billed_at); the integer
+    // column is what the sums read. Turns finished before this step have no line: their usage was
+    // priced by nobody at the time, and inventing one now would move past months' totals.
+    // Copied turns (continued from a shared session) keep billed_at NULL: the original was billed.
+    sql: `
+      ALTER TABLE turns ADD COLUMN cost_json TEXT CHECK (cost_json IS NULL OR json_valid(cost_json));
+      ALTER TABLE turns ADD COLUMN cost_micro_usd INTEGER;
+      ALTER TABLE turns ADD COLUMN billed_at TEXT;
+      CREATE INDEX turns_by_billed ON turns (billed_at) WHERE billed_at IS NOT NULL;
+      CREATE INDEX turns_by_owner_billed ON turns (owner_id, billed_at) WHERE billed_at IS NOT NULL;
+
+      CREATE TABLE session_shares (
+        session_id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('view', 'continue')),
+        shared_by TEXT NOT NULL,
+        shared_at TEXT NOT NULL,
+        FOREIGN KEY (session_id, owner_id) REFERENCES sessions (id, owner_id) ON DELETE CASCADE
+      );
+
+      CREATE TABLE studio_settings (
+        key TEXT PRIMARY KEY,
+        value_json TEXT NOT NULL CHECK (json_valid(value_json)),
+        updated_at TEXT NOT NULL,
+        updated_by TEXT
+      );
+
+      CREATE TABLE budget_overrides (
+        owner_id TEXT PRIMARY KEY,
+        limit_micro_usd INTEGER CHECK (limit_micro_usd IS NULL OR limit_micro_usd >= 0),
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export class SchemaTooNewError extends Error {

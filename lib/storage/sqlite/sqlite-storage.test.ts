@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationSettings } from "@/lib/gemini/types";
 import { describeStorageContract, fakePng } from "../contract";
 import { StorageError, type TurnRequest } from "../types";
-import { MIGRATIONS } from "./migrations";
+import Database from "better-sqlite3";
+import { MIGRATIONS, runMigrations } from "./migrations";
 import { openSqliteStorage, type SqliteStorage } from "./sqlite-storage";
 
 const tempDirs: string[] = [];
@@ -207,5 +208,34 @@ describe("sqlite storage", () => {
     expect(() => insert.run("t2", "s1", "bob", null)).toThrow(/FOREIGN KEY/);
     expect(() => insert.run("t3", "s2", "alice", "t1")).toThrow(/FOREIGN KEY/);
     expect(() => db.prepare("UPDATE turns SET status = 'done' WHERE id = 't1'").run()).toThrow(/CHECK/);
+  });
+});
+
+describe("sqlite migration 3 (cost ledger, budgets, shares)", () => {
+  it("upgrades a database with finished turns: they keep no cost, and turns finished afterwards get one", async () => {
+    const dataDir = await tempDir();
+    const old = new Database(path.join(dataDir, "studio.db"));
+    runMigrations(old, MIGRATIONS.filter((migration) => migration.version < 3));
+    old.prepare("INSERT INTO sessions (id, owner_id, title, created_at, updated_at) VALUES ('s1', 'alice', 'Before', 'a', 'a')").run();
+    old
+      .prepare("INSERT INTO turns (id, session_id, owner_id, created_at, updated_at, status, prompt, request_json) VALUES ('t1', 's1', 'alice', 'a', 'a', 'failed', 'old', ?)")
+      .run(JSON.stringify(request("old")));
+    old.close();
+
+    const upgraded = openSqliteStorage({ dataDir });
+    try {
+      expect((await upgraded.turns.get("alice", "t1"))?.cost).toBeNull();
+      const everything = { from: "2000-01-01T00:00:00.000Z", to: "2999-01-01T00:00:00.000Z" };
+      expect(await upgraded.ledger.entries(everything)).toEqual([]);
+      const after = await upgraded.turns.create({ ownerId: "alice", sessionId: "s1", parentId: null, request: request("new") });
+      await upgraded.turns.update("alice", after.id, { status: "cancelled" });
+      expect((await upgraded.ledger.entries(everything)).map((entry) => [entry.turnId, entry.cost.status])).toEqual([[after.id, "not_reported"]]);
+      expect((await upgraded.budgets.getDefault()).limitMicroUsd).toBeNull();
+      const db = upgraded.database;
+      expect(() => db.prepare("INSERT INTO budget_overrides (owner_id, limit_micro_usd, updated_at, updated_by) VALUES ('a', -1, 'x', 'y')").run()).toThrow(/CHECK/);
+      expect(() => db.prepare("INSERT INTO session_shares (session_id, owner_id, mode, shared_by, shared_at) VALUES ('s1', 'bob', 'view', 'bob', 'x')").run()).toThrow(/FOREIGN KEY/);
+    } finally {
+      await upgraded.close();
+    }
   });
 });

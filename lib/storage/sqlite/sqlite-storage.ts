@@ -6,6 +6,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import type { StudioError } from "@/lib/gemini/types";
 import { createFileImageStore, describeWriteFailure, type ImageStore } from "../image-store";
+import { costOfTurn } from "../turn-cost";
 import {
   DEFAULT_SESSION_LIST_LIMIT,
   MAX_SESSION_LIST_LIMIT,
@@ -15,10 +16,18 @@ import {
   createTimestampClock,
   isFinishedStatus,
   isStorageId,
+  isValidBudgetLimit,
+  type BudgetLimit,
+  type BudgetOverride,
+  type DefaultBudget,
+  type LedgerRange,
   type ListSessionsOptions,
   type Session,
+  type SessionShare,
+  type ShareMode,
   type Storage,
   type Turn,
+  type TurnCost,
   type TurnOutcome,
   type TurnPatch,
   type TurnRequest,
@@ -78,7 +87,27 @@ interface TurnRow {
   error_json: string | null;
   attempts: number;
   cover_image_hash: string | null;
+  cost_json: string | null;
+  cost_micro_usd: number | null;
+  billed_at: string | null;
 }
+
+interface ShareRow {
+  session_id: string;
+  owner_id: string;
+  mode: ShareMode;
+  shared_by: string;
+  shared_at: string;
+}
+
+interface BudgetRow {
+  owner_id: string;
+  limit_micro_usd: number | null;
+  updated_at: string;
+  updated_by: string;
+}
+
+const DEFAULT_BUDGET_KEY = "budget.default_monthly_micro_usd";
 
 const SESSION_COLUMNS = `
   s.seq, s.id, s.owner_id, s.title, s.created_at, s.updated_at,
@@ -114,7 +143,20 @@ function toTurn(row: TurnRow): Turn {
     outcome: row.outcome_json === null ? null : (JSON.parse(row.outcome_json) as TurnOutcome),
     error: row.error_json === null ? null : (JSON.parse(row.error_json) as StudioError),
     attempts: row.attempts,
+    cost: row.cost_json === null ? null : (JSON.parse(row.cost_json) as TurnCost),
   };
+}
+
+function toShare(row: ShareRow): SessionShare {
+  return { sessionId: row.session_id, ownerId: row.owner_id, mode: row.mode, sharedBy: row.shared_by, sharedAt: row.shared_at };
+}
+
+function toOverride(row: BudgetRow): BudgetOverride {
+  return { ownerId: row.owner_id, limitMicroUsd: row.limit_micro_usd, updatedAt: row.updated_at, updatedBy: row.updated_by };
+}
+
+function checkLimit(limit: unknown): asserts limit is BudgetLimit {
+  if (!isValidBudgetLimit(limit)) throw new StorageError("invalid_value", "A budget is a whole number of micro-dollars, 0 or more, or no limit.");
 }
 
 function json(value: unknown): string {
@@ -225,11 +267,61 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
       VALUES (@id, @sessionId, @ownerId, @parentId, @at, @at, 'queued', @prompt, @request)`),
     updateTurn: db.prepare(`
       UPDATE turns SET status = @status, outcome_json = @outcome, error_json = @error, attempts = @attempts,
-        cover_image_hash = @cover, updated_at = @at
+        cover_image_hash = @cover, updated_at = @at, cost_json = @cost, cost_micro_usd = @costMicroUsd, billed_at = @billedAt
       WHERE id = @id`),
     activeTurns: db.prepare<[], TurnRow>("SELECT * FROM turns WHERE status IN ('queued', 'running') ORDER BY created_at, seq"),
-    interruptTurn: db.prepare("UPDATE turns SET status = 'interrupted', error_json = ?, updated_at = ? WHERE id = ?"),
+    interruptTurn: db.prepare(
+      "UPDATE turns SET status = 'interrupted', error_json = ?, updated_at = ?, cost_json = ?, cost_micro_usd = ?, billed_at = ? WHERE id = ?",
+    ),
+    copyTurn: db.prepare(`
+      INSERT INTO turns (id, session_id, owner_id, parent_id, created_at, updated_at, status, prompt, request_json,
+        outcome_json, error_json, attempts, cover_image_hash)
+      VALUES (@id, @sessionId, @ownerId, @parentId, @at, @at, @status, @prompt, @request, @outcome, @error, @attempts, @cover)`),
+    ledgerAll: db.prepare<[string, string], TurnRow>(
+      "SELECT * FROM turns WHERE billed_at >= ? AND billed_at < ? ORDER BY billed_at, seq",
+    ),
+    ledgerOfOwner: db.prepare<[string, string, string], TurnRow>(
+      "SELECT * FROM turns WHERE owner_id = ? AND billed_at >= ? AND billed_at < ? ORDER BY billed_at, seq",
+    ),
+    spent: db.prepare<[string, string, string], { spent: number }>(
+      "SELECT coalesce(sum(cost_micro_usd), 0) AS spent FROM turns WHERE owner_id = ? AND billed_at >= ? AND billed_at < ?",
+    ),
+    activeOfOwner: db.prepare<[string], { request_json: string }>(
+      "SELECT request_json FROM turns WHERE owner_id = ? AND status IN ('queued', 'running') ORDER BY created_at, seq",
+    ),
+    getSetting: db.prepare<[string], { value_json: string; updated_at: string; updated_by: string | null }>(
+      "SELECT value_json, updated_at, updated_by FROM studio_settings WHERE key = ?",
+    ),
+    putSetting: db.prepare(`
+      INSERT INTO studio_settings (key, value_json, updated_at, updated_by) VALUES (@key, @value, @at, @by)
+      ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
+    getOverride: db.prepare<[string], BudgetRow>("SELECT * FROM budget_overrides WHERE owner_id = ?"),
+    listOverrides: db.prepare<[], BudgetRow>("SELECT * FROM budget_overrides ORDER BY owner_id"),
+    putOverride: db.prepare(`
+      INSERT INTO budget_overrides (owner_id, limit_micro_usd, updated_at, updated_by) VALUES (@ownerId, @limit, @at, @by)
+      ON CONFLICT (owner_id) DO UPDATE SET limit_micro_usd = excluded.limit_micro_usd, updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
+    deleteOverride: db.prepare("DELETE FROM budget_overrides WHERE owner_id = ?"),
+    putShare: db.prepare(`
+      INSERT INTO session_shares (session_id, owner_id, mode, shared_by, shared_at) VALUES (@sessionId, @ownerId, @mode, @ownerId, @at)
+      ON CONFLICT (session_id) DO UPDATE SET mode = excluded.mode, shared_by = excluded.shared_by, shared_at = excluded.shared_at`),
+    getShare: db.prepare<[string], ShareRow>("SELECT * FROM session_shares WHERE session_id = ?"),
+    deleteShare: db.prepare("DELETE FROM session_shares WHERE session_id = ? AND owner_id = ?"),
+    listShares: db.prepare<{ max: number; skip: number }, SessionRow & { share_mode: ShareMode; shared_by: string; shared_at: string }>(`
+      SELECT ${SESSION_COLUMNS}, sh.mode AS share_mode, sh.shared_by, sh.shared_at
+      FROM session_shares sh JOIN sessions s ON s.id = sh.session_id
+      ORDER BY s.updated_at DESC, s.seq DESC LIMIT @max OFFSET @skip`),
   };
+
+  function ledgerRows({ from, to, ownerId }: LedgerRange): TurnRow[] {
+    return ownerId === undefined ? statements.ledgerAll.all(from, to) : statements.ledgerOfOwner.all(ownerId, from, to);
+  }
+
+  function readDefaultBudget(): DefaultBudget {
+    const row = statements.getSetting.get(DEFAULT_BUDGET_KEY);
+    if (!row) return { limitMicroUsd: null, updatedAt: null, updatedBy: null };
+    const value = JSON.parse(row.value_json) as unknown;
+    return { limitMicroUsd: isValidBudgetLimit(value) ? value : null, updatedAt: row.updated_at, updatedBy: row.updated_by };
+  }
 
   function sessionList(ownerId: string, { query, limit, offset }: ListSessionsOptions): Session[] {
     const max = Math.min(Math.max(1, Math.floor(limit ?? DEFAULT_SESSION_LIST_LIMIT)), MAX_SESSION_LIST_LIMIT);
@@ -353,6 +445,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
           const outcome = patch.outcome === undefined ? current.outcome : patch.outcome;
           const error = patch.error === undefined ? current.error : patch.error;
           const at = stamp();
+          const cost = isFinishedStatus(status) ? costOfTurn(current.request, outcome, at) : null;
           statements.updateTurn.run({
             id,
             status,
@@ -361,21 +454,150 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
             attempts: patch.attempts ?? row.attempts,
             cover: coverImageOf(status, outcome),
             at,
+            cost: cost === null ? null : json(cost),
+            costMicroUsd: cost?.microUsd ?? null,
+            billedAt: cost?.billedAt ?? null,
           });
           if (status !== row.status) statements.touchSession.run(at, row.session_id);
           return toTurn(turnOrThrow(ownerId, id));
         });
+      },
+      async copyChain({ from, to }) {
+        const plan = read("read the conversation", () => {
+          const rows = statements.chain.all(from.turnId, from.ownerId);
+          if (rows.length === 0) throw new StorageError("not_found", "No such turn.");
+          if (!statements.sessionById.get(to.sessionId, to.ownerId)) throw new StorageError("not_found", "No such session.");
+          if (rows.some((row) => !isFinishedStatus(row.status))) {
+            throw new StorageError("invalid_transition", "Only a finished turn can be continued.");
+          }
+          return rows.map((row) => ({ row, id: randomUUID() }));
+        });
+        // Model turns first: a copied succeeded turn must always have one to replay. If a row
+        // insert then fails, the orphaned files are removed below.
+        for (const { row, id } of plan) {
+          const modelTurn = await files.read(from.ownerId, row.id);
+          if (modelTurn) await files.write(to.ownerId, id, modelTurn);
+        }
+        try {
+          return write("copy the conversation", () => {
+            let parentId: string | null = null;
+            for (const { row, id } of plan) {
+              const at = stamp();
+              statements.copyTurn.run({
+                id,
+                sessionId: to.sessionId,
+                ownerId: to.ownerId,
+                parentId,
+                at,
+                status: row.status,
+                prompt: row.prompt,
+                request: row.request_json,
+                outcome: row.outcome_json,
+                error: row.error_json,
+                attempts: row.attempts,
+                cover: row.cover_image_hash,
+              });
+              statements.touchSession.run(at, to.sessionId);
+              parentId = id;
+            }
+            return plan.map(({ id }) => toTurn(turnOrThrow(to.ownerId, id)));
+          });
+        } catch (error) {
+          await Promise.all(plan.map(({ id }) => files.remove(to.ownerId, id).catch(() => undefined)));
+          throw error;
+        }
       },
       async interruptRunning(error) {
         return write("mark unfinished turns as interrupted", () => {
           const errorJson = json(error);
           return statements.activeTurns.all().map((row) => {
             const at = stamp();
-            statements.interruptTurn.run(errorJson, at, row.id);
+            const turn = toTurn(row);
+            const cost = costOfTurn(turn.request, turn.outcome, at);
+            statements.interruptTurn.run(errorJson, at, json(cost), cost.microUsd, cost.billedAt, row.id);
             statements.touchSession.run(at, row.session_id);
             return toTurn(turnOrThrow(row.owner_id, row.id));
           });
         });
+      },
+    },
+
+    ledger: {
+      async entries(range) {
+        return read("read the cost ledger", () =>
+          ledgerRows(range).map((row) => {
+            const turn = toTurn(row);
+            return { turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId, status: turn.status, cost: turn.cost as TurnCost };
+          }),
+        );
+      },
+      async spent({ from, to, ownerId }) {
+        return read("read the cost ledger", () => statements.spent.get(ownerId, from, to)?.spent ?? 0);
+      },
+      async activeRequests(ownerId) {
+        return read("read the running turns", () => statements.activeOfOwner.all(ownerId).map((row) => JSON.parse(row.request_json) as TurnRequest));
+      },
+    },
+
+    budgets: {
+      async getDefault() {
+        return read("read the default budget", readDefaultBudget);
+      },
+      async setDefault(limitMicroUsd, by) {
+        checkLimit(limitMicroUsd);
+        return write("save the default budget", () => {
+          statements.putSetting.run({ key: DEFAULT_BUDGET_KEY, value: json(limitMicroUsd), at: stamp(), by });
+          return readDefaultBudget();
+        });
+      },
+      async getOverride(ownerId) {
+        return read("read the budget", () => {
+          const row = statements.getOverride.get(ownerId);
+          return row ? toOverride(row) : null;
+        });
+      },
+      async listOverrides() {
+        return read("read the budgets", () => statements.listOverrides.all().map(toOverride));
+      },
+      async setOverride(ownerId, limitMicroUsd, by) {
+        checkLimit(limitMicroUsd);
+        return write("save the budget", () => {
+          statements.putOverride.run({ ownerId, limit: limitMicroUsd, at: stamp(), by });
+          return toOverride(statements.getOverride.get(ownerId) as BudgetRow);
+        });
+      },
+      async clearOverride(ownerId) {
+        return write("remove the budget", () => statements.deleteOverride.run(ownerId).changes > 0);
+      },
+    },
+
+    shares: {
+      async set(ownerId, sessionId, mode) {
+        if (mode !== "view" && mode !== "continue") throw new StorageError("invalid_value", "A share is view-only or can-continue.");
+        return write("share the session", () => {
+          if (!statements.sessionById.get(sessionId, ownerId)) throw new StorageError("not_found", "No such session.");
+          statements.putShare.run({ sessionId, ownerId, mode, at: stamp() });
+          return toShare(statements.getShare.get(sessionId) as ShareRow);
+        });
+      },
+      async remove(ownerId, sessionId) {
+        return write("stop sharing the session", () => statements.deleteShare.run(sessionId, ownerId).changes > 0);
+      },
+      async get(sessionId) {
+        return read("read the share", () => {
+          const row = statements.getShare.get(sessionId);
+          return row ? toShare(row) : null;
+        });
+      },
+      async list({ limit, offset } = {}) {
+        const max = Math.min(Math.max(1, Math.floor(limit ?? DEFAULT_SESSION_LIST_LIMIT)), MAX_SESSION_LIST_LIMIT);
+        const skip = Math.max(0, Math.floor(offset ?? 0));
+        return read("list shared sessions", () =>
+          statements.listShares.all({ max, skip }).map((row) => ({
+            session: toSession(row),
+            share: toShare({ session_id: row.id, owner_id: row.owner_id, mode: row.share_mode, shared_by: row.shared_by, shared_at: row.shared_at }),
+          })),
+        );
       },
     },
 

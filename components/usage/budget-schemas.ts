@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { generationSettingsSchema } from "@/lib/gemini/types";
+
+// Inputs of the budget and sharing actions. No server-only import: the forms validate with the
+// same schemas before calling the server.
+
+export const MAX_BUDGET_USD = 1_000_000;
+
+/** Dollars with at most cents; null means no limit. */
+export const budgetUsdSchema = z
+  .number({ error: "Enter an amount in dollars." })
+  .finite("Enter an amount in dollars.")
+  .min(0, "A budget can't be negative.")
+  .max(MAX_BUDGET_USD, `Budgets are limited to $${MAX_BUDGET_USD.toLocaleString("en-US")} a month.`)
+  .refine((usd) => Math.abs(usd * 100 - Math.round(usd * 100)) < 1e-6, "Use whole cents.")
+  .nullable();
+
+/** User ids come from the account system; this only keeps junk out. */
+export const userIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "That user id is not valid.");
+
+export const setDefaultBudgetSchema = z.object({ usd: budgetUsdSchema });
+export const setUserBudgetSchema = z.object({ userId: userIdSchema, usd: z.union([budgetUsdSchema, z.literal("default")]) });
+export const checkBudgetSchema = z.object({ settings: generationSettingsSchema });
+
+export type SetDefaultBudgetInput = z.input<typeof setDefaultBudgetSchema>;
+export type SetUserBudgetInput = z.input<typeof setUserBudgetSchema>;
+export type CheckBudgetInput = z.input<typeof checkBudgetSchema>;
+
+/** "12.5" -> 12.5, "" -> null (no limit); NaN for anything else, which the schema refuses. */
+export function parseUsdField(text: string): number | null {
+  const trimmed = text.trim().replace(/^\$/, "");
+  if (trimmed === "") return null;
+  return /^\d+(\.\d{1,2})?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+}

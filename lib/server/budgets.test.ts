@@ -1,0 +1,143 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { GeminiGateway, GenerateResult } from "@/lib/gemini/client";
+import type { GenerationRequest, GenerationSettings, Usage } from "@/lib/gemini/types";
+import { fakePng } from "@/lib/storage/contract";
+import { createMemoryStorage } from "@/lib/storage/memory-storage";
+import type { Storage } from "@/lib/storage/types";
+import { budgetStatus, checkBudget, estimateMicroUsd, monthOf, parseMonth } from "./budgets";
+import { createJobRunner, type JobRunner } from "./jobs/runner";
+import { createStudioSessions, type StudioSessions } from "./sessions";
+
+const OWNER = "alice";
+const settings: GenerationSettings = {
+  model: "gemini-3.1-flash-image",
+  imageSize: "1K",
+  aspectRatio: "1:1",
+  showThoughts: false,
+  webSearch: false,
+  imageSearch: false,
+  imageOnly: false,
+};
+// 1120 image tokens at $60/M: $0.0672 billed per turn. The 1K estimate is $0.067.
+const USAGE: Usage = { promptTokens: 0, outputTokens: 1120, imageTokens: 1120, thoughtsTokens: 0, totalTokens: 1120 };
+const NOW = new Date("2026-12-15T12:00:00.000Z");
+
+let storage: Storage;
+let jobs: JobRunner;
+let studio: StudioSessions;
+let requests: GenerationRequest[];
+
+beforeEach(() => {
+  storage = createMemoryStorage({ now: () => NOW });
+  requests = [];
+  const gateway: GeminiGateway = {
+    async listModels() {
+      throw new Error("not used");
+    },
+    async generate(request): Promise<GenerateResult> {
+      requests.push(request);
+      const image = fakePng();
+      return {
+        ok: true,
+        outcome: {
+          images: [{ mimeType: "image/png", data: image, width: 1024, height: 1024, requested: null, sizeMismatch: false }],
+          thoughts: [],
+          text: "",
+          grounding: null,
+          usage: USAGE,
+          finishReason: "STOP",
+          blockReason: null,
+          modelVersion: null,
+          responseId: null,
+          modelTurn: { parts: [{ inlineData: { mimeType: "image/png", data: image.toString("base64") }, thoughtSignature: "c2ln" }] },
+          warnings: [],
+        },
+      };
+    },
+  };
+  jobs = createJobRunner({ storage, gateway: () => gateway });
+  studio = createStudioSessions({ storage, jobs, now: () => NOW });
+});
+
+afterEach(async () => {
+  await jobs.shutdown();
+});
+
+async function generateOnce(sessionId: string) {
+  const started = await studio.startTurn(OWNER, { sessionId, parentId: null, prompt: "a banana", references: [], settings });
+  await jobs.idle();
+  return started;
+}
+
+describe("months", () => {
+  it("are UTC calendar months", () => {
+    expect(monthOf(new Date("2026-12-31T23:59:59.999Z"))).toEqual({ from: "2026-12-01T00:00:00.000Z", to: "2027-01-01T00:00:00.000Z" });
+    expect(parseMonth("2026-02")).toEqual({ from: "2026-02-01T00:00:00.000Z", to: "2026-03-01T00:00:00.000Z" });
+    expect(parseMonth("2026-13")).toBeNull();
+    expect(parseMonth("26-01")).toBeNull();
+  });
+});
+
+describe("budgets", () => {
+  it("never limit until an admin sets one", async () => {
+    const session = await storage.sessions.create({ ownerId: OWNER, title: "t" });
+    expect((await generateOnce(session.id)).ok).toBe(true);
+    expect(await budgetStatus(storage, OWNER, NOW)).toMatchObject({ limitMicroUsd: null, leftMicroUsd: null, spentMicroUsd: 67_200 });
+  });
+
+  it("refuse a start that would pass the limit, before anything is stored or sent, with what is left and the reset", async () => {
+    await storage.budgets.setDefault(100_000, "admin");
+    const session = await storage.sessions.create({ ownerId: OWNER, title: "t" });
+    expect((await generateOnce(session.id)).ok).toBe(true);
+    // $0.10 - $0.0672 = $0.0328 left; the next image is estimated at $0.067.
+    const refused = await generateOnce(session.id);
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: "budget_exceeded", budget: { leftMicroUsd: 32_800, resetsAt: "2027-01-01T00:00:00.000Z" } },
+    });
+    if (!refused.ok) expect(refused.error.message).toContain("$0.03 is left");
+    if (!refused.ok) expect(refused.error.message).toContain("1 January 2027");
+    expect(requests).toHaveLength(1);
+    expect(await storage.turns.listBySession(OWNER, session.id)).toHaveLength(1);
+  });
+
+  it("refuse a retry the same way", async () => {
+    const session = await storage.sessions.create({ ownerId: OWNER, title: "t" });
+    const first = await generateOnce(session.id);
+    if (!first.ok) throw new Error("start failed");
+    await storage.budgets.setOverride(OWNER, 67_200, "admin");
+    const retried = await studio.retryTurn(OWNER, { turnId: first.data.id });
+    expect(retried).toMatchObject({ ok: false, error: { code: "budget_exceeded", budget: { leftMicroUsd: 0 } } });
+    expect(await storage.turns.listBySession(OWNER, session.id)).toHaveLength(1);
+  });
+
+  it("let a user's override win over the default, 'no limit' included", async () => {
+    await storage.budgets.setDefault(0, "admin");
+    expect(await checkBudget(storage, OWNER, { settings }, NOW)).toMatchObject({ code: "budget_exceeded", leftMicroUsd: 0 });
+    await storage.budgets.setOverride(OWNER, null, "admin");
+    expect(await checkBudget(storage, OWNER, { settings }, NOW)).toBeNull();
+    expect(await checkBudget(storage, "bob", { settings }, NOW)).not.toBeNull();
+  });
+
+  it("count turns still in flight at their estimate", async () => {
+    await storage.budgets.setDefault(100_000, "admin");
+    const session = await storage.sessions.create({ ownerId: OWNER, title: "t" });
+    await storage.turns.create({ ownerId: OWNER, sessionId: session.id, parentId: null, request: { prompt: "queued", references: [], settings } });
+    const status = await budgetStatus(storage, OWNER, NOW);
+    expect(status).toMatchObject({ spentMicroUsd: 0, committedMicroUsd: 67_000, leftMicroUsd: 33_000 });
+    expect(await checkBudget(storage, OWNER, { settings }, NOW)).not.toBeNull();
+  });
+
+  it("start over in a new month", async () => {
+    await storage.budgets.setDefault(70_000, "admin");
+    const session = await storage.sessions.create({ ownerId: OWNER, title: "t" });
+    await generateOnce(session.id);
+    expect(await checkBudget(storage, OWNER, { settings }, NOW)).not.toBeNull();
+    expect(await checkBudget(storage, OWNER, { settings }, new Date("2027-01-01T00:00:00.000Z"))).toBeNull();
+  });
+
+  it("estimate from the per-image price of the size", () => {
+    expect(estimateMicroUsd({ model: "gemini-3-pro-image", imageSize: "4K" })).toBe(240_000);
+    expect(estimateMicroUsd({ model: "no-such-model", imageSize: "1K" })).toBe(0);
+  });
+});

@@ -1,0 +1,59 @@
+import "server-only";
+
+import type { BudgetLimit, LedgerEntry, Storage } from "@/lib/storage/types";
+import type { Viewer } from "./auth/viewer";
+import { budgetStatus, effectiveLimit, monthOf, parseMonth, type BudgetStatus, type MonthRange } from "./budgets";
+import { summarizeLedger, type UsageSummary } from "./ledger";
+
+/**
+ * What the usage page and the CSV export show, from one read of the ledger. A member gets their
+ * own figures; an admin also gets everyone's. The month is the viewer's choice (?month=YYYY-MM),
+ * defaulting to the current UTC month.
+ */
+
+export interface UserBudgetLine {
+  userId: string;
+  limitMicroUsd: BudgetLimit;
+  source: "override" | "default";
+  spentMicroUsd: number;
+}
+
+export interface UsageReport {
+  month: MonthRange;
+  /** The viewer's own standing this (current) month. */
+  own: BudgetStatus;
+  ownEntries: LedgerEntry[];
+  ownSummary: UsageSummary;
+  team: {
+    entries: LedgerEntry[];
+    summary: UsageSummary;
+    defaultLimitMicroUsd: BudgetLimit;
+    users: UserBudgetLine[];
+  } | null;
+}
+
+export function resolveMonth(value: string | string[] | undefined, now: Date = new Date()): MonthRange {
+  return (typeof value === "string" ? parseMonth(value) : null) ?? monthOf(now);
+}
+
+export async function loadUsageReport(storage: Storage, viewer: Viewer, month: MonthRange, now: Date = new Date()): Promise<UsageReport> {
+  const [own, ownEntries] = await Promise.all([budgetStatus(storage, viewer.userId, now), storage.ledger.entries({ ...month, ownerId: viewer.userId })]);
+  const report: UsageReport = { month, own, ownEntries, ownSummary: summarizeLedger(ownEntries), team: null };
+  if (viewer.role !== "admin") return report;
+
+  const [entries, defaults, overrides] = await Promise.all([storage.ledger.entries(month), storage.budgets.getDefault(), storage.budgets.listOverrides()]);
+  const summary = summarizeLedger(entries);
+  // Users known to the ledger: everyone with a turn this month or a budget of their own, and the admin.
+  // With accounts, the account list is the better source; this keeps working without one.
+  const userIds = new Set<string>([viewer.userId, ...summary.byUser.map((row) => row.key), ...overrides.map((o) => o.ownerId)]);
+  const spentBy = new Map(summary.byUser.map((row) => [row.key, row.microUsd]));
+  const users = await Promise.all(
+    [...userIds].sort().map(async (userId): Promise<UserBudgetLine> => ({
+      userId,
+      ...(await effectiveLimit(storage, userId)),
+      spentMicroUsd: spentBy.get(userId) ?? 0,
+    })),
+  );
+  report.team = { entries, summary, defaultLimitMicroUsd: defaults.limitMicroUsd, users };
+  return report;
+}
