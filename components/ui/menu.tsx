@@ -17,6 +17,8 @@ export function MenuContent({ className = "", children, ...props }: DropdownMenu
       <DropdownMenu.Content
         sideOffset={4}
         collisionPadding={8}
+        // Radix names the menu after its button; an aria-label given here names it instead.
+        {...(props["aria-label"] ? { "aria-labelledby": undefined } : {})}
         {...props}
         // Radix puts the space left below the button in this variable: a long menu scrolls inside it.
         className={`z-50 max-h-[min(24rem,var(--radix-dropdown-menu-content-available-height))] overflow-y-auto rounded-lg border border-zinc-200 bg-white p-1 text-zinc-900 shadow-lg outline-none dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 ${className}`}
