@@ -29,7 +29,7 @@ test("the Templates menu moves through its items with the arrow keys, Enter pick
   await page.keyboard.press("ArrowDown");
   await expect(page.getByTestId("template-sticker")).toBeFocused();
   await page.keyboard.press("End");
-  await expect(page.getByTestId("template-inpainting")).toBeFocused();
+  await expect(page.getByTestId("template-character")).toBeFocused();
   await page.keyboard.press("Escape");
   await expect(menu).toHaveCount(0);
   await expect(button).toBeFocused();
@@ -75,5 +75,26 @@ test("ArrowDown on Compare with… opens the picker instead of starting a compar
   await expect(view).toHaveCount(0);
   await expect(picker).toBeFocused();
   // Esc closed the comparison only: the studio did not take it as "cancel".
+  await expect(studio.turnView).toHaveAttribute("data-status", "succeeded");
+});
+
+test("deleting a session asks in a modal alert dialog: focus starts on Keep, Esc keeps the session and returns focus", async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.generate("A lantern in the fog");
+  await studio.waitForStatus("succeeded");
+
+  const item = page.locator('[data-testid="session-item"]', { hasText: "A lantern in the fog" });
+  const remove = item.getByTestId("session-delete");
+  await remove.focus();
+  await page.keyboard.press("Enter");
+  const dialog = page.getByRole("alertdialog", { name: "Delete session" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText("A lantern in the fog");
+  await expect(dialog.getByRole("button", { name: "Keep" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toHaveCount(0);
+  await expect(remove).toBeFocused();
+  await expect(item).toHaveCount(1);
   await expect(studio.turnView).toHaveAttribute("data-status", "succeeded");
 });

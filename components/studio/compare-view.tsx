@@ -45,7 +45,6 @@ function knownSize(image: CompareImage, decoded: Size | null): Size | null {
 export function CompareView({ left, right, onClose, initialMode = "side" }: CompareViewProps) {
   const [mode, setMode] = useState<CompareMode>(initialMode);
   const tabs = useRef<Array<HTMLButtonElement | null>>([]);
-  const opener = useRef<HTMLElement | null>(null);
   const ids = { panel: useId(), tab: useId() };
 
   function onTabKeyDown(event: React.KeyboardEvent, index: number) {
@@ -68,14 +67,7 @@ export function CompareView({ left, right, onClose, initialMode = "side" }: Comp
         aria-describedby={undefined}
         onOpenAutoFocus={(event) => {
           event.preventDefault();
-          opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
           tabs.current.find((tab) => tab?.getAttribute("aria-selected") === "true")?.focus();
-        }}
-        // Radix returns focus to a Dialog.Trigger; this dialog is opened from elsewhere (the
-        // "Compare with…" menu), so focus goes back to what held it when the dialog opened.
-        onCloseAutoFocus={(event) => {
-          event.preventDefault();
-          if (opener.current?.isConnected) opener.current.focus();
         }}
         // Radix marks the Escape it handles as handled (defaultPrevented), so the studio does not
         // also take it as "cancel the running generation".
