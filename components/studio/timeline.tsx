@@ -78,18 +78,27 @@ function WindowedTimeline({ tree, path, selectedId, onSelect }: TimelineProps) {
   const selectedIndex = selectedId === null ? path.length - 1 : path.findIndex((turn) => turn.id === selectedId);
   const selectedRowId = path[selectedIndex]?.id ?? null;
 
+  // Stable while the branch is: the virtualizer rebuilds every row's position (an estimate each)
+  // whenever these two change identity, which would otherwise be on every render.
+  const estimateSize = useCallback(
+    (index: number) => {
+      const turn = path[index];
+      return turn ? estimateHeight(tree, turn) : ROW_ONE_LINE;
+    },
+    [path, tree],
+  );
+  const getItemKey = useCallback((index: number) => path[index]?.id ?? index, [path]);
   // The studio does not build with the React Compiler, and what this passes to memoized rows
   // (measureElement) is stable for the virtualizer's lifetime.
   // eslint-disable-next-line react-hooks/incompatible-library -- see above
   const virtualizer = useVirtualizer({
     count: path.length,
     getScrollElement: () => scrollerRef.current,
-    estimateSize: (index) => {
-      const turn = path[index];
-      return turn ? estimateHeight(tree, turn) : ROW_ONE_LINE;
-    },
-    getItemKey: (index) => path[index]?.id ?? index,
+    estimateSize,
+    getItemKey,
     overscan: OVERSCAN,
+    // A new range renders in React's own batch rather than synchronously inside each scroll event.
+    useFlushSync: false,
   });
 
   // A new selection (and the one the page opened with) scrolls into view; a selection made with the
