@@ -210,7 +210,7 @@ test.describe("security headers", () => {
     await studio.generate("Make it blue like the swatch");
     await studio.waitForStatus("succeeded");
     await page.getByRole("button", { name: "Zoom in" }).click();
-    await page.getByTestId("compare-with").selectOption({ label: "Turn 1 · A lighthouse, thinking out loud" });
+    await studio.compareWith("Turn 1 · A lighthouse, thinking out loud");
     await page.getByTestId("compare-view").getByTestId("compare-mode-slider").click();
     await expect(page.getByTestId("compare-slider")).toBeVisible();
     await page.keyboard.press("Escape");

@@ -130,7 +130,7 @@ test("compares two versions side by side and with a before/after slider", async 
   await studio.generate("Add fishing boats");
   await studio.waitForStatus("succeeded");
 
-  await page.getByTestId("compare-with").selectOption({ label: "Turn 1 · A quiet harbour at dawn" });
+  await studio.compareWith("Turn 1 · A quiet harbour at dawn");
   const view = page.getByTestId("compare-view");
   await expect(view).toBeVisible();
   await expect(view.getByTestId("compare-left")).toBeVisible();

@@ -1,6 +1,7 @@
 "use client";
 
-import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useId, useRef, useState } from "react";
+import { Dialog, DialogClose, DialogContent, DialogTitle } from "@/components/ui/dialog";
 import { fitRect, frameSize, leftClipPath, percentFromPointer, rightClipPath, stepPercent, type Size } from "@/lib/studio/compare";
 
 export interface CompareImage {
@@ -32,57 +33,19 @@ const MODES: ReadonlyArray<{ value: CompareMode; label: string }> = [
 const CHECKERBOARD =
   "bg-[repeating-conic-gradient(#e4e4e7_0%_25%,#f4f4f5_0%_50%)] bg-size-[16px_16px] dark:bg-[repeating-conic-gradient(#27272a_0%_25%,#18181b_0%_50%)]";
 
-const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), [tabindex]:not([tabindex="-1"])';
-
 function knownSize(image: CompareImage, decoded: Size | null): Size | null {
   if (image.width && image.height) return { width: image.width, height: image.height };
   return decoded;
 }
 
-/** Both versions in one modal: side by side, or stacked under a before/after divider. Esc closes it. */
+/**
+ * Both versions in one modal: side by side, or stacked under a before/after divider. Esc or a click
+ * outside closes it, and focus returns to what opened it.
+ */
 export function CompareView({ left, right, onClose, initialMode = "side" }: CompareViewProps) {
   const [mode, setMode] = useState<CompareMode>(initialMode);
-  const dialog = useRef<HTMLDivElement>(null);
   const tabs = useRef<Array<HTMLButtonElement | null>>([]);
-  const ids = { title: useId(), panel: useId(), tab: useId() };
-  const closeRef = useRef(onClose);
-  useLayoutEffect(() => {
-    closeRef.current = onClose;
-  });
-
-  useEffect(() => {
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    tabs.current.find((tab) => tab?.getAttribute("aria-selected") === "true")?.focus();
-    // Capture phase, and marked handled: the studio cancels a running generation on an unhandled
-    // Escape, which must not happen when the user only meant to close this view.
-    function onKeyDown(event: KeyboardEvent) {
-      if (event.key !== "Escape" || event.defaultPrevented) return;
-      event.preventDefault();
-      event.stopPropagation();
-      closeRef.current();
-    }
-    window.addEventListener("keydown", onKeyDown, true);
-    return () => {
-      window.removeEventListener("keydown", onKeyDown, true);
-      opener?.focus();
-    };
-  }, []);
-
-  /** Keeps Tab inside the dialog: it is modal, so the page behind must not take focus. */
-  function trapTab(event: React.KeyboardEvent) {
-    if (event.key !== "Tab" || !dialog.current) return;
-    const focusable = [...dialog.current.querySelectorAll<HTMLElement>(FOCUSABLE)];
-    const first = focusable[0];
-    const last = focusable.at(-1);
-    if (!first || !last) return;
-    if (event.shiftKey && document.activeElement === first) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && document.activeElement === last) {
-      event.preventDefault();
-      first.focus();
-    }
-  }
+  const ids = { panel: useId(), tab: useId() };
 
   function onTabKeyDown(event: React.KeyboardEvent, index: number) {
     const targets: Record<string, number> = { ArrowLeft: index - 1, ArrowRight: index + 1, Home: 0, End: MODES.length - 1 };
@@ -96,23 +59,22 @@ export function CompareView({ left, right, onClose, initialMode = "side" }: Comp
   }
 
   return (
-    <div className="fixed inset-0 z-50 flex items-stretch justify-center bg-zinc-950/60 p-2 sm:p-6" onClick={onClose}>
-      <div
-        ref={dialog}
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={ids.title}
-        tabIndex={-1}
+    // Mounted only while open: the studio unmounts it to close, and Radix then returns focus.
+    <Dialog open onOpenChange={(open) => !open && onClose()}>
+      <DialogContent
         data-testid="compare-view"
         data-mode={mode}
-        onKeyDown={trapTab}
-        onClick={(event) => event.stopPropagation()}
-        className="flex min-h-0 w-full max-w-7xl flex-col gap-3 rounded-2xl bg-white p-3 text-zinc-900 shadow-2xl outline-none sm:p-4 dark:bg-zinc-900 dark:text-zinc-100"
+        aria-describedby={undefined}
+        onOpenAutoFocus={(event) => {
+          event.preventDefault();
+          tabs.current.find((tab) => tab?.getAttribute("aria-selected") === "true")?.focus();
+        }}
+        // Radix marks the Escape it handles as handled (defaultPrevented), so the studio does not
+        // also take it as "cancel the running generation".
+        className="inset-2 mx-auto flex max-w-7xl flex-col gap-3 p-3 sm:inset-6 sm:p-4"
       >
         <header className="flex flex-wrap items-center gap-3">
-          <h2 id={ids.title} className="text-sm font-semibold">
-            Compare versions
-          </h2>
+          <DialogTitle className="text-sm font-semibold">Compare versions</DialogTitle>
           <div role="tablist" aria-label="Comparison mode" className="flex gap-1 rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
             {MODES.map((option, index) => {
               const selected = option.value === mode;
@@ -140,16 +102,15 @@ export function CompareView({ left, right, onClose, initialMode = "side" }: Comp
             })}
           </div>
           <span className="flex-1" />
-          <button
-            type="button"
+          <DialogClose
             data-testid="compare-close"
-            onClick={onClose}
             aria-label="Close comparison"
+            aria-keyshortcuts="Escape"
             title="Close (Esc)"
             className="rounded-lg px-2 py-1 text-lg leading-none text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
           >
             ×
-          </button>
+          </DialogClose>
         </header>
 
         <div
@@ -160,8 +121,8 @@ export function CompareView({ left, right, onClose, initialMode = "side" }: Comp
         >
           {mode === "side" ? <SideBySide left={left} right={right} /> : <Slider left={left} right={right} />}
         </div>
-      </div>
-    </div>
+      </DialogContent>
+    </Dialog>
   );
 }
 

@@ -1,5 +1,6 @@
 "use client";
 
+import { ShortcutHint } from "@/components/ui/shortcut-hint";
 import { ModelControls } from "./model-controls";
 import { PromptEditor } from "./prompt-editor";
 import { useComposer } from "./studio-provider";
@@ -43,19 +44,21 @@ export function Composer({ running, submitting = false, editing, onGenerate, onC
             type="button"
             data-testid="cancel"
             onClick={onCancel}
+            aria-keyshortcuts="Escape"
             className="flex-1 rounded-lg border border-zinc-300 px-4 py-2.5 font-semibold hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
           >
-            Cancel <span className="ml-1 text-xs font-normal opacity-70">Esc</span>
+            Cancel <ShortcutHint className="ml-1">Esc</ShortcutHint>
           </button>
         ) : (
           <button
             type="submit"
             data-testid="generate"
             disabled={!canGenerate}
+            aria-keyshortcuts="Control+Enter Meta+Enter"
             className="flex-1 rounded-lg bg-banana-400 px-4 py-2.5 font-semibold text-zinc-950 shadow-sm hover:bg-banana-500 disabled:cursor-not-allowed disabled:opacity-50"
           >
             {editing ? "Apply edit" : "Generate"}
-            <span className="ml-2 text-xs font-normal opacity-70">Ctrl+Enter</span>
+            <ShortcutHint className="ml-2">Ctrl+Enter</ShortcutHint>
           </button>
         )}
       </div>

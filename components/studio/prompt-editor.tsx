@@ -1,6 +1,7 @@
 "use client";
 
-import { useId, useRef, useState } from "react";
+import { useId, useRef } from "react";
+import { Menu, MenuContent, MenuGroup, MenuItem, MenuLabel, MenuTrigger } from "@/components/ui/menu";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
 import { insertTemplate, nextPlaceholder, PROMPT_TEMPLATES, type PromptTemplate } from "@/lib/studio/prompt-templates";
 import { useComposer } from "./studio-provider";
@@ -21,14 +22,8 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
   const prompt = useComposer((state) => state.prompt);
   const setPrompt = useComposer((state) => state.setPrompt);
   const textarea = useRef<HTMLTextAreaElement>(null);
-  const [templatesOpen, setTemplatesOpen] = useState(false);
-
-  function select(start: number, end: number) {
-    requestAnimationFrame(() => {
-      textarea.current?.focus();
-      textarea.current?.setSelectionRange(start, end);
-    });
-  }
+  // Set while the menu closes after a pick: where focus goes then (null: the prompt, no selection).
+  const pickedSlot = useRef<{ start: number; end: number } | null | undefined>(undefined);
 
   function applyTemplate(template: PromptTemplate) {
     const element = textarea.current;
@@ -36,9 +31,8 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
     // A fresh template replaces an empty prompt; otherwise it goes in at the cursor.
     const { text, select: slot } = insertTemplate(prompt, prompt.trim() === "" ? { start: 0, end: prompt.length } : selection, template.text);
     setPrompt(text.slice(0, MAX_PROMPT_LENGTH));
-    setTemplatesOpen(false);
     onTemplate?.(template);
-    if (slot) select(slot.start, slot.end);
+    pickedSlot.current = slot ?? null;
   }
 
   function onKeyDown(event: React.KeyboardEvent<HTMLTextAreaElement>) {
@@ -74,50 +68,40 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
         <label htmlFor={id} className="text-sm font-medium">
           {editing ? "Describe the change" : "Prompt"}
         </label>
-        <div className="relative">
-          <button
-            type="button"
+        <Menu>
+          <MenuTrigger
             data-testid="templates-button"
-            aria-haspopup="menu"
-            aria-expanded={templatesOpen}
-            onClick={() => setTemplatesOpen((open) => !open)}
-            className="rounded-md px-2 py-1 text-xs font-medium text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+            className="rounded-md px-2 py-1 text-xs font-medium text-zinc-600 hover:bg-zinc-100 data-[state=open]:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800 dark:data-[state=open]:bg-zinc-800"
           >
-            Templates ▾
-          </button>
-          {templatesOpen && (
-            <div
-              role="menu"
-              aria-label="Prompt templates"
-              className="absolute right-0 z-30 mt-1 max-h-96 w-80 overflow-y-auto rounded-lg border border-zinc-200 bg-white p-1 shadow-lg dark:border-zinc-700 dark:bg-zinc-900"
-              onKeyDown={(event) => {
-                if (event.key === "Escape") {
-                  setTemplatesOpen(false);
-                  textarea.current?.focus();
-                }
-              }}
-            >
-              {groups.map((group) => (
-                <div key={group.key} role="group" aria-label={group.label}>
-                  <p className="px-2 pt-2 pb-1 text-[11px] font-semibold tracking-wide text-zinc-500 uppercase">{group.label}</p>
-                  {PROMPT_TEMPLATES.filter((template) => template.group === group.key).map((template) => (
-                    <button
-                      key={template.id}
-                      type="button"
-                      role="menuitem"
-                      data-testid={`template-${template.id}`}
-                      onClick={() => applyTemplate(template)}
-                      className="flex w-full flex-col items-start rounded-md px-2 py-1.5 text-left hover:bg-zinc-100 focus-visible:bg-zinc-100 dark:hover:bg-zinc-800 dark:focus-visible:bg-zinc-800"
-                    >
-                      <span className="text-sm">{template.label}</span>
-                      <span className="text-xs text-zinc-500">{template.hint}</span>
-                    </button>
-                  ))}
-                </div>
-              ))}
-            </div>
-          )}
-        </div>
+            Templates <span aria-hidden>▾</span>
+          </MenuTrigger>
+          <MenuContent
+            align="end"
+            aria-label="Prompt templates"
+            className="w-80"
+            onCloseAutoFocus={(event) => {
+              const slot = pickedSlot.current;
+              if (slot === undefined) return;
+              pickedSlot.current = undefined;
+              // A picked template continues in the prompt, its first [placeholder] selected for typing over.
+              event.preventDefault();
+              textarea.current?.focus();
+              if (slot) textarea.current?.setSelectionRange(slot.start, slot.end);
+            }}
+          >
+            {groups.map((group) => (
+              <MenuGroup key={group.key} aria-labelledby={`${id}-group-${group.key}`}>
+                <MenuLabel id={`${id}-group-${group.key}`}>{group.label}</MenuLabel>
+                {PROMPT_TEMPLATES.filter((template) => template.group === group.key).map((template) => (
+                  <MenuItem key={template.id} data-testid={`template-${template.id}`} onSelect={() => applyTemplate(template)}>
+                    <span className="text-sm">{template.label}</span>
+                    <span className="text-xs text-zinc-500 dark:text-zinc-400">{template.hint}</span>
+                  </MenuItem>
+                ))}
+              </MenuGroup>
+            ))}
+          </MenuContent>
+        </Menu>
       </div>
       <textarea
         ref={textarea}

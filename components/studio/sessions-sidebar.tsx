@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import type { SessionListItem } from "@/lib/studio/session-list";
 
 interface SessionsSidebarProps {
@@ -102,29 +103,16 @@ function SessionItem({
           </div>
         </div>
       )}
-      {confirming && (
-        <div role="alertdialog" aria-label="Delete session" className="mt-1 rounded-md border border-red-300 bg-red-50 p-2 text-xs dark:border-red-900 dark:bg-red-950">
-          <p>
-            Delete &ldquo;{session.title}&rdquo; and its {session.turnCount} turns? Exported files stay in the data directory.
-          </p>
-          <div className="mt-2 flex gap-2">
-            <button
-              type="button"
-              data-testid="session-delete-confirm"
-              onClick={() => {
-                setConfirming(false);
-                void onDelete();
-              }}
-              className="rounded bg-red-700 px-2 py-1 font-semibold text-white"
-            >
-              Delete
-            </button>
-            <button type="button" autoFocus onClick={() => setConfirming(false)} className="rounded px-2 py-1 hover:bg-red-100 dark:hover:bg-red-900">
-              Keep
-            </button>
-          </div>
-        </div>
-      )}
+      <ConfirmDialog
+        open={confirming}
+        onOpenChange={setConfirming}
+        title="Delete session"
+        confirmLabel="Delete"
+        confirmTestId="session-delete-confirm"
+        onConfirm={() => void onDelete()}
+      >
+        Delete &ldquo;{session.title}&rdquo; and its {session.turnCount} turns? Exported files stay in the data directory.
+      </ConfirmDialog>
     </li>
   );
 }

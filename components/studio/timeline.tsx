@@ -1,9 +1,9 @@
 "use client";
 
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { memo, useCallback, useLayoutEffect, useRef, useState } from "react";
 import type { Turn } from "@/lib/storage/types";
 import { siblingsOf, type TurnTree } from "@/lib/studio/turn-tree";
-import { computeOffsets, computeWindow, scrollToReveal, windowAround } from "./timeline-window";
 import { TurnStatusBadge } from "./turn-status";
 
 interface TimelineProps {
@@ -61,183 +61,126 @@ export function Timeline(props: TimelineProps) {
   return <WindowedTimeline {...props} />;
 }
 
-interface Viewport {
-  top: number;
-  height: number;
-}
-
 /**
- * Only the rows in view (plus overscan) are in the DOM; padding above and below the list stands in
- * for the rest, so the scrollbar covers the whole branch. Rows are measured as they render, and
- * until then count at an estimated height.
+ * Only the rows in view (plus overscan) are in the DOM, windowed by @tanstack/react-virtual; padding
+ * above and below the list stands in for the rest, so the scrollbar covers the whole branch and the
+ * rendered rows stay in normal flow. Rows are measured as they render, and until then count at an
+ * estimated height; a row above the top edge that measures taller or shorter than counted moves the
+ * scroll position by the difference, so the rows in view stay where they are.
  */
 function WindowedTimeline({ tree, path, selectedId, onSelect }: TimelineProps) {
   const scrollerRef = useRef<HTMLDivElement>(null);
-  const [heights, setHeights] = useState<ReadonlyMap<string, number>>(() => new Map());
-  // Null until the first layout: the server and hydration render without the padding.
-  const [viewport, setViewport] = useState<Viewport | null>(null);
+  // False for the server render and hydration, which know no viewport: they show the rows around
+  // the selection, and the first layout switches to the window the virtualizer computes.
+  const [laidOut, setLaidOut] = useState(false);
 
   // No selection means the newest turn, as the studio shows it.
   const selectedIndex = selectedId === null ? path.length - 1 : path.findIndex((turn) => turn.id === selectedId);
-  const indexById = useMemo(() => new Map(path.map((turn, index) => [turn.id, index])), [path]);
-  const offsets = useMemo(
-    () => computeOffsets(path.map((turn) => heights.get(turn.id) ?? estimateHeight(tree, turn))),
-    [path, tree, heights],
-  );
-  const range =
-    viewport === null
-      ? windowAround(offsets, selectedIndex - INITIAL_BEFORE, selectedIndex + INITIAL_AFTER)
-      : computeWindow({ offsets, scrollTop: viewport.top, viewportHeight: viewport.height, overscan: OVERSCAN });
+  const selectedRowId = path[selectedIndex]?.id ?? null;
 
-  // What the resize observer's callback needs of the latest render.
-  const latest = useRef({ offsets, indexById, heights });
-  useLayoutEffect(() => {
-    latest.current = { offsets, indexById, heights };
+  // Stable while the branch is: the virtualizer rebuilds every row's position (an estimate each)
+  // whenever these two change identity, which would otherwise be on every render.
+  const estimateSize = useCallback(
+    (index: number) => {
+      const turn = path[index];
+      return turn ? estimateHeight(tree, turn) : ROW_ONE_LINE;
+    },
+    [path, tree],
+  );
+  const getItemKey = useCallback((index: number) => path[index]?.id ?? index, [path]);
+  // The studio does not build with the React Compiler, and what this passes to memoized rows
+  // (measureElement) is stable for the virtualizer's lifetime.
+  // eslint-disable-next-line react-hooks/incompatible-library -- see above
+  const virtualizer = useVirtualizer({
+    count: path.length,
+    getScrollElement: () => scrollerRef.current,
+    estimateSize,
+    getItemKey,
+    overscan: OVERSCAN,
+    // A new range renders in React's own batch rather than synchronously inside each scroll event.
+    useFlushSync: false,
   });
 
-  // Renders again only when the scroll position or the viewport changed.
-  const followScroll = useCallback((top: number, height: number) => {
-    setViewport((current) => (current && current.top === top && current.height === height ? current : { top, height }));
-  }, []);
-  const observerRef = useRef<ResizeObserver | null>(null);
-  const onResize = useCallback((entries: ResizeObserverEntry[]) => {
-    const scroller = scrollerRef.current;
-    if (!scroller) return;
-    const { offsets, indexById, heights } = latest.current;
-    let next: Map<string, number> | null = null;
-    let shift = 0;
-    for (const entry of entries) {
-      if (entry.target === scroller) continue;
-      const row = entry.target as HTMLElement;
-      const id = row.dataset.turnId;
-      const index = id === undefined ? undefined : indexById.get(id);
-      const size = entry.borderBoxSize[0]?.blockSize ?? row.getBoundingClientRect().height;
-      if (id === undefined || index === undefined || size === 0) continue;
-      const start = offsets[index] as number;
-      const counted = (offsets[index + 1] as number) - start;
-      if (heights.get(id) === size) continue;
-      next ??= new Map(heights);
-      next.set(id, size);
-      // A row above the top edge that turned out taller or shorter than counted has already moved
-      // everything below it: follow, so the rows in view stay where they are.
-      if (start < scroller.scrollTop) shift += size - counted;
+  // A new selection (and the one the page opened with) scrolls into view; a selection made with the
+  // keyboard also takes focus once its row is rendered.
+  const shownSelection = useRef<string | null | undefined>(undefined);
+  const pendingFocus = useRef<string | null>(null);
+  const focusNext = useRef(false);
+  useLayoutEffect(() => {
+    if (!laidOut) {
+      setLaidOut(true);
+      return;
     }
-    if (shift !== 0) scroller.scrollTop += shift;
-    if (next) setHeights(next);
-    followScroll(scroller.scrollTop, scroller.clientHeight);
-  }, [followScroll]);
+    if (selectedRowId === shownSelection.current) return;
+    shownSelection.current = selectedRowId;
+    pendingFocus.current = focusNext.current ? selectedRowId : null;
+    focusNext.current = false;
+    if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
+  }, [laidOut, selectedRowId, selectedIndex, virtualizer]);
+  // Runs after every render: the row to focus may arrive a render or two after the scroll.
+  useLayoutEffect(() => {
+    const id = pendingFocus.current;
+    if (id === null) return;
+    const row = scrollerRef.current?.querySelector<HTMLElement>(`[data-turn-id="${CSS.escape(id)}"] button[aria-current]`);
+    if (!row) return;
+    pendingFocus.current = null;
+    row.focus({ preventScroll: true });
+  });
 
-  const observe = useCallback(
+  const measure = virtualizer.measureElement;
+  const attachRow = useCallback(
     (element: HTMLElement | null) => {
+      measure(element);
       if (!element) return;
-      observerRef.current ??= new ResizeObserver(onResize);
-      const observer = observerRef.current;
-      observer.observe(element);
       return () => {
-        observer.unobserve(element);
+        // A returned cleanup replaces React's ref(null) call, with which the virtualizer forgets rows that left.
+        measure(null);
         // The row holding focus leaves the window (scrolled away): keep focus in the timeline,
         // where the arrow keys still move the selection, rather than lose it to the page.
         const scroller = scrollerRef.current;
-        if (scroller && element !== scroller && element.contains(document.activeElement)) scroller.focus({ preventScroll: true });
+        if (scroller && element.contains(document.activeElement)) scroller.focus({ preventScroll: true });
       };
     },
-    [onResize],
+    [measure],
   );
-  useEffect(() => () => observerRef.current?.disconnect(), []);
-  const attachScroller = useCallback(
-    (element: HTMLDivElement | null) => {
-      scrollerRef.current = element;
-      if (!element) return;
-      const detach = observe(element);
-      return () => {
-        detach?.();
-        scrollerRef.current = null;
-      };
-    },
-    [observe],
-  );
-
-  // A new selection (and the one the page opened with) scrolls into view once it is rendered.
-  const shownSelection = useRef<string | null | undefined>(undefined);
-  const pendingReveal = useRef<{ id: string; focus: boolean; scrolled?: boolean } | null>(null);
-  const focusNext = useRef(false);
-  const selectedRowId = path[selectedIndex]?.id ?? null;
-  useLayoutEffect(() => {
-    const scroller = scrollerRef.current;
-    if (!scroller) return;
-    if (selectedRowId !== shownSelection.current) {
-      shownSelection.current = selectedRowId;
-      pendingReveal.current = selectedRowId === null ? null : { id: selectedRowId, focus: focusNext.current };
-      focusNext.current = false;
-    }
-    if (viewport === null) {
-      // First layout: apply the padding, with the window where the reveal below will scroll.
-      const height = scroller.clientHeight;
-      const top = selectedIndex < 0 ? 0 : scrollToReveal(offsets, selectedIndex, 0, height);
-      setViewport({ top, height });
-      return;
-    }
-    const pending = pendingReveal.current;
-    if (!pending) return;
-    const index = indexById.get(pending.id);
-    if (index === undefined) {
-      pendingReveal.current = null;
-      return;
-    }
-    const row = scroller.querySelector<HTMLElement>(`[data-turn-id="${CSS.escape(pending.id)}"]`);
-    if (!row) {
-      if (pending.scrolled) {
-        pendingReveal.current = null;
-        return;
-      }
-      // Not rendered yet: scroll to where it is counted to be; the next render brings it in.
-      pending.scrolled = true;
-      const top = scrollToReveal(offsets, index, scroller.scrollTop, scroller.clientHeight);
-      scroller.scrollTop = top;
-      setViewport({ top: scroller.scrollTop, height: scroller.clientHeight });
-      return;
-    }
-    const box = row.getBoundingClientRect();
-    const frame = scroller.getBoundingClientRect();
-    if (box.top < frame.top || box.height > frame.height) scroller.scrollTop += box.top - frame.top;
-    else if (box.bottom > frame.bottom) scroller.scrollTop += box.bottom - frame.bottom;
-    if (pending.focus) row.querySelector<HTMLElement>("button[aria-current]")?.focus({ preventScroll: true });
-    pendingReveal.current = null;
-  }, [selectedRowId, viewport, indexById, selectedIndex, offsets]);
 
   function onKeyDown(event: React.KeyboardEvent) {
     const move = KEY_MOVES[event.key];
     if (!move || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const target = path[Math.min(path.length - 1, Math.max(0, move(selectedIndex, path.length)))];
+    const targetIndex = Math.min(path.length - 1, Math.max(0, move(selectedIndex, path.length)));
+    const target = path[targetIndex];
     event.preventDefault();
     if (!target) return;
     if (target.id === selectedRowId) {
       // Already selected (first or last): still bring it into view and focus it.
-      pendingReveal.current = { id: target.id, focus: true };
-      setViewport((current) => (current ? { ...current } : current));
+      pendingFocus.current = target.id;
+      virtualizer.scrollToIndex(targetIndex, { align: "auto" });
       return;
     }
     focusNext.current = true;
     onSelect(target.id);
   }
 
+  const items = virtualizer.getVirtualItems();
+  const initial = windowAround(path.length, selectedIndex - INITIAL_BEFORE, selectedIndex + INITIAL_AFTER);
+  const rows = laidOut ? items.map((item) => item.index) : initial;
+  const first = laidOut ? items[0] : undefined;
+  const last = laidOut ? items.at(-1) : undefined;
+  const padding =
+    first && last ? { paddingTop: first.start, paddingBottom: Math.max(0, virtualizer.getTotalSize() - last.end) } : undefined;
+
   return (
     <div
-      ref={attachScroller}
+      ref={scrollerRef}
       tabIndex={-1}
       onKeyDown={onKeyDown}
-      onScroll={(event) => followScroll(event.currentTarget.scrollTop, event.currentTarget.clientHeight)}
-      // The rows adjust the scroll position themselves as they are measured.
+      // The virtualizer adjusts the scroll position itself as rows above the view are measured.
       className="min-h-0 flex-1 overflow-y-auto [overflow-anchor:none]"
     >
-      <ol
-        aria-label="Timeline"
-        data-testid="timeline"
-        className="flex flex-col"
-        style={viewport === null ? undefined : { paddingTop: range.paddingTop, paddingBottom: range.paddingBottom }}
-      >
-        {path.slice(range.first, range.last + 1).map((turn, offset) => {
-          const position = range.first + offset;
+      <ol aria-label="Timeline" data-testid="timeline" className="flex flex-col" style={padding}>
+        {rows.map((position) => {
+          const turn = path[position];
+          if (!turn) return null;
           return (
             <TimelineRow
               key={turn.id}
@@ -247,13 +190,20 @@ function WindowedTimeline({ tree, path, selectedId, onSelect }: TimelineProps) {
               count={path.length}
               selected={position === selectedIndex}
               onSelect={onSelect}
-              measure={observe}
+              measure={attachRow}
             />
           );
         })}
       </ol>
     </div>
   );
+}
+
+/** Row indexes from `first` to `last`, clamped to a list of `count` rows. */
+function windowAround(count: number, first: number, last: number): number[] {
+  const from = Math.min(Math.max(0, first), count - 1);
+  const to = Math.min(Math.max(from, last), count - 1);
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, offset) => from + offset);
 }
 
 interface TimelineRowProps {
@@ -263,7 +213,7 @@ interface TimelineRowProps {
   count: number;
   selected: boolean;
   onSelect(turnId: string): void;
-  measure(element: HTMLElement | null): void;
+  measure(element: HTMLElement | null): void | (() => void);
 }
 
 const TimelineRow = memo(function TimelineRow({ tree, turn, position, count, selected, onSelect, measure }: TimelineRowProps) {
@@ -275,6 +225,8 @@ const TimelineRow = memo(function TimelineRow({ tree, turn, position, count, sel
       data-testid="timeline-turn"
       data-turn-id={turn.id}
       data-selected={selected}
+      // The virtualizer finds the row it measures by this index.
+      data-index={position}
       // Only a window of the list is in the DOM: tell assistive technology the full count.
       aria-setsize={count}
       aria-posinset={position + 1}

@@ -4,6 +4,7 @@ import { useState } from "react";
 import type { StoredImageRef, Turn } from "@/lib/storage/types";
 import type { LiveProgress } from "@/lib/store/live-progress";
 import type { StudioError } from "@/lib/gemini/types";
+import { CompareMenu } from "./compare-menu";
 import { ImageViewer } from "./image-viewer";
 import { ThoughtFilmstrip } from "./thought-filmstrip";
 import { TurnStatusBadge } from "./turn-status";
@@ -276,22 +277,7 @@ export function TurnView({
                 </a>
               )}
               {onCompare && compareCandidates.length > 0 && (
-                <label className="flex items-center gap-1">
-                  <span className="sr-only">Compare with another version</span>
-                  <select
-                    data-testid="compare-with"
-                    value=""
-                    onChange={(event) => event.target.value && onCompare(event.target.value)}
-                    className="max-w-48 rounded-lg border border-zinc-300 bg-white px-2 py-1.5 dark:border-zinc-700 dark:bg-zinc-900"
-                  >
-                    <option value="">Compare with…</option>
-                    {compareCandidates.map((candidate) => (
-                      <option key={candidate.id} value={candidate.id}>
-                        {candidate.label}
-                      </option>
-                    ))}
-                  </select>
-                </label>
+                <CompareMenu candidates={compareCandidates} onCompare={onCompare} />
               )}
               <button
                 type="button"

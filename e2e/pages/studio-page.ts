@@ -45,6 +45,13 @@ export class StudioPage {
     await expect(this.turnView).toHaveAttribute("data-status", status, { timeout });
   }
 
+  /** Opens the comparison of the shown result with another version, picked from "Compare with…". */
+  async compareWith(label: string) {
+    await this.page.getByTestId("compare-with").click();
+    await this.page.getByRole("menu", { name: "Compare with" }).getByRole("menuitem", { name: label, exact: true }).click();
+    await expect(this.page.getByTestId("compare-view")).toBeVisible();
+  }
+
   /** Natural size of the shown result as the browser decoded it. */
   async resultSize() {
     const image = this.resultImages.first();
