@@ -137,7 +137,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
  * Starts a cluster before the test file's tests and stops it after them. Call at the top level of a
  * test file; the returned getter is valid inside tests and hooks.
  */
-export function usePostgres(): () => PostgresCluster {
+export function withPostgres(): () => PostgresCluster {
   let cluster: PostgresCluster | undefined;
   beforeAll(async () => {
     cluster = await startPostgres();
@@ -146,7 +146,7 @@ export function usePostgres(): () => PostgresCluster {
     await cluster?.stop();
   }, 60_000);
   return () => {
-    if (!cluster) throw new Error("The PostgreSQL cluster is not running (usePostgres must be called at the top level of the test file).");
+    if (!cluster) throw new Error("The PostgreSQL cluster is not running (withPostgres must be called at the top level of the test file).");
     return cluster;
   };
 }

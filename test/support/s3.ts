@@ -60,8 +60,8 @@ export async function startS3(): Promise<S3Server> {
   };
 }
 
-/** Starts a server before the test file's tests and stops it after them (see usePostgres). */
-export function useS3(): () => S3Server {
+/** Starts a server before the test file's tests and stops it after them (see withPostgres). */
+export function withS3(): () => S3Server {
   let server: S3Server | undefined;
   beforeAll(async () => {
     server = await startS3();
@@ -70,7 +70,7 @@ export function useS3(): () => S3Server {
     await server?.stop();
   }, 60_000);
   return () => {
-    if (!server) throw new Error("The S3 server is not running (useS3 must be called at the top level of the test file).");
+    if (!server) throw new Error("The S3 server is not running (withS3 must be called at the top level of the test file).");
     return server;
   };
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationSettings } from "@/lib/gemini/types";
-import { skipPostgres, usePostgres } from "@/test/support/postgres";
+import { skipPostgres, withPostgres } from "@/test/support/postgres";
 import { describeStorageContract, fakePng } from "../contract";
 import { createFileImageStore } from "../image-store";
 import { openPostgresStorage, type PostgresStorage } from "./postgres-storage";
@@ -19,7 +19,7 @@ async function openFresh(connectionString: string) {
 }
 
 describe.skipIf(skipPostgres)("postgres", () => {
-  const cluster = usePostgres();
+  const cluster = withPostgres();
 
   describeStorageContract("postgres", async () => {
     const { storage, dataDir } = await openFresh(await cluster().createDatabase());

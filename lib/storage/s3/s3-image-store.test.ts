@@ -1,11 +1,11 @@
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useS3 } from "@/test/support/s3";
+import { withS3 } from "@/test/support/s3";
 import { describeImageStoreContract } from "../image-store-contract";
 import { createS3ImageStore, objectKey, type S3ImageStore } from "./s3-image-store";
 
-const server = useS3();
+const server = withS3();
 let client: S3Client;
 
 beforeAll(() => {
