@@ -2,7 +2,7 @@ import "server-only";
 
 import path from "node:path";
 import { getEnv, type StudioEnv } from "@/lib/env";
-import { createFileImageStore } from "./image-store";
+import { createFileImageStore, type ImageStore } from "./image-store";
 import { joinInstances } from "./postgres/instance-lock";
 import { openPostgresStorage, postgresFailure } from "./postgres/postgres-storage";
 import { createS3ImageStore } from "./s3/s3-image-store";
@@ -75,4 +75,15 @@ async function openTeamStorage(env: StudioEnv, databaseUrl: string): Promise<Sto
     await storage.close();
     throw error;
   }
+}
+
+/**
+ * The image store alone, for the routes that serve and accept images. Embedded, that is the data
+ * directory's files without opening the database; with DATABASE_URL, the storage's own store (a
+ * bucket, or the data directory), so every instance serves the same images.
+ */
+export async function getImageStore(): Promise<ImageStore> {
+  const env = getEnv();
+  if (!env.databaseUrl) return createFileImageStore(env.dataDir);
+  return (await getStorage()).images;
 }
