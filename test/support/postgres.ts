@@ -29,10 +29,9 @@ export const POSTGRES_INSTALL_HINT =
 export const skipPostgres = process.env.STUDIO_SKIP_PG === "1";
 
 /** The directory holding initdb and pg_ctl: on PATH, or Debian's versioned directory. */
-export function findPostgresBin(): string | null {
-  const onPath = spawnSync("sh", ["-c", "command -v initdb"], { encoding: "utf8" }).stdout.trim();
+export function findPostgresBin(searchPath = process.env.PATH ?? "", debian = "/usr/lib/postgresql"): string | null {
+  const onPath = (spawnSync("/bin/sh", ["-c", "command -v initdb"], { encoding: "utf8", env: { ...process.env, PATH: searchPath } }).stdout ?? "").trim();
   if (onPath && existsSync(path.join(path.dirname(onPath), "pg_ctl"))) return path.dirname(onPath);
-  const debian = "/usr/lib/postgresql";
   if (!existsSync(debian)) return null;
   const versions = readdirSync(debian)
     .filter((name) => /^\d+$/.test(name))
@@ -65,8 +64,7 @@ export interface PostgresCluster {
   stop(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<PostgresCluster> {
-  const bin = findPostgresBin();
+export async function startPostgres(bin = findPostgresBin()): Promise<PostgresCluster> {
   if (!bin) throw new Error(POSTGRES_INSTALL_HINT);
   const asRoot = process.getuid?.() === 0;
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "nb-pg-"));
