@@ -4,7 +4,7 @@ import path from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 import { afterAll, beforeAll } from "vitest";
-import { freePort } from "./postgres";
+import { freePort } from "./postgres-cluster";
 
 /**
  * An S3-compatible server for tests: s3rver (an npm dev dependency, so it installs wherever the

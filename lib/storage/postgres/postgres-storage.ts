@@ -218,21 +218,26 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     const max = Math.min(Math.max(1, Math.floor(limit ?? DEFAULT_SESSION_LIST_LIMIT)), MAX_SESSION_LIST_LIMIT);
     const skip = Math.max(0, Math.floor(offset ?? 0));
     const needle = query?.trim() ?? "";
-    const order = sql`ORDER BY s.updated_at DESC, s.seq DESC LIMIT ${max} OFFSET ${skip}`;
+    const order = sql`ORDER BY s.updated_at DESC, s.seq DESC`;
+    // The page is chosen first and the per-session columns computed for its rows only: with the
+    // columns in the same SELECT, PostgreSQL computes them for every row OFFSET skips too.
+    const page = (where: ReturnType<typeof sql>) =>
+      sql<SessionRow>`
+        SELECT ${SESSION_COLUMNS}
+        FROM (SELECT s.* FROM sessions s WHERE ${where} ${order} LIMIT ${max} OFFSET ${skip}) s
+        ${order}`.execute(db);
     if (needle === "") {
-      const { rows } = await sql<SessionRow>`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.owner_id = ${ownerId} ${order}`.execute(db);
+      const { rows } = await page(sql`s.owner_id = ${ownerId}`);
       return rows.map(toSession);
     }
     const like = likePattern(pgText(needle));
     // IN rather than a correlated EXISTS: the planner can answer it from the trigram index once,
     // instead of probing every session's turns.
-    const { rows } = await sql<SessionRow>`
-      SELECT ${SESSION_COLUMNS} FROM sessions s
-      WHERE s.owner_id = ${ownerId} AND (
+    const { rows } = await page(sql`
+      s.owner_id = ${ownerId} AND (
         s.title ILIKE ${like}
         OR s.id IN (SELECT t.session_id FROM turns t WHERE t.owner_id = ${ownerId} AND t.prompt ILIKE ${like})
-      )
-      ${order}`.execute(db);
+      )`);
     return rows.map(toSession);
   }
 
