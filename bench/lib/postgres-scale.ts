@@ -15,7 +15,7 @@ import { promises as fs } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { sql } from "kysely";
 import { createFileImageStore } from "../../lib/storage/image-store";
-import { openPostgresStorage } from "../../lib/storage/postgres/postgres-storage";
+import { openPostgresStorage, type PostgresStorage } from "../../lib/storage/postgres/postgres-storage";
 import { SIDEBAR_PAGE_SIZE } from "../../lib/studio/session-list";
 import { startPostgres } from "../../test/support/postgres-cluster";
 import { flashSettings } from "./settings";
@@ -27,6 +27,45 @@ const RUNS = 50;
 const OWNER = "local";
 const WORDS = ["banana", "sofa", "lighthouse", "fox", "teapot", "harbour", "neon", "cathedral", "desert", "orchid", "robot", "violin"];
 
+/** 10,000 sessions of 3 turns for OWNER, 2,000 for another owner, then ANALYZE. */
+export async function seedSessions(storage: PostgresStorage): Promise<void> {
+  const base = Date.parse("2026-01-01T00:00:00Z");
+  const request = (prompt: string) => JSON.stringify({ prompt, references: [], settings: flashSettings("1K") });
+  for (const [owner, count] of [[OWNER, SESSIONS], ["someone-else", 2_000]] as const) {
+    for (let start = 0; start < count; start += 1_000) {
+      const sessions = [];
+      const turns = [];
+      for (let index = start; index < Math.min(count, start + 1_000); index += 1) {
+        const id = `${owner}-s${index}`;
+        const at = new Date(base + index * 60_000).toISOString();
+        sessions.push({ id, owner_id: owner, title: `Session ${index} ${WORDS[index % WORDS.length]}`, created_at: at, updated_at: at });
+        for (let turn = 0; turn < TURNS_PER_SESSION; turn += 1) {
+          const word = WORDS[(index * 7 + turn * 3) % WORDS.length];
+          const prompt = `A ${word} in the style of a 1970s postcard, variation ${index}.${turn}, soft morning light`;
+          const hash = (index * 31 + turn).toString(16).padStart(64, "0");
+          turns.push({
+            id: `${id}-t${turn}`,
+            session_id: id,
+            owner_id: owner,
+            parent_id: turn === 0 ? null : `${id}-t${turn - 1}`,
+            created_at: at,
+            updated_at: at,
+            status: "succeeded",
+            prompt,
+            request_json: request(prompt),
+            outcome_json: JSON.stringify({ images: [{ hash, mimeType: "image/jpeg", width: 1024, height: 1024, fileName: null, requested: null, sizeMismatch: false }] }),
+            attempts: 1,
+            cover_image_hash: hash,
+          });
+        }
+      }
+      await storage.db.insertInto("sessions").values(sessions).execute();
+      for (let offset = 0; offset < turns.length; offset += 1_000) await storage.db.insertInto("turns").values(turns.slice(offset, offset + 1_000)).execute();
+    }
+  }
+  await sql`ANALYZE`.execute(storage.db);
+}
+
 async function main(): Promise<void> {
   const workDir = process.argv[2];
   if (!workDir) throw new Error("Usage: postgres-scale.ts <workDir>");
@@ -36,41 +75,7 @@ async function main(): Promise<void> {
     const storage = await openPostgresStorage({ connectionString: await cluster.createDatabase(), images: createFileImageStore(workDir) });
     try {
       const seedStart = performance.now();
-      const base = Date.parse("2026-01-01T00:00:00Z");
-      const request = (prompt: string) => JSON.stringify({ prompt, references: [], settings: flashSettings("1K") });
-      for (const [owner, count] of [[OWNER, SESSIONS], ["someone-else", 2_000]] as const) {
-        for (let start = 0; start < count; start += 1_000) {
-          const sessions = [];
-          const turns = [];
-          for (let index = start; index < Math.min(count, start + 1_000); index += 1) {
-            const id = `${owner}-s${index}`;
-            const at = new Date(base + index * 60_000).toISOString();
-            sessions.push({ id, owner_id: owner, title: `Session ${index} ${WORDS[index % WORDS.length]}`, created_at: at, updated_at: at });
-            for (let turn = 0; turn < TURNS_PER_SESSION; turn += 1) {
-              const word = WORDS[(index * 7 + turn * 3) % WORDS.length];
-              const prompt = `A ${word} in the style of a 1970s postcard, variation ${index}.${turn}, soft morning light`;
-              const hash = (index * 31 + turn).toString(16).padStart(64, "0");
-              turns.push({
-                id: `${id}-t${turn}`,
-                session_id: id,
-                owner_id: owner,
-                parent_id: turn === 0 ? null : `${id}-t${turn - 1}`,
-                created_at: at,
-                updated_at: at,
-                status: "succeeded",
-                prompt,
-                request_json: request(prompt),
-                outcome_json: JSON.stringify({ images: [{ hash, mimeType: "image/jpeg", width: 1024, height: 1024, fileName: null, requested: null, sizeMismatch: false }] }),
-                attempts: 1,
-                cover_image_hash: hash,
-              });
-            }
-          }
-          await storage.db.insertInto("sessions").values(sessions).execute();
-          for (let offset = 0; offset < turns.length; offset += 1_000) await storage.db.insertInto("turns").values(turns.slice(offset, offset + 1_000)).execute();
-        }
-      }
-      await sql`ANALYZE`.execute(storage.db);
+      await seedSessions(storage);
       const seedSeconds = (performance.now() - seedStart) / 1000;
 
       const time = async (work: () => Promise<unknown>) => {
@@ -108,7 +113,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (process.argv[1]?.endsWith("postgres-scale.ts")) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
