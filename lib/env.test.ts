@@ -80,3 +80,38 @@ describe("parseEnv: job slots and queue", () => {
     expect(() => parseEnv({ STUDIO_MAX_QUEUED_JOBS: "-1" })).toThrow(/STUDIO_MAX_QUEUED_JOBS/);
   });
 });
+
+describe("parseEnv: PostgreSQL and S3", () => {
+  it("keeps the embedded default when neither is set", () => {
+    expect(parseEnv({})).toMatchObject({ databaseUrl: undefined, s3: undefined });
+  });
+
+  it("reads a database URL and a bucket with its settings", () => {
+    const env = parseEnv({
+      DATABASE_URL: "postgres://studio:secret@db.internal:5432/studio",
+      STUDIO_S3_BUCKET: "studio-images",
+      STUDIO_S3_ENDPOINT: "http://127.0.0.1:3900",
+      STUDIO_S3_REGION: "garage",
+      STUDIO_S3_ACCESS_KEY_ID: "GK123",
+      STUDIO_S3_SECRET_ACCESS_KEY: "s3cret",
+      STUDIO_S3_FORCE_PATH_STYLE: "1",
+    });
+    expect(env.databaseUrl).toBe("postgres://studio:secret@db.internal:5432/studio");
+    expect(env.s3).toEqual({ bucket: "studio-images", endpoint: "http://127.0.0.1:3900", region: "garage", accessKeyId: "GK123", secretAccessKey: "s3cret", forcePathStyle: true });
+    expect(parseEnv({ DATABASE_URL: "postgresql://h/db", STUDIO_S3_BUCKET: "b-1" }).s3).toMatchObject({ region: "us-east-1", forcePathStyle: false, accessKeyId: undefined });
+  });
+
+  it("refuses a half-configured setup, naming the variables and never the password", () => {
+    expect(() => parseEnv({ DATABASE_URL: "mysql://u:hunter2@h/db" })).toThrow(/DATABASE_URL: must be a postgres/);
+    try {
+      parseEnv({ DATABASE_URL: "mysql://u:hunter2@h/db" });
+    } catch (error) {
+      expect(String(error)).not.toContain("hunter2");
+    }
+    expect(() => parseEnv({ STUDIO_S3_ENDPOINT: "http://s3.local" })).toThrow(/STUDIO_S3_BUCKET: required when STUDIO_S3_ENDPOINT is set/);
+    expect(() => parseEnv({ STUDIO_S3_BUCKET: "images" })).toThrow(/need DATABASE_URL/);
+    expect(() => parseEnv({ DATABASE_URL: "postgres://h/db", STUDIO_S3_BUCKET: "images", STUDIO_S3_ACCESS_KEY_ID: "x" })).toThrow(/set both/);
+    expect(() => parseEnv({ DATABASE_URL: "postgres://h/db", STUDIO_S3_BUCKET: "Not_A_Bucket" })).toThrow(/STUDIO_S3_BUCKET: must be an S3 bucket name/);
+    expect(() => parseEnv({ DATABASE_URL: "postgres://h/db", STUDIO_S3_BUCKET: "images", STUDIO_S3_FORCE_PATH_STYLE: "yes" })).toThrow(/STUDIO_S3_FORCE_PATH_STYLE/);
+  });
+});

@@ -30,7 +30,53 @@ const envSchema = z.object({
   STUDIO_MAX_CONCURRENT_JOBS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(1_000).optional()),
   // Starts that may wait for a free slot (default 256); one more is refused. 0 refuses instead of queueing.
   STUDIO_MAX_QUEUED_JOBS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(100_000).optional()),
+  // Scale-out storage: PostgreSQL for sessions and turns, optionally an S3-compatible bucket for images.
+  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" }).optional()),
+  STUDIO_S3_BUCKET: optionalString.pipe(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)").optional()),
+  STUDIO_S3_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  STUDIO_S3_REGION: optionalString,
+  STUDIO_S3_ACCESS_KEY_ID: optionalString,
+  STUDIO_S3_SECRET_ACCESS_KEY: optionalString,
+  STUDIO_S3_FORCE_PATH_STYLE: optionalString.pipe(z.enum(["0", "1"]).optional()),
 });
+
+/** Where images go when STUDIO_S3_BUCKET is set; keys absent means the SDK's own chain (IAM role, env, profile). */
+export interface S3Settings {
+  bucket: string;
+  endpoint: string | undefined;
+  region: string;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  forcePathStyle: boolean;
+}
+
+/** The S3 variables are only meaningful together: refuse a half-configured bucket rather than ignore it. */
+function s3Settings(values: z.infer<typeof envSchema>): { settings?: S3Settings; issues: string[] } {
+  const { STUDIO_S3_BUCKET: bucket, STUDIO_S3_ACCESS_KEY_ID: accessKeyId, STUDIO_S3_SECRET_ACCESS_KEY: secretAccessKey } = values;
+  const issues: string[] = [];
+  const others = (["STUDIO_S3_ENDPOINT", "STUDIO_S3_REGION", "STUDIO_S3_ACCESS_KEY_ID", "STUDIO_S3_SECRET_ACCESS_KEY", "STUDIO_S3_FORCE_PATH_STYLE"] as const).filter(
+    (name) => values[name] !== undefined,
+  );
+  if (!bucket) {
+    if (others.length > 0) issues.push(`STUDIO_S3_BUCKET: required when ${others.join(", ")} ${others.length === 1 ? "is" : "are"} set`);
+    return { issues };
+  }
+  if (!values.DATABASE_URL) issues.push("STUDIO_S3_BUCKET: images in a bucket need DATABASE_URL too (several instances share both); unset it to keep images in the data directory");
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    issues.push("STUDIO_S3_ACCESS_KEY_ID, STUDIO_S3_SECRET_ACCESS_KEY: set both, or neither to use the SDK's credential chain");
+  }
+  return {
+    issues,
+    settings: {
+      bucket,
+      endpoint: values.STUDIO_S3_ENDPOINT,
+      region: values.STUDIO_S3_REGION ?? "us-east-1",
+      accessKeyId,
+      secretAccessKey,
+      forcePathStyle: values.STUDIO_S3_FORCE_PATH_STYLE === "1",
+    },
+  };
+}
 
 export type StudioMode = "live" | "offline-preview" | "unconfigured";
 
@@ -50,6 +96,10 @@ export interface StudioEnv {
   maxConcurrentJobs: number | undefined;
   /** Undefined: the job runner's default (256). */
   maxQueuedJobs: number | undefined;
+  /** Set: sessions and turns live in this PostgreSQL database instead of SQLite. */
+  databaseUrl: string | undefined;
+  /** Set: images live in this bucket instead of the data directory (requires databaseUrl). */
+  s3: S3Settings | undefined;
 }
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 20;
@@ -67,6 +117,8 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     throw new EnvError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
   }
   const values = parsed.data;
+  const s3 = s3Settings(values);
+  if (s3.issues.length > 0) throw new EnvError(s3.issues);
   const offlinePreview = values.STUDIO_OFFLINE_PREVIEW === "1";
   const mode: StudioMode = offlinePreview ? "offline-preview" : values.GEMINI_API_KEY ? "live" : "unconfigured";
   return {
@@ -81,6 +133,8 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     jobDeadlineMs: values.STUDIO_JOB_DEADLINE_MS,
     maxConcurrentJobs: values.STUDIO_MAX_CONCURRENT_JOBS,
     maxQueuedJobs: values.STUDIO_MAX_QUEUED_JOBS,
+    databaseUrl: values.DATABASE_URL,
+    s3: s3.settings,
   };
 }
 

@@ -1,9 +1,9 @@
 import sharp from "sharp";
-import { getEnv } from "@/lib/env";
 import { MAX_UPLOAD_BYTES, formatBytes } from "@/lib/images/limits";
 import { imageUrl, type UploadError, type UploadErrorCode, type UploadedImage } from "@/lib/images/upload-contract";
 import { validateUpload } from "@/lib/images/validate";
-import { createFileImageStore, ImageStoreError } from "@/lib/storage/image-store";
+import { getImageStore } from "@/lib/storage";
+import { ImageStoreError } from "@/lib/storage/image-store";
 
 /**
  * Reference-image uploads: one file per request (multipart field `file`), so one bad file never
@@ -110,7 +110,7 @@ export async function POST(request: Request): Promise<Response> {
   if (!validation.ok) return refuse(validation.error.code, validation.error.message);
   const { image } = validation;
 
-  const store = createFileImageStore(getEnv().dataDir);
+  const store = await getImageStore();
   try {
     const stored = await store.put(bytes);
     let previewUrl: string | null = null;

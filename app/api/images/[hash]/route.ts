@@ -1,6 +1,5 @@
-import { getEnv } from "@/lib/env";
 import { isAcceptedMimeType } from "@/lib/images/limits";
-import { createFileImageStore } from "@/lib/storage/image-store";
+import { getImageStore } from "@/lib/storage";
 import { imageHashSchema } from "@/lib/studio/session-schemas";
 
 /**
@@ -20,7 +19,7 @@ export async function GET(_request: Request, { params }: { params: Promise<{ has
   const parsed = imageHashSchema.safeParse((await params).hash);
   if (!parsed.success) return notFound();
   const hash = parsed.data;
-  const stored = await createFileImageStore(getEnv().dataDir).get(hash);
+  const stored = await (await getImageStore()).get(hash);
   if (!stored || !isAcceptedMimeType(stored.image.mimeType)) return notFound();
   return new Response(new Uint8Array(stored.bytes), {
     headers: {

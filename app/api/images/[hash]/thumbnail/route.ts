@@ -1,6 +1,6 @@
 import { getEnv } from "@/lib/env";
 import { getThumbnail, parseThumbnailWidth } from "@/lib/images/thumbnails";
-import { createFileImageStore } from "@/lib/storage/image-store";
+import { getImageStore } from "@/lib/storage";
 import { imageHashSchema } from "@/lib/studio/session-schemas";
 
 function notFound(): Response {
@@ -13,7 +13,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ hash
   const width = parseThumbnailWidth(new URL(request.url).searchParams.get("w"));
   if (!parsed.success || width === null) return notFound();
   const { dataDir } = getEnv();
-  const thumbnail = await getThumbnail({ images: createFileImageStore(dataDir), dataDir, hash: parsed.data, width });
+  const thumbnail = await getThumbnail({ images: await getImageStore(), dataDir, hash: parsed.data, width });
   if (!thumbnail) return notFound();
   return new Response(new Uint8Array(thumbnail), {
     headers: {

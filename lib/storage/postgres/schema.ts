@@ -1,0 +1,129 @@
+import "server-only";
+
+import { sql, type ColumnType, type Generated, type Kysely } from "kysely";
+import type { Migration } from "kysely/migration";
+
+/**
+ * The PostgreSQL schema: the tables as Kysely sees them, and the numbered steps that build them.
+ * A step is never edited once shipped: change the schema by adding the next one. Kysely's Migrator
+ * runs them at start under an advisory lock, so instances starting together apply each step once.
+ *
+ * It mirrors lib/storage/sqlite/migrations.ts column for column (same names, same composite
+ * foreign keys), so `npm run migrate-data` copies rows across unchanged. Differences, each for
+ * PostgreSQL's sake: timestamps are timestamptz (ms precision, as the studio's clock), JSON
+ * stays in text columns (jsonb would reorder keys and refuse the \u0000 escapes a model's text may
+ * carry), and prompt search uses pg_trgm instead of FTS5.
+ */
+
+/** Written as ISO strings, read back as Dates by `pg`. */
+type Timestamp = ColumnType<Date, string, string>;
+
+export interface SessionsTable {
+  seq: Generated<string>;
+  id: string;
+  owner_id: string;
+  title: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TurnsTable {
+  seq: Generated<string>;
+  id: string;
+  session_id: string;
+  owner_id: string;
+  parent_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  status: string;
+  prompt: string;
+  request_json: string;
+  outcome_json: string | null;
+  error_json: string | null;
+  attempts: Generated<number>;
+  cover_image_hash: string | null;
+}
+
+export interface ModelTurnsTable {
+  turn_id: string;
+  owner_id: string;
+  /** lib/storage/model-turn-codec.ts's JSON: image parts by hash, the signature inline. */
+  body: string;
+  updated_at: Timestamp;
+}
+
+export interface StudioDatabase {
+  sessions: SessionsTable;
+  turns: TurnsTable;
+  model_turns: ModelTurnsTable;
+}
+
+/** Named so they sort in order: Kysely applies them alphabetically. */
+export const POSTGRES_MIGRATIONS: Record<string, Migration> = {
+  "0001_sessions_and_turns": {
+    // `seq` is the tie-break for rows created in the same millisecond. The composite foreign keys
+    // make the database itself refuse a turn whose owner differs from its session's, or whose
+    // parent sits in another session.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE sessions (
+          seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          id text NOT NULL UNIQUE,
+          owner_id text NOT NULL,
+          title text NOT NULL,
+          created_at timestamptz(3) NOT NULL,
+          updated_at timestamptz(3) NOT NULL,
+          UNIQUE (id, owner_id)
+        );
+        CREATE INDEX sessions_by_owner_updated ON sessions (owner_id, updated_at DESC, seq DESC);
+
+        CREATE TABLE turns (
+          seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          id text NOT NULL UNIQUE,
+          session_id text NOT NULL,
+          owner_id text NOT NULL,
+          parent_id text,
+          created_at timestamptz(3) NOT NULL,
+          updated_at timestamptz(3) NOT NULL,
+          status text NOT NULL
+            CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'interrupted', 'cancelled')),
+          prompt text NOT NULL,
+          request_json text NOT NULL CHECK (request_json::json IS NOT NULL),
+          outcome_json text CHECK (outcome_json IS NULL OR outcome_json::json IS NOT NULL),
+          error_json text CHECK (error_json IS NULL OR error_json::json IS NOT NULL),
+          attempts integer NOT NULL DEFAULT 0,
+          cover_image_hash text,
+          UNIQUE (id, session_id),
+          UNIQUE (id, owner_id),
+          FOREIGN KEY (session_id, owner_id) REFERENCES sessions (id, owner_id) ON DELETE CASCADE,
+          FOREIGN KEY (parent_id, session_id) REFERENCES turns (id, session_id) ON DELETE CASCADE
+        );
+        CREATE INDEX turns_by_session ON turns (session_id, created_at, seq);
+        CREATE INDEX turns_by_parent ON turns (parent_id, session_id);
+        CREATE INDEX turns_by_owner ON turns (owner_id);
+        CREATE INDEX turns_active ON turns (status) WHERE status IN ('queued', 'running');
+
+        -- A model turn is ~600 KB of thought signature: TOAST keeps it out of the turn rows that
+        -- lists and pages read, and the foreign key deletes it with its turn.
+        CREATE TABLE model_turns (
+          turn_id text PRIMARY KEY,
+          owner_id text NOT NULL,
+          body text NOT NULL,
+          updated_at timestamptz(3) NOT NULL,
+          FOREIGN KEY (turn_id, owner_id) REFERENCES turns (id, owner_id) ON DELETE CASCADE
+        );
+      `.execute(db);
+    },
+  },
+  "0002_prompt_search": {
+    // Trigram indexes serve ILIKE '%…%' (case-insensitive substring) for queries of three or more
+    // characters; shorter ones scan the owner's rows, which is what SQLite does too.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+        CREATE INDEX turns_prompt_trgm ON turns USING gin (prompt gin_trgm_ops);
+        CREATE INDEX sessions_title_trgm ON sessions USING gin (title gin_trgm_ops);
+      `.execute(db);
+    },
+  },
+};

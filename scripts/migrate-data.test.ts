@@ -1,0 +1,128 @@
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { GenerationSettings, ModelTurn } from "@/lib/gemini/types";
+import { fakePng } from "@/lib/storage/contract";
+import { openPostgresStorage } from "@/lib/storage/postgres/postgres-storage";
+import { createS3ImageStore, type S3ImageStore } from "@/lib/storage/s3/s3-image-store";
+import { openSqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
+import { emptyOutcome, type Storage } from "@/lib/storage/types";
+import { skipPostgres, withPostgres } from "@/test/support/postgres";
+import { withS3 } from "@/test/support/s3";
+import { migrateData } from "./migrate-data";
+
+const settings: GenerationSettings = {
+  model: "gemini-3.1-flash-image",
+  imageSize: "1K",
+  aspectRatio: "1:1",
+  showThoughts: true,
+  webSearch: false,
+  imageSearch: false,
+  imageOnly: false,
+};
+
+describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
+  const cluster = withPostgres();
+  const s3 = withS3();
+  let dataDir: string;
+
+  beforeEach(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "nb-migrate-"));
+  });
+  afterEach(async () => {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function bucketStore(): Promise<S3ImageStore> {
+    const { endpoint, region, accessKeyId, secretAccessKey } = s3();
+    return createS3ImageStore({ bucket: await s3().createBucket(), endpoint, region, accessKeyId, secretAccessKey, forcePathStyle: true });
+  }
+
+  /** An embedded studio with two owners, a branched conversation, a failed turn and a model turn with an image part. */
+  async function embeddedStudio() {
+    const studio = openSqliteStorage({ dataDir });
+    const image = fakePng(20_000);
+    const stored = await studio.images.put(image);
+    const reference = await studio.images.put(fakePng(500));
+    const session = await studio.sessions.create({ ownerId: "local", title: "Crème brûlée" });
+    const root = await studio.turns.create({
+      ownerId: "local",
+      sessionId: session.id,
+      parentId: null,
+      request: { prompt: "A dessert", references: [{ hash: reference.hash, mimeType: "image/png", width: 1, height: 1 }], settings },
+    });
+    await studio.turns.update("local", root.id, { status: "running" });
+    await studio.turns.update("local", root.id, {
+      status: "succeeded",
+      attempts: 1,
+      outcome: { ...emptyOutcome(), images: [{ hash: stored.hash, mimeType: "image/png", width: 8, height: 8, fileName: "gen-a.png", requested: null, sizeMismatch: false }] },
+    });
+    const modelTurn: ModelTurn = { parts: [{ thoughtSignature: randomBytes(30_000).toString("base64"), inlineData: { mimeType: "image/png", data: image.toString("base64") } }] };
+    await studio.modelTurns.put("local", root.id, modelTurn);
+    const child = await studio.turns.create({ ownerId: "local", sessionId: session.id, parentId: root.id, request: { prompt: "Gold leaf", references: [], settings } });
+    await studio.turns.update("local", child.id, { status: "failed", error: { code: "internal", message: "x", action: "y", retryable: true } });
+    await studio.turns.create({ ownerId: "local", sessionId: session.id, parentId: root.id, request: { prompt: "Silver", references: [], settings } });
+    const other = await studio.sessions.create({ ownerId: "someone", title: "Theirs" });
+    await studio.turns.create({ ownerId: "someone", sessionId: other.id, parentId: null, request: { prompt: "x", references: [], settings } });
+    return { studio, session, root, modelTurn, hashes: [stored.hash, reference.hash] };
+  }
+
+  async function snapshot(storage: Storage, sessionId: string, turnId: string) {
+    return {
+      sessions: [...(await storage.sessions.list("local")), ...(await storage.sessions.list("someone"))],
+      turns: await storage.turns.listBySession("local", sessionId),
+      modelTurn: await storage.modelTurns.get("local", turnId),
+      search: (await storage.sessions.list("local", { query: "gold" })).map((s) => s.id),
+    };
+  }
+
+  it("copies everything into PostgreSQL + S3, reads back identically, and a second run copies nothing", async () => {
+    const { studio, session, root, modelTurn, hashes } = await embeddedStudio();
+    const before = await snapshot(studio, session.id, root.id);
+    await studio.close();
+    const url = await cluster().createDatabase();
+    const images = await bucketStore();
+
+    const first = await migrateData({ dataDir, connectionString: url, images });
+    expect(first).toEqual({
+      sessions: { copied: 2, present: 0 },
+      turns: { copied: 4, present: 0 },
+      modelTurns: { copied: 1, present: 0 },
+      images: { copied: 2, present: 0, verified: 2 },
+      mismatches: [],
+    });
+
+    const team = await openPostgresStorage({ connectionString: url, images });
+    try {
+      const after = await snapshot(team, session.id, root.id);
+      expect(after).toEqual(before);
+      expect(JSON.stringify(after.modelTurn)).toBe(JSON.stringify(modelTurn));
+      for (const hash of hashes) expect(await images.storedHash(hash)).toBe(hash);
+    } finally {
+      await team.close();
+    }
+
+    const second = await migrateData({ dataDir, connectionString: url, images });
+    expect(second).toEqual({
+      sessions: { copied: 0, present: 2 },
+      turns: { copied: 0, present: 4 },
+      modelTurns: { copied: 0, present: 1 },
+      images: { copied: 0, present: 2, verified: 2 },
+      mismatches: [],
+    });
+  });
+
+  it("reports an image file whose bytes do not hash to its name, and does not copy it", async () => {
+    const { studio, hashes } = await embeddedStudio();
+    await studio.close();
+    const [damaged] = hashes as [string];
+    await fs.writeFile(path.join(dataDir, "objects", damaged.slice(0, 2), damaged), fakePng(10));
+    const images = await bucketStore();
+    const counts = await migrateData({ dataDir, connectionString: await cluster().createDatabase(), images });
+    expect(counts.mismatches).toEqual([expect.stringContaining(`${damaged}: the file's bytes do not hash to its name`)]);
+    expect(counts.images).toEqual({ copied: 1, present: 0, verified: 1 });
+    expect(await images.get(damaged)).toBeNull();
+  });
+});

@@ -1,0 +1,234 @@
+/**
+ * `npm run migrate-data -- --to postgres`: copies an embedded studio (SQLite + files under the data
+ * directory) into PostgreSQL (DATABASE_URL), with images into the S3-compatible bucket when
+ * STUDIO_S3_BUCKET is set, else left in the data directory where the team setup reads them too.
+ *
+ * Idempotent: rows keep their ids and go in with ON CONFLICT DO NOTHING, images are content-addressed,
+ * so a second run (or a run after an interrupted one) copies only what is missing and says so.
+ * Every image is checked: its file's bytes must hash to its name before it is copied, and the copy
+ * in the target must hash to it afterwards; any mismatch fails the run (exit code 1).
+ *
+ * Stop the studio before running it: rows already in PostgreSQL are never overwritten, so a turn
+ * that finished after it was copied keeps the state it was copied in.
+ */
+import { createHash } from "node:crypto";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import Database from "better-sqlite3";
+import type { Kysely } from "kysely";
+import { getEnv } from "@/lib/env";
+import { createFileImageStore, isContentHash, type ImageStore } from "@/lib/storage/image-store";
+import { MODEL_TURN_FORMAT, type SavedModelTurn } from "@/lib/storage/model-turn-codec";
+import { openPostgresStorage } from "@/lib/storage/postgres/postgres-storage";
+import type { StudioDatabase } from "@/lib/storage/postgres/schema";
+import { createS3ImageStore } from "@/lib/storage/s3/s3-image-store";
+import { runMigrations } from "@/lib/storage/sqlite/migrations";
+
+export interface MigrationCounts {
+  sessions: { copied: number; present: number };
+  turns: { copied: number; present: number };
+  modelTurns: { copied: number; present: number };
+  images: { copied: number; present: number; verified: number };
+  /** Images whose bytes do not hash to their name, in the source or the target. Non-empty fails the run. */
+  mismatches: string[];
+}
+
+export interface MigrateDataOptions {
+  dataDir: string;
+  /** Default `${dataDir}/studio.db`. */
+  databaseFile?: string;
+  connectionString: string;
+  /** Where images go; when it is the same data directory's files, they are verified in place. */
+  images: ImageStore;
+  log?: (line: string) => void;
+}
+
+const BATCH = 500;
+
+interface SessionRow {
+  id: string;
+  owner_id: string;
+  title: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface TurnRow {
+  id: string;
+  session_id: string;
+  owner_id: string;
+  parent_id: string | null;
+  created_at: string;
+  updated_at: string;
+  status: string;
+  prompt: string;
+  request_json: string;
+  outcome_json: string | null;
+  error_json: string | null;
+  attempts: number;
+  cover_image_hash: string | null;
+}
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+/** Inserts `rows` in batches, skipping ids already there; returns how many went in. */
+async function insertNew<T extends keyof StudioDatabase>(
+  db: Kysely<StudioDatabase>,
+  table: T,
+  conflictColumn: "id" | "turn_id",
+  rows: Array<Record<string, unknown>>,
+): Promise<number> {
+  let copied = 0;
+  for (let start = 0; start < rows.length; start += BATCH) {
+    const batch = rows.slice(start, start + BATCH);
+    const result = await db
+      .insertInto(table)
+      .values(batch as never)
+      .onConflict((conflict) => conflict.column(conflictColumn as never).doNothing())
+      .executeTakeFirst();
+    copied += Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+  return copied;
+}
+
+/** PostgreSQL text can't hold U+0000 (see pgText in postgres-storage.ts); JSON columns escape it already. */
+function pgText(value: string): string {
+  return value.includes("\u0000") ? value.replace(/\u0000/g, "\uFFFD") : value;
+}
+
+export async function migrateData(options: MigrateDataOptions): Promise<MigrationCounts> {
+  const { dataDir, images } = options;
+  const log = options.log ?? (() => undefined);
+  const databaseFile = options.databaseFile ?? path.join(dataDir, "studio.db");
+  await fs.access(databaseFile).catch(() => {
+    throw new Error(`No studio database at ${databaseFile}: point STUDIO_DATA_DIR at the data directory to copy.`);
+  });
+
+  // Brought to the current schema first, so the columns read below exist whatever version wrote it.
+  const source = new Database(databaseFile);
+  const target = await openPostgresStorage({ connectionString: options.connectionString, images, poolSize: 2 });
+  const counts: MigrationCounts = {
+    sessions: { copied: 0, present: 0 },
+    turns: { copied: 0, present: 0 },
+    modelTurns: { copied: 0, present: 0 },
+    images: { copied: 0, present: 0, verified: 0 },
+    mismatches: [],
+  };
+  try {
+    runMigrations(source);
+
+    // Images first: a row copied before its image would name bytes the target does not have yet.
+    const objectFiles = (await listFiles(path.join(dataDir, "objects"))).filter((file) => isContentHash(path.basename(file)));
+    log(`images: ${objectFiles.length} in ${path.join(dataDir, "objects")}`);
+    for (const file of objectFiles) {
+      const hash = path.basename(file);
+      const bytes = await fs.readFile(file);
+      if (sha256(bytes) !== hash) {
+        counts.mismatches.push(`${file}: the file's bytes do not hash to its name`);
+        continue;
+      }
+      let stored = await images.get(hash);
+      const existed = stored !== null;
+      if (!stored) {
+        await images.put(bytes);
+        stored = await images.get(hash);
+      }
+      if (!stored || sha256(stored.bytes) !== hash) {
+        counts.mismatches.push(`${hash}: the copy in the target does not match`);
+        continue;
+      }
+      counts.images[existed ? "present" : "copied"] += 1;
+      counts.images.verified += 1;
+    }
+
+    const sessions = source.prepare("SELECT id, owner_id, title, created_at, updated_at FROM sessions ORDER BY seq").all() as SessionRow[];
+    counts.sessions.copied = await insertNew(
+      target.db,
+      "sessions",
+      "id",
+      sessions.map((row) => ({ ...row, title: pgText(row.title) })),
+    );
+    counts.sessions.present = sessions.length - counts.sessions.copied;
+    log(`sessions: ${counts.sessions.copied} copied, ${counts.sessions.present} already there`);
+
+    // seq order puts every parent before its children, as the foreign key needs.
+    const turns = source
+      .prepare(
+        `SELECT id, session_id, owner_id, parent_id, created_at, updated_at, status, prompt, request_json, outcome_json,
+                error_json, attempts, cover_image_hash FROM turns ORDER BY seq`,
+      )
+      .all() as TurnRow[];
+    counts.turns.copied = await insertNew(
+      target.db,
+      "turns",
+      "id",
+      turns.map((row) => ({ ...row, prompt: pgText(row.prompt) })),
+    );
+    counts.turns.present = turns.length - counts.turns.copied;
+    log(`turns: ${counts.turns.copied} copied, ${counts.turns.present} already there`);
+
+    // Model-turn files already hold the codec's format (image parts by hash): the body moves as is.
+    const turnOwners = new Map(turns.map((row) => [row.id, row.owner_id]));
+    const modelTurns: Array<Record<string, unknown>> = [];
+    for (const file of await listFiles(path.join(dataDir, "model-turns"))) {
+      const turnId = path.basename(file, ".json");
+      const ownerId = path.basename(path.dirname(file));
+      if (!file.endsWith(".json") || turnOwners.get(turnId) !== ownerId) continue;
+      const body = await fs.readFile(file, "utf8");
+      const saved = JSON.parse(body) as SavedModelTurn;
+      if (saved.format !== MODEL_TURN_FORMAT || !Array.isArray(saved.turn?.parts)) throw new Error(`${file} is not a model turn this version can read.`);
+      const stat = await fs.stat(file);
+      modelTurns.push({ turn_id: turnId, owner_id: ownerId, body, updated_at: stat.mtime.toISOString() });
+    }
+    // Bodies are up to ~600 KB each: insert them a few at a time rather than in one huge statement.
+    for (let start = 0; start < modelTurns.length; start += 20) {
+      counts.modelTurns.copied += await insertNew(target.db, "model_turns", "turn_id", modelTurns.slice(start, start + 20));
+    }
+    counts.modelTurns.present = modelTurns.length - counts.modelTurns.copied;
+    log(`model turns: ${counts.modelTurns.copied} copied, ${counts.modelTurns.present} already there`);
+  } finally {
+    source.close();
+    await target.close();
+  }
+  return counts;
+}
+
+function usage(): never {
+  console.error("Usage: npm run migrate-data -- --to postgres\n\nNeeds DATABASE_URL (and STUDIO_S3_* for images in a bucket); reads STUDIO_DATA_DIR.");
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const to = args[args.indexOf("--to") + 1];
+  if (!args.includes("--to") || to !== "postgres") usage();
+  const env = getEnv();
+  if (!env.databaseUrl) {
+    console.error("DATABASE_URL is not set: it names the PostgreSQL database to copy into.");
+    process.exit(2);
+  }
+  const images = env.s3 ? createS3ImageStore(env.s3) : createFileImageStore(env.dataDir);
+  console.log(`Copying ${env.dataDir} into PostgreSQL${env.s3 ? ` and bucket ${env.s3.bucket}` : " (images stay in the data directory)"}.`);
+  const counts = await migrateData({ dataDir: env.dataDir, connectionString: env.databaseUrl, images, log: (line) => console.log(line) });
+  console.log(
+    `Done: ${counts.sessions.copied} sessions, ${counts.turns.copied} turns, ${counts.modelTurns.copied} model turns and ` +
+      `${counts.images.copied} images copied; ${counts.images.verified} images verified by hash.`,
+  );
+  if (counts.mismatches.length > 0) {
+    console.error(`${counts.mismatches.length} image(s) did not match their hash:\n${counts.mismatches.map((line) => `  ${line}`).join("\n")}`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
