@@ -7,6 +7,7 @@ import pg from "pg";
 import type { StudioError } from "@/lib/gemini/types";
 import type { ImageStore } from "../image-store";
 import { externalizeModelTurn, inflateModelTurn } from "../model-turn-codec";
+import { costOfTurn } from "../turn-cost";
 import {
   DEFAULT_SESSION_LIST_LIMIT,
   MAX_SESSION_LIST_LIMIT,
@@ -16,19 +17,27 @@ import {
   createTimestampClock,
   isFinishedStatus,
   isStorageId,
+  isValidBudgetLimit,
+  type BudgetLimit,
+  type BudgetOverride,
+  type DefaultBudget,
+  type LedgerRange,
   type ListSessionsOptions,
   type Session,
+  type SessionShare,
+  type ShareMode,
   type Storage,
   type Turn,
+  type TurnCost,
   type TurnOutcome,
   type TurnPatch,
   type TurnRequest,
   type TurnStatus,
 } from "../types";
-import { POSTGRES_MIGRATIONS, type StudioDatabase, type TurnsTable } from "./schema";
+import { POSTGRES_MIGRATIONS, type BudgetOverridesTable, type SessionSharesTable, type StudioDatabase, type TurnsTable } from "./schema";
 
 /**
- * Sessions, turns and model turns in PostgreSQL, for several studio instances sharing one team's
+ * Sessions, turns, model turns, the cost ledger, budgets and shares in PostgreSQL, for several studio instances sharing one team's
  * data. Same semantics as the SQLite storage (lib/storage/sqlite/sqlite-storage.ts), checked by the
  * same contract suite; what differs is how: row locks (SELECT … FOR UPDATE) instead of SQLite's
  * single writer, so two instances can't both move one turn, and model turns in a table (TOASTed
@@ -54,6 +63,10 @@ export interface PostgresStorage extends Storage {
 }
 
 type TurnRow = Selectable<TurnsTable>;
+type ShareRow = Selectable<SessionSharesTable>;
+type BudgetRow = Selectable<BudgetOverridesTable>;
+
+const DEFAULT_BUDGET_KEY = "budget.default_monthly_micro_usd";
 
 interface SessionRow {
   id: string;
@@ -102,6 +115,42 @@ function toTurn(row: TurnRow): Turn {
     outcome: row.outcome_json === null ? null : (JSON.parse(row.outcome_json) as TurnOutcome),
     error: row.error_json === null ? null : (JSON.parse(row.error_json) as StudioError),
     attempts: row.attempts,
+    cost: row.cost_json === null ? null : (JSON.parse(row.cost_json) as TurnCost),
+  };
+}
+
+function toShare(row: ShareRow): SessionShare {
+  return {
+    sessionId: row.session_id,
+    ownerId: row.owner_id,
+    mode: row.mode as ShareMode,
+    sharedBy: row.shared_by,
+    sharedAt: row.shared_at.toISOString(),
+  };
+}
+
+/** int8 and sum(int8) arrive as strings; micro-dollar figures stay well inside the safe integers. */
+function microUsd(value: string | number | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+function toOverride(row: BudgetRow): BudgetOverride {
+  return {
+    ownerId: row.owner_id,
+    limitMicroUsd: microUsd(row.limit_micro_usd),
+    updatedAt: row.updated_at.toISOString(),
+    updatedBy: row.updated_by,
+  };
+}
+
+function checkLimit(limit: unknown): asserts limit is BudgetLimit {
+  if (!isValidBudgetLimit(limit)) throw new StorageError("invalid_value", "A budget is a whole number of micro-dollars, 0 or more, or no limit.");
+}
+
+function pageBounds({ limit, offset }: { limit?: number; offset?: number }): { max: number; skip: number } {
+  return {
+    max: Math.min(Math.max(1, Math.floor(limit ?? DEFAULT_SESSION_LIST_LIMIT)), MAX_SESSION_LIST_LIMIT),
+    skip: Math.max(0, Math.floor(offset ?? 0)),
   };
 }
 
@@ -214,9 +263,24 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     await trx.updateTable("sessions").set({ updated_at: at }).where("id", "=", sessionId).execute();
   }
 
-  async function sessionList(ownerId: string, { query, limit, offset }: ListSessionsOptions): Promise<Session[]> {
-    const max = Math.min(Math.max(1, Math.floor(limit ?? DEFAULT_SESSION_LIST_LIMIT)), MAX_SESSION_LIST_LIMIT);
-    const skip = Math.max(0, Math.floor(offset ?? 0));
+  function ledgerRows({ from, to, ownerId }: LedgerRange) {
+    let query = db
+      .selectFrom("turns")
+      .where("billed_at", ">=", sql<Date>`${from}::timestamptz`)
+      .where("billed_at", "<", sql<Date>`${to}::timestamptz`);
+    if (ownerId !== undefined) query = query.where("owner_id", "=", ownerId);
+    return query;
+  }
+
+  async function readDefaultBudget(executor: Kysely<StudioDatabase>): Promise<DefaultBudget> {
+    const row = await executor.selectFrom("studio_settings").selectAll().where("key", "=", DEFAULT_BUDGET_KEY).executeTakeFirst();
+    if (!row) return { limitMicroUsd: null, updatedAt: null, updatedBy: null };
+    const value = JSON.parse(row.value_json) as unknown;
+    return { limitMicroUsd: isValidBudgetLimit(value) ? value : null, updatedAt: row.updated_at.toISOString(), updatedBy: row.updated_by };
+  }
+
+  async function sessionList(ownerId: string, { query, ...bounds }: ListSessionsOptions): Promise<Session[]> {
+    const { max, skip } = pageBounds(bounds);
     const needle = query?.trim() ?? "";
     const order = sql`ORDER BY s.updated_at DESC, s.seq DESC`;
     // The page is chosen first and the per-session columns computed for its rows only: with the
@@ -380,6 +444,8 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
           const outcome = patch.outcome === undefined ? current.outcome : patch.outcome;
           const error = patch.error === undefined ? current.error : patch.error;
           const at = stamp();
+          // The ledger line goes in with the final status, so no finished turn is without one.
+          const cost = isFinishedStatus(status) ? costOfTurn(current.request, outcome, at) : null;
           const updated = await trx
             .updateTable("turns")
             .set({
@@ -389,6 +455,9 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
               attempts: patch.attempts ?? row.attempts,
               cover_image_hash: coverImageOf(status, outcome),
               updated_at: at,
+              cost_json: cost === null ? null : json(cost),
+              cost_micro_usd: cost?.microUsd ?? null,
+              billed_at: cost?.billedAt ?? null,
             })
             .where("id", "=", id)
             .returningAll()
@@ -402,25 +471,254 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
           const errorJson = json(error);
           const active = await trx
             .selectFrom("turns")
-            .select(["id", "session_id"])
+            .selectAll()
             .where("status", "in", ["queued", "running"])
             .orderBy("created_at")
             .orderBy("seq")
             .forUpdate()
             .execute();
           const changed: Turn[] = [];
-          for (const { id, session_id } of active) {
+          for (const activeRow of active) {
             const at = stamp();
+            const turn = toTurn(activeRow);
+            // A running turn may have had usage reported before the studio stopped: it was billed.
+            const cost = costOfTurn(turn.request, turn.outcome, at);
             const row = await trx
               .updateTable("turns")
-              .set({ status: "interrupted", error_json: errorJson, updated_at: at })
-              .where("id", "=", id)
+              .set({
+                status: "interrupted",
+                error_json: errorJson,
+                updated_at: at,
+                cost_json: json(cost),
+                cost_micro_usd: cost.microUsd,
+                billed_at: cost.billedAt,
+              })
+              .where("id", "=", turn.id)
               .returningAll()
               .executeTakeFirstOrThrow();
-            await touchSession(trx, session_id, at);
+            await touchSession(trx, turn.sessionId, at);
             changed.push(toTurn(row));
           }
           return changed;
+        });
+      },
+      async copyChain({ from, to }) {
+        if (!validIds(from.turnId)) throw new StorageError("not_found", "No such turn.");
+        if (!validIds(to.sessionId)) throw new StorageError("not_found", "No such session.");
+        // One transaction for the rows and their model turns (both are rows here), so a copy is
+        // whole or absent. FOR SHARE on the originals and the target session: a concurrent delete
+        // of either waits for the copy, or is done before it looks.
+        return write("copy the conversation", async (trx) => {
+          const { rows } = await sql<TurnRow>`
+            WITH RECURSIVE chain (id, parent_id, depth) AS (
+              SELECT id, parent_id, 0 FROM turns WHERE id = ${from.turnId} AND owner_id = ${from.ownerId}
+              UNION ALL
+              SELECT t.id, t.parent_id, c.depth + 1 FROM turns t JOIN chain c ON t.id = c.parent_id
+            )
+            SELECT turns.* FROM chain JOIN turns ON turns.id = chain.id ORDER BY chain.depth DESC FOR SHARE OF turns`.execute(trx);
+          if (rows.length === 0) throw new StorageError("not_found", "No such turn.");
+          const session = await trx
+            .selectFrom("sessions")
+            .select("id")
+            .where("id", "=", to.sessionId)
+            .where("owner_id", "=", to.ownerId)
+            .forShare()
+            .executeTakeFirst();
+          if (!session) throw new StorageError("not_found", "No such session.");
+          if (rows.some((row) => !isFinishedStatus(row.status as TurnStatus))) {
+            throw new StorageError("invalid_transition", "Only a finished turn can be continued.");
+          }
+          const copies: Turn[] = [];
+          let parentId: string | null = null;
+          for (const row of rows) {
+            const id = randomUUID();
+            const at = stamp();
+            // No cost columns: the original turn was billed, and the copy must not count twice.
+            const copy = await trx
+              .insertInto("turns")
+              .values({
+                id,
+                session_id: to.sessionId,
+                owner_id: to.ownerId,
+                parent_id: parentId,
+                created_at: at,
+                updated_at: at,
+                status: row.status,
+                prompt: row.prompt,
+                request_json: row.request_json,
+                outcome_json: row.outcome_json,
+                error_json: row.error_json,
+                attempts: row.attempts,
+                cover_image_hash: row.cover_image_hash,
+              })
+              .returningAll()
+              .executeTakeFirstOrThrow();
+            // The body names its images by hash, and the ImageStore is shared: the text copies as is.
+            await trx
+              .insertInto("model_turns")
+              .columns(["turn_id", "owner_id", "body", "updated_at"])
+              .expression(
+                trx
+                  .selectFrom("model_turns")
+                  .select([
+                    sql<string>`${id}::text`.as("turn_id"),
+                    sql<string>`${to.ownerId}::text`.as("owner_id"),
+                    "body",
+                    sql<Date>`${at}::timestamptz`.as("updated_at"),
+                  ])
+                  .where("turn_id", "=", row.id)
+                  .where("owner_id", "=", from.ownerId),
+              )
+              .execute();
+            await touchSession(trx, to.sessionId, at);
+            copies.push(toTurn(copy));
+            parentId = id;
+          }
+          return copies;
+        });
+      },
+    },
+
+    ledger: {
+      async entries(range) {
+        return read("read the cost ledger", async () => {
+          const rows = await ledgerRows(range).selectAll().orderBy("billed_at").orderBy("seq").execute();
+          return rows.map((row) => {
+            const turn = toTurn(row);
+            return { turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId, status: turn.status, cost: turn.cost as TurnCost };
+          });
+        });
+      },
+      async spent(range) {
+        return read("read the cost ledger", async () => {
+          const row = await ledgerRows(range)
+            .select(sql<string>`coalesce(sum(cost_micro_usd), 0)`.as("spent"))
+            .executeTakeFirstOrThrow();
+          return Number(row.spent);
+        });
+      },
+      async activeRequests(ownerId) {
+        return read("read the running turns", async () => {
+          const rows = await db
+            .selectFrom("turns")
+            .select("request_json")
+            .where("owner_id", "=", ownerId)
+            .where("status", "in", ["queued", "running"])
+            .orderBy("created_at")
+            .orderBy("seq")
+            .execute();
+          return rows.map((row) => JSON.parse(row.request_json) as TurnRequest);
+        });
+      },
+    },
+
+    budgets: {
+      async getDefault() {
+        return read("read the default budget", () => readDefaultBudget(db));
+      },
+      async setDefault(limitMicroUsd, by) {
+        checkLimit(limitMicroUsd);
+        return write("save the default budget", async (trx) => {
+          const at = stamp();
+          const value = json(limitMicroUsd);
+          await trx
+            .insertInto("studio_settings")
+            .values({ key: DEFAULT_BUDGET_KEY, value_json: value, updated_at: at, updated_by: by })
+            .onConflict((conflict) => conflict.column("key").doUpdateSet({ value_json: value, updated_at: at, updated_by: by }))
+            .execute();
+          return readDefaultBudget(trx);
+        });
+      },
+      async getOverride(ownerId) {
+        return read("read the budget", async () => {
+          const row = await db.selectFrom("budget_overrides").selectAll().where("owner_id", "=", ownerId).executeTakeFirst();
+          return row ? toOverride(row) : null;
+        });
+      },
+      async listOverrides() {
+        return read("read the budgets", async () => {
+          const rows = await db.selectFrom("budget_overrides").selectAll().orderBy("owner_id").execute();
+          return rows.map(toOverride);
+        });
+      },
+      async setOverride(ownerId, limitMicroUsd, by) {
+        checkLimit(limitMicroUsd);
+        return write("save the budget", async (trx) => {
+          const at = stamp();
+          const row = await trx
+            .insertInto("budget_overrides")
+            .values({ owner_id: ownerId, limit_micro_usd: limitMicroUsd, updated_at: at, updated_by: by })
+            .onConflict((conflict) => conflict.column("owner_id").doUpdateSet({ limit_micro_usd: limitMicroUsd, updated_at: at, updated_by: by }))
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          return toOverride(row);
+        });
+      },
+      async clearOverride(ownerId) {
+        return write("remove the budget", async (trx) => {
+          const { numDeletedRows } = await trx.deleteFrom("budget_overrides").where("owner_id", "=", ownerId).executeTakeFirst();
+          return numDeletedRows > BigInt(0);
+        });
+      },
+    },
+
+    shares: {
+      async set(ownerId, sessionId, mode) {
+        if (mode !== "view" && mode !== "continue") throw new StorageError("invalid_value", "A share is view-only or can-continue.");
+        if (!validIds(sessionId)) throw new StorageError("not_found", "No such session.");
+        return write("share the session", async (trx) => {
+          const session = await trx
+            .selectFrom("sessions")
+            .select("id")
+            .where("id", "=", sessionId)
+            .where("owner_id", "=", ownerId)
+            .forShare()
+            .executeTakeFirst();
+          if (!session) throw new StorageError("not_found", "No such session.");
+          const at = stamp();
+          const row = await trx
+            .insertInto("session_shares")
+            .values({ session_id: sessionId, owner_id: ownerId, mode, shared_by: ownerId, shared_at: at })
+            .onConflict((conflict) => conflict.column("session_id").doUpdateSet({ mode, shared_by: ownerId, shared_at: at }))
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          return toShare(row);
+        });
+      },
+      async remove(ownerId, sessionId) {
+        if (!validIds(sessionId)) return false;
+        return write("stop sharing the session", async (trx) => {
+          const { numDeletedRows } = await trx
+            .deleteFrom("session_shares")
+            .where("session_id", "=", sessionId)
+            .where("owner_id", "=", ownerId)
+            .executeTakeFirst();
+          return numDeletedRows > BigInt(0);
+        });
+      },
+      async get(sessionId) {
+        if (!validIds(sessionId)) return null;
+        return read("read the share", async () => {
+          const row = await db.selectFrom("session_shares").selectAll().where("session_id", "=", sessionId).executeTakeFirst();
+          return row ? toShare(row) : null;
+        });
+      },
+      async list(options = {}) {
+        const { max, skip } = pageBounds(options);
+        return read("list shared sessions", async () => {
+          // As in the session list: the page first, then the per-session columns for its rows only.
+          const { rows } = await sql<SessionRow & { share_mode: string; shared_by: string; shared_at: Date }>`
+            SELECT ${SESSION_COLUMNS}, s.share_mode, s.shared_by, s.shared_at
+            FROM (
+              SELECT s.*, sh.mode AS share_mode, sh.shared_by, sh.shared_at
+              FROM session_shares sh JOIN sessions s ON s.id = sh.session_id
+              ORDER BY s.updated_at DESC, s.seq DESC LIMIT ${max} OFFSET ${skip}
+            ) s
+            ORDER BY s.updated_at DESC, s.seq DESC`.execute(db);
+          return rows.map((row) => ({
+            session: toSession(row),
+            share: toShare({ session_id: row.id, owner_id: row.owner_id, mode: row.share_mode, shared_by: row.shared_by, shared_at: row.shared_at }),
+          }));
         });
       },
     },

@@ -18,6 +18,10 @@ import type { Migration } from "kysely/migration";
 /** Written as ISO strings, read back as Dates by `pg`. */
 type Timestamp = ColumnType<Date, string, string>;
 
+/** bigint: `pg` reads int8 (and sums of it) back as strings, so the storage converts with Number. */
+type NullableMicroUsd = ColumnType<string | null, number | null, number | null>;
+type NullableTimestamp = ColumnType<Date | null, string | null, string | null>;
+
 export interface SessionsTable {
   seq: Generated<string>;
   id: string;
@@ -42,6 +46,10 @@ export interface TurnsTable {
   error_json: string | null;
   attempts: Generated<number>;
   cover_image_hash: string | null;
+  /** lib/storage/turn-cost.ts's TurnCost; null while the turn runs, for copies, and for turns finished before 0003. */
+  cost_json: string | null;
+  cost_micro_usd: NullableMicroUsd;
+  billed_at: NullableTimestamp;
 }
 
 export interface ModelTurnsTable {
@@ -52,10 +60,35 @@ export interface ModelTurnsTable {
   updated_at: Timestamp;
 }
 
+export interface SessionSharesTable {
+  session_id: string;
+  owner_id: string;
+  mode: string;
+  shared_by: string;
+  shared_at: Timestamp;
+}
+
+export interface StudioSettingsTable {
+  key: string;
+  value_json: string;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export interface BudgetOverridesTable {
+  owner_id: string;
+  limit_micro_usd: NullableMicroUsd;
+  updated_at: Timestamp;
+  updated_by: string;
+}
+
 export interface StudioDatabase {
   sessions: SessionsTable;
   turns: TurnsTable;
   model_turns: ModelTurnsTable;
+  session_shares: SessionSharesTable;
+  studio_settings: StudioSettingsTable;
+  budget_overrides: BudgetOverridesTable;
 }
 
 /** Named so they sort in order: Kysely applies them alphabetically. */
@@ -123,6 +156,46 @@ export const POSTGRES_MIGRATIONS: Record<string, Migration> = {
         CREATE EXTENSION IF NOT EXISTS pg_trgm;
         CREATE INDEX turns_prompt_trgm ON turns USING gin (prompt gin_trgm_ops);
         CREATE INDEX sessions_title_trgm ON sessions USING gin (title gin_trgm_ops);
+      `.execute(db);
+    },
+  },
+  "0003_cost_ledger_budgets_shares": {
+    // SQLite's migration 3, column for column. A finished turn's cost is written with its final
+    // status (cost_json, billed_at); the integer column is what the sums read. Turns finished
+    // before this step have no line: inventing one now would move past months' totals. Copied
+    // turns (continued from a shared session) keep billed_at NULL: the original was billed.
+    // Micro-dollars are bigint because a budget may be any safe integer, beyond int4's range.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        ALTER TABLE turns
+          ADD COLUMN cost_json text CHECK (cost_json IS NULL OR cost_json::json IS NOT NULL),
+          ADD COLUMN cost_micro_usd bigint,
+          ADD COLUMN billed_at timestamptz(3);
+        CREATE INDEX turns_by_billed ON turns (billed_at, seq) WHERE billed_at IS NOT NULL;
+        CREATE INDEX turns_by_owner_billed ON turns (owner_id, billed_at) WHERE billed_at IS NOT NULL;
+
+        CREATE TABLE session_shares (
+          session_id text PRIMARY KEY,
+          owner_id text NOT NULL,
+          mode text NOT NULL CHECK (mode IN ('view', 'continue')),
+          shared_by text NOT NULL,
+          shared_at timestamptz(3) NOT NULL,
+          FOREIGN KEY (session_id, owner_id) REFERENCES sessions (id, owner_id) ON DELETE CASCADE
+        );
+
+        CREATE TABLE studio_settings (
+          key text PRIMARY KEY,
+          value_json text NOT NULL CHECK (value_json::json IS NOT NULL),
+          updated_at timestamptz(3) NOT NULL,
+          updated_by text
+        );
+
+        CREATE TABLE budget_overrides (
+          owner_id text PRIMARY KEY,
+          limit_micro_usd bigint CHECK (limit_micro_usd IS NULL OR limit_micro_usd >= 0),
+          updated_at timestamptz(3) NOT NULL,
+          updated_by text NOT NULL
+        );
       `.execute(db);
     },
   },
