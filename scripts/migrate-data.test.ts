@@ -40,7 +40,10 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
     return createS3ImageStore({ bucket: await s3().createBucket(), endpoint, region, accessKeyId, secretAccessKey, forcePathStyle: true });
   }
 
-  /** An embedded studio with two owners, a branched conversation, a failed turn and a model turn with an image part. */
+  /**
+   * An embedded studio with two owners, a branched conversation, a failed turn, a model turn with
+   * an image part, priced and unpriced ledger lines, a share, a default budget and an override.
+   */
   async function embeddedStudio() {
     const studio = openSqliteStorage({ dataDir });
     const image = fakePng(20_000);
@@ -57,7 +60,11 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
     await studio.turns.update("local", root.id, {
       status: "succeeded",
       attempts: 1,
-      outcome: { ...emptyOutcome(), images: [{ hash: stored.hash, mimeType: "image/png", width: 8, height: 8, fileName: "gen-a.png", requested: null, sizeMismatch: false }] },
+      outcome: {
+        ...emptyOutcome(),
+        images: [{ hash: stored.hash, mimeType: "image/png", width: 8, height: 8, fileName: "gen-a.png", requested: null, sizeMismatch: false }],
+        usage: { promptTokens: 12, outputTokens: 1120, imageTokens: 1120, thoughtsTokens: 230, totalTokens: 1362 },
+      },
     });
     const modelTurn: ModelTurn = { parts: [{ thoughtSignature: randomBytes(30_000).toString("base64"), inlineData: { mimeType: "image/png", data: image.toString("base64") } }] };
     await studio.modelTurns.put("local", root.id, modelTurn);
@@ -66,6 +73,10 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
     await studio.turns.create({ ownerId: "local", sessionId: session.id, parentId: root.id, request: { prompt: "Silver", references: [], settings } });
     const other = await studio.sessions.create({ ownerId: "someone", title: "Theirs" });
     await studio.turns.create({ ownerId: "someone", sessionId: other.id, parentId: null, request: { prompt: "x", references: [], settings } });
+    await studio.shares.set("local", session.id, "continue");
+    await studio.budgets.setDefault(20_000_000, "admin");
+    await studio.budgets.setOverride("someone", null, "admin");
+    await studio.budgets.setOverride("local", Number.MAX_SAFE_INTEGER, "admin");
     return { studio, session, root, modelTurn, hashes: [stored.hash, reference.hash] };
   }
 
@@ -75,12 +86,24 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
       turns: await storage.turns.listBySession("local", sessionId),
       modelTurn: await storage.modelTurns.get("local", turnId),
       search: (await storage.sessions.list("local", { query: "gold" })).map((s) => s.id),
+      ledger: await storage.ledger.entries({ from: "2000-01-01T00:00:00.000Z", to: "2999-01-01T00:00:00.000Z" }),
+      spent: await storage.ledger.spent({ from: "2000-01-01T00:00:00.000Z", to: "2999-01-01T00:00:00.000Z", ownerId: "local" }),
+      shares: await storage.shares.list(),
+      budgets: { default: await storage.budgets.getDefault(), overrides: await storage.budgets.listOverrides() },
     };
   }
 
   it("copies everything into PostgreSQL + S3, reads back identically, and a second run copies nothing", async () => {
     const { studio, session, root, modelTurn, hashes } = await embeddedStudio();
     const before = await snapshot(studio, session.id, root.id);
+    // The copy is only a check if there is something to compare: 67 896 µ$ for the root (3.1 Flash).
+    expect(before.ledger.map((entry) => [entry.status, entry.cost.microUsd])).toEqual([
+      ["succeeded", 67_896],
+      ["failed", null],
+    ]);
+    expect(before.spent).toBe(67_896);
+    expect(before.shares.map((entry) => [entry.session.id, entry.share.mode])).toEqual([[session.id, "continue"]]);
+    expect(before.budgets.overrides.map((o) => o.limitMicroUsd)).toEqual([Number.MAX_SAFE_INTEGER, null]);
     await studio.close();
     const url = await cluster().createDatabase();
     const images = await bucketStore();
@@ -90,6 +113,9 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
       sessions: { copied: 2, present: 0 },
       turns: { copied: 4, present: 0 },
       modelTurns: { copied: 1, present: 0 },
+      shares: { copied: 1, present: 0 },
+      settings: { copied: 1, present: 0 },
+      budgetOverrides: { copied: 2, present: 0 },
       images: { copied: 2, present: 0, verified: 2 },
       mismatches: [],
     });
@@ -109,6 +135,9 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
       sessions: { copied: 0, present: 2 },
       turns: { copied: 0, present: 4 },
       modelTurns: { copied: 0, present: 1 },
+      shares: { copied: 0, present: 1 },
+      settings: { copied: 0, present: 1 },
+      budgetOverrides: { copied: 0, present: 2 },
       images: { copied: 0, present: 2, verified: 2 },
       mismatches: [],
     });

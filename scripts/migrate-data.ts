@@ -29,6 +29,10 @@ export interface MigrationCounts {
   sessions: { copied: number; present: number };
   turns: { copied: number; present: number };
   modelTurns: { copied: number; present: number };
+  shares: { copied: number; present: number };
+  /** Studio-wide settings (the default budget) and per-user budget overrides. */
+  settings: { copied: number; present: number };
+  budgetOverrides: { copied: number; present: number };
   images: { copied: number; present: number; verified: number };
   /** Images whose bytes do not hash to their name, in the source or the target. Non-empty fails the run. */
   mismatches: string[];
@@ -68,6 +72,9 @@ interface TurnRow {
   error_json: string | null;
   attempts: number;
   cover_image_hash: string | null;
+  cost_json: string | null;
+  cost_micro_usd: number | null;
+  billed_at: string | null;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -77,11 +84,11 @@ async function listFiles(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
 }
 
-/** Inserts `rows` in batches, skipping ids already there; returns how many went in. */
+/** Inserts `rows` in batches, skipping keys already there; returns how many went in. */
 async function insertNew<T extends keyof StudioDatabase>(
   db: Kysely<StudioDatabase>,
   table: T,
-  conflictColumn: "id" | "turn_id",
+  conflictColumn: keyof StudioDatabase[T] & string,
   rows: Array<Record<string, unknown>>,
 ): Promise<number> {
   let copied = 0;
@@ -117,6 +124,9 @@ export async function migrateData(options: MigrateDataOptions): Promise<Migratio
     sessions: { copied: 0, present: 0 },
     turns: { copied: 0, present: 0 },
     modelTurns: { copied: 0, present: 0 },
+    shares: { copied: 0, present: 0 },
+    settings: { copied: 0, present: 0 },
+    budgetOverrides: { copied: 0, present: 0 },
     images: { copied: 0, present: 0, verified: 0 },
     mismatches: [],
   };
@@ -161,7 +171,7 @@ export async function migrateData(options: MigrateDataOptions): Promise<Migratio
     const turns = source
       .prepare(
         `SELECT id, session_id, owner_id, parent_id, created_at, updated_at, status, prompt, request_json, outcome_json,
-                error_json, attempts, cover_image_hash FROM turns ORDER BY seq`,
+                error_json, attempts, cover_image_hash, cost_json, cost_micro_usd, billed_at FROM turns ORDER BY seq`,
       )
       .all() as TurnRow[];
     counts.turns.copied = await insertNew(
@@ -192,6 +202,25 @@ export async function migrateData(options: MigrateDataOptions): Promise<Migratio
     }
     counts.modelTurns.present = modelTurns.length - counts.modelTurns.copied;
     log(`model turns: ${counts.modelTurns.copied} copied, ${counts.modelTurns.present} already there`);
+
+    // After the sessions: a share names its session (and goes with it when it is deleted).
+    async function copyRows<T extends keyof StudioDatabase>(table: T, key: keyof StudioDatabase[T] & string, query: string) {
+      const rows = source.prepare(query).all() as Array<Record<string, unknown>>;
+      const copied = await insertNew(target.db, table, key, rows);
+      log(`${table.replace(/_/g, " ")}: ${copied} copied, ${rows.length - copied} already there`);
+      return { copied, present: rows.length - copied };
+    }
+    counts.shares = await copyRows(
+      "session_shares",
+      "session_id",
+      "SELECT session_id, owner_id, mode, shared_by, shared_at FROM session_shares ORDER BY session_id",
+    );
+    counts.settings = await copyRows("studio_settings", "key", "SELECT key, value_json, updated_at, updated_by FROM studio_settings ORDER BY key");
+    counts.budgetOverrides = await copyRows(
+      "budget_overrides",
+      "owner_id",
+      "SELECT owner_id, limit_micro_usd, updated_at, updated_by FROM budget_overrides ORDER BY owner_id",
+    );
   } finally {
     source.close();
     await target.close();
@@ -217,8 +246,8 @@ async function main(): Promise<void> {
   console.log(`Copying ${env.dataDir} into PostgreSQL${env.s3 ? ` and bucket ${env.s3.bucket}` : " (images stay in the data directory)"}.`);
   const counts = await migrateData({ dataDir: env.dataDir, connectionString: env.databaseUrl, images, log: (line) => console.log(line) });
   console.log(
-    `Done: ${counts.sessions.copied} sessions, ${counts.turns.copied} turns, ${counts.modelTurns.copied} model turns and ` +
-      `${counts.images.copied} images copied; ${counts.images.verified} images verified by hash.`,
+    `Done: ${counts.sessions.copied} sessions, ${counts.turns.copied} turns, ${counts.modelTurns.copied} model turns, ` +
+      `${counts.shares.copied} shares, ${counts.settings.copied + counts.budgetOverrides.copied} budget settings and ${counts.images.copied} images copied; ${counts.images.verified} images verified by hash.`,
   );
   if (counts.mismatches.length > 0) {
     console.error(`${counts.mismatches.length} image(s) did not match their hash:\n${counts.mismatches.map((line) => `  ${line}`).join("\n")}`);
