@@ -1,3 +1,5 @@
+import "server-only";
+
 /**
  * Structured logs: one JSON object per line on stdout (debug, info) or stderr (warn, error), so a
  * log shipper can parse them and an operator can grep them.

@@ -1,3 +1,5 @@
+import "server-only";
+
 import { crc32, deflateRawSync } from "node:zlib";
 
 /**
