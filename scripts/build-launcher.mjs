@@ -65,6 +65,13 @@ export async function buildLauncher() {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (!(await canBuildLauncher())) {
+    console.error(
+      "build-launcher: esbuild is not installed: this installation has no development dependencies\n" +
+        "(installed or pruned with --omit=dev). Build before pruning:  npm ci && npm run build && npm prune --omit=dev",
+    );
+    process.exit(1);
+  }
   await buildLauncher();
   console.log(`build-launcher: wrote ${path.relative(root, launcherFile)}`);
 }

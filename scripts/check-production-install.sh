@@ -59,15 +59,15 @@ echo "--- npm run build"
 npm run build
 echo "--- npm prune --omit=dev"
 npm prune --omit=dev --no-audit --no-fund
-for tool in typescript @tailwindcss/postcss tailwindcss eslint @playwright/test; do
+for tool in typescript @tailwindcss/postcss tailwindcss eslint; do
   [ ! -e "node_modules/$tool" ] || fail "npm prune left the dev dependency $tool installed"
 done
-# npm keeps these: better-auth names vitest as an optional peer, which makes vitest, vite, tsx and
-# esbuild "devOptional", and --omit=dev keeps those. Moved aside, they prove that npm start needs
-# none of them.
+# npm keeps these: next names @playwright/test and better-auth names vitest as optional peers,
+# which makes them and what they pull in (tsx, esbuild, vite, playwright) "devOptional", and
+# --omit=dev keeps those. Moved aside, they prove that npm start needs none of them.
 mkdir -p "$work/moved-aside"
-for leftover in tsx esbuild vitest vite; do
-  if [ -e "node_modules/$leftover" ]; then mv "node_modules/$leftover" "$work/moved-aside/"; fi
+for leftover in tsx esbuild vitest vite @playwright/test playwright playwright-core; do
+  if [ -e "node_modules/$leftover" ]; then mv "node_modules/$leftover" "$work/moved-aside/${leftover//\//+}"; fi
 done
 
 echo "--- npm start (offline preview) on port $port"

@@ -113,10 +113,12 @@ async function buildIfNeeded(): Promise<void> {
   }
   const missing = BUILD_TOOLS.filter((name) => !existsSync(path.join(root, "node_modules", name, "package.json")));
   if (missing.length > 0) {
+    const why = buildOnly ? "" : " The sources changed since the last build (or there is none).";
     console.error(
-      `Nano Banana Studio: ${buildOnly ? "cannot build" : "the sources changed since the last build (or there is none)"}, and\n` +
-        `this installation has no development dependencies (${missing.join(", ")} missing: installed or pruned\n` +
-        `with --omit=dev), so it cannot build. Build before pruning:  npm ci && npm run build && npm prune --omit=dev`,
+      `Nano Banana Studio: cannot build.${why}\n` +
+        `  The build needs development dependencies this installation lacks (${missing.join(", ")}):\n` +
+        `  it was installed or pruned with --omit=dev. Build before pruning:\n` +
+        `  npm ci && npm run build && npm prune --omit=dev`,
     );
     process.exit(1);
   }
@@ -141,6 +143,8 @@ async function main(): Promise<void> {
   env.PORT = port;
   // Unset: Next.js listens on every interface. HOST=127.0.0.1 keeps the studio behind a reverse proxy.
   const host = env.HOST?.trim() || undefined;
+  // Before the emulator: a start that cannot build stops here without announcing offline preview.
+  if (!dev) await withBuildLock(buildIfNeeded);
   let emulator: RunningEmulator | undefined;
 
   if (!env.GEMINI_API_KEY?.trim()) {
@@ -154,8 +158,6 @@ async function main(): Promise<void> {
         `  To use Google's models: GEMINI_API_KEY=your-key npm start  (keys: https://aistudio.google.com/apikey)`,
     );
   }
-
-  if (!dev) await withBuildLock(buildIfNeeded);
 
   const next = run(process.execPath, [nextBin, dev ? "dev" : "start", "-p", port, ...(host ? ["-H", host] : [])], env);
   const urlHost = !host || host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
