@@ -49,6 +49,11 @@ ensure_node() {
   export PATH="$prefix/bin:$PATH"
   # node-gyp otherwise downloads headers from nodejs.org, which CI cannot reach.
   export npm_config_nodedir="$prefix"
+  # Debian's Node trusts the system's certificates; this build trusts only its bundled ones, so a
+  # registry mirror or proxy with a local CA would fail. Give it the system's as well.
+  if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  fi
   hash -r
   node_is_at_least "$STUDIO_NODE_MINIMUM" || { echo "Node in $prefix does not run." >&2; return 1; }
 }
