@@ -4,11 +4,12 @@
 # (offline preview, no key) must serve /api/health and /. Then, still pruned, it checks that a
 # changed source makes `npm start` refuse with the "build before pruning" message instead of
 # crashing. Slow (a full install and build): .ci/run calls it after npm test, npm test does not.
-# Env: CHECK_PORT (default 3300 + E2E_PORT_OFFSET), KEEP_CHECK_DIR=1 keeps the clone for a look.
+# Env: CHECK_PORT (default 3190 + E2E_PORT_OFFSET, clear of the e2e ports), KEEP_CHECK_DIR=1 keeps
+# the clone for a look.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-port="${CHECK_PORT:-$((3300 + ${E2E_PORT_OFFSET:-0}))}"
+port="${CHECK_PORT:-$((3190 + ${E2E_PORT_OFFSET:-0}))}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/studio-production-install.XXXXXX")"
 server_pid=""
 
@@ -71,6 +72,8 @@ for leftover in tsx esbuild vitest vite @playwright/test playwright playwright-c
 done
 
 echo "--- npm start (offline preview) on port $port"
+# Otherwise whatever already listens there would answer the checks below.
+if fetch_ok "http://127.0.0.1:$port/" >/dev/null 2>&1; then fail "port $port is in use; set CHECK_PORT"; fi
 GEMINI_API_KEY="" PORT="$port" HOST=127.0.0.1 STUDIO_DATA_DIR="$work/data" \
   setsid npm start >"$work/start.log" 2>&1 &
 server_pid=$!
