@@ -73,7 +73,13 @@ done
 
 echo "--- npm start (offline preview) on port $port"
 # Otherwise whatever already listens there would answer the checks below.
-if fetch_ok "http://127.0.0.1:$port/" >/dev/null 2>&1; then fail "port $port is in use; set CHECK_PORT"; fi
+if node -e '
+  require("node:net").connect(Number(process.argv[1]), "127.0.0.1")
+    .on("connect", () => process.exit(0))
+    .on("error", () => process.exit(1));
+' "$port"; then
+  fail "port $port is in use; set CHECK_PORT"
+fi
 GEMINI_API_KEY="" PORT="$port" HOST=127.0.0.1 STUDIO_DATA_DIR="$work/data" \
   setsid npm start >"$work/start.log" 2>&1 &
 server_pid=$!
