@@ -5,7 +5,7 @@ const config = [
   ...nextCoreWebVitals,
   ...nextTypescript,
   {
-    ignores: [".next/**", "node_modules/**", "test-results/**", "playwright-report/**", "next-env.d.ts", ".nano-banana/**", ".e2e-data/**", ".scratch/**"],
+    ignores: [".next/**", "dist/**", "node_modules/**", "test-results/**", "playwright-report/**", "next-env.d.ts", ".nano-banana/**", ".e2e-data/**", ".scratch/**"],
   },
   {
     rules: {

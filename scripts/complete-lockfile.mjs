@@ -4,11 +4,18 @@
  * without them, and `npm ci` then refuses the lock as out of sync. This adds the
  * missing optional entries, with the os/cpu their names encode, so `npm ci`
  * accepts the lock and skips them on Linux as it would with a complete lock.
- *   node scripts/complete-lockfile.mjs   (after any npm install that changed the lock)
+ * The file is written exactly as npm writes it, so a later `npm install` leaves it unchanged.
+ *   node scripts/complete-lockfile.mjs [lockfile]   (after any npm install that changed the lock)
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import stringify from "json-stringify-nice";
 
-const lockPath = new URL("../package-lock.json", import.meta.url);
+// How npm itself writes the lock (@npmcli/arborist's shrinkwrap.js): json-stringify-nice with these
+// keys first. Anything else (the entries' key order, `localeCompare(…, "en")` for the package
+// paths) and the next plain `npm install` rewrites the file on a fresh clone.
+const NPM_LOCK_KEY_ORDER = ["name", "version", "lockfileVersion", "resolved", "integrity", "requires", "packages", "dependencies"];
+
+const lockPath = process.argv[2] ?? new URL("../package-lock.json", import.meta.url);
 const lock = JSON.parse(readFileSync(lockPath, "utf8"));
 const packages = lock.packages;
 
@@ -31,20 +38,25 @@ function platformOf(name) {
   return entry;
 }
 
-let added = 0;
+// Added entry -> whether every package that wants it is itself a dev dependency: npm marks such
+// an entry `dev` as well as `optional`.
+const addedDev = new Map();
 for (const [location, meta] of Object.entries(packages)) {
   for (const [dep, range] of Object.entries(meta.optionalDependencies ?? {})) {
     const nested = `${location ? `${location}/` : ""}node_modules/${dep}`;
-    if (packages[nested] || packages[`node_modules/${dep}`]) continue;
+    const key = `node_modules/${dep}`;
+    if (addedDev.has(key)) {
+      addedDev.set(key, addedDev.get(key) && meta.dev === true);
+      continue;
+    }
+    if (packages[nested] || packages[key]) continue;
     const version = range.replace(/^[\^~=]/, "");
-    packages[`node_modules/${dep}`] = { version, ...platformOf(dep), optional: true };
-    added += 1;
+    packages[key] = { version, ...platformOf(dep), optional: true };
+    addedDev.set(key, meta.dev === true);
   }
 }
+for (const [key, dev] of addedDev) if (dev) packages[key].dev = true;
+const added = addedDev.size;
 
-const sorted = Object.fromEntries(
-  Object.entries(packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))),
-);
-lock.packages = sorted;
-writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
+writeFileSync(lockPath, stringify(lock, NPM_LOCK_KEY_ORDER, 2));
 console.log(`complete-lockfile: added ${added} optional platform entries`);

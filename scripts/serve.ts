@@ -2,6 +2,10 @@
  * `npm start` and `npm run dev`: builds when the sources changed since the last
  * build, starts the bundled Gemini emulator when no GEMINI_API_KEY is set
  * (offline preview), then runs Next.js with the right environment.
+ * `--build` (npm run build) builds and records the sources' fingerprint, then exits.
+ *
+ * `npm start` runs this compiled to dist/serve.cjs (scripts/build-launcher.mjs), so it must
+ * import nothing outside production dependencies; `npm run dev` runs it with tsx.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -25,7 +29,11 @@ const SOURCE_FILES = [
 ];
 
 const dev = process.argv.includes("--dev");
-const forceBuild = process.argv.includes("--rebuild");
+const buildOnly = process.argv.includes("--build");
+const forceBuild = buildOnly || process.argv.includes("--rebuild");
+// What `next build` needs beyond production dependencies: it type-checks, and PostCSS runs Tailwind.
+// Without them Next.js would try to install TypeScript itself, into a production install.
+const BUILD_TOOLS = ["typescript", "@tailwindcss/postcss", "tailwindcss"];
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -103,7 +111,18 @@ async function buildIfNeeded(): Promise<void> {
     console.log("Nano Banana Studio: build is up to date.");
     return;
   }
-  console.log("Nano Banana Studio: building (first start or sources changed)…");
+  const missing = BUILD_TOOLS.filter((name) => !existsSync(path.join(root, "node_modules", name, "package.json")));
+  if (missing.length > 0) {
+    const why = buildOnly ? "" : " The sources changed since the last build (or there is none).";
+    console.error(
+      `Nano Banana Studio: cannot build.${why}\n` +
+        `  The build needs development dependencies this installation lacks (${missing.join(", ")}):\n` +
+        `  it was installed or pruned with --omit=dev. Build before pruning:\n` +
+        `  npm ci && npm run build && npm prune --omit=dev`,
+    );
+    process.exit(1);
+  }
+  console.log(buildOnly ? "Nano Banana Studio: building…" : "Nano Banana Studio: building (first start or sources changed)…");
   // The build must not see the runtime key: nothing secret may end up in static output.
   const buildEnv = { ...process.env, GEMINI_API_KEY: "", NEXT_TELEMETRY_DISABLED: "1" };
   const code = await waitForExit(run(process.execPath, [nextBin, "build"], buildEnv));
@@ -115,9 +134,17 @@ async function buildIfNeeded(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (buildOnly) {
+    await withBuildLock(buildIfNeeded);
+    return;
+  }
   const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
   const port = env.PORT && env.PORT.trim() !== "" ? env.PORT : "3000";
   env.PORT = port;
+  // Unset: Next.js listens on every interface. HOST=127.0.0.1 keeps the studio behind a reverse proxy.
+  const host = env.HOST?.trim() || undefined;
+  // Before the emulator: a start that cannot build stops here without announcing offline preview.
+  if (!dev) await withBuildLock(buildIfNeeded);
   let emulator: RunningEmulator | undefined;
 
   if (!env.GEMINI_API_KEY?.trim()) {
@@ -132,10 +159,9 @@ async function main(): Promise<void> {
     );
   }
 
-  if (!dev) await withBuildLock(buildIfNeeded);
-
-  const next = run(process.execPath, [nextBin, dev ? "dev" : "start", "-p", port], env);
-  console.log(`Nano Banana Studio: http://localhost:${port}`);
+  const next = run(process.execPath, [nextBin, dev ? "dev" : "start", "-p", port, ...(host ? ["-H", host] : [])], env);
+  const urlHost = !host || host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  console.log(`Nano Banana Studio: http://${urlHost}:${port}`);
 
   const stop = (signal: NodeJS.Signals) => {
     next.kill(signal);

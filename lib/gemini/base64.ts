@@ -1,3 +1,5 @@
+import "server-only";
+
 /**
  * True when `data`, which Node decodes to `byteLength` bytes, is the one base64 string those bytes
  * encode to, so that encoding the decoded bytes gives `data` back. Checked without decoding all

@@ -1,3 +1,5 @@
+import "server-only";
+
 import { MODEL_CATALOG, resolveModel, type ModelProfile } from "./catalog";
 import type { GenerationOutcome, StudioError, StudioErrorCode } from "./types";
 

@@ -1,3 +1,5 @@
+import "server-only";
+
 import { createStudioError, toStudioError } from "./errors";
 import type { GenerationEvent, StudioError } from "./types";
 

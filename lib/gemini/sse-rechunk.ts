@@ -1,3 +1,5 @@
+import "server-only";
+
 import { createSseStasher, type InlineStash } from "./sse-stash";
 
 const LF = 0x0a;

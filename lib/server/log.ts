@@ -1,3 +1,5 @@
+import "server-only";
+
 import pino, { type Logger as PinoLogger } from "pino";
 
 /**

@@ -1,3 +1,5 @@
+import "server-only";
+
 /**
  * A per-client token bucket for generation requests, kept in this process's memory. Every
  * generation spends the team's Gemini quota (and money), so one runaway client or script must not

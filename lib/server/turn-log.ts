@@ -1,3 +1,5 @@
+import "server-only";
+
 import type { OwnerId, Turn } from "@/lib/storage/types";
 import type { JobRunner } from "@/lib/server/jobs/runner";
 import type { JobEvent } from "@/lib/studio/job-events";

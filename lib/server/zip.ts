@@ -1,3 +1,5 @@
+import "server-only";
+
 import { PassThrough, type Readable } from "node:stream";
 import { ZipFile } from "yazl";
 

@@ -1,3 +1,5 @@
+import "server-only";
+
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationSettings, ModelTurn, StudioError } from "@/lib/gemini/types";

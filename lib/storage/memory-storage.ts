@@ -1,3 +1,5 @@
+import "server-only";
+
 import { createHash, randomUUID } from "node:crypto";
 import path from "node:path";
 import { sniffImageType } from "@/lib/images/sniff";
