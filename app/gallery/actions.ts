@@ -5,7 +5,7 @@ import { sessionOwnerFor } from "@/lib/server/access";
 import { getViewer } from "@/lib/server/auth/viewer";
 import { getStorage } from "@/lib/storage";
 import { isStorageError, type SessionShare } from "@/lib/storage/types";
-import type { ActionResult } from "@/lib/studio/result";
+import { STORAGE_FAILED_ACTION, type ActionResult } from "@/lib/studio/result";
 import {
   continueSharedTurnSchema,
   shareSessionSchema,
@@ -28,7 +28,7 @@ async function guarded<T>(work: () => Promise<ShareResult<T>>): Promise<ShareRes
     if (isStorageError(error, "not_found")) return notFound;
     if (isStorageError(error, "invalid_transition")) return { ok: false, error: { code: "conflict", message: error.message, action: "Wait for the turn to finish." } };
     const message = isStorageError(error) ? error.message : "Something went wrong inside the studio.";
-    return { ok: false, error: { code: "storage_failed", message, action: "Check the data directory, then try again." } };
+    return { ok: false, error: { code: "storage_failed", message, action: STORAGE_FAILED_ACTION } };
   }
 }
 

@@ -6,7 +6,7 @@ import { getViewer } from "@/lib/server/auth/viewer";
 import { checkBudget } from "@/lib/server/budgets";
 import { getStorage } from "@/lib/storage";
 import { isStorageError } from "@/lib/storage/types";
-import type { ActionResult } from "@/lib/studio/result";
+import { STORAGE_FAILED_ACTION, type ActionResult } from "@/lib/studio/result";
 import {
   checkBudgetSchema,
   setDefaultBudgetSchema,
@@ -31,7 +31,7 @@ async function guarded<T>(work: () => Promise<BudgetResult<T>>): Promise<BudgetR
     return await work();
   } catch (error) {
     const message = isStorageError(error) ? error.message : "The budget could not be saved.";
-    return { ok: false, error: { code: "storage_failed", message, action: "Check the data directory, then try again." } };
+    return { ok: false, error: { code: "storage_failed", message, action: STORAGE_FAILED_ACTION } };
   }
 }
 

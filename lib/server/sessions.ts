@@ -19,7 +19,7 @@ import { checkBudget } from "./budgets";
 import { getGateway, getModelDiscovery } from "./gateway";
 import { createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
 import { checkNewTurn } from "@/lib/studio/request-check";
-import type { ActionResult } from "@/lib/studio/result";
+import { STORAGE_FAILED_ACTION, type ActionResult } from "@/lib/studio/result";
 import {
   DEFAULT_SESSION_TITLE,
   createSessionSchema,
@@ -255,7 +255,7 @@ async function withApp<T>(work: (sessions: StudioSessions) => Promise<SessionRes
     sessions = createStudioSessions({ storage, jobs, models: async () => (await getModelDiscovery()).models });
   } catch (error) {
     const message = error instanceof StorageError ? error.message : "The studio's storage could not be opened.";
-    return fail("storage_failed", message, "Check STUDIO_DATA_DIR: the directory must exist or be creatable, and be writable.");
+    return fail("storage_failed", message, STORAGE_FAILED_ACTION);
   }
   return work(sessions);
 }

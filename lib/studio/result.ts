@@ -8,3 +8,6 @@ export interface BudgetDetail {
   leftMicroUsd: number;
   resetsAt: string;
 }
+
+/** What the operator should do when the data directory can't be used: one wording everywhere. */
+export const STORAGE_FAILED_ACTION = "Check STUDIO_DATA_DIR: the directory must exist or be creatable, and be writable.";
