@@ -134,7 +134,10 @@ async function main(): Promise<void> {
 
   if (!dev) await withBuildLock(buildIfNeeded);
 
-  const next = run(process.execPath, [nextBin, dev ? "dev" : "start", "-p", port], env);
+  // Offline preview signs a local admin in without a password (lib/server/auth/offline.ts), so it
+  // must only be reachable from this machine.
+  const bind = env.STUDIO_OFFLINE_PREVIEW === "1" ? ["-H", "127.0.0.1"] : [];
+  const next = run(process.execPath, [nextBin, dev ? "dev" : "start", "-p", port, ...bind], env);
   console.log(`Nano Banana Studio: http://localhost:${port}`);
 
   const stop = (signal: NodeJS.Signals) => {

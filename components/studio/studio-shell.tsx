@@ -4,6 +4,7 @@ import type { Session, Turn } from "@/lib/storage/types";
 import { getModelDiscovery } from "@/lib/server/gateway";
 import { toSessionListPage } from "@/lib/studio/session-list";
 import { parseTheme, THEME_COOKIE } from "@/lib/studio/theme";
+import { UserMenu } from "@/components/account/user-menu";
 import { Logo } from "./logo";
 import { ModeBanner } from "./mode-banner";
 import { Studio } from "./studio";
@@ -43,6 +44,7 @@ export async function StudioShell({
         )}
         <span className="flex-1" />
         <ThemeToggle initial={parseTheme(cookieStore.get(THEME_COOKIE)?.value)} />
+        <UserMenu />
       </header>
       <StudioProvider models={discovery.models} defaultModel={discovery.defaultModel}>
         <Studio sessions={toSessionListPage(sessions)} session={session} turns={turns} selectedTurnId={selectedTurnId} />

@@ -1,6 +1,6 @@
 import { notFound } from "next/navigation";
 import { StudioShell } from "@/components/studio/studio-shell";
-import { LOCAL_OWNER_ID } from "@/lib/storage";
+import { viewerOrRedirect } from "@/lib/server/auth/page-guard";
 import { SIDEBAR_PAGE_SIZE } from "@/lib/studio/session-list";
 import { getSessionView, listSessions } from "@/lib/server/sessions";
 
@@ -15,7 +15,11 @@ export default async function SessionPage({
   searchParams: Promise<{ turn?: string | string[] }>;
 }) {
   const [{ sessionId }, { turn }] = await Promise.all([params, searchParams]);
-  const [view, sessions] = await Promise.all([getSessionView(LOCAL_OWNER_ID, { sessionId }), listSessions(LOCAL_OWNER_ID, { limit: SIDEBAR_PAGE_SIZE + 1 })]);
+  const viewer = await viewerOrRedirect();
+  const [view, sessions] = await Promise.all([
+    getSessionView(viewer.userId, { sessionId }),
+    listSessions(viewer.userId, { limit: SIDEBAR_PAGE_SIZE + 1 }),
+  ]);
   if (!view.ok) {
     if (view.error.code === "not_found" || view.error.code === "invalid_request") notFound();
     throw new Error(view.error.message);
