@@ -80,3 +80,16 @@ describe("parseEnv: job slots and queue", () => {
     expect(() => parseEnv({ STUDIO_MAX_QUEUED_JOBS: "-1" })).toThrow(/STUDIO_MAX_QUEUED_JOBS/);
   });
 });
+
+describe("parseEnv: Google's request storage", () => {
+  it("leaves Google's default unless STUDIO_GEMINI_STORE says true or false", () => {
+    expect(parseEnv({}).geminiStore).toBeUndefined();
+    expect(parseEnv({ STUDIO_GEMINI_STORE: "" }).geminiStore).toBeUndefined();
+    expect(parseEnv({ STUDIO_GEMINI_STORE: "false" }).geminiStore).toBe(false);
+    expect(parseEnv({ STUDIO_GEMINI_STORE: "true" }).geminiStore).toBe(true);
+  });
+
+  it("rejects anything else, naming the variable", () => {
+    expect(() => parseEnv({ STUDIO_GEMINI_STORE: "no" })).toThrow(/STUDIO_GEMINI_STORE/);
+  });
+});
