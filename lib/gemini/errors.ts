@@ -1,5 +1,6 @@
 import { MODEL_CATALOG, resolveModel, type ModelProfile } from "./catalog";
 import type { GenerationOutcome, StudioError, StudioErrorCode } from "./types";
+import { isMalformedAnswer, malformedAnswerError } from "./unusable-answer";
 
 // One closed set of errors with copy a designer understands. No SDK import: the UI reads the copy
 // table, and the SDK's ApiError is recognised by shape (name + numeric status), which also holds
@@ -350,6 +351,7 @@ export function toStudioError(error: unknown, context: ErrorContext = {}): Studi
   if (/is only supported in|is not supported in Gemini API/i.test(error.message)) {
     return createStudioError("invalid_request", { detail: error.message });
   }
+  if (isMalformedAnswer(error)) return malformedAnswerError();
   if (/exception parsing stream chunk/i.test(error.message)) {
     return createStudioError("service_unavailable", { detail: "The service sent a malformed streamed response." });
   }

@@ -7,6 +7,7 @@ import type {
   StudioError,
   Usage,
 } from "@/lib/gemini/types";
+import type { GarbageCollectionOptions, GarbageCollectionReport } from "./garbage";
 import type { ImageStore } from "./image-store";
 
 // The studio's saved data, independent of where it lives. Every type here is JSON-safe (no bytes,
@@ -232,6 +233,11 @@ export interface Storage {
   turns: TurnRepository;
   modelTurns: ModelTurnStore;
   images: ImageStore;
+  /**
+   * Removes image files no turn references: unused uploads past a grace period, and the released
+   * images of a deleted session at once (lib/storage/garbage.ts).
+   */
+  collectGarbage(options: GarbageCollectionOptions): Promise<GarbageCollectionReport>;
   close(): Promise<void>;
 }
 

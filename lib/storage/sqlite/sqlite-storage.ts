@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { StudioError } from "@/lib/gemini/types";
+import { collectImageGarbage } from "../garbage";
 import { createFileImageStore, describeWriteFailure, type ImageStore } from "../image-store";
 import {
   DEFAULT_SESSION_LIST_LIMIT,
@@ -229,6 +230,12 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
       WHERE id = @id`),
     activeTurns: db.prepare<[], TurnRow>("SELECT * FROM turns WHERE status IN ('queued', 'running') ORDER BY created_at, seq"),
     interruptTurn: db.prepare("UPDATE turns SET status = 'interrupted', error_json = ?, updated_at = ? WHERE id = ?"),
+    // Every image a turn uses, as lib/storage/garbage.ts imagesOfTurns reads them, done by SQLite.
+    referencedImages: db.prepare<[], { hash: string | null }>(`
+      SELECT json_extract(r.value, '$.hash') AS hash FROM turns t, json_each(t.request_json, '$.references') r
+      UNION SELECT json_extract(i.value, '$.hash') FROM turns t, json_each(t.outcome_json, '$.images') i
+      UNION SELECT json_extract(th.value, '$.hash') FROM turns t, json_each(t.outcome_json, '$.thoughts') th
+        WHERE json_extract(th.value, '$.kind') = 'image'`),
   };
 
   function sessionList(ownerId: string, { query, limit, offset }: ListSessionsOptions): Session[] {
@@ -394,6 +401,15 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
         if (!isStorageId(ownerId) || !isStorageId(turnId)) return;
         await files.remove(ownerId, turnId);
       },
+    },
+
+    async collectGarbage(options) {
+      return collectImageGarbage(
+        images,
+        async () =>
+          read("list the images in use", () => new Set(statements.referencedImages.all().flatMap((row) => (row.hash ? [row.hash] : [])))),
+        options,
+      );
     },
 
     async close() {
