@@ -3,6 +3,7 @@
 import { headers } from "next/headers";
 import { getEnv } from "@/lib/env";
 import { log } from "@/lib/server/log";
+import { peerAddressHeader } from "@/lib/server/peer-address";
 import { clientKey, formatRetryAfter, getGenerationLimiter } from "@/lib/server/rate-limit";
 import { logTurnEvents } from "@/lib/server/turn-log";
 import { LOCAL_OWNER_ID } from "@/lib/storage";
@@ -62,9 +63,9 @@ type Allowance = { ok: true; refund(): void } | { ok: false; result: SessionResu
  */
 async function allowGeneration(): Promise<Allowance> {
   let perMinute: number;
-  let trustProxy: boolean;
+  let trustedProxies: string[];
   try {
-    ({ rateLimitPerMinute: perMinute, trustProxy } = getEnv());
+    ({ rateLimitPerMinute: perMinute, trustedProxies } = getEnv());
   } catch {
     return {
       ok: false,
@@ -72,7 +73,8 @@ async function allowGeneration(): Promise<Allowance> {
     };
   }
   const limiter = getGenerationLimiter(perMinute);
-  const client = clientKey(await headers(), { trustProxy });
+  // With accounts, pass the signed-in user's id as userId (getViewer() in lib/server/auth/viewer.ts).
+  const client = clientKey(await headers(), { trustedProxies, peerHeader: peerAddressHeader(), userId: null });
   const decision = limiter.take(client);
   if (decision.ok) return decision;
   log.warn("rate_limit.refused", { client, perMinute, retryAfterMs: decision.retryAfterMs });

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -22,7 +23,7 @@ const envSchema = z.object({
   PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65_535).optional()),
   // Generations (starts and retries) one client may begin per minute; 0 turns the limit off.
   STUDIO_RATE_LIMIT_PER_MINUTE: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(100_000).optional()),
-  // 1 behind a reverse proxy that sets X-Forwarded-For; only then is that header believed.
+  // Deprecated: 1 means STUDIO_TRUSTED_PROXIES=127.0.0.0/8,::1 (a proxy on this machine).
   STUDIO_TRUST_PROXY: optionalString.pipe(z.enum(["0", "1"]).optional()),
   // No generation runs longer than this, whatever the model does (default 5 min).
   STUDIO_JOB_DEADLINE_MS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1_000).max(3_600_000).optional()),
@@ -51,7 +52,6 @@ export interface StudioEnv {
   port: number;
   /** 0 when generation is not rate limited. */
   rateLimitPerMinute: number;
-  trustProxy: boolean;
   /** Undefined: the job runner's default. */
   jobDeadlineMs: number | undefined;
   /** Undefined: the job runner's default (32). */
@@ -91,6 +91,11 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     throw new EnvError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
   }
   const values = parsed.data;
+  const proxies = values.STUDIO_TRUSTED_PROXIES?.split(",").map((entry) => entry.trim()).filter(Boolean) ?? [];
+  const badProxies = proxies.filter((entry) => !isAddressOrCidr(entry));
+  if (badProxies.length > 0) {
+    throw new EnvError([`STUDIO_TRUSTED_PROXIES: not an IP address or CIDR: ${badProxies.join(", ")}`]);
+  }
   const offlinePreview = values.STUDIO_OFFLINE_PREVIEW === "1";
   const mode: StudioMode = offlinePreview ? "offline-preview" : values.GEMINI_API_KEY ? "live" : "unconfigured";
   return {
@@ -101,12 +106,11 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     mode,
     port: values.PORT ?? 3000,
     rateLimitPerMinute: values.STUDIO_RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
-    trustProxy: values.STUDIO_TRUST_PROXY === "1",
     jobDeadlineMs: values.STUDIO_JOB_DEADLINE_MS,
     maxConcurrentJobs: values.STUDIO_MAX_CONCURRENT_JOBS,
     maxQueuedJobs: values.STUDIO_MAX_QUEUED_JOBS,
-    trustedProxies: values.STUDIO_TRUSTED_PROXIES
-      ? values.STUDIO_TRUSTED_PROXIES.split(",").map((entry) => entry.trim()).filter(Boolean)
+    trustedProxies: proxies.length > 0
+      ? proxies
       : values.STUDIO_TRUST_PROXY === "1"
         ? LOOPBACK_PROXIES
         : [],
@@ -114,6 +118,15 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     uploadQuotaBytesPerHour: (values.STUDIO_UPLOAD_QUOTA_MB_PER_HOUR ?? DEFAULT_UPLOAD_QUOTA_MB_PER_HOUR) * 1_000_000,
     unusedUploadTtlMs: (values.STUDIO_UNUSED_UPLOAD_TTL_HOURS ?? DEFAULT_UNUSED_UPLOAD_TTL_HOURS) * 3_600_000,
   };
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = "", prefix, extra] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (family === 6 ? 128 : 32);
 }
 
 let cached: StudioEnv | undefined;
