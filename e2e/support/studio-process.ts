@@ -26,6 +26,9 @@ export const STUDIO_PORTS = {
   rateLimit: 3109 + PORT_OFFSET,
   queue: 3110 + PORT_OFFSET,
   longSession: 3111 + PORT_OFFSET,
+  lockFirst: 3112 + PORT_OFFSET,
+  lockSecond: 3113 + PORT_OFFSET,
+  hostileUpstream: 3114 + PORT_OFFSET,
 } as const;
 
 export interface StudioProcessOptions {
