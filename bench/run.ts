@@ -5,7 +5,7 @@
  *
  *   npm run bench                       all scenarios
  *   npm run bench -- --only=overhead    a subset: overhead, concurrency, bytes, page-weight,
- *                                       reference-prep, thought-latency, history
+ *                                       reference-prep, thought-latency, history, upload-storm
  *   npm run bench -- --quick            fewer runs, to try the harness (not for the README)
  *   npm run bench -- --profile          also write a CPU profile of the server to .bench-data/profiles
  *   --overhead-sizes=1K  --runs=20      diagnostics: fewer sizes or runs for scenario 1
@@ -31,9 +31,10 @@ import { runOverhead } from "./scenarios/overhead";
 import { runPageWeight } from "./scenarios/page-weight";
 import { runReferencePrep } from "./scenarios/reference-prep";
 import { runThoughtLatency } from "./scenarios/thought-latency";
+import { runUploadStorm } from "./scenarios/upload-storm";
 
 const root = path.resolve(__dirname, "..");
-const SCENARIOS = ["overhead", "concurrency", "bytes", "page-weight", "reference-prep", "thought-latency", "history"] as const;
+const SCENARIOS = ["overhead", "concurrency", "bytes", "page-weight", "reference-prep", "thought-latency", "history", "upload-storm"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 function parseArgs(argv: string[]) {
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
       "reference-prep": () => runReferencePrep(context),
       "thought-latency": () => runThoughtLatency(context),
       history: () => runHistoryScale(context),
+      "upload-storm": () => runUploadStorm(context),
     };
     for (const name of selected) {
       log(`scenario ${name}…`);
