@@ -259,6 +259,15 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     return executor.selectFrom("turns").selectAll().where("id", "=", id).where("owner_id", "=", ownerId);
   }
 
+  /**
+   * Locks the owner's session FOR SHARE for the rest of the transaction, so a delete by another
+   * instance waits for this write or is seen as done; StorageError "not_found" when it isn't theirs.
+   */
+  async function lockOwnedSession(trx: Transaction<StudioDatabase>, ownerId: string, sessionId: string): Promise<void> {
+    const session = await trx.selectFrom("sessions").select("id").where("id", "=", sessionId).where("owner_id", "=", ownerId).forShare().executeTakeFirst();
+    if (!session) throw new StorageError("not_found", "No such session.");
+  }
+
   async function touchSession(trx: Transaction<StudioDatabase>, sessionId: string, at: string): Promise<void> {
     await trx.updateTable("sessions").set({ updated_at: at }).where("id", "=", sessionId).execute();
   }
@@ -356,16 +365,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
         if (!validIds(sessionId)) throw new StorageError("not_found", "No such session.");
         if (parentId !== null && !validIds(parentId)) throw new StorageError("not_found", "No such parent turn in this session.");
         return write("save the turn", async (trx) => {
-          // FOR SHARE: a session deleted by another instance meanwhile waits for this insert, or
-          // is gone before it looks.
-          const session = await trx
-            .selectFrom("sessions")
-            .select("id")
-            .where("id", "=", sessionId)
-            .where("owner_id", "=", ownerId)
-            .forShare()
-            .executeTakeFirst();
-          if (!session) throw new StorageError("not_found", "No such session.");
+          await lockOwnedSession(trx, ownerId, sessionId);
           if (parentId !== null) {
             const parent = await trx.selectFrom("turns").select("session_id").where("id", "=", parentId).where("owner_id", "=", ownerId).executeTakeFirst();
             if (parent?.session_id !== sessionId) throw new StorageError("not_found", "No such parent turn in this session.");
@@ -517,14 +517,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             )
             SELECT turns.* FROM chain JOIN turns ON turns.id = chain.id ORDER BY chain.depth DESC FOR SHARE OF turns`.execute(trx);
           if (rows.length === 0) throw new StorageError("not_found", "No such turn.");
-          const session = await trx
-            .selectFrom("sessions")
-            .select("id")
-            .where("id", "=", to.sessionId)
-            .where("owner_id", "=", to.ownerId)
-            .forShare()
-            .executeTakeFirst();
-          if (!session) throw new StorageError("not_found", "No such session.");
+          await lockOwnedSession(trx, to.ownerId, to.sessionId);
           if (rows.some((row) => !isFinishedStatus(row.status as TurnStatus))) {
             throw new StorageError("invalid_transition", "Only a finished turn can be continued.");
           }
@@ -667,14 +660,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
         if (mode !== "view" && mode !== "continue") throw new StorageError("invalid_value", "A share is view-only or can-continue.");
         if (!validIds(sessionId)) throw new StorageError("not_found", "No such session.");
         return write("share the session", async (trx) => {
-          const session = await trx
-            .selectFrom("sessions")
-            .select("id")
-            .where("id", "=", sessionId)
-            .where("owner_id", "=", ownerId)
-            .forShare()
-            .executeTakeFirst();
-          if (!session) throw new StorageError("not_found", "No such session.");
+          await lockOwnedSession(trx, ownerId, sessionId);
           const at = stamp();
           const row = await trx
             .insertInto("session_shares")
