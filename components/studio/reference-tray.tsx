@@ -1,9 +1,10 @@
 "use client";
 
-import { useCallback, useEffect, useId, useMemo, useRef, useState, useSyncExternalStore, type DragEvent } from "react";
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type DragEvent } from "react";
 import { useDropzone, type FileRejection } from "react-dropzone";
 import { useStore } from "zustand";
 import { useShallow } from "zustand/react/shallow";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import type { ReferenceRole } from "@/lib/gemini/types";
 import {
   ACCEPTED_MIME_TYPES,
@@ -108,17 +109,6 @@ function describeOverLimits(counts: RoleCounts, limits: TrayLimits): string[] {
     warnings.push(`${name} keeps up to ${limits.characters} characters consistent; ${counts.character} are marked as characters.`);
   }
   return warnings;
-}
-
-const subscribeToNothing = () => () => {};
-
-/** False in the server render and during hydration, true once handlers are attached. */
-function useHydrated(): boolean {
-  return useSyncExternalStore(
-    subscribeToNothing,
-    () => true,
-    () => false,
-  );
 }
 
 /**

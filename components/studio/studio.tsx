@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useStore } from "zustand";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import {
   cancelTurnAction,
   createSessionAction,
@@ -55,6 +56,7 @@ function sessionTitle(prompt: string): string {
 }
 
 export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId }: StudioProps) {
+  const hydrated = useHydrated();
   const router = useRouter();
   const models = useModels();
   const composer = useComposerStore();
@@ -238,7 +240,10 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   return (
     // From md up the frame is one screen high: the sidebar, the main area and the composer scroll
     // on their own, and so does the timeline inside the sidebar. Narrower, the page stacks and scrolls.
-    <div className="grid min-h-0 flex-1 grid-cols-1 md:grid-cols-[220px_minmax(0,1fr)] md:grid-rows-[minmax(0,1fr)_auto] xl:grid-cols-[240px_minmax(0,1fr)_400px] xl:grid-rows-[minmax(0,1fr)]">
+    <div
+      data-testid="studio"
+      data-hydrated={hydrated}
+      className="grid min-h-0 flex-1 grid-cols-1 md:grid-cols-[220px_minmax(0,1fr)] md:grid-rows-[minmax(0,1fr)_auto] xl:grid-cols-[240px_minmax(0,1fr)_400px] xl:grid-rows-[minmax(0,1fr)]">
       <aside className="flex min-h-0 flex-col gap-4 border-b border-zinc-200 p-3 max-md:[&>nav]:max-h-56 md:row-span-2 md:overflow-hidden md:border-r md:border-b-0 xl:row-span-1 dark:border-zinc-800">
         <SessionsSidebar
           sessions={listedSessions}

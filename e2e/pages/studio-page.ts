@@ -31,6 +31,9 @@ export class StudioPage {
   async goto(path = "/") {
     await this.page.goto(path);
     await expect(this.prompt).toBeVisible();
+    // Keys pressed before hydration are replayed by React before Radix's effects run (focus would
+    // land on a menu instead of its first item): act only once the page is interactive.
+    await expect(this.page.getByTestId("studio")).toHaveAttribute("data-hydrated", "true");
   }
 
   /** Types the prompt and starts the generation; resolves once the new turn is on screen. */
