@@ -626,6 +626,8 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
         expect(await storage.modelTurns.get(BOB, copies[0]?.id ?? "")).toEqual({ parts: [{ text: "root answer", thoughtSignature: "c2ln" }] });
         expect((await storage.turns.chain(BOB, copies[1]?.id ?? ""))?.map((t) => t.id)).toEqual(copies.map((copy) => copy.id));
         expect((await storage.sessions.get(BOB, target.id))?.coverImageHash).toBe(image.hash);
+        // The new owner may read the copied chain's images.
+        expect(await storage.imageAccess.canRead(BOB, image.hash)).toBe(true);
         // The originals are untouched and the copies are not in the ledger twice.
         expect((await storage.turns.listBySession(ALICE, session.id)).map((t) => t.id)).toEqual([root.id, child.id]);
         expect(await storage.ledger.entries({ from: "2000-01-01T00:00:00.000Z", to: "2999-01-01T00:00:00.000Z", ownerId: BOB })).toEqual([]);
@@ -639,6 +641,63 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
         await succeed(turn);
         await expect(storage.turns.copyChain({ from: { ownerId: ALICE, turnId: turn.id }, to: { ownerId: ALICE, sessionId: target.id } })).rejects.toMatchObject({ code: "not_found" });
         expect(await storage.turns.listBySession(BOB, target.id)).toEqual([]);
+      });
+    });
+
+    describe("image access", () => {
+      it("lets an owner read the references, results and thought images of their sessions and their uploads, and nobody else", async () => {
+        const reference = await storage.images.put(fakePng());
+        const result = await storage.images.put(fakePng());
+        const thought = await storage.images.put(fakePng());
+        const upload = await storage.images.put(fakePng());
+        const session = await storage.sessions.create({ ownerId: ALICE, title: "Banana" });
+        const turn = await storage.turns.create({
+          ownerId: ALICE,
+          sessionId: session.id,
+          parentId: null,
+          request: request("A banana", { references: [{ hash: reference.hash, mimeType: "image/png", width: 1, height: 1 }] }),
+        });
+        expect(await storage.imageAccess.canRead(ALICE, reference.hash)).toBe(true);
+        expect(await storage.imageAccess.canRead(ALICE, result.hash)).toBe(false);
+        await succeed(turn, fullOutcome(result.hash, thought.hash));
+        await storage.imageAccess.recordUpload(BOB, upload.hash);
+        await storage.imageAccess.recordUpload(BOB, upload.hash);
+
+        for (const hash of [reference.hash, result.hash, thought.hash]) {
+          expect(await storage.imageAccess.canRead(ALICE, hash)).toBe(true);
+          expect(await storage.imageAccess.canRead(BOB, hash)).toBe(false);
+        }
+        expect(await storage.imageAccess.canRead(BOB, upload.hash)).toBe(true);
+        expect(await storage.imageAccess.canRead(ALICE, upload.hash)).toBe(false);
+        expect(await storage.imageAccess.sessionsWith(result.hash)).toEqual([{ sessionId: session.id, ownerId: ALICE }]);
+        expect(await storage.imageAccess.sessionsWith(upload.hash)).toEqual([]);
+
+        await storage.sessions.delete(ALICE, session.id);
+        expect(await storage.imageAccess.canRead(ALICE, result.hash)).toBe(false);
+      });
+    });
+
+    describe("reassignOwner", () => {
+      it("moves sessions, turns, model replies and uploads to the new owner and leaves others alone", async () => {
+        const { session, turn } = await sessionWithTurn("local", "old banana");
+        const image = await storage.images.put(fakePng());
+        const upload = await storage.images.put(fakePng());
+        await succeed(turn, fullOutcome(image.hash, image.hash));
+        await storage.modelTurns.put("local", turn.id, { parts: [{ text: "old" }] });
+        await storage.imageAccess.recordUpload("local", upload.hash);
+        const bobs = await sessionWithTurn(BOB, "bob's banana");
+
+        expect(await storage.reassignOwner("local", ALICE)).toBe(1);
+        expect(await storage.sessions.get("local", session.id)).toBeNull();
+        expect((await storage.sessions.get(ALICE, session.id))?.turnCount).toBe(1);
+        expect((await storage.turns.get(ALICE, turn.id))?.ownerId).toBe(ALICE);
+        expect(await storage.modelTurns.get(ALICE, turn.id)).toEqual({ parts: [{ text: "old" }] });
+        expect(await storage.imageAccess.canRead(ALICE, image.hash)).toBe(true);
+        expect(await storage.imageAccess.canRead(ALICE, upload.hash)).toBe(true);
+        expect(await storage.imageAccess.canRead("local", upload.hash)).toBe(false);
+        expect(await storage.sessions.get(BOB, bobs.session.id)).not.toBeNull();
+        // A second start finds nothing left to move.
+        expect(await storage.reassignOwner("local", ALICE)).toBe(0);
       });
     });
   });

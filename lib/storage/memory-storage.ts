@@ -14,6 +14,7 @@ import {
   canTransition,
   coverImageOf,
   createTimestampClock,
+  imageHashesOf,
   isFinishedStatus,
   isValidBudgetLimit,
   type BudgetOverride,
@@ -128,9 +129,50 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   }
 
   const modelTurnKey = (ownerId: string, turnId: string) => `${ownerId}\u0000${turnId}`;
+  /** ownerId -> hashes they uploaded. */
+  const uploads = new Map<string, Set<string>>();
 
   return {
     images,
+
+    imageAccess: {
+      async recordUpload(ownerId, hash) {
+        const set = uploads.get(ownerId) ?? new Set<string>();
+        set.add(hash);
+        uploads.set(ownerId, set);
+      },
+      async canRead(ownerId, hash) {
+        if (uploads.get(ownerId)?.has(hash)) return true;
+        return [...turns.values()].some((turn) => turn.ownerId === ownerId && imageHashesOf(turn).includes(hash));
+      },
+      async sessionsWith(hash) {
+        const found = new Map<string, string>();
+        for (const turn of turns.values()) if (imageHashesOf(turn).includes(hash)) found.set(turn.sessionId, turn.ownerId);
+        return [...found].map(([sessionId, ownerId]) => ({ sessionId, ownerId }));
+      },
+    },
+
+    async reassignOwner(from, to) {
+      let moved = 0;
+      for (const record of sessions.values()) {
+        if (record.ownerId !== from) continue;
+        record.ownerId = to;
+        moved += 1;
+      }
+      for (const turn of turns.values()) if (turn.ownerId === from) turn.ownerId = to;
+      for (const [key, json] of [...modelTurns]) {
+        const [owner, turnId] = key.split("\u0000");
+        if (owner !== from || turnId === undefined) continue;
+        modelTurns.delete(key);
+        modelTurns.set(modelTurnKey(to, turnId), json);
+      }
+      const uploaded = uploads.get(from);
+      if (uploaded) {
+        uploads.delete(from);
+        for (const hash of uploaded) await this.imageAccess.recordUpload(to, hash);
+      }
+      return moved;
+    },
 
     sessions: {
       async create({ ownerId, title }) {

@@ -352,6 +352,19 @@ export interface ShareRepository {
   list(options?: { limit?: number; offset?: number }): Promise<SharedSession[]>;
 }
 
+/**
+ * Who may read which stored image. Image bytes are content-addressed and shared, so the hash alone
+ * says nothing about its owner: an owner may read an image when it is a reference, final image or
+ * thought image of a turn in one of their sessions, or one of their uploads.
+ */
+export interface ImageAccessRepository {
+  /** Records that this owner uploaded the image (so they may read it and use it as a reference). */
+  recordUpload(ownerId: OwnerId, hash: string): Promise<void>;
+  canRead(ownerId: OwnerId, hash: string): Promise<boolean>;
+  /** Every session (of any owner) whose turns use the image; sharing decides who else may read it. */
+  sessionsWith(hash: string): Promise<Array<{ sessionId: string; ownerId: OwnerId }>>;
+}
+
 export interface Storage {
   sessions: SessionRepository;
   turns: TurnRepository & TurnCopies;
@@ -360,11 +373,26 @@ export interface Storage {
   ledger: LedgerRepository;
   budgets: BudgetRepository;
   shares: ShareRepository;
+  imageAccess: ImageAccessRepository;
+  /**
+   * Gives everything `from` owns (sessions, turns, saved model replies, uploads) to `to`; used once,
+   * when the first admin takes over what the studio made before it had accounts. Returns the number
+   * of sessions moved.
+   */
+  reassignOwner(from: OwnerId, to: OwnerId): Promise<number>;
   close(): Promise<void>;
 }
 
 export function isValidBudgetLimit(value: unknown): value is BudgetLimit {
   return value === null || (typeof value === "number" && Number.isSafeInteger(value) && value >= 0);
+}
+
+/** Every image a turn names: its references, final images and thought images. */
+export function imageHashesOf(turn: Pick<Turn, "request" | "outcome">): string[] {
+  const hashes = new Set<string>(turn.request.references.map((reference) => reference.hash));
+  for (const image of turn.outcome?.images ?? []) hashes.add(image.hash);
+  for (const thought of turn.outcome?.thoughts ?? []) if (thought.kind === "image") hashes.add(thought.hash);
+  return [...hashes];
 }
 
 export type StorageErrorCode = "not_found" | "invalid_transition" | "invalid_value" | "storage_failed";

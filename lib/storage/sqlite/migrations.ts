@@ -118,6 +118,35 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "image access",
+    // One row per (owner, image, session); uploads have no session. The unique index treats a
+    // missing session as '' so an upload is recorded once. Rows go with their session (CASCADE), so
+    // deleting a session takes away access to its images unless another session or upload grants it.
+    // Existing turns are indexed from their saved JSON.
+    sql: `
+      CREATE TABLE image_access (
+        owner_id TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        session_id TEXT REFERENCES sessions (id) ON DELETE CASCADE
+      );
+      CREATE UNIQUE INDEX image_access_unique ON image_access (owner_id, hash, coalesce(session_id, ''));
+      CREATE INDEX image_access_by_hash ON image_access (hash);
+      INSERT OR IGNORE INTO image_access (owner_id, hash, session_id)
+        SELECT t.owner_id, json_extract(r.value, '$.hash'), t.session_id
+        FROM turns t, json_each(t.request_json, '$.references') r
+        WHERE json_extract(r.value, '$.hash') IS NOT NULL;
+      INSERT OR IGNORE INTO image_access (owner_id, hash, session_id)
+        SELECT t.owner_id, json_extract(i.value, '$.hash'), t.session_id
+        FROM turns t, json_each(t.outcome_json, '$.images') i
+        WHERE t.outcome_json IS NOT NULL AND json_extract(i.value, '$.hash') IS NOT NULL;
+      INSERT OR IGNORE INTO image_access (owner_id, hash, session_id)
+        SELECT t.owner_id, json_extract(th.value, '$.hash'), t.session_id
+        FROM turns t, json_each(t.outcome_json, '$.thoughts') th
+        WHERE t.outcome_json IS NOT NULL AND json_extract(th.value, '$.kind') = 'image';
+    `,
+  },
 ];
 
 export class SchemaTooNewError extends Error {

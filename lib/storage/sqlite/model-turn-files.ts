@@ -18,6 +18,8 @@ export interface ModelTurnFiles {
   write(ownerId: string, turnId: string, turn: ModelTurn, known?: KnownInlineImages): Promise<void>;
   read(ownerId: string, turnId: string): Promise<ModelTurn | null>;
   remove(ownerId: string, turnId: string): Promise<void>;
+  /** Moves every saved reply of `from` to `to` (see Storage.reassignOwner). */
+  moveOwner(from: string, to: string): Promise<void>;
 }
 
 export function createModelTurnFiles(dataDir: string, images: ImageStore): ModelTurnFiles {
@@ -62,6 +64,26 @@ export function createModelTurnFiles(dataDir: string, images: ImageStore): Model
         throw new StorageError("storage_failed", `Could not read ${target}.`, { cause: error });
       }
       return inflateModelTurn(images, json, target);
+    },
+
+    async moveOwner(from, to) {
+      if (!isStorageId(from) || !isStorageId(to)) throw new StorageError("not_found", "No such owner.");
+      const source = path.join(root, from);
+      let names: string[];
+      try {
+        names = await fs.readdir(source);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+        throw new StorageError("storage_failed", `Could not read ${source}.`, { cause: error });
+      }
+      const target = path.join(root, to);
+      try {
+        await fs.mkdir(target, { recursive: true });
+        for (const name of names) await fs.rename(path.join(source, name), path.join(target, name));
+        await fs.rm(source, { recursive: true, force: true });
+      } catch (error) {
+        throw new StorageError("storage_failed", `Could not move saved model replies: ${describeWriteFailure(error, dataDir)}.`, { cause: error });
+      }
     },
 
     async remove(ownerId, turnId) {

@@ -14,6 +14,7 @@ import {
   canTransition,
   coverImageOf,
   createTimestampClock,
+  imageHashesOf,
   isFinishedStatus,
   isStorageId,
   isValidBudgetLimit,
@@ -310,6 +311,11 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
       SELECT ${SESSION_COLUMNS}, sh.mode AS share_mode, sh.shared_by, sh.shared_at
       FROM session_shares sh JOIN sessions s ON s.id = sh.session_id
       ORDER BY s.updated_at DESC, s.seq DESC LIMIT @max OFFSET @skip`),
+    grantImage: db.prepare("INSERT OR IGNORE INTO image_access (owner_id, hash, session_id) VALUES (?, ?, ?)"),
+    canReadImage: db.prepare<[string, string], { found: number }>("SELECT 1 AS found FROM image_access WHERE owner_id = ? AND hash = ? LIMIT 1"),
+    sessionsWithImage: db.prepare<[string], { session_id: string; owner_id: string }>(
+      "SELECT DISTINCT session_id, owner_id FROM image_access WHERE hash = ? AND session_id IS NOT NULL",
+    ),
   };
 
   function ledgerRows({ from, to, ownerId }: LedgerRange): TurnRow[] {
@@ -412,6 +418,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
           const id = randomUUID();
           const at = stamp();
           statements.insertTurn.run({ id, sessionId, ownerId, parentId, at, prompt: request.prompt, request: json(request) });
+          for (const hash of imageHashesOf({ request, outcome: null })) statements.grantImage.run(ownerId, hash, sessionId);
           statements.touchSession.run(at, sessionId);
           return toTurn(turnOrThrow(ownerId, id));
         });
@@ -459,6 +466,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
             billedAt: cost?.billedAt ?? null,
           });
           if (status !== row.status) statements.touchSession.run(at, row.session_id);
+          for (const hash of imageHashesOf({ request: current.request, outcome })) statements.grantImage.run(ownerId, hash, row.session_id);
           return toTurn(turnOrThrow(ownerId, id));
         });
       },
@@ -497,6 +505,9 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
                 attempts: row.attempts,
                 cover: row.cover_image_hash,
               });
+              // The new owner may read every image of the copied chain, as of any turn of theirs.
+              const copied = toTurn(row);
+              for (const hash of imageHashesOf(copied)) statements.grantImage.run(to.ownerId, hash, to.sessionId);
               statements.touchSession.run(at, to.sessionId);
               parentId = id;
             }
@@ -616,6 +627,40 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
         if (!isStorageId(ownerId) || !isStorageId(turnId)) return;
         await files.remove(ownerId, turnId);
       },
+    },
+
+    imageAccess: {
+      async recordUpload(ownerId, hash) {
+        write("record the upload", () => {
+          if (!statements.canReadImage.get(ownerId, hash)) statements.grantImage.run(ownerId, hash, null);
+        });
+      },
+      async canRead(ownerId, hash) {
+        return read("check access to the image", () => statements.canReadImage.get(ownerId, hash) !== undefined);
+      },
+      async sessionsWith(hash) {
+        return read("find the image's sessions", () =>
+          statements.sessionsWithImage.all(hash).map((row) => ({ sessionId: row.session_id, ownerId: row.owner_id })),
+        );
+      },
+    },
+
+    async reassignOwner(from, to) {
+      const moved = write("reassign the sessions", () => {
+        // The turns' composite foreign key points at (session id, owner): checked at commit, when
+        // both tables agree again.
+        db.pragma("defer_foreign_keys = ON");
+        const { changes } = db.prepare("UPDATE sessions SET owner_id = ? WHERE owner_id = ?").run(to, from);
+        db.prepare("UPDATE turns SET owner_id = ? WHERE owner_id = ?").run(to, from);
+        db.prepare("UPDATE session_shares SET owner_id = ? WHERE owner_id = ?").run(to, from);
+        db.prepare("UPDATE session_shares SET shared_by = ? WHERE shared_by = ?").run(to, from);
+        db.prepare("UPDATE OR IGNORE budget_overrides SET owner_id = ? WHERE owner_id = ?").run(to, from);
+        db.prepare("UPDATE OR IGNORE image_access SET owner_id = ? WHERE owner_id = ?").run(to, from);
+        db.prepare("DELETE FROM image_access WHERE owner_id = ?").run(from);
+        return changes;
+      });
+      await files.moveOwner(from, to);
+      return moved;
     },
 
     async close() {
