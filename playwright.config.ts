@@ -1,9 +1,12 @@
 import { defineConfig, devices } from "@playwright/test";
 import { CHROMIUM_ARGS, findChromium } from "./scripts/chromium";
 import { E2E } from "./e2e/support/ports";
+import { E2E_AUTH_ENV, writeSeededStorageState } from "./e2e/support/auth";
 
 // Fails at once, before any server starts, when no browser is available.
 const executablePath = findChromium();
+// Signed in as the seeded admin of every e2e studio (e2e/support/auth.ts).
+const storageState = writeSeededStorageState(__dirname);
 
 export default defineConfig({
   testDir: "./e2e",
@@ -17,6 +20,7 @@ export default defineConfig({
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
   use: {
     baseURL: E2E.appUrl,
+    storageState,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: { executablePath, args: CHROMIUM_ARGS },
@@ -42,6 +46,7 @@ export default defineConfig({
         STUDIO_DATA_DIR: E2E.dataDir,
         // Every spec generates from this one client; security.spec.ts tests the limit on its own studio.
         STUDIO_RATE_LIMIT_PER_MINUTE: "10000",
+        ...E2E_AUTH_ENV,
       },
       reuseExistingServer: false,
       timeout: 600_000,
@@ -58,6 +63,7 @@ export default defineConfig({
         EMULATOR_PORT: String(E2E.offlineEmulatorPort),
         EMULATOR_LATENCY_MS: "50",
         STUDIO_DATA_DIR: E2E.offlineDataDir,
+        ...E2E_AUTH_ENV,
       },
       reuseExistingServer: false,
       timeout: 600_000,

@@ -1,11 +1,11 @@
 "use server";
 
-import { headers } from "next/headers";
 import { getEnv } from "@/lib/env";
+import { recordAudit } from "@/lib/server/audit";
+import { getViewer, type Viewer } from "@/lib/server/auth/viewer";
 import { log } from "@/lib/server/log";
-import { clientKey, formatRetryAfter, getGenerationLimiter } from "@/lib/server/rate-limit";
+import { formatRetryAfter, getGenerationLimiter } from "@/lib/server/rate-limit";
 import { logTurnEvents } from "@/lib/server/turn-log";
-import { LOCAL_OWNER_ID } from "@/lib/storage";
 import type { Session, Turn } from "@/lib/storage/types";
 import type {
   CreateSessionInput,
@@ -23,48 +23,74 @@ import type { SessionResult, SessionView } from "@/lib/server/sessions";
 // Every server action is a public POST endpoint: each one validates its input with the zod schema
 // in lib/studio/session-schemas.ts (inside lib/server/sessions.ts) and answers a typed result.
 // The parameter types help callers; at run time the input is untrusted until parsed.
-// One local user for now; when accounts arrive, the owner comes from the session cookie here.
-const owner = () => LOCAL_OWNER_ID;
+// The owner is always the signed-in person from the session cookie (never from the input), and
+// every query below is scoped to them: another person's session or turn is "not found".
+
+const UNAUTHENTICATED: SessionResult<never> = {
+  ok: false,
+  error: { code: "unauthenticated", message: "You are signed out.", action: "Sign in again to continue." },
+};
+
+/** Runs `work` for the signed-in person, or answers "unauthenticated" without touching anything. */
+async function asViewer<T>(work: (viewer: Viewer) => Promise<SessionResult<T>>): Promise<SessionResult<T>> {
+  let viewer: Viewer | null;
+  try {
+    viewer = await getViewer();
+  } catch (error) {
+    log.error("auth.viewer_failed", { error: error instanceof Error ? error.message : String(error) });
+    return { ok: false, error: { code: "internal", message: "The studio could not check who you are.", action: "Try again in a moment." } };
+  }
+  return viewer ? work(viewer) : UNAUTHENTICATED;
+}
 
 export async function createSessionAction(input: CreateSessionInput): Promise<SessionResult<Session>> {
-  return sessions.createSession(owner(), input);
+  return asViewer((viewer) => sessions.createSession(viewer.userId, input));
 }
 
 export async function renameSessionAction(input: RenameSessionInput): Promise<SessionResult<Session>> {
-  return sessions.renameSession(owner(), input);
+  return asViewer((viewer) => sessions.renameSession(viewer.userId, input));
 }
 
 export async function deleteSessionAction(input: DeleteSessionInput): Promise<SessionResult<{ sessionId: string }>> {
-  return sessions.deleteSession(owner(), input);
+  return asViewer(async (viewer) => {
+    const result = await sessions.deleteSession(viewer.userId, input);
+    if (result.ok) await recordAudit({ action: "session.deleted", actorId: viewer.userId, actorEmail: viewer.email, target: result.data.sessionId });
+    return result;
+  });
 }
 
 /** The sidebar's search: the matching sessions, as the sidebar lists them. */
 export async function listSessionsAction(input: ListSessionsInput): Promise<SessionResult<SessionListItem[]>> {
-  const result = await sessions.listSessions(owner(), input);
-  return result.ok ? { ok: true, data: result.data.map(toSessionListItem) } : result;
+  return asViewer(async (viewer) => {
+    const result = await sessions.listSessions(viewer.userId, input);
+    return result.ok ? { ok: true, data: result.data.map(toSessionListItem) } : result;
+  });
 }
 
 /** The sidebar's next page: the sessions after the first `offset`, newest first. */
 export async function listOlderSessionsAction(input: { offset: number }): Promise<SessionResult<SessionListPage>> {
-  const result = await sessions.listSessions(owner(), { offset: input?.offset, limit: SIDEBAR_PAGE_SIZE + 1 });
-  return result.ok ? { ok: true, data: toSessionListPage(result.data) } : result;
+  return asViewer(async (viewer) => {
+    const result = await sessions.listSessions(viewer.userId, { offset: input?.offset, limit: SIDEBAR_PAGE_SIZE + 1 });
+    return result.ok ? { ok: true, data: toSessionListPage(result.data) } : result;
+  });
 }
 
 export async function getSessionViewAction(input: GetSessionViewInput): Promise<SessionResult<SessionView>> {
-  return sessions.getSessionView(owner(), input);
+  return asViewer((viewer) => sessions.getSessionView(viewer.userId, input));
 }
 
 type Allowance = { ok: true; refund(): void } | { ok: false; result: SessionResult<never> };
 
 /**
- * Spends one of this client's generations (lib/server/rate-limit.ts). Every start and retry costs
- * quota at Google, so both pass through here; a request that then starts nothing gets it back.
+ * Spends one of this person's generations (lib/server/rate-limit.ts). Counted per signed-in user,
+ * not per address: a team behind one NAT shares an address, and one person can't dodge the limit by
+ * changing theirs. Every start and retry costs quota at Google, so both pass through here; a
+ * request that then starts nothing gets it back.
  */
-async function allowGeneration(): Promise<Allowance> {
+async function allowGeneration(viewer: Viewer): Promise<Allowance> {
   let perMinute: number;
-  let trustProxy: boolean;
   try {
-    ({ rateLimitPerMinute: perMinute, trustProxy } = getEnv());
+    ({ rateLimitPerMinute: perMinute } = getEnv());
   } catch {
     return {
       ok: false,
@@ -72,7 +98,7 @@ async function allowGeneration(): Promise<Allowance> {
     };
   }
   const limiter = getGenerationLimiter(perMinute);
-  const client = clientKey(await headers(), { trustProxy });
+  const client = `user:${viewer.userId}`;
   const decision = limiter.take(client);
   if (decision.ok) return decision;
   log.warn("rate_limit.refused", { client, perMinute, retryAfterMs: decision.retryAfterMs });
@@ -91,10 +117,11 @@ async function allowGeneration(): Promise<Allowance> {
 }
 
 async function generation(
+  viewer: Viewer,
   work: () => Promise<SessionResult<Turn>>,
   via: { via: "start" | "retry"; retryOf?: string },
 ): Promise<SessionResult<Turn>> {
-  const allowance = await allowGeneration();
+  const allowance = await allowGeneration(viewer);
   if (!allowance.ok) return allowance.result;
   const result = await work();
   if (!result.ok) {
@@ -102,7 +129,7 @@ async function generation(
     return result;
   }
   try {
-    logTurnEvents(await sessions.getJobRunner(), owner(), result.data, via);
+    logTurnEvents(await sessions.getJobRunner(), viewer.userId, result.data, via);
   } catch {
     // The turn has started; failing to log it must not say otherwise.
   }
@@ -110,14 +137,14 @@ async function generation(
 }
 
 export async function startTurnAction(input: StartTurnInput): Promise<SessionResult<Turn>> {
-  return generation(() => sessions.startTurn(owner(), input), { via: "start" });
+  return asViewer((viewer) => generation(viewer, () => sessions.startTurn(viewer.userId, input), { via: "start" }));
 }
 
 export async function cancelTurnAction(input: TurnActionInput): Promise<SessionResult<Turn>> {
-  return sessions.cancelTurn(owner(), input);
+  return asViewer((viewer) => sessions.cancelTurn(viewer.userId, input));
 }
 
 export async function retryTurnAction(input: TurnActionInput): Promise<SessionResult<Turn>> {
   const retryOf = typeof input === "object" && input !== null && typeof input.turnId === "string" ? input.turnId.slice(0, 64) : undefined;
-  return generation(() => sessions.retryTurn(owner(), input), { via: "retry", retryOf });
+  return asViewer((viewer) => generation(viewer, () => sessions.retryTurn(viewer.userId, input), { via: "retry", retryOf }));
 }

@@ -38,6 +38,23 @@ const envSchema = z.object({
   STUDIO_S3_ACCESS_KEY_ID: optionalString,
   STUDIO_S3_SECRET_ACCESS_KEY: optionalString,
   STUDIO_S3_FORCE_PATH_STYLE: optionalString.pipe(z.enum(["0", "1"]).optional()),
+  // Accounts (lib/server/auth). Signs session cookies; when unset, one is generated on first start
+  // and kept in the data directory (auth-secret).
+  BETTER_AUTH_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  // The address people open the studio at, e.g. https://studio.example.com. With https, cookies are Secure.
+  BETTER_AUTH_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  STUDIO_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  // Single sign-on through any OpenID Connect issuer; all three or none.
+  STUDIO_OIDC_ISSUER: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  STUDIO_OIDC_CLIENT_ID: optionalString,
+  STUDIO_OIDC_CLIENT_SECRET: optionalString,
+  // Comma-separated email domains whose SSO users may join without an invitation, e.g. "example.com,example.org".
+  STUDIO_OIDC_ALLOWED_DOMAINS: optionalString,
+  // Failed password sign-ins in a row that lock an email address for 15 minutes (default 5).
+  STUDIO_SIGN_IN_MAX_FAILURES: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(1_000).optional()),
+  // Tests only: creates an admin (e2e@studio.test) with a session whose token is this value, so a
+  // browser can be signed in before the first page. Never set it on a real studio.
+  STUDIO_E2E_SESSION_TOKEN: optionalString.pipe(z.string().regex(/^[A-Za-z0-9]{32,}$/, "must be 32+ letters and digits").optional()),
 });
 
 /** Where images go when STUDIO_S3_BUCKET is set; keys absent means the SDK's own chain (IAM role, env, profile). */
@@ -100,6 +117,25 @@ export interface StudioEnv {
   databaseUrl: string | undefined;
   /** Set: images live in this bucket instead of the data directory (requires databaseUrl). */
   s3: S3Settings | undefined;
+  auth: AuthEnv;
+}
+
+export interface OidcEnv {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Lower-case domains; empty means SSO signs in existing people only. */
+  allowedDomains: string[];
+}
+
+export interface AuthEnv {
+  /** Undefined: generated and kept in the data directory (lib/server/auth/secret.ts). */
+  secret: string | undefined;
+  /** Undefined: taken from each request's Host. */
+  publicUrl: string | undefined;
+  oidc: OidcEnv | undefined;
+  maxSignInFailures: number;
+  e2eSessionToken: string | undefined;
 }
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 20;
@@ -119,6 +155,14 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
   const values = parsed.data;
   const s3 = s3Settings(values);
   if (s3.issues.length > 0) throw new EnvError(s3.issues);
+  const oidcValues = [values.STUDIO_OIDC_ISSUER, values.STUDIO_OIDC_CLIENT_ID, values.STUDIO_OIDC_CLIENT_SECRET];
+  if (oidcValues.some((value) => value !== undefined) && !oidcValues.every((value) => value !== undefined)) {
+    throw new EnvError(["STUDIO_OIDC_ISSUER, STUDIO_OIDC_CLIENT_ID and STUDIO_OIDC_CLIENT_SECRET: set all three for single sign-on, or none"]);
+  }
+  const allowedDomains = (values.STUDIO_OIDC_ALLOWED_DOMAINS ?? "")
+    .split(",")
+    .map((domain) => domain.trim().toLowerCase().replace(/^@/, ""))
+    .filter((domain) => domain !== "");
   const offlinePreview = values.STUDIO_OFFLINE_PREVIEW === "1";
   const mode: StudioMode = offlinePreview ? "offline-preview" : values.GEMINI_API_KEY ? "live" : "unconfigured";
   return {
@@ -135,6 +179,21 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     maxQueuedJobs: values.STUDIO_MAX_QUEUED_JOBS,
     databaseUrl: values.DATABASE_URL,
     s3: s3.settings,
+    auth: {
+      secret: values.BETTER_AUTH_SECRET,
+      publicUrl: values.BETTER_AUTH_URL ?? values.STUDIO_PUBLIC_URL,
+      oidc:
+        values.STUDIO_OIDC_ISSUER && values.STUDIO_OIDC_CLIENT_ID && values.STUDIO_OIDC_CLIENT_SECRET
+          ? {
+              issuer: values.STUDIO_OIDC_ISSUER,
+              clientId: values.STUDIO_OIDC_CLIENT_ID,
+              clientSecret: values.STUDIO_OIDC_CLIENT_SECRET,
+              allowedDomains,
+            }
+          : undefined,
+      maxSignInFailures: values.STUDIO_SIGN_IN_MAX_FAILURES ?? 5,
+      e2eSessionToken: values.STUDIO_E2E_SESSION_TOKEN,
+    },
   };
 }
 

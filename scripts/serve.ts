@@ -159,8 +159,15 @@ async function main(): Promise<void> {
     );
   }
 
-  const next = run(process.execPath, [nextBin, dev ? "dev" : "start", "-p", port, ...(host ? ["-H", host] : [])], env);
-  const urlHost = !host || host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  // Offline preview signs a local admin in without a password (lib/server/auth/offline.ts), so it
+  // must only be reachable from this machine, whatever HOST says.
+  const offline = env.STUDIO_OFFLINE_PREVIEW === "1";
+  if (offline && host && host !== "127.0.0.1") {
+    console.log(`Nano Banana Studio: offline preview listens on 127.0.0.1 only (HOST=${host} ignored); set GEMINI_API_KEY to serve a team.`);
+  }
+  const bindHost = offline ? "127.0.0.1" : host;
+  const next = run(process.execPath, [nextBin, dev ? "dev" : "start", "-p", port, ...(bindHost ? ["-H", bindHost] : [])], env);
+  const urlHost = !bindHost || bindHost === "0.0.0.0" || bindHost === "::" ? "localhost" : bindHost.includes(":") ? `[${bindHost}]` : bindHost;
   console.log(`Nano Banana Studio: http://${urlHost}:${port}`);
 
   const stop = (signal: NodeJS.Signals) => {

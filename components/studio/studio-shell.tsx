@@ -5,6 +5,7 @@ import type { Session, Turn } from "@/lib/storage/types";
 import { getModelDiscovery } from "@/lib/server/gateway";
 import { toSessionListPage } from "@/lib/studio/session-list";
 import { parseTheme, THEME_COOKIE } from "@/lib/studio/theme";
+import { UserMenu } from "@/components/account/user-menu";
 import { Logo } from "./logo";
 import { ModeBanner } from "./mode-banner";
 import { Studio } from "./studio";
@@ -52,6 +53,7 @@ export async function StudioShell({
         </nav>
         {headerActions}
         <ThemeToggle initial={parseTheme(cookieStore.get(THEME_COOKIE)?.value)} />
+        <UserMenu />
       </header>
       <StudioProvider models={discovery.models} defaultModel={discovery.defaultModel}>
         <Studio sessions={toSessionListPage(sessions)} session={session} turns={turns} selectedTurnId={selectedTurnId} />

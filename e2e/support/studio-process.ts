@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { expect } from "@playwright/test";
+import { E2E_AUTH_ENV } from "./auth";
 import { E2E, PORT_OFFSET } from "./ports";
 
 /**
@@ -71,6 +72,7 @@ export function startStudio(options: StudioProcessOptions): StudioProcess {
       GEMINI_API_KEY: E2E.apiKey,
       GEMINI_BASE_URL: E2E.emulatorUrl,
       STUDIO_DATA_DIR: options.dataDir,
+      ...E2E_AUTH_ENV,
       ...options.env,
     },
     // Its own process group, so everything under it dies together.

@@ -33,3 +33,17 @@ export async function sessionOwnerFor(viewer: Viewer | null, sessionId: string, 
   const share = await store.shares.get(sessionId);
   return share ? { access, ownerId: share.ownerId } : null;
 }
+
+/**
+ * An image is readable when it belongs to one of the viewer's sessions (a reference, result or
+ * thought image) or is one of their uploads; otherwise when it belongs to a session they may view
+ * (shared with the team). Image bytes are content-addressed, so the hash alone grants nothing.
+ */
+export async function canViewImage(storage: Storage, viewer: Viewer | null, hash: string): Promise<boolean> {
+  if (!viewer) return false;
+  if (await storage.imageAccess.canRead(viewer.userId, hash)) return true;
+  for (const { sessionId } of await storage.imageAccess.sessionsWith(hash)) {
+    if (await sessionAccess(viewer, sessionId, storage)) return true;
+  }
+  return false;
+}

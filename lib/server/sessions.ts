@@ -41,12 +41,12 @@ import {
 /**
  * Sessions and turns as the server actions see them. Each function validates its input, acts only
  * on the given owner's data, and returns a typed result with a closed set of codes; nothing is
- * thrown across the boundary. The caller (a server action) decides who the owner is: today
- * LOCAL_OWNER_ID, later the signed-in user.
+ * thrown across the boundary. The caller (a server action) decides who the owner is: the
+ * signed-in user (lib/server/auth/viewer.ts).
  */
 
 /** `rate_limited` comes from the server actions (lib/server/rate-limit.ts), before any of this runs. */
-export type SessionErrorCode = JobErrorCode | "rate_limited" | "budget_exceeded";
+export type SessionErrorCode = JobErrorCode | "rate_limited" | "budget_exceeded" | "unauthenticated";
 export type SessionResult<T> = ActionResult<T, SessionErrorCode>;
 
 /** One session with every turn (the whole tree, oldest first) and their outcomes; images as hashes. */
@@ -113,11 +113,14 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
   }
 
   async function resolveReferences(
+    ownerId: OwnerId,
     references: ReadonlyArray<z.output<typeof startTurnSchema>["references"][number]>,
   ): Promise<StoredReference[] | SessionResult<never>> {
     const resolved: StoredReference[] = [];
     for (const reference of references) {
-      const stored = await storage.images.get(reference.hash);
+      // An image someone else made is answered like a missing one: its hash proves nothing.
+      const readable = await storage.imageAccess.canRead(ownerId, reference.hash);
+      const stored = readable ? await storage.images.get(reference.hash) : null;
       if (!stored) return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
       if (!GEMINI_INPUT_TYPES.has(stored.image.mimeType)) {
         return fail("invalid_request", `Gemini doesn't take ${stored.image.mimeType} images as references.`, "Use a PNG, JPEG, WebP or HEIC image.");
@@ -192,7 +195,7 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
       return guarded(async () => {
         const refused = await overBudget(ownerId, { settings });
         if (refused) return refused;
-        const resolved = await resolveReferences(references);
+        const resolved = await resolveReferences(ownerId, references);
         if (!Array.isArray(resolved)) return resolved;
         return jobs.startTurn({ ownerId, sessionId, parentId, request: { prompt, references: resolved, settings } });
       });

@@ -56,10 +56,9 @@ describe("getStorage", () => {
     await fs.mkdir(path.join(dataDir, "tmp"), { recursive: true });
     await fs.writeFile(path.join(dataDir, "tmp", "dead.part"), "half an image");
 
-    const { getStorage, LOCAL_OWNER_ID } = await importFresh(dataDir);
+    const { getStorage } = await importFresh(dataDir);
     const [storage, again] = await Promise.all([getStorage(), getStorage()]);
     expect(again).toBe(storage);
-    expect(LOCAL_OWNER_ID).toBe("local");
     expect(await storage.turns.get("local", turn.id)).toMatchObject({ status: "interrupted", error: { retryable: true } });
     expect(await fs.readdir(path.join(dataDir, "tmp"))).toEqual([]);
     await expect(fs.access(path.join(dataDir, "studio.db"))).resolves.toBeUndefined();

@@ -11,9 +11,6 @@ import { INTERRUPTED_TURN_ERROR, type Storage } from "./types";
 
 export * from "./types";
 
-/** The one local user until accounts arrive; every row already carries an owner. */
-export const LOCAL_OWNER_ID = "local";
-
 // On globalThis, not in a module variable: the dev server re-evaluates modules on every edit, and a
 // second instance would re-run recovery and mark this process's own running turns as interrupted.
 const STORAGE_KEY = Symbol.for("nano-banana-studio.storage");

@@ -2,7 +2,8 @@ import sharp from "sharp";
 import { MAX_UPLOAD_BYTES, formatBytes } from "@/lib/images/limits";
 import { imageUrl, type UploadError, type UploadErrorCode, type UploadedImage } from "@/lib/images/upload-contract";
 import { validateUpload } from "@/lib/images/validate";
-import { getImageStore } from "@/lib/storage";
+import { viewerOrUnauthorized } from "@/lib/server/auth/route-guard";
+import { getImageStore, getStorage } from "@/lib/storage";
 import { ImageStoreError } from "@/lib/storage/image-store";
 
 /**
@@ -79,6 +80,8 @@ export async function POST(request: Request): Promise<Response> {
   if (request.headers.get("sec-fetch-site") === "cross-site") {
     return refuse("forbidden", "Uploads are only accepted from the studio itself.");
   }
+  const viewer = await viewerOrUnauthorized();
+  if (viewer instanceof Response) return viewer;
   const contentType = request.headers.get("content-type") ?? "";
   if (!/^multipart\/form-data\s*;/i.test(contentType)) {
     return refuse("bad_request", "Send the image as multipart/form-data with one field named \"file\".");
@@ -113,12 +116,18 @@ export async function POST(request: Request): Promise<Response> {
   const store = await getImageStore();
   try {
     const stored = await store.put(bytes);
+    const storage = await getStorage();
+    await storage.imageAccess.recordUpload(viewer.userId, stored.hash);
     let previewUrl: string | null = null;
     // Gemini takes HEIC as it is, so the original is what gets stored and sent; the preview is only
     // for the tray. Without an HEVC decoder there is none and the tray shows a named placeholder.
     if ((image.mimeType === "image/heic" || image.mimeType === "image/heif") && image.pixelsVerified) {
       const preview = await makePreview(bytes).catch(() => null);
-      if (preview) previewUrl = imageUrl((await store.put(preview)).hash);
+      if (preview) {
+        const previewHash = (await store.put(preview)).hash;
+        await storage.imageAccess.recordUpload(viewer.userId, previewHash);
+        previewUrl = imageUrl(previewHash);
+      }
     }
     const uploaded: UploadedImage = {
       hash: stored.hash,

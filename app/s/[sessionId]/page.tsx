@@ -2,10 +2,10 @@ import { notFound } from "next/navigation";
 import { ShareMenu } from "@/components/studio/share-menu";
 import { ShareView } from "@/components/studio/share-view";
 import { StudioShell } from "@/components/studio/studio-shell";
+import { viewerOrRedirect } from "@/lib/server/auth/page-guard";
 import { getStorage } from "@/lib/storage";
 import { SIDEBAR_PAGE_SIZE } from "@/lib/studio/session-list";
 import { sessionOwnerFor } from "@/lib/server/access";
-import { getViewer } from "@/lib/server/auth/viewer";
 import { getSessionView, listSessions } from "@/lib/server/sessions";
 
 export const dynamic = "force-dynamic";
@@ -18,10 +18,11 @@ export default async function SessionPage({
   params: Promise<{ sessionId: string }>;
   searchParams: Promise<{ turn?: string | string[] }>;
 }) {
-  const [{ sessionId }, { turn }, viewer] = await Promise.all([params, searchParams, getViewer()]);
+  const [{ sessionId }, { turn }] = await Promise.all([params, searchParams]);
+  const viewer = await viewerOrRedirect();
   // Someone else's session that is not shared is a 404, exactly like one that does not exist.
   const found = await sessionOwnerFor(viewer, sessionId);
-  if (!found || !viewer) notFound();
+  if (!found) notFound();
   const [view, sessions] = await Promise.all([
     getSessionView(found.ownerId, { sessionId }),
     found.access === "owner" ? listSessions(viewer.userId, { limit: SIDEBAR_PAGE_SIZE + 1 }) : null,

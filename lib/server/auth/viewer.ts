@@ -1,10 +1,8 @@
 import "server-only";
 
-import { LOCAL_OWNER_ID } from "@/lib/storage";
-
-// TEMPORARY (branch teams-share): a stand-in with the exact interface of the real viewer, which
-// the teams-auth branch builds on better-auth. The lead replaces this file with that one at merge.
-// Until then the studio has one user, the local admin who owns every existing row.
+import { headers } from "next/headers";
+import { cache } from "react";
+import { getAuth } from "./runtime";
 
 export interface Viewer {
   userId: string;
@@ -13,14 +11,40 @@ export interface Viewer {
   role: "admin" | "member";
 }
 
-const LOCAL_ADMIN: Viewer = { userId: LOCAL_OWNER_ID, email: "local@localhost", name: "Local admin", role: "admin" };
+/**
+ * Thrown by requireViewer when the request carries no valid session. Pages turn it into a redirect
+ * to /sign-in, route handlers into 401, server actions into an "unauthenticated" result.
+ */
+export class UnauthenticatedError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof Error && value.name === "UnauthenticatedError";
+  }
 
-export async function getViewer(): Promise<Viewer | null> {
-  return { ...LOCAL_ADMIN };
+  constructor() {
+    super("Sign in to use the studio.");
+    this.name = "UnauthenticatedError";
+  }
 }
+
+/** better-auth's admin plugin calls a member "user"; the studio says "member". */
+export function toViewer(user: { id: string; email: string; name: string; role?: string | null; banned?: boolean | null }): Viewer | null {
+  if (user.banned) return null;
+  return { userId: user.id, email: user.email, name: user.name, role: user.role === "admin" ? "admin" : "member" };
+}
+
+/**
+ * The signed-in person, from the request's session cookie; null without a valid, unexpired session
+ * or for a disabled account. Read from the database on every request (no cookie cache), so
+ * disabling someone takes effect on their next click. Cached per request in server components.
+ */
+export const getViewer = cache(async (): Promise<Viewer | null> => {
+  const auth = await getAuth();
+  const session = await auth.api.getSession({ headers: await headers() });
+  return session ? toViewer(session.user) : null;
+});
 
 export async function requireViewer(): Promise<Viewer> {
   const viewer = await getViewer();
-  if (!viewer) throw new Error("Sign in to use the studio.");
+  if (!viewer) throw new UnauthenticatedError();
   return viewer;
 }

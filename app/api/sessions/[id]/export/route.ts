@@ -1,4 +1,5 @@
-import { getStorage, LOCAL_OWNER_ID } from "@/lib/storage";
+import { viewerOrUnauthorized } from "@/lib/server/auth/route-guard";
+import { getStorage } from "@/lib/storage";
 import { attachmentContentDisposition, buildSessionExport } from "@/lib/server/export";
 import { storageIdSchema } from "@/lib/studio/session-schemas";
 import { createZipStream } from "@/lib/server/zip";
@@ -14,6 +15,8 @@ function error(status: number, code: "not_found" | "storage_failed" | "internal"
 }
 
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
+  const viewer = await viewerOrUnauthorized();
+  if (viewer instanceof Response) return viewer;
   const parsed = storageIdSchema.safeParse((await params).id);
   // A malformed id names no session; it gets the same answer as an unknown one.
   if (!parsed.success) return error(404, "not_found", "No such session.");
@@ -26,7 +29,7 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
   }
   let result;
   try {
-    result = await buildSessionExport(storage, LOCAL_OWNER_ID, id);
+    result = await buildSessionExport(storage, viewer.userId, id);
   } catch {
     return error(500, "internal", "The export could not be prepared.");
   }

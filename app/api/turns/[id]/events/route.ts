@@ -1,4 +1,4 @@
-import { LOCAL_OWNER_ID } from "@/lib/storage";
+import { viewerOrUnauthorized } from "@/lib/server/auth/route-guard";
 import { openTurnEventStream } from "@/lib/server/jobs/event-stream";
 import { storageIdSchema } from "@/lib/studio/session-schemas";
 import { getJobRunner } from "@/lib/server/sessions";
@@ -27,6 +27,8 @@ function notFound(): Response {
 }
 
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
+  const viewer = await viewerOrUnauthorized();
+  if (viewer instanceof Response) return viewer;
   const parsed = storageIdSchema.safeParse((await params).id);
   // A malformed id matches no turn; saying so the same way keeps ids unguessable by their errors.
   if (!parsed.success) return notFound();
@@ -43,7 +45,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       { status: 503 },
     );
   }
-  const stream = await openTurnEventStream(runner, { ownerId: LOCAL_OWNER_ID, turnId: id, afterSeq, signal: request.signal });
+  const stream = await openTurnEventStream(runner, { ownerId: viewer.userId, turnId: id, afterSeq, signal: request.signal });
   if (!stream) return notFound();
   return new Response(stream, { headers: SSE_HEADERS });
 }
