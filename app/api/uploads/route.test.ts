@@ -2,10 +2,17 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_UPLOAD_BYTES } from "@/lib/images/limits";
 import { uploadErrorBodySchema, uploadedImageSchema } from "@/lib/images/upload-contract";
 import { SVG_DRAWING, heicContainer, noisyImage, pngClaimingSize, solidImage, truncate } from "@/lib/images/test-images";
+
+// The signed-in person comes from the session cookie in the app; here, from this variable.
+const auth = vi.hoisted(() => ({ viewer: { userId: "local", email: "local@studio.test", name: "Local", role: "admin" as const } as object | null }));
+vi.mock("@/lib/server/auth/route-guard", () => ({
+  viewerOrUnauthorized: async () => auth.viewer ?? Response.json({ error: { code: "unauthenticated", message: "Sign in." } }, { status: 401 }),
+}));
+
 
 let dataDir: string;
 let POST: (request: Request) => Promise<Response>;

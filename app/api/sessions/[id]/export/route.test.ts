@@ -8,6 +8,13 @@ import type { GenerationSettings } from "@/lib/gemini/types";
 import { fakePng } from "@/lib/storage/contract";
 import type { Storage } from "@/lib/storage/types";
 
+// The signed-in person comes from the session cookie in the app; here, from this variable.
+const auth = vi.hoisted(() => ({ viewer: { userId: "local", email: "local@studio.test", name: "Local", role: "admin" as const } as object | null }));
+vi.mock("@/lib/server/auth/route-guard", () => ({
+  viewerOrUnauthorized: async () => auth.viewer ?? Response.json({ error: { code: "unauthenticated", message: "Sign in." } }, { status: 401 }),
+}));
+
+
 // The route as the app wires it: env -> the app's SQLite storage and image files -> zip stream.
 
 const settings: GenerationSettings = {
@@ -95,6 +102,18 @@ describe("GET /api/sessions/[id]/export", () => {
     const response = await get(id);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: { code: "not_found", message: expect.any(String) } });
+  });
+
+  it("answers 401 without a signed-in person, before looking anything up", async () => {
+    const session = await storage.sessions.create({ ownerId: "local", title: "Mine" });
+    auth.viewer = null;
+    try {
+      const response = await get(session.id);
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: { code: "unauthenticated", message: expect.any(String) } });
+    } finally {
+      auth.viewer = { userId: "local", email: "local@studio.test", name: "Local", role: "admin" };
+    }
   });
 
   it("answers 404 for another owner's session", async () => {

@@ -5,6 +5,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startEmulator, type RunningEmulator } from "@/emulator/server";
 import type { GenerationSettings } from "@/lib/gemini/types";
 
+// The signed-in person comes from the session cookie in the app; here, from this variable.
+const auth = vi.hoisted(() => ({ viewer: { userId: "local", email: "local@studio.test", name: "Local", role: "admin" as const } as object | null }));
+vi.mock("@/lib/server/auth/route-guard", () => ({
+  viewerOrUnauthorized: async () => auth.viewer ?? Response.json({ error: { code: "unauthenticated", message: "Sign in." } }, { status: 401 }),
+}));
+
+
 // The route as the app wires it: env → storage → job runner → real gateway → emulator.
 
 const settings: GenerationSettings = {
