@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { buttonClass, Field, FormError, inputClass } from "./auth-card";
 
@@ -15,6 +16,7 @@ export function AccountForm({
   fixedEmail?: string | null;
   submit: (input: { name: string; email: string; password: string }) => Promise<Result>;
 }) {
+  const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
 
@@ -30,7 +32,7 @@ export function AccountForm({
         password: String(form.get("password") ?? ""),
       });
       if (result.ok) {
-        window.location.assign("/");
+        router.replace("/");
         return;
       }
       setError(result.error.message);

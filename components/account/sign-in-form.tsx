@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { buttonClass, Field, FormError, inputClass, secondaryButtonClass } from "./auth-card";
 
@@ -11,6 +12,7 @@ const WRONG = "Email or password is wrong.";
  * rate limit and the studio's lock after repeated failures all apply.
  */
 export function SignInForm({ sso, initialError }: { sso: boolean; initialError: string | null }) {
+  const router = useRouter();
   const [error, setError] = useState<string | null>(initialError);
   const [pending, setPending] = useState(false);
 
@@ -26,7 +28,7 @@ export function SignInForm({ sso, initialError }: { sso: boolean; initialError: 
         body: JSON.stringify({ email: String(form.get("email") ?? ""), password: String(form.get("password") ?? "") }),
       });
       if (response.ok) {
-        window.location.assign("/");
+        router.replace("/");
         return;
       }
       const body = (await response.json().catch(() => null)) as { code?: string; message?: string } | null;
@@ -50,7 +52,7 @@ export function SignInForm({ sso, initialError }: { sso: boolean; initialError: 
       const response = await fetch("/api/auth/sign-in/oauth2", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ providerId: "sso", callbackURL: "/", errorCallbackURL: "/sign-in?error=sso" }),
+        body: JSON.stringify({ providerId: "sso", callbackURL: "/", errorCallbackURL: "/sign-in" }),
       });
       const body = (await response.json().catch(() => null)) as { url?: string } | null;
       if (response.ok && body?.url) {

@@ -27,6 +27,8 @@ export const STUDIO_PORTS = {
   rateLimit: 3109 + PORT_OFFSET,
   queue: 3110 + PORT_OFFSET,
   longSession: 3111 + PORT_OFFSET,
+  auth: 3112 + PORT_OFFSET,
+  authSso: 3113 + PORT_OFFSET,
 } as const;
 
 export interface StudioProcessOptions {
