@@ -9,6 +9,8 @@ import { STUDIO_PORTS, startStudio, type StudioProcess } from "./support/studio-
 const port = STUDIO_PORTS.authSso;
 const dataDir = ".e2e-data/auth-sso";
 
+test.describe.configure({ timeout: 120_000 });
+
 test.describe("single sign-on", () => {
   let issuer: OidcIssuer;
   let server: StudioProcess;

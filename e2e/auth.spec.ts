@@ -15,7 +15,8 @@ const admin = { name: "Ada Admin", email: "ada@example.com", password: "admin-pa
 const memberA = { name: "Alice Member", email: "alice@example.com", password: "alice-password-1" };
 const memberB = { name: "Bob Member", email: "bob@example.com", password: "bob-password-12" };
 
-test.describe.configure({ mode: "serial" });
+// Several browsers sign in and generate in one test, on a machine shared with other runs.
+test.describe.configure({ mode: "serial", timeout: 240_000 });
 
 test.describe("accounts", () => {
   let server: StudioProcess;

@@ -10,6 +10,7 @@ import { StudioPage } from "./pages/studio-page";
 import { emulatorControl } from "./support/emulator";
 import { E2E } from "./support/ports";
 import { readDataDir } from "./support/studio-data";
+import { createInvitationLink, fillAccountForm } from "./support/accounts";
 import { STUDIO_PORTS, startStudio, type StudioProcess } from "./support/studio-process";
 
 /**
@@ -407,7 +408,7 @@ test.describe("bad input is refused with a typed error, and nothing is stored", 
 // ---------------------------------------------------------------------------------------------
 // Rate limit
 
-test.describe("the per-client rate limit on generation", () => {
+test.describe("the per-person rate limit on generation", () => {
   const dataDir = ".e2e-data/rate-limit";
   let server: StudioProcess;
 
@@ -417,13 +418,16 @@ test.describe("the per-client rate limit on generation", () => {
   });
   test.afterAll(async () => server.stop());
 
-  async function clientPage(browser: Browser, address: string) {
-    // Behind a trusted proxy the client is the last X-Forwarded-For address.
-    const context = await browser.newContext({ baseURL: server.baseUrl, extraHTTPHeaders: { "x-forwarded-for": address } });
+  async function clientPage(browser: Browser, address: string, { signedOut = false } = {}) {
+    const context = await browser.newContext({
+      baseURL: server.baseUrl,
+      extraHTTPHeaders: { "x-forwarded-for": address },
+      ...(signedOut ? { storageState: { cookies: [], origins: [] } } : {}),
+    });
     return { context, page: await context.newPage() };
   }
 
-  test("a client past its limit gets a clear message with the wait, nothing is stored or sent; other clients are unaffected", async ({ browser, request }) => {
+  test("a person past their limit gets a clear message with the wait, nothing is stored or sent; other people are unaffected", async ({ browser, request }) => {
     await emulatorControl(request).reset();
     const a = await clientPage(browser, "198.51.100.7");
     const studio = new StudioPage(a.page);
@@ -448,7 +452,12 @@ test.describe("the per-client rate limit on generation", () => {
     expect(after.turns.length).toBe(before.turns.length);
     expect(await emulatorControl(request).generations()).toHaveLength(2);
 
-    const b = await clientPage(browser, "198.51.100.8");
+    // Counted per signed-in person, not per address: a colleague behind the same address goes on.
+    const link = await createInvitationLink(a.page, server.baseUrl);
+    const b = await clientPage(browser, "198.51.100.7", { signedOut: true });
+    await b.page.goto(link);
+    await fillAccountForm(b.page, { name: "Other Designer", email: "other@example.com", password: "other-password-1" });
+    await expect(b.page).toHaveURL(`${server.baseUrl}/`);
     const other = new StudioPage(b.page);
     await other.goto(server.baseUrl);
     await other.generate("Another designer's lighthouse");
@@ -456,7 +465,7 @@ test.describe("the per-client rate limit on generation", () => {
 
     const refusals = server.output().split("\n").filter((line) => line.includes('"event":"rate_limit.refused"'));
     expect(refusals.length).toBeGreaterThanOrEqual(2);
-    expect(JSON.parse(refusals[0]!)).toMatchObject({ level: "warn", client: "198.51.100.7", perMinute: 2 });
+    expect(JSON.parse(refusals[0]!)).toMatchObject({ level: "warn", client: expect.stringMatching(/^user:/), perMinute: 2 });
     await a.context.close();
     await b.context.close();
   });
