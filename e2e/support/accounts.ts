@@ -28,10 +28,12 @@ export async function createInvitationLink(adminPage: Page, baseUrl: string, rol
   await adminPage.goto(`${baseUrl}/admin/people`);
   const form = adminPage.getByTestId("invite-form");
   await form.getByLabel("Role").selectOption(role);
-  const previous = await adminPage.getByTestId("invite-link").inputValue().catch(() => "");
+  const linkField = adminPage.getByTestId("invite-link");
+  const previous = (await linkField.count()) > 0 ? await linkField.inputValue() : "";
   await form.getByRole("button").click();
-  await expect(adminPage.getByTestId("invite-link")).not.toHaveValue(previous);
-  return adminPage.getByTestId("invite-link").inputValue();
+  await expect(linkField).toHaveValue(/\/invite\//);
+  await expect(linkField).not.toHaveValue(previous);
+  return linkField.inputValue();
 }
 
 /** Opens the studio's database beside the running server (WAL allows it) for what a test can't wait for. */
