@@ -16,12 +16,14 @@ test.describe("single sign-on", () => {
   let server: StudioProcess;
 
   test.beforeAll(async () => {
-    issuer = await startOidcIssuer({ redirectUri: `http://127.0.0.1:${port}/api/auth/oauth2/callback/sso` });
+    issuer = await startOidcIssuer({ redirectUri: `http://127.0.0.1:${port}/api/auth/callback/sso` });
     // The seeded e2e admin exists, so this studio shows the sign-in form rather than setup.
     server = startStudio({
       port,
       dataDir,
       env: {
+        // The redirect URI the issuer knows is built from it.
+        BETTER_AUTH_URL: `http://127.0.0.1:${port}`,
         STUDIO_OIDC_ISSUER: issuer.issuer,
         STUDIO_OIDC_CLIENT_ID: issuer.clientId,
         STUDIO_OIDC_CLIENT_SECRET: issuer.clientSecret,

@@ -49,10 +49,10 @@ export function SignInForm({ sso, initialError }: { sso: boolean; initialError: 
     setPending(true);
     setError(null);
     try {
-      const response = await fetch("/api/auth/sign-in/oauth2", {
+      const response = await fetch("/api/auth/sign-in/social", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ providerId: "sso", callbackURL: "/", errorCallbackURL: "/sign-in" }),
+        body: JSON.stringify({ provider: "sso", callbackURL: "/", errorCallbackURL: "/sign-in" }),
       });
       const body = (await response.json().catch(() => null)) as { url?: string } | null;
       if (response.ok && body?.url) {

@@ -10,7 +10,7 @@ import { recordAuditIn } from "./audit-store";
 import { createStudioAuthTables, type AuthDatabase } from "./database";
 import { clearSignInFailures, isSignInLocked, noteSignInFailure } from "./lockout";
 
-/** The SSO provider's id in better-auth's routes: /api/auth/oauth2/callback/sso. */
+/** The SSO provider's id in better-auth's routes: sign-in at /api/auth/sign-in/social, callback at /api/auth/callback/sso. */
 export const SSO_PROVIDER_ID = "sso";
 
 /** Failed sign-ins lock an address for this long. */
@@ -84,7 +84,7 @@ export function createStudioAuth({ database, secret, env }: StudioAuthOptions) {
       max: 200,
       customRules: {
         "/sign-in/email": { window: 60, max: 10 },
-        "/sign-in/oauth2": { window: 60, max: 20 },
+        "/sign-in/social": { window: 60, max: 20 },
       },
     },
     advanced: {
@@ -121,7 +121,7 @@ export function createStudioAuth({ database, secret, env }: StudioAuthOptions) {
           await recordAuditIn(kysely, { action: "sign_in", actorId: session?.user.id ?? null, actorEmail: email, detail: "password", address });
           return;
         }
-        if (ctx.path.startsWith("/oauth2/callback/")) {
+        if (ctx.path.startsWith("/callback/")) {
           const session = ctx.context.newSession;
           if (session) {
             await recordAuditIn(kysely, { action: "sign_in", actorId: session.user.id, actorEmail: session.user.email, detail: "sso", address });
