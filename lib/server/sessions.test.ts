@@ -128,6 +128,14 @@ describe("turns", () => {
     const session = data(await studio.createSession(OWNER, {}));
     const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#f5c518" } }).png().toBuffer();
     const reference = await storage.images.put(png);
+    // Someone else's image, even with its hash, is not a reference this owner can use.
+    const asBob = await studio.startTurn("bob", { sessionId: session.id, parentId: null, prompt: "x", references: [{ hash: reference.hash }], settings });
+    expect(asBob).toMatchObject({ ok: false });
+    const otherSession = data(await studio.createSession("bob", {}));
+    expect(
+      await studio.startTurn("bob", { sessionId: otherSession.id, parentId: null, prompt: "x", references: [{ hash: reference.hash }], settings }),
+    ).toMatchObject({ ok: false, error: { code: "invalid_request", message: "A reference image is no longer available." } });
+    await storage.imageAccess.recordUpload(OWNER, reference.hash);
     const turn = data(
       await studio.startTurn(OWNER, {
         sessionId: session.id,
@@ -152,6 +160,7 @@ describe("turns", () => {
   it("refuses references that are missing or of a type Gemini doesn't take, and empty turns", async () => {
     const session = data(await studio.createSession(OWNER, {}));
     const gif = await storage.images.put(await sharp({ create: { width: 2, height: 2, channels: 3, background: "#000" } }).gif().toBuffer());
+    await storage.imageAccess.recordUpload(OWNER, gif.hash);
     const start = (extra: object) => studio.startTurn(OWNER, { sessionId: session.id, parentId: null, prompt: "x", settings, ...extra });
     expect(await start({ references: [{ hash: "f".repeat(64) }] })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
     expect(await start({ references: [{ hash: gif.hash }] })).toMatchObject({ ok: false, error: { code: "invalid_request", message: expect.stringContaining("image/gif") } });
