@@ -685,6 +685,8 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
         await succeed(turn, fullOutcome(image.hash, image.hash));
         await storage.modelTurns.put("local", turn.id, { parts: [{ text: "old" }] });
         await storage.imageAccess.recordUpload("local", upload.hash);
+        await storage.shares.set("local", session.id, "view");
+        await storage.budgets.setOverride("local", 1_000_000, "local");
         const bobs = await sessionWithTurn(BOB, "bob's banana");
 
         expect(await storage.reassignOwner("local", ALICE)).toBe(1);
@@ -696,6 +698,10 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
         expect(await storage.imageAccess.canRead(ALICE, upload.hash)).toBe(true);
         expect(await storage.imageAccess.canRead("local", upload.hash)).toBe(false);
         expect(await storage.sessions.get(BOB, bobs.session.id)).not.toBeNull();
+        // Their share and budget go with them.
+        expect(await storage.shares.get(session.id)).toMatchObject({ ownerId: ALICE, sharedBy: ALICE, mode: "view" });
+        expect(await storage.budgets.getOverride(ALICE)).toMatchObject({ limitMicroUsd: 1_000_000 });
+        expect(await storage.budgets.getOverride("local")).toBeNull();
         // A second start finds nothing left to move.
         expect(await storage.reassignOwner("local", ALICE)).toBe(0);
       });

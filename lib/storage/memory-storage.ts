@@ -166,6 +166,14 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         modelTurns.delete(key);
         modelTurns.set(modelTurnKey(to, turnId), json);
       }
+      for (const [sessionId, share] of shares) {
+        if (share.ownerId === from || share.sharedBy === from) {
+          shares.set(sessionId, { ...share, ownerId: share.ownerId === from ? to : share.ownerId, sharedBy: share.sharedBy === from ? to : share.sharedBy });
+        }
+      }
+      const override = overrides.get(from);
+      overrides.delete(from);
+      if (override && !overrides.has(to)) overrides.set(to, { ...override, ownerId: to });
       const uploaded = uploads.get(from);
       if (uploaded) {
         uploads.delete(from);

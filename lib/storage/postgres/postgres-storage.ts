@@ -18,6 +18,7 @@ import {
   isFinishedStatus,
   isStorageId,
   isValidBudgetLimit,
+  imageHashesOf,
   type BudgetLimit,
   type BudgetOverride,
   type DefaultBudget,
@@ -268,6 +269,16 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     if (!session) throw new StorageError("not_found", "No such session.");
   }
 
+  /** Lets the owner read the turn's images from now on (see ImageAccessRepository). */
+  async function grantImages(trx: Transaction<StudioDatabase>, ownerId: string, sessionId: string, turn: Pick<Turn, "request" | "outcome">): Promise<void> {
+    const hashes = imageHashesOf(turn);
+    if (hashes.length === 0) return;
+    await sql`
+      INSERT INTO image_access (owner_id, hash, session_id)
+      SELECT ${ownerId}, hash, ${sessionId} FROM unnest(${hashes}::text[]) AS hash
+      ON CONFLICT (owner_id, hash, (coalesce(session_id, ''))) DO NOTHING`.execute(trx);
+  }
+
   async function touchSession(trx: Transaction<StudioDatabase>, sessionId: string, at: string): Promise<void> {
     await trx.updateTable("sessions").set({ updated_at: at }).where("id", "=", sessionId).execute();
   }
@@ -388,6 +399,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             .returningAll()
             .executeTakeFirstOrThrow();
           await touchSession(trx, sessionId, at);
+          await grantImages(trx, ownerId, sessionId, { request, outcome: null });
           return toTurn(row);
         });
       },
@@ -463,6 +475,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             .returningAll()
             .executeTakeFirstOrThrow();
           if (status !== from) await touchSession(trx, row.session_id, at);
+          await grantImages(trx, ownerId, row.session_id, { request: current.request, outcome });
           return toTurn(updated);
         });
       },
@@ -564,7 +577,10 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
               )
               .execute();
             await touchSession(trx, to.sessionId, at);
-            copies.push(toTurn(copy));
+            // The new owner may read every image of the copied chain, as of any turn of theirs.
+            const copied = toTurn(copy);
+            await grantImages(trx, to.ownerId, to.sessionId, copied);
+            copies.push(copied);
             parentId = id;
           }
           return copies;
@@ -742,6 +758,58 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
           db.deleteFrom("model_turns").where("turn_id", "=", turnId).where("owner_id", "=", ownerId).execute(),
         );
       },
+    },
+
+    imageAccess: {
+      async recordUpload(ownerId, hash) {
+        await write("record the upload", async (trx) => {
+          await sql`
+            INSERT INTO image_access (owner_id, hash, session_id) VALUES (${ownerId}, ${hash}, NULL)
+            ON CONFLICT (owner_id, hash, (coalesce(session_id, ''))) DO NOTHING`.execute(trx);
+        });
+      },
+      async canRead(ownerId, hash) {
+        return read("check access to the image", async () => {
+          const row = await db.selectFrom("image_access").select("hash").where("owner_id", "=", ownerId).where("hash", "=", hash).limit(1).executeTakeFirst();
+          return row !== undefined;
+        });
+      },
+      async sessionsWith(hash) {
+        return read("find the image's sessions", async () => {
+          const rows = await db
+            .selectFrom("image_access")
+            .select(["session_id", "owner_id"])
+            .distinct()
+            .where("hash", "=", hash)
+            .where("session_id", "is not", null)
+            .execute();
+          return rows.map((row) => ({ sessionId: row.session_id ?? "", ownerId: row.owner_id }));
+        });
+      },
+    },
+
+    async reassignOwner(from, to) {
+      return write("reassign the sessions", async (trx) => {
+        // The rows tying turns, model replies and shares to their session's owner are checked at
+        // commit (the keys are DEFERRABLE since 0004), when every table names the new owner.
+        await sql`SET CONSTRAINTS ALL DEFERRED`.execute(trx);
+        const moved = await trx.updateTable("sessions").set({ owner_id: to }).where("owner_id", "=", from).executeTakeFirst();
+        await trx.updateTable("turns").set({ owner_id: to }).where("owner_id", "=", from).execute();
+        await trx.updateTable("model_turns").set({ owner_id: to }).where("owner_id", "=", from).execute();
+        await trx.updateTable("session_shares").set({ owner_id: to }).where("owner_id", "=", from).execute();
+        await trx.updateTable("session_shares").set({ shared_by: to }).where("shared_by", "=", from).execute();
+        await sql`
+          UPDATE budget_overrides SET owner_id = ${to}
+          WHERE owner_id = ${from} AND NOT EXISTS (SELECT 1 FROM budget_overrides b WHERE b.owner_id = ${to})`.execute(trx);
+        await trx.deleteFrom("budget_overrides").where("owner_id", "=", from).execute();
+        await sql`
+          UPDATE image_access a SET owner_id = ${to}
+          WHERE a.owner_id = ${from} AND NOT EXISTS (
+            SELECT 1 FROM image_access b
+            WHERE b.owner_id = ${to} AND b.hash = a.hash AND coalesce(b.session_id, '') = coalesce(a.session_id, ''))`.execute(trx);
+        await trx.deleteFrom("image_access").where("owner_id", "=", from).execute();
+        return Number(moved.numUpdatedRows);
+      });
     },
 
     async close() {

@@ -82,6 +82,13 @@ export interface BudgetOverridesTable {
   updated_by: string;
 }
 
+export interface ImageAccessTable {
+  owner_id: string;
+  hash: string;
+  /** null: the owner's upload, readable whatever happens to sessions. */
+  session_id: string | null;
+}
+
 export interface StudioDatabase {
   sessions: SessionsTable;
   turns: TurnsTable;
@@ -89,6 +96,7 @@ export interface StudioDatabase {
   session_shares: SessionSharesTable;
   studio_settings: StudioSettingsTable;
   budget_overrides: BudgetOverridesTable;
+  image_access: ImageAccessTable;
 }
 
 /** Named so they sort in order: Kysely applies them alphabetically. */
@@ -196,6 +204,42 @@ export const POSTGRES_MIGRATIONS: Record<string, Migration> = {
           updated_at timestamptz(3) NOT NULL,
           updated_by text NOT NULL
         );
+      `.execute(db);
+    },
+  },
+  "0004_image_access": {
+    // SQLite's migration 4: one row per (owner, image, session), uploads without a session; rows go
+    // with their session, so deleting it takes access away unless another session or upload grants it.
+    // Existing turns are indexed from their saved JSON. The foreign keys that tie rows to an owner
+    // become DEFERRABLE, so reassignOwner can move a session and its rows in one transaction and
+    // have them checked together at commit (they stay immediate otherwise).
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE image_access (
+          owner_id text NOT NULL,
+          hash text NOT NULL,
+          session_id text REFERENCES sessions (id) ON DELETE CASCADE
+        );
+        CREATE UNIQUE INDEX image_access_unique ON image_access (owner_id, hash, (coalesce(session_id, '')));
+        CREATE INDEX image_access_by_hash ON image_access (hash);
+        INSERT INTO image_access (owner_id, hash, session_id)
+          SELECT t.owner_id, r->>'hash', t.session_id
+          FROM turns t, json_array_elements(t.request_json::json->'references') r
+          WHERE r->>'hash' IS NOT NULL
+          ON CONFLICT DO NOTHING;
+        INSERT INTO image_access (owner_id, hash, session_id)
+          SELECT t.owner_id, i->>'hash', t.session_id
+          FROM turns t, json_array_elements(t.outcome_json::json->'images') i
+          WHERE t.outcome_json IS NOT NULL AND i->>'hash' IS NOT NULL
+          ON CONFLICT DO NOTHING;
+        INSERT INTO image_access (owner_id, hash, session_id)
+          SELECT t.owner_id, th->>'hash', t.session_id
+          FROM turns t, json_array_elements(t.outcome_json::json->'thoughts') th
+          WHERE t.outcome_json IS NOT NULL AND th->>'kind' = 'image'
+          ON CONFLICT DO NOTHING;
+        ALTER TABLE turns ALTER CONSTRAINT turns_session_id_owner_id_fkey DEFERRABLE INITIALLY IMMEDIATE;
+        ALTER TABLE model_turns ALTER CONSTRAINT model_turns_turn_id_owner_id_fkey DEFERRABLE INITIALLY IMMEDIATE;
+        ALTER TABLE session_shares ALTER CONSTRAINT session_shares_session_id_owner_id_fkey DEFERRABLE INITIALLY IMMEDIATE;
       `.execute(db);
     },
   },
