@@ -1,8 +1,10 @@
 import "server-only";
 
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { Kysely, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
 
 /**
  * The accounts' database: better-auth's tables plus the studio's invitations, sign-in lockouts and
@@ -38,6 +40,10 @@ export interface AuthTables {
     detail: string | null;
     address: string | null;
   };
+  studio_auth_secret: {
+    id: number;
+    secret: string;
+  };
 }
 
 export interface AuthDatabase {
@@ -54,6 +60,50 @@ export function openSqliteAuthDatabase(dataDir: string): AuthDatabase {
   db.pragma("busy_timeout = 5000");
   const kysely = new Kysely<AuthTables>({ dialect: new SqliteDialect({ database: db }) });
   return { kysely, type: "sqlite", close: () => kysely.destroy() };
+}
+
+/**
+ * With DATABASE_URL the accounts live in PostgreSQL next to the sessions, so every instance sees
+ * the same people, sessions, lockouts and sign-in rate limits.
+ */
+export function openPostgresAuthDatabase(connectionString: string): AuthDatabase {
+  const pool = new pg.Pool({ connectionString, max: 5 });
+  const kysely = new Kysely<AuthTables>({ dialect: new PostgresDialect({ pool }) });
+  return { kysely, type: "postgres", close: () => kysely.destroy() };
+}
+
+/** An arbitrary constant: the advisory lock under which one instance at a time changes the account tables. */
+const AUTH_SCHEMA_LOCK = 7_211_804_301;
+
+/**
+ * Runs `work` while no other instance changes the account tables: on PostgreSQL, under a
+ * session-level advisory lock held on one connection of the pool (the work itself may use any
+ * other); on SQLite the single process needs none.
+ */
+export async function withAuthSchemaLock<T>(database: AuthDatabase, work: () => Promise<T>): Promise<T> {
+  if (database.type !== "postgres") return work();
+  return database.kysely.connection().execute(async (connection) => {
+    await sql`SELECT pg_advisory_lock(${AUTH_SCHEMA_LOCK})`.execute(connection);
+    try {
+      return await work();
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${AUTH_SCHEMA_LOCK})`.execute(connection);
+    }
+  });
+}
+
+/**
+ * The cookie-signing secret kept in the accounts' database, for deployments where instances share
+ * a database but no directory: the first instance writes a random one, every other reads it.
+ */
+export async function sharedAuthSecret(kysely: Kysely<AuthTables>): Promise<string> {
+  await kysely
+    .insertInto("studio_auth_secret")
+    .values({ id: 1, secret: randomBytes(32).toString("base64url") })
+    .onConflict((conflict) => conflict.column("id").doNothing())
+    .execute();
+  const row = await kysely.selectFrom("studio_auth_secret").select("secret").where("id", "=", 1).executeTakeFirstOrThrow();
+  return row.secret;
 }
 
 /**
@@ -96,4 +146,10 @@ export async function createStudioAuthTables(kysely: Kysely<AuthTables>): Promis
     .addColumn("address", "text")
     .execute();
   await sql`CREATE INDEX IF NOT EXISTS studio_audit_log_by_time ON studio_audit_log (at DESC)`.execute(kysely);
+  await kysely.schema
+    .createTable("studio_auth_secret")
+    .ifNotExists()
+    .addColumn("id", "integer", (column) => column.primaryKey().check(sql`id = 1`))
+    .addColumn("secret", "text", (column) => column.notNull())
+    .execute();
 }

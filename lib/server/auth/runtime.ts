@@ -5,7 +5,7 @@ import { getEnv } from "@/lib/env";
 import { log } from "@/lib/server/log";
 import { getStorage } from "@/lib/storage";
 import { createStudioAuth, migrateAuthDatabase, type StudioAuth } from "./auth";
-import { openSqliteAuthDatabase, type AuthDatabase } from "./database";
+import { createStudioAuthTables, openPostgresAuthDatabase, openSqliteAuthDatabase, sharedAuthSecret, withAuthSchemaLock, type AuthDatabase } from "./database";
 import { resolveAuthSecret } from "./secret";
 
 export interface AuthRuntime {
@@ -40,11 +40,19 @@ async function openAuthRuntime(): Promise<AuthRuntime> {
   const env = getEnv();
   // The storage creates the data directory and the database file, and owns its migrations.
   await getStorage();
-  const database = openSqliteAuthDatabase(env.dataDir);
+  const database = env.databaseUrl ? openPostgresAuthDatabase(env.databaseUrl) : openSqliteAuthDatabase(env.dataDir);
   try {
-    const secret = resolveAuthSecret(env.auth.secret, env.dataDir);
-    const { auth, options } = createStudioAuth({ database, secret, env: env.auth });
-    await migrateAuthDatabase(options, database);
+    const auth = await withAuthSchemaLock(database, async () => {
+      let secret = env.auth.secret;
+      if (!secret && database.type === "postgres") {
+        // Instances share the database, not a directory: the secret lives with the accounts.
+        await createStudioAuthTables(database.kysely);
+        secret = await sharedAuthSecret(database.kysely);
+      }
+      const created = createStudioAuth({ database, secret: secret ?? resolveAuthSecret(undefined, env.dataDir), env: env.auth });
+      await migrateAuthDatabase(created.options, database);
+      return created.auth;
+    });
     const runtime = { auth, database };
     if (env.auth.e2eSessionToken) await seedE2eSession(runtime, env.auth.e2eSessionToken);
     return runtime;
