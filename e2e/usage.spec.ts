@@ -1,12 +1,13 @@
 import { expect, test, type Page } from "@playwright/test";
 import { StudioPage } from "./pages/studio-page";
 import { emulatorControl } from "./support/emulator";
-import { currentMonth, readLedger, sumMicroUsd, usd } from "./support/ledger-data";
+import { E2E_AUTH } from "./support/auth";
+import { currentMonth, readLedger, seededAdminId, sumMicroUsd, usd } from "./support/ledger-data";
 import { E2E } from "./support/ports";
 import { readDataDir, turnIdFromUrl } from "./support/studio-data";
 
 /**
- * The cost ledger, the usage page and budgets, as the one local user (an admin) sees them today.
+ * The cost ledger, the usage page and budgets, as the seeded e2e admin sees them.
  * Every figure on the page is checked against the costs the turns recorded in studio.db. The
  * studio is shared with the other specs, so figures are compared with the database at that
  * moment, never with constants, and the budget is set back to "no limit" whatever happens.
@@ -85,7 +86,7 @@ test.describe("usage and budgets", () => {
 
   test("a start over budget is refused with what is left and the reset date, and nothing is stored or sent", async ({ page, request }) => {
     const month = currentMonth();
-    const spent = sumMicroUsd(readLedger(dataDir, month).filter((row) => row.ownerId === "local"));
+    const spent = sumMicroUsd(readLedger(dataDir, month).filter((row) => row.ownerId === seededAdminId(dataDir, E2E_AUTH.adminEmail)));
     // Three cents more than spent: less than one 1K image ($0.067).
     const budgetCents = Math.ceil(spent / 10_000) + 3;
     const budgetText = (budgetCents / 100).toFixed(2);

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { sessionOwnerFor } from "@/lib/server/access";
+import { recordAudit } from "@/lib/server/audit";
 import { getViewer } from "@/lib/server/auth/viewer";
 import { getStorage } from "@/lib/storage";
 import { isStorageError, type SessionShare } from "@/lib/storage/types";
@@ -43,6 +44,7 @@ export async function shareSessionAction(input: ShareSessionInput): Promise<Shar
     const storage = await getStorage();
     if (!(await storage.sessions.get(viewer.userId, sessionId))) return notFound;
     const share = mode === "off" ? (await storage.shares.remove(viewer.userId, sessionId), null) : await storage.shares.set(viewer.userId, sessionId, mode);
+    await recordAudit({ action: share ? "session.shared" : "session.unshared", actorId: viewer.userId, actorEmail: viewer.email, target: sessionId, detail: share?.mode ?? null });
     revalidatePath("/gallery");
     revalidatePath(`/s/${sessionId}`);
     return { ok: true, data: { share } };

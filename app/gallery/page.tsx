@@ -1,7 +1,7 @@
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { PageFrame } from "@/components/usage/page-frame";
-import { getViewer } from "@/lib/server/auth/viewer";
+import { peopleNames } from "@/lib/server/auth/accounts";
+import { viewerOrRedirect } from "@/lib/server/auth/page-guard";
 import { getStorage } from "@/lib/storage";
 
 export const dynamic = "force-dynamic";
@@ -10,9 +10,8 @@ const GALLERY_SIZE = 200;
 
 /** The team gallery: every shared session with its latest image, newest activity first. */
 export default async function GalleryPage() {
-  const viewer = await getViewer();
-  if (!viewer) notFound();
-  const shared = await (await getStorage()).shares.list({ limit: GALLERY_SIZE });
+  const viewer = await viewerOrRedirect();
+  const [shared, names] = await Promise.all([(await getStorage()).shares.list({ limit: GALLERY_SIZE }), peopleNames()]);
   return (
     <PageFrame title="Gallery">
       <h2 className="text-lg font-semibold">Shared with the team</h2>
@@ -41,7 +40,7 @@ export default async function GalleryPage() {
                 <div className="p-3">
                   <p className="truncate text-sm font-medium">{session.title}</p>
                   <p className="mt-1 text-xs text-zinc-500">
-                    <span data-testid="gallery-owner">{session.ownerId === viewer.userId ? "You" : session.ownerId}</span> ·{" "}
+                    <span data-testid="gallery-owner">{session.ownerId === viewer.userId ? "You" : (names.get(session.ownerId) ?? "Someone no longer in the team")}</span> ·{" "}
                     {share.mode === "view" ? "view only" : "can continue"} · {new Date(session.updatedAt).toLocaleDateString("en-GB", { timeZone: "UTC" })}
                   </p>
                 </div>

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { usdToMicro } from "@/lib/gemini/prices";
+import { recordAudit } from "@/lib/server/audit";
 import { getViewer } from "@/lib/server/auth/viewer";
 import { checkBudget } from "@/lib/server/budgets";
 import { getStorage } from "@/lib/storage";
@@ -18,8 +19,7 @@ import {
 
 // Budget actions. Each is a public POST endpoint: parse with zod, authorize from the signed-in
 // viewer (never from the input), call storage, answer a typed result.
-// audit: setDefaultBudgetAction and setUserBudgetAction should each record a "budget.changed"
-// event (who, whose budget, old and new limit) once lib/server/audit.ts exists.
+// Budget changes go to the audit log (who, whose budget, old and new limit).
 
 type BudgetErrorCode = "invalid_request" | "not_found" | "budget_exceeded" | "storage_failed";
 type BudgetResult<T> = ActionResult<T, BudgetErrorCode>;
@@ -35,6 +35,11 @@ async function guarded<T>(work: () => Promise<BudgetResult<T>>): Promise<BudgetR
   }
 }
 
+/** A limit as the audit log shows it. */
+function describeLimit(limitMicroUsd: number | null): string {
+  return limitMicroUsd === null ? "no limit" : `$${(limitMicroUsd / 1_000_000).toFixed(2)} a month`;
+}
+
 function invalid(issues: { message: string }[]): BudgetResult<never> {
   return { ok: false, error: { code: "invalid_request", message: issues[0]?.message ?? "The request is not valid." } };
 }
@@ -48,7 +53,15 @@ export async function setDefaultBudgetAction(input: SetDefaultBudgetInput): Prom
   return guarded(async () => {
     const storage = await getStorage();
     const limit = parsed.data.usd === null ? null : usdToMicro(parsed.data.usd);
+    const before = await storage.budgets.getDefault();
     const saved = await storage.budgets.setDefault(limit, viewer.userId);
+    await recordAudit({
+      action: "budget.changed",
+      actorId: viewer.userId,
+      actorEmail: viewer.email,
+      target: "default",
+      detail: `${describeLimit(before.limitMicroUsd)} → ${describeLimit(saved.limitMicroUsd)}`,
+    });
     revalidatePath("/usage");
     return { ok: true, data: { limitMicroUsd: saved.limitMicroUsd } };
   });
@@ -62,12 +75,22 @@ export async function setUserBudgetAction(input: SetUserBudgetInput): Promise<Bu
   const { userId, usd } = parsed.data;
   return guarded<{ userId: string; limitMicroUsd: number | null | "default" }>(async () => {
     const storage = await getStorage();
+    const before = await storage.budgets.getOverride(userId);
+    const audit = (after: string) =>
+      recordAudit({
+        action: "budget.changed",
+        actorId: viewer.userId,
+        actorEmail: viewer.email,
+        target: userId,
+        detail: `${before ? describeLimit(before.limitMicroUsd) : "team default"} → ${after}`,
+      });
     if (usd === "default") {
-      await storage.budgets.clearOverride(userId);
+      if (await storage.budgets.clearOverride(userId)) await audit("team default");
       revalidatePath("/usage");
       return { ok: true, data: { userId, limitMicroUsd: "default" } };
     }
     const saved = await storage.budgets.setOverride(userId, usd === null ? null : usdToMicro(usd), viewer.userId);
+    await audit(describeLimit(saved.limitMicroUsd));
     revalidatePath("/usage");
     return { ok: true, data: { userId, limitMicroUsd: saved.limitMicroUsd } };
   });

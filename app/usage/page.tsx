@@ -1,9 +1,9 @@
-import { notFound } from "next/navigation";
 import { DefaultBudgetForm, UserBudgetForm } from "@/components/usage/budget-forms";
 import { PageFrame } from "@/components/usage/page-frame";
 import { LedgerTable, UsageTable } from "@/components/usage/usage-tables";
 import { PRICE_TABLE, formatUsd } from "@/lib/gemini/prices";
-import { getViewer } from "@/lib/server/auth/viewer";
+import { listPeople } from "@/lib/server/auth/accounts";
+import { viewerOrRedirect } from "@/lib/server/auth/page-guard";
 import { formatMonth, formatResetDate, monthOf } from "@/lib/server/budgets";
 import { loadUsageReport, resolveMonth } from "@/lib/server/usage-report";
 import { getStorage } from "@/lib/storage";
@@ -12,10 +12,11 @@ export const dynamic = "force-dynamic";
 
 /** Spend and budgets: each member's own; for admins, the whole team's with the budget controls. */
 export default async function UsagePage({ searchParams }: { searchParams: Promise<{ month?: string | string[] }> }) {
-  const viewer = await getViewer();
-  if (!viewer) notFound();
+  const viewer = await viewerOrRedirect();
   const month = resolveMonth((await searchParams).month);
-  const report = await loadUsageReport(await getStorage(), viewer, month);
+  const people = viewer.role === "admin" ? await listPeople() : [];
+  const report = await loadUsageReport(await getStorage(), viewer, month, new Date(), people);
+  const names = Object.fromEntries((report.team?.users ?? []).map((user) => [user.userId, user.name]));
   const current = formatMonth(month) === formatMonth(monthOf(new Date()));
   const { own } = report;
   const pricesReadOn = [...new Set(PRICE_TABLE.flatMap((p) => [p.input, p.outputImage].flatMap((price) => (price ? [price.readOn] : []))))].sort();
@@ -81,7 +82,10 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
               <tbody>
                 {report.team.users.map((user) => (
                   <tr key={user.userId} data-user={user.userId} className="border-t border-zinc-100 dark:border-zinc-800">
-                    <td className="px-2 py-1">{user.userId}</td>
+                    <td className="px-2 py-1">
+                      {user.name}
+                      {user.email && <span className="block text-xs text-zinc-500">{user.email}</span>}
+                    </td>
                     <td className="px-2 py-1 text-right tabular-nums">{formatUsd(user.spentMicroUsd)}</td>
                     <td className="px-2 py-1">
                       {user.limitMicroUsd === null ? "no limit" : formatUsd(user.limitMicroUsd)} {user.source === "default" ? "(default)" : "(own)"}
@@ -98,7 +102,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
           <UsageTable title="Per day (UTC)" rows={report.team.summary.byDay} testId="usage-by-day" keyLabel="Day" />
           <section aria-label="All turns">
             <h3 className="mb-2 text-sm font-semibold">All turns</h3>
-            <LedgerTable entries={report.team.entries} showUser />
+            <LedgerTable entries={report.team.entries} showUser names={names} />
           </section>
         </section>
       )}

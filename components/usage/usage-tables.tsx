@@ -49,7 +49,7 @@ export function UsageTable({ title, rows, testId, keyLabel }: { title: string; r
 }
 
 /** Every finished turn of the month with what Google billed for it, failed and blocked ones included. */
-export function LedgerTable({ entries, showUser }: { entries: LedgerEntry[]; showUser: boolean }) {
+export function LedgerTable({ entries, showUser, names }: { entries: LedgerEntry[]; showUser: boolean; names?: Readonly<Record<string, string>> }) {
   if (entries.length === 0) return <p className="text-sm text-zinc-500">No finished turns this month.</p>;
   return (
     <table className="w-full text-sm" data-testid="ledger">
@@ -70,7 +70,7 @@ export function LedgerTable({ entries, showUser }: { entries: LedgerEntry[]; sho
                 {entry.cost.billedAt.slice(0, 16).replace("T", " ")}
               </Link>
             </td>
-            {showUser && <td className={td}>{entry.ownerId}</td>}
+            {showUser && <td className={td}>{names?.[entry.ownerId] ?? entry.ownerId}</td>}
             <td className={td}>{entry.cost.model}</td>
             <td className={td}>{entry.status}</td>
             <td className={td} data-testid="ledger-bill">

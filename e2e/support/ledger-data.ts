@@ -47,3 +47,15 @@ export function usd(microUsd: number): string {
 export function currentMonth(): string {
   return new Date().toISOString().slice(0, 7);
 }
+
+/** The user id of the seeded e2e admin (e2e/support/auth.ts), who owns what the specs generate. */
+export function seededAdminId(dataDir: string, email: string): string {
+  const database = new Database(path.join(dataDir, "studio.db"), { readonly: true, fileMustExist: true });
+  try {
+    const row = database.prepare('SELECT id FROM "user" WHERE email = ?').get(email) as { id: string } | undefined;
+    if (!row) throw new Error(`No user ${email} in ${dataDir}: the studio did not seed its e2e admin.`);
+    return row.id;
+  } finally {
+    database.close();
+  }
+}

@@ -13,6 +13,9 @@ import { summarizeLedger, type UsageSummary } from "./ledger";
 
 export interface UserBudgetLine {
   userId: string;
+  /** The person's name and email from the accounts; the id alone for someone no longer there. */
+  name: string;
+  email: string | null;
   limitMicroUsd: BudgetLimit;
   source: "override" | "default";
   spentMicroUsd: number;
@@ -36,24 +39,40 @@ export function resolveMonth(value: string | string[] | undefined, now: Date = n
   return (typeof value === "string" ? parseMonth(value) : null) ?? monthOf(now);
 }
 
-export async function loadUsageReport(storage: Storage, viewer: Viewer, month: MonthRange, now: Date = new Date()): Promise<UsageReport> {
+/** Someone with an account, as the usage page names them. */
+export interface KnownPerson {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export async function loadUsageReport(
+  storage: Storage,
+  viewer: Viewer,
+  month: MonthRange,
+  now: Date = new Date(),
+  people: readonly KnownPerson[] = [],
+): Promise<UsageReport> {
   const [own, ownEntries] = await Promise.all([budgetStatus(storage, viewer.userId, now), storage.ledger.entries({ ...month, ownerId: viewer.userId })]);
   const report: UsageReport = { month, own, ownEntries, ownSummary: summarizeLedger(ownEntries), team: null };
   if (viewer.role !== "admin") return report;
 
   const [entries, defaults, overrides] = await Promise.all([storage.ledger.entries(month), storage.budgets.getDefault(), storage.budgets.listOverrides()]);
   const summary = summarizeLedger(entries);
-  // Users known to the ledger: everyone with a turn this month or a budget of their own, and the admin.
-  // With accounts, the account list is the better source; this keeps working without one.
-  const userIds = new Set<string>([viewer.userId, ...summary.byUser.map((row) => row.key), ...overrides.map((o) => o.ownerId)]);
+  // Everyone with an account, plus anyone in the ledger or with a budget of their own who no longer has one.
+  const userIds = new Set<string>([viewer.userId, ...people.map((person) => person.id), ...summary.byUser.map((row) => row.key), ...overrides.map((o) => o.ownerId)]);
+  const byId = new Map(people.map((person) => [person.id, person]));
   const spentBy = new Map(summary.byUser.map((row) => [row.key, row.microUsd]));
   const users = await Promise.all(
-    [...userIds].sort().map(async (userId): Promise<UserBudgetLine> => ({
+    [...userIds].map(async (userId): Promise<UserBudgetLine> => ({
       userId,
+      name: byId.get(userId)?.name ?? userId,
+      email: byId.get(userId)?.email ?? null,
       ...(await effectiveLimit(storage, userId)),
       spentMicroUsd: spentBy.get(userId) ?? 0,
     })),
   );
+  users.sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
   report.team = { entries, summary, defaultLimitMicroUsd: defaults.limitMicroUsd, users };
   return report;
 }

@@ -2,6 +2,7 @@ import { notFound } from "next/navigation";
 import { ShareMenu } from "@/components/studio/share-menu";
 import { ShareView } from "@/components/studio/share-view";
 import { StudioShell } from "@/components/studio/studio-shell";
+import { peopleNames } from "@/lib/server/auth/accounts";
 import { viewerOrRedirect } from "@/lib/server/auth/page-guard";
 import { getStorage } from "@/lib/storage";
 import { SIDEBAR_PAGE_SIZE } from "@/lib/studio/session-list";
@@ -32,8 +33,8 @@ export default async function SessionPage({
     throw new Error(view.error.message);
   }
   if (found.access !== "owner") {
-    // Owners are named by id until accounts give them names (the viewer module is where those arrive).
-    return <ShareView session={view.data.session} turns={view.data.turns} mode={found.access} ownerName={found.ownerId} />;
+    const ownerName = (await peopleNames()).get(found.ownerId) ?? "Someone no longer in the team";
+    return <ShareView session={view.data.session} turns={view.data.turns} mode={found.access} ownerName={ownerName} />;
   }
   const share = await (await getStorage()).shares.get(sessionId);
   const selected = typeof turn === "string" && view.data.turns.some((candidate) => candidate.id === turn) ? turn : null;

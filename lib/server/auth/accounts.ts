@@ -143,6 +143,11 @@ export async function listPeople(): Promise<Person[]> {
   }));
 }
 
+/** Display names by user id, for showing who owns a shared session to any signed-in member. */
+export async function peopleNames(): Promise<Map<string, string>> {
+  return new Map((await listPeople()).map((person) => [person.id, person.name]));
+}
+
 async function findPerson(userId: string): Promise<Person | undefined> {
   return (await listPeople()).find((person) => person.id === userId);
 }

@@ -1,4 +1,4 @@
-import { getViewer } from "@/lib/server/auth/viewer";
+import { viewerOrUnauthorized } from "@/lib/server/auth/route-guard";
 import { formatMonth } from "@/lib/server/budgets";
 import { ledgerCsv } from "@/lib/server/ledger";
 import { resolveMonth } from "@/lib/server/usage-report";
@@ -12,8 +12,8 @@ export const dynamic = "force-dynamic";
  * turn of the team for admins, one's own turns for members. Amounts are exact (micro-dollars).
  */
 export async function GET(request: Request): Promise<Response> {
-  const viewer = await getViewer();
-  if (!viewer) return new Response("Not found", { status: 404 });
+  const viewer = await viewerOrUnauthorized();
+  if (viewer instanceof Response) return viewer;
   const url = new URL(request.url);
   const requested = url.searchParams.get("month");
   if (requested !== null && !/^\d{4}-(0[1-9]|1[0-2])$/.test(requested)) {
