@@ -442,20 +442,21 @@ test.describe("a data directory that can't be used at all", () => {
   });
   test.afterAll(async () => server.stop());
 
-  test("health reports it, and generating says to fix STUDIO_DATA_DIR instead of failing silently", async ({ page, request }) => {
+  test("health reports it, and the studio says to fix STUDIO_DATA_DIR instead of failing silently", async ({ page, request }) => {
     await emulatorControl(request).reset();
     const health = await request.get(`${server.baseUrl}/api/health`);
     expect(health.status()).toBe(503);
     expect(await health.json()).toMatchObject({ status: "error", reason: "storage could not be opened" });
 
-    const studio = new StudioPage(page);
-    await studio.goto(server.baseUrl);
-    await studio.prompt.fill("A lighthouse with nowhere to go");
-    await studio.generateButton.click();
-    const notice = page.getByTestId("notice");
+    // Nobody can be signed in without the accounts' database: every page leads to one that says
+    // what to fix, and nothing can be generated.
+    await page.goto(server.baseUrl);
+    await expect(page).toHaveURL(`${server.baseUrl}/unavailable`);
+    const notice = page.getByTestId("unavailable");
     await expect(notice).toBeVisible();
     await expect(notice).toContainText("STUDIO_DATA_DIR");
-    await expect(studio.turnView).toHaveCount(0);
+    await page.goto(`${server.baseUrl}/sign-in`);
+    await expect(page).toHaveURL(`${server.baseUrl}/unavailable`);
     expect((await emulatorControl(request).generations()).length).toBe(0);
     // The operator finds the cause in the log, as one structured line.
     const line = server.output().split("\n").find((candidate) => candidate.includes('"event":"storage.open_failed"'));

@@ -7,6 +7,7 @@ import { expect, test, type APIRequestContext, type Browser, type Page } from "@
 import { SVG_DRAWING, noisyImage, pngClaimingSize, solidImage, truncate } from "../lib/images/test-images";
 import { ReferenceTrayPage } from "./pages/reference-tray-page";
 import { StudioPage } from "./pages/studio-page";
+import { E2E_AUTH, signedSessionCookie } from "./support/auth";
 import { emulatorControl } from "./support/emulator";
 import { E2E } from "./support/ports";
 import { readDataDir } from "./support/studio-data";
@@ -74,10 +75,12 @@ interface RawResponse {
 }
 
 /** A GET with the path sent exactly as written: no client-side normalisation of "..". */
+/** A GET of exactly this path (no client normalises it), signed in as the seeded admin. */
 function rawGet(baseUrl: string, rawPath: string): Promise<RawResponse> {
   const url = new URL(baseUrl);
+  const cookie = `${E2E_AUTH.cookieName}=${signedSessionCookie(E2E_AUTH.sessionToken, E2E_AUTH.secret)}`;
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: url.hostname, port: url.port, path: rawPath, method: "GET" }, (response) => {
+    const request = http.request({ host: url.hostname, port: url.port, path: rawPath, method: "GET", headers: { cookie } }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () =>

@@ -14,7 +14,9 @@ const SSO_ERRORS: Record<string, string> = {
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string | string[] }> }) {
-  if (await getViewer()) redirect("/");
+  // An unusable data directory or database: say so instead of a bare error page.
+  const viewer = await getViewer().catch(() => redirect("/unavailable"));
+  if (viewer) redirect("/");
   if (offlineAutoSignInAllowed((await headers()).get("host"))) redirect("/sign-in/local");
   if ((await countUsers()) === 0) redirect("/setup");
   const { error } = await searchParams;

@@ -2,16 +2,24 @@ import "server-only";
 
 import { headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
+import { log } from "@/lib/server/log";
 import { offlineAutoSignInAllowed } from "./offline";
 import { countUsers } from "./runtime";
 import { getViewer, type Viewer } from "./viewer";
 
 /**
  * For pages: the signed-in person, or a redirect to where they can become one — /setup while the
- * studio has nobody, offline preview's automatic sign-in, or the sign-in form.
+ * studio has nobody, offline preview's automatic sign-in, or the sign-in form. When the accounts
+ * can't be read at all (the data directory or database is unusable), /unavailable says what to fix.
  */
 export async function viewerOrRedirect(): Promise<Viewer> {
-  const viewer = await getViewer();
+  let viewer: Viewer | null;
+  try {
+    viewer = await getViewer();
+  } catch (error) {
+    log.error("auth.viewer_unreadable", { error: error instanceof Error ? error.message : String(error) });
+    redirect("/unavailable");
+  }
   if (viewer) return viewer;
   if (offlineAutoSignInAllowed((await headers()).get("host"))) redirect("/sign-in/local");
   if ((await countUsers()) === 0) redirect("/setup");
