@@ -116,6 +116,7 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
       shares: { copied: 1, present: 0 },
       settings: { copied: 1, present: 0 },
       budgetOverrides: { copied: 2, present: 0 },
+      imageAccess: { copied: 2, present: 0 },
       images: { copied: 2, present: 0, verified: 2 },
       mismatches: [],
     });
@@ -126,6 +127,11 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
       expect(after).toEqual(before);
       expect(JSON.stringify(after.modelTurn)).toBe(JSON.stringify(modelTurn));
       for (const hash of hashes) expect(await images.storedHash(hash)).toBe(hash);
+      // Their owner may still read them; nobody else may.
+      for (const hash of hashes) {
+        expect(await team.imageAccess.canRead("local", hash)).toBe(true);
+        expect(await team.imageAccess.canRead("someone", hash)).toBe(false);
+      }
     } finally {
       await team.close();
     }
@@ -138,6 +144,7 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
       shares: { copied: 0, present: 1 },
       settings: { copied: 0, present: 1 },
       budgetOverrides: { copied: 0, present: 2 },
+      imageAccess: { copied: 0, present: 2 },
       images: { copied: 0, present: 2, verified: 2 },
       mismatches: [],
     });

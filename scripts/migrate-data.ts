@@ -16,7 +16,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { getEnv } from "@/lib/env";
 import { createFileImageStore, isContentHash, type ImageStore } from "@/lib/storage/image-store";
 import { MODEL_TURN_FORMAT, type SavedModelTurn } from "@/lib/storage/model-turn-codec";
@@ -33,6 +33,7 @@ export interface MigrationCounts {
   /** Studio-wide settings (the default budget) and per-user budget overrides. */
   settings: { copied: number; present: number };
   budgetOverrides: { copied: number; present: number };
+  imageAccess: { copied: number; present: number };
   images: { copied: number; present: number; verified: number };
   /** Images whose bytes do not hash to their name, in the source or the target. Non-empty fails the run. */
   mismatches: string[];
@@ -127,6 +128,7 @@ export async function migrateData(options: MigrateDataOptions): Promise<Migratio
     shares: { copied: 0, present: 0 },
     settings: { copied: 0, present: 0 },
     budgetOverrides: { copied: 0, present: 0 },
+    imageAccess: { copied: 0, present: 0 },
     images: { copied: 0, present: 0, verified: 0 },
     mismatches: [],
   };
@@ -221,6 +223,21 @@ export async function migrateData(options: MigrateDataOptions): Promise<Migratio
       "owner_id",
       "SELECT owner_id, limit_micro_usd, updated_at, updated_by FROM budget_overrides ORDER BY owner_id",
     );
+
+    // Who may read which image (lib/storage/types.ts ImageAccessRepository): without these rows
+    // every copied image would answer 404 to its owner.
+    const access = source.prepare("SELECT owner_id, hash, session_id FROM image_access ORDER BY rowid").all() as Array<{ owner_id: string; hash: string; session_id: string | null }>;
+    let accessCopied = 0;
+    for (let start = 0; start < access.length; start += 1_000) {
+      const batch = access.slice(start, start + 1_000);
+      const result = await sql`
+        INSERT INTO image_access (owner_id, hash, session_id)
+        SELECT * FROM unnest(${batch.map((row) => row.owner_id)}::text[], ${batch.map((row) => row.hash)}::text[], ${batch.map((row) => row.session_id)}::text[])
+        ON CONFLICT (owner_id, hash, (coalesce(session_id, ''))) DO NOTHING`.execute(target.db);
+      accessCopied += Number(result.numAffectedRows ?? 0);
+    }
+    counts.imageAccess = { copied: accessCopied, present: access.length - accessCopied };
+    log(`image access: ${counts.imageAccess.copied} copied, ${counts.imageAccess.present} already there`);
   } finally {
     source.close();
     await target.close();
