@@ -11,6 +11,9 @@ import { openSqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
 import { emptyOutcome, type Storage } from "@/lib/storage/types";
 import { skipPostgres, withPostgres } from "@/test/support/postgres";
 import { withS3 } from "@/test/support/s3";
+import { createStudioAuth, migrateAuthDatabase } from "@/lib/server/auth/auth";
+import { openPostgresAuthDatabase, openSqliteAuthDatabase, sharedAuthSecret, type AuthDatabase } from "@/lib/server/auth/database";
+import { resolveAuthSecret } from "@/lib/server/auth/secret";
 import { migrateData } from "./migrate-data";
 
 const settings: GenerationSettings = {
@@ -117,6 +120,7 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
       settings: { copied: 1, present: 0 },
       budgetOverrides: { copied: 2, present: 0 },
       imageAccess: { copied: 2, present: 0 },
+      accounts: { copied: 0, present: 0 },
       images: { copied: 2, present: 0, verified: 2 },
       mismatches: [],
     });
@@ -145,6 +149,7 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
       settings: { copied: 0, present: 1 },
       budgetOverrides: { copied: 0, present: 2 },
       imageAccess: { copied: 0, present: 2 },
+      accounts: { copied: 0, present: 0 },
       images: { copied: 0, present: 2, verified: 2 },
       mismatches: [],
     });
@@ -161,4 +166,47 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
     expect(counts.images).toEqual({ copied: 1, present: 0, verified: 1 });
     expect(await images.get(damaged)).toBeNull();
   });
+
+  it("copies the accounts: the same people sign in with the same passwords, and their sessions stay valid", async () => {
+    const authEnv = { secret: undefined, publicUrl: "http://studio.test", oidc: undefined, maxSignInFailures: 5, e2eSessionToken: undefined };
+    const start = async (database: AuthDatabase, secret: string) => {
+      const created = createStudioAuth({ database, secret, env: authEnv });
+      await migrateAuthDatabase(created.options, database);
+      return created.auth;
+    };
+    const { studio } = await embeddedStudio();
+    const embedded = openSqliteAuthDatabase(dataDir);
+    let cookie = "";
+    try {
+      const auth = await start(embedded, resolveAuthSecret(undefined, dataDir));
+      await auth.api.createUser({ body: { email: "ann@example.com", password: "a long enough password", name: "Ann", role: "admin" } });
+      await auth.api.createUser({ body: { email: "bob@example.com", password: "another long password", name: "Bob", role: "user" } });
+      const signedIn = await auth.api.signInEmail({ body: { email: "ann@example.com", password: "a long enough password" }, asResponse: true });
+      cookie = signedIn.headers.get("set-cookie")?.split(";")[0] ?? "";
+      expect(cookie).toMatch(/session_token=/);
+    } finally {
+      await embedded.close();
+      await studio.close();
+    }
+
+    const url = await cluster().createDatabase();
+    const counts = await migrateData({ dataDir, connectionString: url, images: await bucketStore() });
+    // Two people, their two password accounts, Ann's session, and the audit lines of the sign-in.
+    expect(counts.accounts.copied).toBeGreaterThanOrEqual(5);
+    expect(counts.accounts.present).toBe(0);
+
+    const team = openPostgresAuthDatabase(url);
+    try {
+      const auth = await start(team, await sharedAuthSecret(team.kysely));
+      expect((await auth.api.getSession({ headers: new Headers({ cookie }) }))?.user).toMatchObject({ email: "ann@example.com", role: "admin" });
+      const bob = await auth.api.signInEmail({ body: { email: "bob@example.com", password: "another long password" }, asResponse: true });
+      expect(bob.status).toBe(200);
+      const wrong = await auth.api.signInEmail({ body: { email: "bob@example.com", password: "a long enough password" }, asResponse: true });
+      expect(wrong.status).toBe(401);
+    } finally {
+      await team.close();
+    }
+    const again = await migrateData({ dataDir, connectionString: url, images: await bucketStore() });
+    expect(again.accounts).toEqual({ copied: 0, present: counts.accounts.copied });
+  }, 60_000);
 });

@@ -17,7 +17,9 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { sql, type Kysely } from "kysely";
-import { getEnv } from "@/lib/env";
+import { getEnv, type AuthEnv } from "@/lib/env";
+import { createStudioAuth, migrateAuthDatabase } from "@/lib/server/auth/auth";
+import { createStudioAuthTables, openPostgresAuthDatabase, withAuthSchemaLock } from "@/lib/server/auth/database";
 import { createFileImageStore, isContentHash, type ImageStore } from "@/lib/storage/image-store";
 import { MODEL_TURN_FORMAT, type SavedModelTurn } from "@/lib/storage/model-turn-codec";
 import { openPostgresStorage } from "@/lib/storage/postgres/postgres-storage";
@@ -34,6 +36,8 @@ export interface MigrationCounts {
   settings: { copied: number; present: number };
   budgetOverrides: { copied: number; present: number };
   imageAccess: { copied: number; present: number };
+  /** Rows of the accounts' tables (people, their sign-in methods and sessions, invitations, audit log). */
+  accounts: { copied: number; present: number };
   images: { copied: number; present: number; verified: number };
   /** Images whose bytes do not hash to their name, in the source or the target. Non-empty fails the run. */
   mismatches: string[];
@@ -110,6 +114,78 @@ function pgText(value: string): string {
   return value.includes("\u0000") ? value.replace(/\u0000/g, "\uFFFD") : value;
 }
 
+/**
+ * better-auth's tables and the studio's own account tables, parents first. The rate-limit windows
+ * are not copied: they are a minute long. On SQLite better-auth stores dates as ISO text and
+ * booleans as 0/1; the PostgreSQL columns it creates are timestamptz and boolean.
+ */
+const ACCOUNT_TABLES = [
+  { table: "user", key: "id" },
+  { table: "account", key: "id" },
+  { table: "session", key: "id" },
+  { table: "verification", key: "id" },
+  { table: "studio_invitation", key: "id" },
+  { table: "studio_sign_in_failure", key: "email" },
+  { table: "studio_audit_log", key: "id" },
+] as const;
+
+/**
+ * Copies the accounts, so the team keeps its people, roles and passwords, and (with the cookie
+ * secret) everyone stays signed in. A studio from before accounts has none of these tables.
+ */
+async function copyAccounts(source: Database.Database, connectionString: string, dataDir: string, log: (line: string) => void) {
+  const present = new Set((source.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((row) => row.name));
+  if (!present.has("user")) {
+    log("accounts: none (the studio had no accounts yet)");
+    return { copied: 0, present: 0 };
+  }
+  const database = openPostgresAuthDatabase(connectionString);
+  try {
+    // The same tables the studio creates at start, under the same lock.
+    const env: AuthEnv = { secret: undefined, publicUrl: undefined, oidc: undefined, maxSignInFailures: 5, e2eSessionToken: undefined };
+    await withAuthSchemaLock(database, async () => {
+      await createStudioAuthTables(database.kysely);
+      const { options } = createStudioAuth({ database, secret: "migrate-data-only-creates-the-tables-0123456789", env });
+      await migrateAuthDatabase(options, database);
+    });
+    // The embedded studio's cookie secret, unless the team studio already has one: sessions stay valid.
+    const secretFile = await fs.readFile(path.join(dataDir, "auth-secret"), "utf8").catch(() => "");
+    if (secretFile.trim().length >= 32) {
+      await sql`INSERT INTO studio_auth_secret (id, secret) VALUES (1, ${secretFile.trim()}) ON CONFLICT (id) DO NOTHING`.execute(database.kysely);
+    }
+    let copied = 0;
+    let total = 0;
+    for (const { table, key } of ACCOUNT_TABLES) {
+      if (!present.has(table)) continue;
+      const { rows: columns } = await sql<{ column_name: string; data_type: string }>`
+        SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ${table}`.execute(database.kysely);
+      const types = new Map(columns.map((column) => [column.column_name, column.data_type]));
+      const rows = (source.prepare(`SELECT * FROM "${table}"`).all() as Array<Record<string, unknown>>).map((row) =>
+        Object.fromEntries(
+          Object.entries(row)
+            .filter(([name]) => types.has(name))
+            .map(([name, value]) => [name, types.get(name) === "boolean" && value !== null ? Boolean(value) : value]),
+        ),
+      );
+      let tableCopied = 0;
+      for (let start = 0; start < rows.length; start += BATCH) {
+        const result = await database.kysely
+          .insertInto(table as never)
+          .values(rows.slice(start, start + BATCH) as never)
+          .onConflict((conflict) => conflict.column(key as never).doNothing())
+          .executeTakeFirst();
+        tableCopied += Number(result.numInsertedOrUpdatedRows ?? 0);
+      }
+      log(`accounts, ${table}: ${tableCopied} copied, ${rows.length - tableCopied} already there`);
+      copied += tableCopied;
+      total += rows.length;
+    }
+    return { copied, present: total - copied };
+  } finally {
+    await database.close();
+  }
+}
+
 export async function migrateData(options: MigrateDataOptions): Promise<MigrationCounts> {
   const { dataDir, images } = options;
   const log = options.log ?? (() => undefined);
@@ -129,6 +205,7 @@ export async function migrateData(options: MigrateDataOptions): Promise<Migratio
     settings: { copied: 0, present: 0 },
     budgetOverrides: { copied: 0, present: 0 },
     imageAccess: { copied: 0, present: 0 },
+    accounts: { copied: 0, present: 0 },
     images: { copied: 0, present: 0, verified: 0 },
     mismatches: [],
   };
@@ -238,6 +315,8 @@ export async function migrateData(options: MigrateDataOptions): Promise<Migratio
     }
     counts.imageAccess = { copied: accessCopied, present: access.length - accessCopied };
     log(`image access: ${counts.imageAccess.copied} copied, ${counts.imageAccess.present} already there`);
+
+    counts.accounts = await copyAccounts(source, options.connectionString, dataDir, log);
   } finally {
     source.close();
     await target.close();
@@ -264,7 +343,7 @@ async function main(): Promise<void> {
   const counts = await migrateData({ dataDir: env.dataDir, connectionString: env.databaseUrl, images, log: (line) => console.log(line) });
   console.log(
     `Done: ${counts.sessions.copied} sessions, ${counts.turns.copied} turns, ${counts.modelTurns.copied} model turns, ` +
-      `${counts.shares.copied} shares, ${counts.settings.copied + counts.budgetOverrides.copied} budget settings and ${counts.images.copied} images copied; ${counts.images.verified} images verified by hash.`,
+      `${counts.shares.copied} shares, ${counts.settings.copied + counts.budgetOverrides.copied} budget settings, ${counts.accounts.copied} account rows and ${counts.images.copied} images copied; ${counts.images.verified} images verified by hash.`,
   );
   if (counts.mismatches.length > 0) {
     console.error(`${counts.mismatches.length} image(s) did not match their hash:\n${counts.mismatches.map((line) => `  ${line}`).join("\n")}`);
