@@ -104,6 +104,8 @@ export interface ExportedTurn {
   grounding: ExportedGrounding | null;
   usage: Usage | null;
   finishReason: string | null;
+  /** Google's own explanation of the finish, verbatim (markdown links kept as text). */
+  finishMessage: string | null;
   blockReason: string | null;
   warnings: string[];
   responseId: string | null;
@@ -358,6 +360,7 @@ function buildManifest(
         grounding: outcome?.grounding ? exportGrounding(outcome.grounding, plan.suggestionPaths.get(turn.id) ?? null) : null,
         usage: outcome?.usage ?? null,
         finishReason: outcome?.finishReason ?? null,
+        finishMessage: outcome?.finishMessage ?? null,
         blockReason: outcome?.blockReason ?? null,
         warnings: outcome?.warnings ?? [],
         responseId: outcome?.responseId ?? null,
@@ -378,7 +381,8 @@ function buildReadme(session: Session, plan: Plan, exportedAt: Date): string {
     "session.json",
     "  Every turn in tree order (each turn before the turns that continue it): prompt, settings,",
     "  model, reference and output files, the model's text, Google Search grounding (queries,",
-    "  numbered sources, supports), token usage, finish reason, and the error of failed turns.",
+    "  numbered sources, supports), token usage, finish reason and Google's own finish message, and",
+    "  the error of failed turns.",
     "  A turn's parentId names the turn it continued; turns sharing a parent are branches.",
   ];
   if (plan.images.length > 0) {

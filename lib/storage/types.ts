@@ -99,6 +99,8 @@ export interface TurnOutcome {
   grounding: Grounding | null;
   usage: Usage | null;
   finishReason: string | null;
+  /** Google's own explanation of the finish, verbatim (may hold markdown links); absent in turns saved before it was kept. */
+  finishMessage?: string | null;
   blockReason: string | null;
   modelVersion: string | null;
   responseId: string | null;

@@ -378,6 +378,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       grounding: outcome.grounding,
       usage: outcome.usage,
       finishReason: outcome.finishReason,
+      finishMessage: outcome.finishMessage ?? null,
       blockReason: outcome.blockReason,
       modelVersion: outcome.modelVersion,
       responseId: outcome.responseId,
