@@ -291,7 +291,7 @@ const CONTROL_HINTS: Record<StudioFix["control"], string> = {
  * "image search" concerns Search, not the reference images.
  */
 const CONTROL_PATTERNS: Array<[StudioFix["control"], RegExp]> = [
-  ["thinking", /thinking[\s_-]*(level|budget|config|mode)\b|\bthinking\b.*\b(not (supported|enabled)|only works)|include[\s_-]*thoughts|\bthoughts?\b.*\bnot supported/i],
+  ["thinking", /\bthinking[\s_-]*(level|budget|config|mode)\b|\bthinking\b.*\b(not (supported|enabled)|only works)|include[\s_-]*thoughts|\bthoughts?\b.*\bnot supported/i],
   ["search", /google[\s_-]*search|search[\s_-]*(grounding|types?|tool)|\bgrounding\b|\b(image|web)[\s_-]*search\b|\btools?\b.*not supported/i],
   ["aspectRatio", /aspect[\s_-]*ratio|\bratio\b.*\b(not supported|unsupported|invalid)|\b\d{1,2}:\d{1,2}\b.*\b(not supported|unsupported)/i],
   ["imageSize", /image[\s_-]*size|output[\s_-]*size|\bresolution\b|\b(512|1K|2K|4K)\b.*\b(not supported|unsupported|only)\b/i],
