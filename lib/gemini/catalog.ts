@@ -56,6 +56,11 @@ export interface ModelProfile {
   aliases: ModelAlias[];
   /** False for models the studio only knows by name: capabilities are a conservative guess. */
   verified: boolean;
+  /**
+   * For a verified model, the capabilities only third parties report (the UI says so): what the
+   * studio offers for them may be refused by Google.
+   */
+  unverified?: UnverifiedCapability[];
   imageSizes: ImageSize[];
   defaultImageSize: ImageSize;
   /** Whether imageConfig.imageSize may be sent; models with one fixed size table reject or ignore it. */
@@ -73,6 +78,17 @@ export interface ModelProfile {
   pricePerImageUsd: Partial<Record<ImageSize, number>>;
   notes: string[];
 }
+
+export type UnverifiedCapability = "imageSizes" | "aspectRatios" | "outputSizes" | "references" | "search" | "thinking";
+
+export const UNVERIFIED_LABELS: Record<UnverifiedCapability, string> = {
+  imageSizes: "output sizes",
+  aspectRatios: "aspect ratios",
+  outputSizes: "pixel sizes",
+  references: "reference limits",
+  search: "Google Search",
+  thinking: "thinking levels",
+};
 
 export const STANDARD_ASPECT_RATIOS: AspectRatio[] = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
 export const INPUT_MIME_TYPES = ["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"];
@@ -189,11 +205,11 @@ export const MODEL_CATALOG: ModelProfile[] = [
     nickname: "Nano Banana 2",
     family: "flash",
     status: {
-      stage: "stable",
+      stage: "deprecated",
       since: "2026-05-28",
       shutdownOn: null,
-      replacement: null,
-      note: "Third parties reported a deprecation in favour of gemini-nano-banana-2.1 in October 2026 (not confirmed by Google).",
+      replacement: "gemini-nano-banana-2.1",
+      note: "Deprecated by Google's changelog of 2026-10-06 in favour of Nano Banana 2.1, no shutdown date announced (third parties report 2026-10-29, unverified).",
     },
     aliases: [{ id: "gemini-3.1-flash-image-preview", retired: true, shutdownOn: "2026-06-25" }],
     verified: true,
@@ -239,12 +255,14 @@ export const MODEL_CATALOG: ModelProfile[] = [
     displayName: "Gemini 2.5 Flash Image",
     nickname: "Nano Banana",
     family: "flash",
+    // Google's deprecations page lists shutdown on 2026-10-02, and since 2026-09-18 2.5 models are
+    // for existing users only: retired for new keys, so it is offered only while a key still lists it.
     status: {
       stage: "deprecated",
       since: null,
-      shutdownOn: "2026-10-01",
-      replacement: "gemini-3.1-flash-image",
-      note: "Earliest announced shutdown October 2026; hidden once the API stops listing it for your key.",
+      shutdownOn: "2026-10-02",
+      replacement: "gemini-nano-banana-2.1",
+      note: "Listed for shutdown on 2026-10-02 and restricted to existing users since 2026-09-18: new keys can't use it.",
     },
     aliases: [],
     verified: true,
@@ -263,17 +281,53 @@ export const MODEL_CATALOG: ModelProfile[] = [
     notes: ["Works best with up to 3 input images."],
   },
   {
-    ...conservativeProfile("gemini-3.1-flash-lite-image", "Gemini 3.1 Flash Lite Image", [
-      "Reported released on 2026-06-30 by third parties.",
-    ]),
-    nickname: "Nano Banana 2 Lite",
-    family: "flash-lite",
-    status: { stage: "stable", since: "2026-06-30", shutdownOn: null, replacement: null, note: "Reported by third parties." },
+    id: "gemini-nano-banana-2.1",
+    displayName: "Nano Banana 2.1",
+    nickname: "Nano Banana 2.1",
+    family: "flash",
+    // GA per Google's changelog (localized page); sizes, ratios and levels come from third-party docs.
+    status: { stage: "stable", since: "2026-10-06", shutdownOn: null, replacement: null, note: null },
+    aliases: [],
+    verified: true,
+    unverified: ["aspectRatios", "outputSizes", "thinking", "references", "search"],
+    imageSizes: ["1K", "2K", "4K"],
+    defaultImageSize: "1K",
+    acceptsImageSize: true,
+    aspectRatios: [...ASPECT_RATIOS],
+    defaultAspectRatio: "1:1",
+    // Assumed to draw what 3.1 Flash draws at these sizes; no published table yet.
+    outputSizes: { "1K": FLASH_31_TABLE.outputSizes["1K"], "2K": FLASH_31_TABLE.outputSizes["2K"], "4K": FLASH_31_TABLE.outputSizes["4K"] },
+    references: { total: 14, objects: 10, characters: 4, totalEnforced: true },
+    inputMimeTypes: [...INPUT_MIME_TYPES],
+    search: { web: true, image: false },
+    thinking: { levels: ["minimal", "medium", "high"], defaultLevel: "medium", alwaysOn: true, canShowThoughts: true },
+    tokensPerImage: {},
+    pricePerImageUsd: {},
+    notes: ["Replaces Nano Banana 2. Mask-based editing is claimed, but its API is unpublished."],
   },
   {
-    ...conservativeProfile("gemini-nano-banana-2.1", "Nano Banana 2.1", ["Reported by third parties."]),
-    nickname: "Nano Banana 2.1",
-    status: { stage: "stable", since: null, shutdownOn: null, replacement: null, note: "Reported by third parties." },
+    id: "gemini-3.1-flash-lite-image",
+    displayName: "Gemini 3.1 Flash Lite Image",
+    nickname: "Nano Banana 2 Lite",
+    family: "flash-lite",
+    status: { stage: "stable", since: "2026-06-30", shutdownOn: null, replacement: null, note: null },
+    aliases: [],
+    verified: true,
+    unverified: ["outputSizes", "thinking", "search"],
+    imageSizes: ["1K"],
+    defaultImageSize: "1K",
+    // 1K only: Vertex answers 400 for 2K/4K, and nothing says the size may be sent at all.
+    acceptsImageSize: false,
+    aspectRatios: [...ASPECT_RATIOS],
+    defaultAspectRatio: "1:1",
+    outputSizes: { "1K": FLASH_31_TABLE.outputSizes["1K"] },
+    references: { total: 14, objects: null, characters: null, totalEnforced: true },
+    inputMimeTypes: [...INPUT_MIME_TYPES],
+    search: { web: false, image: false },
+    thinking: { levels: [], defaultLevel: null, alwaysOn: false, canShowThoughts: false },
+    tokensPerImage: {},
+    pricePerImageUsd: {},
+    notes: ["1K only, one image per request. Thinking and Google Search not verified, so not offered."],
   },
 ];
 
@@ -372,9 +426,14 @@ export function tokensPerImage(profile: ModelProfile, imageSize: ImageSize): num
   return profile.tokensPerImage[size] ?? null;
 }
 
-/** Models the studio offers without asking the API (verified and still answering). */
-export function staticModels(catalog: readonly ModelProfile[] = MODEL_CATALOG): ModelProfile[] {
-  return catalog.filter((profile) => profile.verified && profile.status.stage !== "retired");
+/**
+ * Models the studio offers without asking the API: verified, not retired, and not past an
+ * announced shutdown (such a model may still answer old keys, but only models.list can say so).
+ */
+export function staticModels(catalog: readonly ModelProfile[] = MODEL_CATALOG, today = new Date().toISOString().slice(0, 10)): ModelProfile[] {
+  return catalog.filter(
+    (profile) => profile.verified && profile.status.stage !== "retired" && !(profile.status.shutdownOn && profile.status.shutdownOn <= today),
+  );
 }
 
 /** The newest stable, verified Flash image model: the studio's default when the operator set none. */

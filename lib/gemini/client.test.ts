@@ -233,7 +233,7 @@ describe("generate", () => {
   it("maps a 404 on a deprecated model to model_retired", async () => {
     const { fetchImpl } = fakeFetch([() => jsonError(404, "errors/404-model-not-found.json")]);
     const result = await gateway(fetchImpl).generate(request({ settings: { ...settings, model: "gemini-2.5-flash-image" } }));
-    expect(result).toMatchObject({ ok: false, error: { code: "model_retired", replacementModel: "gemini-3.1-flash-image" } });
+    expect(result).toMatchObject({ ok: false, error: { code: "model_retired", replacementModel: "gemini-nano-banana-2.1" } });
   });
 
   it("retries an error event mid-stream and a dropped connection", async () => {
@@ -389,7 +389,7 @@ describe("listModels", () => {
   it("reports the error and still returns the static catalog", async () => {
     const { fetchImpl } = fakeFetch([() => jsonError(400, "errors/400-api-key-invalid.json")]);
     const result = await gateway(fetchImpl).listModels();
-    expect(result).toMatchObject({ ok: false, error: { code: "invalid_key" }, source: "catalog", defaultModel: "gemini-3.1-flash-image" });
+    expect(result).toMatchObject({ ok: false, error: { code: "invalid_key" }, source: "catalog", defaultModel: "gemini-nano-banana-2.1" });
   });
 });
 

@@ -60,7 +60,7 @@ describe("toStudioError with recorded error bodies", () => {
     });
     expect(toStudioError(apiError(404, "errors/404-model-not-found.json"), { model: "gemini-2.5-flash-image" })).toMatchObject({
       code: "model_retired",
-      replacementModel: "gemini-3.1-flash-image",
+      replacementModel: "gemini-nano-banana-2.1",
     });
   });
 

@@ -67,7 +67,9 @@ describe("suggestModelSwitch", () => {
   });
 
   it("offers another stable model the key can use when it may not use this one", () => {
-    expect(suggestModelSwitch({ code: "model_access" }, "gemini-3-pro-image", models)?.id).toBe("gemini-3.1-flash-image");
+    expect(suggestModelSwitch({ code: "model_access" }, "gemini-3-pro-image", [...models, findModel("gemini-nano-banana-2.1")!])?.id).toBe(
+      "gemini-nano-banana-2.1",
+    );
     expect(suggestModelSwitch({ code: "model_access" }, "gemini-3.1-flash-image", [flash])).toBeNull();
   });
 
