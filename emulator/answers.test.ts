@@ -144,17 +144,21 @@ describe("grounded answers", () => {
 });
 
 describe("a safety-blocked image", () => {
+  // Raw events: @google/genai 3.1 drops finishMessage from Developer-API candidates.
   it("has content {}, IMAGE_SAFETY, a finishMessage with markdown links, and usage of prompt + thoughts", async () => {
     await queue({ kind: "image_safety" });
-    const chunks = await stream("a cat", { thinkingConfig: { thinkingLevel: "HIGH" as never } });
-    expect(chunks).toHaveLength(1);
-    const candidate = chunks[0]?.candidates?.[0];
+    const events = await rawEvents({
+      contents: [{ role: "user", parts: [{ text: "a cat" }] }],
+      generationConfig: { thinkingConfig: { thinkingLevel: "HIGH" } },
+    });
+    expect(events).toHaveLength(1);
+    const candidate = (events[0]?.candidates as Array<{ content: unknown; finishReason: string; finishMessage?: string }>)[0];
     expect(candidate?.content).toEqual({});
     expect(candidate?.finishReason).toBe("IMAGE_SAFETY");
     expect(candidate?.finishMessage).toBe(IMAGE_SAFETY_FINISH_MESSAGE);
     expect(candidate?.finishMessage?.match(/\[[^\]]+\]\(https:\/\/[^)]+\)/g)?.length).toBeGreaterThanOrEqual(2);
     expect(candidate?.finishMessage?.split(". ").length).toBeGreaterThan(2);
-    const usage = chunks[0]?.usageMetadata;
+    const usage = events[0]?.usageMetadata as { candidatesTokenCount?: number; thoughtsTokenCount?: number; totalTokenCount?: number; promptTokenCount?: number };
     expect(usage?.candidatesTokenCount).toBe(0);
     expect(usage?.thoughtsTokenCount).toBeGreaterThan(0);
     expect(usage?.totalTokenCount).toBe((usage?.promptTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0));
@@ -187,5 +191,27 @@ describe("streams that do not say they finished", () => {
       expect(event.usageMetadata).toEqual({ trafficType: "ON_DEMAND" });
       expect(event.createTime).toMatch(/^\d{4}-\d\d-\d\dT/);
     }
+  });
+});
+
+describe("the models of December 2026", () => {
+  it("lists Nano Banana 2.1 and Nano Banana 2 Lite", async () => {
+    const response = await rawRequest(emulator, "GET", "/v1/models?pageSize=100", undefined, { "x-goog-api-key": "test-key" });
+    const names = (response.json() as { models: Array<{ name: string }> }).models.map((model) => model.name);
+    expect(names).toEqual(expect.arrayContaining(["models/gemini-nano-banana-2.1", "models/gemini-3.1-flash-lite-image"]));
+  });
+
+  it("Nano Banana 2.1 draws 1K/2K/4K with thinking minimal, medium or high, and no 512", async () => {
+    const chunks = await stream("a cat", { imageConfig: { imageSize: "4K", aspectRatio: "8:1" }, thinkingConfig: { thinkingLevel: "MEDIUM" as never } }, "gemini-nano-banana-2.1");
+    expect(chunks.at(-1)?.candidates?.[0]?.finishReason).toBe("STOP");
+    const error = await captureApiError(stream("a cat", { imageConfig: { imageSize: "512" } }, "gemini-nano-banana-2.1"));
+    expect(error.status).toBe(400);
+  });
+
+  it("Nano Banana 2 Lite draws 1K only", async () => {
+    const chunks = await stream("a cat", { imageConfig: { aspectRatio: "1:4" } }, "gemini-3.1-flash-lite-image");
+    expect(chunks.at(-1)?.candidates?.[0]?.finishReason).toBe("STOP");
+    const error = await captureApiError(stream("a cat", { imageConfig: { imageSize: "2K" } }, "gemini-3.1-flash-lite-image"));
+    expect(error.status).toBe(400);
   });
 });

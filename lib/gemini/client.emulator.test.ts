@@ -312,9 +312,15 @@ describe("models", () => {
     const result = await gateway().listModels();
     expect(result.ok).toBe(true);
     const ids = result.models.map((model) => model.id);
-    expect(ids).toEqual(["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-2.5-flash-image"]);
+    expect(ids).toEqual([
+      "gemini-3.1-flash-image",
+      "gemini-3-pro-image",
+      "gemini-2.5-flash-image",
+      "gemini-nano-banana-2.1",
+      "gemini-3.1-flash-lite-image",
+    ]);
     expect(result.models.every((model) => model.verified)).toBe(true);
-    expect(result.defaultModel).toBe("gemini-3.1-flash-image");
+    expect(result.defaultModel).toBe("gemini-nano-banana-2.1");
     const withDefault = await gateway({ defaultModel: "gemini-3-pro-image" }).listModels();
     expect(withDefault.defaultModel).toBe("gemini-3-pro-image");
   });
