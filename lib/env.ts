@@ -17,6 +17,8 @@ const envSchema = z.object({
   GEMINI_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   STUDIO_DATA_DIR: optionalString,
   STUDIO_DEFAULT_MODEL: optionalString,
+  // Google's per-request storage setting for generateContent (store); unset leaves Google's default.
+  STUDIO_GEMINI_STORE: optionalString.pipe(z.enum(["true", "false"]).optional()),
   // Set by scripts/serve.ts when it started the bundled emulator because no key was given.
   STUDIO_OFFLINE_PREVIEW: optionalString.pipe(z.enum(["0", "1"]).optional()),
   PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65_535).optional()),
@@ -102,6 +104,8 @@ export interface StudioEnv {
   geminiBaseUrl: string | undefined;
   dataDir: string;
   defaultModel: string | undefined;
+  /** STUDIO_GEMINI_STORE: false asks Google not to store requests (`store: false`); undefined: Google's default. */
+  geminiStore: boolean | undefined;
   mode: StudioMode;
   port: number;
   /** 0 when generation is not rate limited. */
@@ -170,6 +174,7 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     geminiBaseUrl: values.GEMINI_BASE_URL,
     dataDir: path.resolve(cwd, values.STUDIO_DATA_DIR ?? ".nano-banana"),
     defaultModel: values.STUDIO_DEFAULT_MODEL,
+    geminiStore: values.STUDIO_GEMINI_STORE === undefined ? undefined : values.STUDIO_GEMINI_STORE === "true",
     mode,
     port: values.PORT ?? 3000,
     rateLimitPerMinute: values.STUDIO_RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMIT_PER_MINUTE,

@@ -1,7 +1,7 @@
 "use client";
 
 import { useId } from "react";
-import { outputPixelSize, pricePerImage, tokensPerImage, type ModelProfile } from "@/lib/gemini/catalog";
+import { UNVERIFIED_LABELS, outputPixelSize, pricePerImage, tokensPerImage, type ModelProfile } from "@/lib/gemini/catalog";
 import { describeModelOptions, type OptionAvailability } from "@/lib/gemini/settings";
 import type { AspectRatio, AspectRatioSetting, ImageSize, ThinkingLevel } from "@/lib/gemini/types";
 import { useComposer, useModels } from "./studio-provider";
@@ -115,6 +115,11 @@ export function ModelControls({ editing }: { editing: boolean }) {
             </span>
           )}
           {profile.notes[0]}
+          {profile.unverified && profile.unverified.length > 0 && (
+            <span className="block" data-testid="model-unverified">
+              Not verified (third-party reports): {profile.unverified.map((capability) => UNVERIFIED_LABELS[capability]).join(", ")}.
+            </span>
+          )}
           {profile.status.stage === "deprecated" && (
             <span className="block text-amber-700 dark:text-amber-400">
               {profile.status.shutdownOn ? `Shuts down from ${profile.status.shutdownOn}. ` : ""}
@@ -222,7 +227,7 @@ export function ModelControls({ editing }: { editing: boolean }) {
                     onChange={() => updateSettings({ thinkingLevel: option.value as ThinkingLevel })}
                     className="accent-banana-500"
                   />
-                  {option.value === "minimal" ? "Minimal (faster)" : "High (better composition)"}
+                  {option.value === "minimal" ? "Minimal (faster)" : option.value === "medium" ? "Medium" : "High (better composition)"}
                 </label>
               ))}
             </div>

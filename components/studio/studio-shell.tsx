@@ -28,7 +28,7 @@ export async function StudioShell({
   /** Controls for the open session (its share menu), shown at the end of the header. */
   headerActions?: React.ReactNode;
 }) {
-  const { mode } = getEnv();
+  const { mode, geminiStore } = getEnv();
   const [discovery, cookieStore] = await Promise.all([getModelDiscovery(), cookies()]);
   return (
     <div className="flex min-h-screen flex-col md:h-dvh md:min-h-0">
@@ -36,6 +36,11 @@ export async function StudioShell({
       {!discovery.ok && (
         <div role="alert" data-testid="api-banner" className="border-b border-red-300 bg-red-50 px-4 py-2 text-sm text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
           <strong className="font-semibold">{discovery.error.message}</strong> {discovery.error.action}
+        </div>
+      )}
+      {discovery.warnings.length > 0 && (
+        <div role="status" data-testid="model-notice" className="border-b border-amber-300 bg-amber-50 px-4 py-2 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+          {discovery.warnings.join(" ")}
         </div>
       )}
       <header className="flex h-14 shrink-0 items-center gap-3 border-b border-zinc-200 px-4 dark:border-zinc-800">
@@ -47,6 +52,19 @@ export async function StudioShell({
           </span>
         )}
         <span className="flex-1" />
+        {mode === "live" && (
+          <span
+            data-testid="privacy-note"
+            className="hidden text-xs text-zinc-500 sm:inline"
+            title="STUDIO_GEMINI_STORE on the server: Google's per-request storage setting for generateContent (see the README, Privacy)."
+          >
+            {geminiStore === false
+              ? "Google asked not to store requests"
+              : geminiStore === true
+                ? "Google may store requests (store on)"
+                : "Google may store requests (its default)"}
+          </span>
+        )}
         <nav aria-label="Team" className="flex items-center gap-3 text-sm">
           <Link href="/gallery" className="text-zinc-600 hover:underline dark:text-zinc-300">Gallery</Link>
           <Link href="/usage" className="text-zinc-600 hover:underline dark:text-zinc-300">Usage</Link>

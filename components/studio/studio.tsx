@@ -18,6 +18,7 @@ import {
 import { checkBudgetAction } from "@/app/usage/actions";
 import { isAcceptedMimeType } from "@/lib/images/limits";
 import { createTrayUploader } from "@/lib/images/upload-client";
+import type { GenerationSettings } from "@/lib/gemini/types";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
 import { suggestModelSwitch } from "@/lib/studio/model-switch";
 import { appendSessionPage, applySessionActivity, type SessionListPage } from "@/lib/studio/session-list";
@@ -218,6 +219,44 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     selectTurn(result.data.id);
   }
 
+  /**
+   * A request that can't succeed unchanged goes back into the composer for editing: prompt,
+   * settings and references as they were, continuing from the same turn, the caret in the prompt.
+   */
+  async function editAndRetry(turn: Turn) {
+    composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models);
+    if (turn.parentId) selectTurn(turn.parentId);
+    document.querySelector<HTMLTextAreaElement>('[data-testid="prompt"]')?.focus();
+    tray.getState().clear();
+    for (const reference of turn.request.references) {
+      await trayUploader.addStored({
+        hash: reference.hash,
+        ...(isAcceptedMimeType(reference.mimeType) ? { mimeType: reference.mimeType } : {}),
+        ...(reference.width ? { width: reference.width } : {}),
+        ...(reference.height ? { height: reference.height } : {}),
+      });
+      const item = tray.getState().items.find((candidate) => candidate.hash === reference.hash);
+      if (item && reference.role) tray.getState().setRole(item.id, reference.role);
+    }
+  }
+
+  /** The error's one-click fix: the same request from the same place, with the named setting changed. */
+  async function applyFix(turn: Turn, change: Partial<GenerationSettings>) {
+    const started = await startTurnAction({
+      sessionId: turn.sessionId,
+      parentId: turn.parentId,
+      prompt: turn.request.prompt,
+      references: turn.request.references.map((reference) => ({ hash: reference.hash, ...(reference.role ? { role: reference.role } : {}) })),
+      settings: { ...turn.request.settings, ...change },
+    });
+    if (!started.ok) {
+      setNotice(started.error);
+      return;
+    }
+    upsertTurn(started.data);
+    selectTurn(started.data.id);
+  }
+
   function useAsReference(image: StoredImageRef) {
     // The uploader reads any missing type or size from the stored file and reports problems in the tray.
     void trayUploader.addStored({
@@ -319,6 +358,8 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             live={live[selected.id] ?? null}
             now={now}
             onRetry={(turn) => void retry(turn)}
+            onEditAndRetry={(turn) => void editAndRetry(turn)}
+            onApplyFix={(turn, change) => void applyFix(turn, change)}
             onReuse={(turn) => composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models)}
             onUseAsReference={useAsReference}
             switchTarget={suggestModelSwitch(selected.error, selected.request.settings.model, models)}

@@ -3,10 +3,13 @@
 import { useState } from "react";
 import type { StoredImageRef, Turn } from "@/lib/storage/types";
 import type { LiveProgress } from "@/lib/store/live-progress";
-import type { StudioError } from "@/lib/gemini/types";
+import { needsEdit, type GenerationSettings, type StudioError } from "@/lib/gemini/types";
 import { CompareMenu } from "./compare-menu";
+import { FinishMessage } from "./finish-message";
+import { NoGroundingNotice } from "./grounding-panel";
 import { ImageViewer } from "./image-viewer";
 import { ThoughtFilmstrip } from "./thought-filmstrip";
+import { UsageSummary, billingNote } from "./usage-summary";
 import { TurnStatusBadge } from "./turn-status";
 
 interface TurnViewProps {
@@ -14,6 +17,10 @@ interface TurnViewProps {
   live: LiveProgress | null;
   now: number;
   onRetry(turn: Turn): void;
+  /** Puts the turn's prompt, settings and references back in the composer, focused, to edit before sending. */
+  onEditAndRetry?(turn: Turn): void;
+  /** Sends the turn again with these settings changed (the error's one-click fix). */
+  onApplyFix?(turn: Turn, settings: Partial<GenerationSettings>): void;
   onReuse(turn: Turn): void;
   onUseAsReference(image: StoredImageRef): void;
   /** Renders grounding beside the image (sources, citations, search suggestions). */
@@ -33,19 +40,34 @@ function imageUrl(hash: string): string {
   return `/api/images/${hash}`;
 }
 
+const PRIMARY_BUTTON = "mt-3 mr-2 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800";
+const SECONDARY_BUTTON =
+  "mt-3 mr-2 rounded-lg border border-red-700 px-3 py-1.5 text-sm font-semibold text-red-800 hover:bg-red-100 dark:text-red-100 dark:hover:bg-red-900";
+
 function ErrorPanel({
   error,
   status,
+  outcome,
   onRetry,
+  onEditAndRetry,
+  onApplyFix,
   switchTarget,
   onSwitchModel,
 }: {
   error: StudioError | null;
   status: Turn["status"];
+  outcome: Turn["outcome"];
   onRetry(): void;
+  onEditAndRetry?(): void;
+  onApplyFix?(settings: Partial<GenerationSettings>): void;
   switchTarget?: { id: string; label: string } | null;
   onSwitchModel?(modelId: string): void;
 }) {
+  // Sending the identical request again can't succeed for these: the way on is an edit.
+  const editFirst = status === "failed" && error !== null && needsEdit(error) && onEditAndRetry !== undefined;
+  const fix = error?.fix;
+  const noImage = (outcome?.images.length ?? 0) === 0;
+  const billed = status === "failed" && noImage && (error?.code === "safety_block" || error?.code === "no_image" || error?.code === "incomplete");
   const title =
     status === "interrupted"
       ? "This generation was interrupted (the server stopped while it ran)."
@@ -64,27 +86,39 @@ function ErrorPanel({
       {error?.modelText && (
         <blockquote className="mt-2 border-l-2 border-red-300 pl-2 text-xs italic">The model said: {error.modelText}</blockquote>
       )}
+      {outcome?.finishMessage && <FinishMessage message={outcome.finishMessage} />}
       {error?.action && status !== "cancelled" && <p className="mt-2">{error.action}</p>}
+      {billed && (
+        <p className="mt-2 text-xs" data-testid="billing-note">
+          {billingNote(outcome?.usage ?? null)}
+        </p>
+      )}
+      {fix?.settings && onApplyFix && (
+        <button type="button" data-testid="apply-fix" data-control={fix.control} onClick={() => onApplyFix(fix.settings ?? {})} className={PRIMARY_BUTTON}>
+          {fix.label}
+        </button>
+      )}
       {switchTarget && onSwitchModel && (
-        <button
-          type="button"
-          data-testid="switch-model"
-          onClick={() => onSwitchModel(switchTarget.id)}
-          className="mt-3 mr-2 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
-        >
+        <button type="button" data-testid="switch-model" onClick={() => onSwitchModel(switchTarget.id)} className={PRIMARY_BUTTON}>
           Switch to {switchTarget.label}
         </button>
       )}
-      {/* A retired model answers every retry the same way: switching is the only way forward. */}
-      {error?.code !== "model_retired" && (
+      {editFirst ? (
         <button
           type="button"
-          data-testid="retry"
-          onClick={onRetry}
-          className="mt-3 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
+          data-testid="edit-and-retry"
+          onClick={onEditAndRetry}
+          className={fix?.settings || switchTarget ? SECONDARY_BUTTON : PRIMARY_BUTTON}
         >
-          Retry
+          {fix && !fix.settings ? fix.label.replace(/ and retry$/, "") + ", then retry" : "Edit and retry"}
         </button>
+      ) : (
+        // A retired model answers every retry the same way: switching is the only way forward.
+        error?.code !== "model_retired" && (
+          <button type="button" data-testid="retry" onClick={onRetry} className={PRIMARY_BUTTON}>
+            Retry
+          </button>
+        )
       )}
     </div>
   );
@@ -135,6 +169,8 @@ export function TurnView({
   live,
   now,
   onRetry,
+  onEditAndRetry,
+  onApplyFix,
   onReuse,
   onUseAsReference,
   renderGrounding,
@@ -200,6 +236,7 @@ export function TurnView({
               references: turn.request.references,
               usage: turn.outcome?.usage ?? null,
               finishReason: turn.outcome?.finishReason ?? null,
+              finishMessage: turn.outcome?.finishMessage ?? null,
               sources: turn.outcome?.grounding?.sources.map((source) => source.uri) ?? [],
               createdAt: turn.createdAt,
               responseId: turn.outcome?.responseId ?? null,
@@ -222,7 +259,10 @@ export function TurnView({
         <ErrorPanel
           error={turn.error}
           status={turn.status}
+          outcome={turn.outcome}
           onRetry={() => onRetry(turn)}
+          onEditAndRetry={onEditAndRetry ? () => onEditAndRetry(turn) : undefined}
+          onApplyFix={onApplyFix ? (settings) => onApplyFix(turn, settings) : undefined}
           switchTarget={switchTarget}
           onSwitchModel={onSwitchModel ? (modelId) => onSwitchModel(turn, modelId) : undefined}
         />
@@ -297,17 +337,15 @@ export function TurnView({
                 {text}
               </p>
             ) : null}
+            {turn.outcome && !turn.outcome.grounding && (turn.request.settings.webSearch || turn.request.settings.imageSearch) && (
+              <NoGroundingNotice />
+            )}
             {turn.outcome?.warnings.map((warning) => (
               <p key={warning} className="text-xs text-amber-700 dark:text-amber-400">
                 {warning}
               </p>
             ))}
-            {turn.outcome?.usage && (
-              <p className="text-xs text-zinc-500" data-testid="usage">
-                {turn.outcome.usage.totalTokens.toLocaleString("en-US")} tokens ({turn.outcome.usage.imageTokens.toLocaleString("en-US")} image
-                {turn.outcome.usage.thoughtsTokens ? `, ${turn.outcome.usage.thoughtsTokens.toLocaleString("en-US")} thinking` : ""})
-              </p>
-            )}
+            {turn.outcome && <UsageSummary usage={turn.outcome.usage} />}
             <p className="text-xs text-zinc-500">Every image Gemini makes carries an invisible SynthID watermark.</p>
           </aside>
         </div>

@@ -28,8 +28,9 @@ export interface GeminiGatewayOptions {
   defaultModel?: string;
   catalog?: readonly ModelProfile[];
   /**
-   * STUDIO_GEMINI_STORE: false sends `store: false` on every generateContent request (Google's
-   * per-request opt-out of request storage, Developer API only); undefined leaves Google's default.
+   * STUDIO_GEMINI_STORE: sent as `store` on every generateContent request (GenerateContentConfig.store
+   * in @google/genai 3.1, Developer API only; false is Google's per-request opt-out of request
+   * storage); undefined sends nothing and leaves Google's default.
    */
   store?: boolean;
   /** How long models.list answers are kept: a rejected key is not asked about on every page load. */
@@ -154,7 +155,7 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
     // A stream that ends without a finish reason is resent once, and only when nothing costly had
     // arrived; any later one stops, so a request that may be billed is not repeated silently.
     let earlyEnds = 0;
-    const store = options.store === false ? { store: false } : {};
+    const store = options.store === undefined ? {} : { store: options.store };
 
     const result = await withRetries<GenerationOutcome>(
       async () => {

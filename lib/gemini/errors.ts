@@ -3,6 +3,8 @@ import "server-only";
 import { MODEL_CATALOG, findModel, resolveModel, type ModelProfile } from "./catalog";
 import type { GenerationOutcome, GenerationSettings, StudioError, StudioErrorCode, StudioFix, ThinkingLevel } from "./types";
 
+export { needsEdit } from "./types";
+
 // One closed set of errors with copy a designer understands. No SDK import: the UI reads the copy
 // table, and the SDK's ApiError is recognised by shape (name + numeric status), which also holds
 // when two copies of the SDK are bundled.
@@ -369,21 +371,6 @@ const CONTROL_NAMES: Record<StudioFix["control"], string> = {
 function pickLevel(levels: readonly ThinkingLevel[], current: ThinkingLevel | undefined): ThinkingLevel | undefined {
   const preference: ThinkingLevel[] = ["high", "medium", "minimal"];
   return preference.find((level) => level !== current && levels.includes(level));
-}
-
-/**
- * Errors that would come back the same if the identical request were sent again: the way forward
- * is to edit the prompt, settings or key, never a bare resend.
- */
-export function needsEdit(error: Pick<StudioError, "code">): boolean {
-  return (
-    error.code === "invalid_key" ||
-    error.code === "key_blocked" ||
-    error.code === "invalid_request" ||
-    error.code === "safety_block" ||
-    error.code === "model_access" ||
-    error.code === "model_retired"
-  );
 }
 
 function quotaError(details: ServiceErrorDetail[], base: { httpStatus: number; detail?: string }): StudioError {

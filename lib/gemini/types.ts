@@ -243,6 +243,22 @@ export interface StudioError {
   fix?: StudioFix;
 }
 
+/**
+ * Errors that would come back the same if the identical request were sent again: the way forward
+ * is to edit the prompt, settings or key, never a bare resend. Here rather than in errors.ts
+ * (server-only) because the turn view picks its button with it.
+ */
+export function needsEdit(error: Pick<StudioError, "code">): boolean {
+  return (
+    error.code === "invalid_key" ||
+    error.code === "key_blocked" ||
+    error.code === "invalid_request" ||
+    error.code === "safety_block" ||
+    error.code === "model_access" ||
+    error.code === "model_retired"
+  );
+}
+
 export const FIX_CONTROLS = ["thinking", "imageSize", "aspectRatio", "search", "references", "prompt"] as const;
 export type FixControl = (typeof FIX_CONTROLS)[number];
 
