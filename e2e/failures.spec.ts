@@ -48,13 +48,20 @@ function expectStoredFailure(dataDir: string, before: DataSnapshot, turnId: stri
   return turn;
 }
 
-/** The designer's view of a failed turn: the error, its advice, Retry (unless retrying cannot help), and no image or spinner. */
+/** Failures the identical request would meet again: the way on is Edit and retry, never a bare Retry. */
+const EDIT_FIRST_CODES = new Set(["invalid_key", "key_blocked", "model_access", "model_retired", "invalid_request", "safety_block"]);
+
+/** The designer's view of a failed turn: the error, its advice, Retry (or Edit and retry when resending cannot help), and no image or spinner. */
 async function expectFailureShown(page: Page, code: string, texts: Array<string | RegExp>) {
   const error = page.getByTestId("turn-error");
   await expect(error).toHaveAttribute("data-code", code);
   for (const text of texts) await expect(error).toContainText(text);
-  if (code === "model_retired") await expect(page.getByTestId("retry")).toHaveCount(0);
-  else await expect(page.getByTestId("retry")).toBeVisible();
+  if (EDIT_FIRST_CODES.has(code)) {
+    await expect(page.getByTestId("retry")).toHaveCount(0);
+    await expect(page.getByTestId("edit-and-retry")).toBeVisible();
+  } else {
+    await expect(page.getByTestId("retry")).toBeVisible();
+  }
   await expect(page.getByTestId("result-image")).toHaveCount(0);
   await expect(page.getByTestId("progress")).toHaveCount(0);
 }
@@ -68,6 +75,24 @@ async function retrySucceeds(page: Page, request: APIRequestContext, studio: Stu
   const before = await emulator.generations();
   expect(before.length).toBeGreaterThan(0);
   await page.getByTestId("retry").click();
+  await studio.waitForStatus("succeeded");
+  await expect(studio.resultImages).toHaveCount(1);
+  const after = await emulator.generations();
+  expect(after).toHaveLength(before.length + 1);
+  expect(after.at(-1)?.body).toEqual(before.at(-1)?.body);
+}
+
+/**
+ * Edit and retry puts the failed turn's prompt back in the composer, focused; sent unchanged, the
+ * new turn's request body is the failed one's, and this time it succeeds.
+ */
+async function editAndRetrySucceeds(page: Page, request: APIRequestContext, studio: StudioPage, prompt: string) {
+  const emulator = emulatorControl(request);
+  const before = await emulator.generations();
+  await page.getByTestId("edit-and-retry").click();
+  await expect(studio.prompt).toHaveValue(prompt);
+  await expect(studio.prompt).toBeFocused();
+  await studio.generateButton.click();
   await studio.waitForStatus("succeeded");
   await expect(studio.resultImages).toHaveCount(1);
   const after = await emulator.generations();
@@ -195,7 +220,8 @@ test.describe("on the shared studio, through the emulator's faults", () => {
       const turn = expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), refusal.code, prompt);
       expect(turn.error?.retryable).toBe(false);
       if (refusal.kind === "text_only") expect(turn.error?.modelText).toBeTruthy();
-      await retrySucceeds(page, request, studio);
+      if (EDIT_FIRST_CODES.has(refusal.code)) await editAndRetrySucceeds(page, request, studio, prompt);
+      else await retrySucceeds(page, request, studio);
     });
   }
 
@@ -322,7 +348,7 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     const prompt = "A lighthouse with a leaked key";
     await studio.generate(prompt);
     await studio.waitForStatus("failed");
-    await expectFailureShown(page, "key_blocked", ["blocked this API key", "reported as leaked", "Create a new key", "GEMINI_API_KEY"]);
+    await expectFailureShown(page, "key_blocked", ["reported this API key as leaked", "Create a new key", "GEMINI_API_KEY"]);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(proxy.generationCalls()).toHaveLength(1);
     expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "key_blocked", prompt);
@@ -341,9 +367,9 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     expect(proxy.generationCalls()).toHaveLength(1);
     expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "model_access", prompt);
     // One click offers a model the key can use, with the prompt put back.
-    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Nano Banana 2");
+    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Nano Banana 2.1");
     await page.getByTestId("switch-model").click();
-    await expect(studio.model).toHaveValue("gemini-3.1-flash-image");
+    await expect(studio.model).toHaveValue("gemini-nano-banana-2.1");
     await expect(studio.prompt).toHaveValue(prompt);
   });
 
@@ -355,15 +381,15 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     const prompt = "A lighthouse on a retired model";
     await studio.generate(prompt);
     await studio.waitForStatus("failed");
-    await expectFailureShown(page, "model_retired", ["Google has retired gemini-2.5-flash-image", "Switch to Nano Banana 2 (gemini-3.1-flash-image)"]);
+    await expectFailureShown(page, "model_retired", ["Google has retired gemini-2.5-flash-image", "Switch to Nano Banana 2.1 (gemini-nano-banana-2.1)"]);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(proxy.generationCalls()).toHaveLength(1);
     const turn = expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "model_retired", prompt);
-    expect(turn.error?.replacementModel).toBe("gemini-3.1-flash-image");
+    expect(turn.error?.replacementModel).toBe("gemini-nano-banana-2.1");
     // One click puts the prompt back with the replacement model selected.
-    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Nano Banana 2");
+    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Nano Banana 2.1");
     await page.getByTestId("switch-model").click();
-    await expect(studio.model).toHaveValue("gemini-3.1-flash-image");
+    await expect(studio.model).toHaveValue("gemini-nano-banana-2.1");
     await expect(studio.prompt).toHaveValue(prompt);
   });
 
@@ -375,6 +401,7 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     await studio.generate(prompt);
     await studio.waitForStatus("failed");
     await expectFailureShown(page, "invalid_request", ["Google rejected the request", "aspect ratio not supported for this model", "Change the aspect ratio setting"]);
+    await expect(page.getByTestId("apply-fix")).toHaveAttribute("data-control", "aspectRatio");
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(proxy.generationCalls()).toHaveLength(1);
     expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "invalid_request", prompt);
