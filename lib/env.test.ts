@@ -115,3 +115,16 @@ describe("parseEnv: PostgreSQL and S3", () => {
     expect(() => parseEnv({ DATABASE_URL: "postgres://h/db", STUDIO_S3_BUCKET: "images", STUDIO_S3_FORCE_PATH_STYLE: "yes" })).toThrow(/STUDIO_S3_FORCE_PATH_STYLE/);
   });
 });
+
+describe("parseEnv: Google's request storage", () => {
+  it("leaves Google's default unless STUDIO_GEMINI_STORE says true or false", () => {
+    expect(parseEnv({}).geminiStore).toBeUndefined();
+    expect(parseEnv({ STUDIO_GEMINI_STORE: "" }).geminiStore).toBeUndefined();
+    expect(parseEnv({ STUDIO_GEMINI_STORE: "false" }).geminiStore).toBe(false);
+    expect(parseEnv({ STUDIO_GEMINI_STORE: "true" }).geminiStore).toBe(true);
+  });
+
+  it("rejects anything else, naming the variable", () => {
+    expect(() => parseEnv({ STUDIO_GEMINI_STORE: "no" })).toThrow(/STUDIO_GEMINI_STORE/);
+  });
+});
