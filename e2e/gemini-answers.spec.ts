@@ -33,7 +33,7 @@ function storedTurn(page: Page, dataDir = DATA_DIR) {
 test.describe("on the shared studio", () => {
   test.beforeEach(async ({ request }) => emulatorControl(request).reset());
 
-  test("a thinking level Google refuses in plain words: points at Thinking and fixes it in one click", async ({ page, request }) => {
+  test("a thinking level Google refuses in plain words: points at Thinking and fixes it in one click", async ({ page, request }, testInfo) => {
     const emulator = emulatorControl(request);
     await emulator.queueFaults([{ kind: "thinking_level_unsupported" }]);
     const studio = await openStudio(page);
@@ -50,6 +50,7 @@ test.describe("on the shared studio", () => {
     const fix = page.getByTestId("apply-fix");
     await expect(fix).toHaveText("Use thinking level High and retry");
     await expect(fix).toHaveAttribute("data-control", "thinking");
+    await page.getByTestId("turn-view").screenshot({ path: testInfo.outputPath("thinking-fix.png") });
 
     await fix.click();
     await studio.waitForStatus("succeeded");
@@ -86,7 +87,7 @@ test.describe("on the shared studio", () => {
     expect(storedTurn(page).error).toMatchObject({ code: "key_blocked", retryable: false, httpStatus: 403 });
   });
 
-  test("an image blocked by safety: Google's explanation verbatim with safe links, billing said, kept in the turn and the export", async ({ page, request }) => {
+  test("an image blocked by safety: Google's explanation verbatim with safe links, billing said, kept in the turn and the export", async ({ page, request }, testInfo) => {
     await emulatorControl(request).queueFaults([{ kind: "image_safety" }]);
     const studio = await openStudio(page);
     await page.getByTestId("thinking-high").check();
@@ -106,6 +107,7 @@ test.describe("on the shared studio", () => {
     await expect(page.getByTestId("billing-note")).toContainText(/of them thinking\): those are normally billed/);
     await expect(page.getByTestId("retry")).toHaveCount(0);
     await expect(page.getByTestId("edit-and-retry")).toBeVisible();
+    await page.getByTestId("turn-view").screenshot({ path: testInfo.outputPath("safety-block.png") });
 
     const turn = storedTurn(page);
     expect(turn.outcome?.finishMessage).toMatch(/^Unable to show the generated image\..*\[send feedback\]\(https:/);
@@ -121,14 +123,18 @@ test.describe("on the shared studio", () => {
 
   test("a stream that ends after its first chunk is resent once, and the progress says so", async ({ page, request }) => {
     const emulator = emulatorControl(request);
-    await emulator.queueFaults([{ kind: "no_finish", afterChunks: 1 }]);
+    // The resend is slow, so the progress can be read while it runs.
+    await emulator.queueFaults([{ kind: "no_finish", afterChunks: 1 }, { kind: "slow", delayMs: 1500 }]);
     const studio = await openStudio(page);
     await studio.generate("A lighthouse whose answer stops at once");
-    await expect(page.getByTestId("progress-retry")).toContainText("resending once");
+    await expect(page.getByTestId("progress")).toContainText("attempt 2 of 4");
     await studio.waitForStatus("succeeded");
     await expect(studio.resultImages).toHaveCount(1);
+    await expect(page.getByTestId("turn-view")).toContainText("the studio sent the request once more");
     expect(await emulator.generations()).toHaveLength(2);
-    expect(storedTurn(page).attempts).toBe(2);
+    const turn = storedTurn(page);
+    expect(turn.attempts).toBe(2);
+    expect(turn.outcome?.warnings.some((warning) => warning.includes("sent the request once more"))).toBe(true);
   });
 
   test("a stream that ends later without a finish reason: says it ended early, keeps the thoughts, resends nothing", async ({ page, request }) => {
@@ -152,7 +158,7 @@ test.describe("on the shared studio", () => {
     expect(turn.outcome?.thoughts).toHaveLength(1);
   });
 
-  test("usage a proxy didn't report says so instead of 0; grounded usage breaks out Google Search", async ({ page, request }) => {
+  test("usage a proxy didn't report says so instead of 0; grounded usage breaks out Google Search", async ({ page, request }, testInfo) => {
     const emulator = emulatorControl(request);
     await emulator.queueFaults([{ kind: "vertex_chunks" }]);
     const studio = await openStudio(page);
@@ -167,6 +173,7 @@ test.describe("on the shared studio", () => {
     await expect(page.getByTestId("usage-google-search")).toContainText(/Google Search\s*\d+/);
     await expect(page.getByTestId("usage-thinking")).toBeVisible();
     await expect(page.getByTestId("usage-image")).toContainText("1,120");
+    await page.getByTestId("usage").screenshot({ path: testInfo.outputPath("usage.png") });
     const usage = storedTurn(page).outcome?.usage;
     expect(usage?.searchTokens).toBeGreaterThan(0);
     expect(usage?.totalTokens).toBe((usage?.promptTokens ?? 0) + (usage?.outputTokens ?? 0) + (usage?.thoughtsTokens ?? 0) + (usage?.searchTokens ?? 0));

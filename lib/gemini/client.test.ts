@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readFixtureText, readSseFixture } from "./__fixtures__/load";
-import { createGeminiGateway, type GeminiGatewayOptions } from "./client";
+import { EARLY_END_RESENT, createGeminiGateway, type GeminiGatewayOptions } from "./client";
 import type { GenerationEvent, GenerationRequest, GenerationSettings, ModelTurn } from "./types";
 
 // The gateway over the real SDK with a fake fetch: checks the exact request body the SDK sends
@@ -272,6 +272,14 @@ describe("generate", () => {
     expect(result).toMatchObject({ ok: false, error: { code: "incomplete", retryable: false } });
     expect(calls).toHaveLength(2);
     expect(events).toEqual([expect.stringMatching(/resending once/)]);
+  });
+
+  it("says in the result that an early end was resent", async () => {
+    const first = { candidates: [{ content: { parts: [{ text: "Here is" }] } }] };
+    const { fetchImpl, calls } = fakeFetch([() => sseOf(first), () => sseOf(imageChunk(image1376))]);
+    const result = await gateway(fetchImpl).generate(request());
+    expect(calls).toHaveLength(2);
+    expect(result.ok && result.outcome.warnings).toContain(EARLY_END_RESENT);
   });
 
   it("never resends an early end once thoughts had arrived, and keeps them", async () => {

@@ -188,11 +188,18 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
       },
       { ...retryOptions, signal, onEvent: emit },
     );
-    return result.ok ? { ok: true, outcome: result.value } : fail(result.error, result.value);
+    if (!result.ok) return fail(result.error, result.value);
+    // The resend is said in the progress while it happens; the result keeps saying it, since the
+    // first attempt may be billed too.
+    const resent = earlyEnds > 0 ? [EARLY_END_RESENT] : [];
+    return { ok: true, outcome: { ...result.value, warnings: [...result.value.warnings, ...resent] } };
   }
 
   return { listModels, generate };
 }
+
+export const EARLY_END_RESENT =
+  "Google's first answer ended after its first chunk without finishing; the studio sent the request once more (the first attempt may be billed for its prompt).";
 
 /** Below this many chunks with no image among them, an early end cost next to nothing. */
 const CHEAP_EARLY_END_CHUNKS = 1;
