@@ -405,11 +405,7 @@ describe("listModels cache", () => {
   it("asks Google once per minute on success and once per 30 s on failure, shared by concurrent callers", async () => {
     let clock = 0;
     const listed = () => Response.json({ models: [{ name: "models/gemini-3-pro-image", supportedGenerationMethods: ["generateContent"] }] });
-    const { fetchImpl, calls } = fakeFetch([
-      () => jsonError(400, "errors/400-api-key-invalid.json"),
-      listed,
-      listed,
-    ]);
+    const { fetchImpl, calls } = fakeFetch([() => jsonError(400, "errors/400-api-key-invalid.json"), listed, listed]);
     const models = gateway(fetchImpl, { now: () => clock });
     const [first, second] = await Promise.all([models.listModels(), models.listModels()]);
     expect(first).toMatchObject({ ok: false, error: { code: "invalid_key" } });
@@ -417,13 +413,19 @@ describe("listModels cache", () => {
     clock = 29_999;
     expect(await models.listModels()).toBe(first);
     expect(calls).toHaveLength(1);
+    // Past 30 s: the old answer once more, at once, while the list is asked again...
     clock = 30_000;
+    expect(await models.listModels()).toBe(first);
+    // ...and the fresh one from then on, for a minute.
     const fixed = await models.listModels();
     expect(fixed.ok).toBe(true);
     expect(calls).toHaveLength(2);
     clock = 30_000 + 59_999;
     expect(await models.listModels()).toBe(fixed);
+    expect(calls).toHaveLength(2);
     clock = 30_000 + 60_000;
+    expect(await models.listModels()).toBe(fixed);
+    // The refresh is in flight: the next caller waits for it instead of starting another.
     await models.listModels();
     expect(calls).toHaveLength(3);
   });

@@ -81,23 +81,27 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
   const retryOptions = { policy: options.retryPolicy, sleep: options.sleep, random: options.random, now };
 
   const modelsCacheMs = options.modelsCacheMs ?? DEFAULT_MODELS_CACHE_MS;
-  let listed: { value: Promise<ListModelsResult>; expiresAt: number } | null = null;
+  let listed: { value: Promise<ListModelsResult>; settled: ListModelsResult | null; expiresAt: number } | null = null;
 
   /**
    * One models.list per cache period, shared by everyone who asks meanwhile; a failure (a rejected
-   * key, Google down) is kept for a shorter time so a fixed key shows up soon. A caller's cancel
-   * only stops its own wait, never the shared request.
+   * key, Google down) is kept for a shorter time so a fixed key shows up soon. Once an answer is
+   * old, the next caller still gets it at once while a fresh one is fetched (page loads never wait
+   * on Google after the first). A caller's cancel only stops its own wait.
    */
   function listModels({ signal }: { signal?: AbortSignal } = {}): Promise<ListModelsResult> {
-    if (!listed || now() >= listed.expiresAt) {
-      const value = fetchModels();
-      const entry = { value, expiresAt: Number.POSITIVE_INFINITY };
-      listed = entry;
-      void value.then((result) => {
+    const previous = listed;
+    let current = previous;
+    if (!current || (current.settled && now() >= current.expiresAt)) {
+      const entry: NonNullable<typeof listed> = { value: fetchModels(), settled: null, expiresAt: Number.POSITIVE_INFINITY };
+      listed = current = entry;
+      void entry.value.then((result) => {
+        entry.settled = result;
         entry.expiresAt = now() + (result.ok ? modelsCacheMs.success : modelsCacheMs.failure);
       });
+      if (previous?.settled) return Promise.resolve(previous.settled);
     }
-    const shared = listed.value;
+    const shared = current.value;
     if (!signal) return shared;
     return new Promise<ListModelsResult>((resolve, reject) => {
       if (signal.aborted) reject(signal.reason);
