@@ -4,7 +4,7 @@ import { emulatorControl } from "./support/emulator";
 import { PORT_OFFSET } from "./support/ports";
 import { readDataDir, turnIdFromUrl } from "./support/studio-data";
 import { startStudio, type StudioProcess } from "./support/studio-process";
-import { readZipFiles } from "./support/unzip";
+import { readZipFiles } from "../test/support/unzip";
 import type { TurnOutcome } from "@/lib/storage/types";
 
 /**
@@ -116,7 +116,7 @@ test.describe("on the shared studio", () => {
 
     const exported = await request.get(`/api/sessions/${turn.sessionId}/export`);
     expect(exported.status()).toBe(200);
-    const files = readZipFiles(new Uint8Array(await exported.body()));
+    const files = await readZipFiles(new Uint8Array(await exported.body()));
     const manifest = JSON.parse(files.get("session.json")?.toString("utf8") ?? "{}") as { turns: Array<{ id: string; finishMessage: string | null }> };
     expect(manifest.turns.find((entry) => entry.id === turn.id)?.finishMessage).toBe(turn.outcome?.finishMessage);
   });
@@ -175,8 +175,8 @@ test.describe("on the shared studio", () => {
     await expect(page.getByTestId("usage-image")).toContainText("1,120");
     await page.getByTestId("usage").screenshot({ path: testInfo.outputPath("usage.png") });
     const usage = storedTurn(page).outcome?.usage;
-    expect(usage?.searchTokens).toBeGreaterThan(0);
-    expect(usage?.totalTokens).toBe((usage?.promptTokens ?? 0) + (usage?.outputTokens ?? 0) + (usage?.thoughtsTokens ?? 0) + (usage?.searchTokens ?? 0));
+    expect(usage?.toolUsePromptTokens).toBeGreaterThan(0);
+    expect(usage?.totalTokens).toBe((usage?.promptTokens ?? 0) + (usage?.outputTokens ?? 0) + (usage?.thoughtsTokens ?? 0) + (usage?.toolUsePromptTokens ?? 0));
   });
 
   test("Google Search on, but the answer has no grounding: the panel says so", async ({ page, request }) => {

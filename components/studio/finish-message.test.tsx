@@ -60,7 +60,7 @@ describe("UsageSummary", () => {
 
   it("breaks out Google Search, thinking, image and text tokens", () => {
     const markup = renderToStaticMarkup(
-      <UsageSummary usage={{ promptTokens: 20, outputTokens: 1160, imageTokens: 1120, thoughtsTokens: 230, totalTokens: 1560, textTokens: 40, searchTokens: 150 }} />,
+      <UsageSummary usage={{ promptTokens: 20, outputTokens: 1160, imageTokens: 1120, thoughtsTokens: 230, totalTokens: 1560, textTokens: 40, toolUsePromptTokens: 150 }} />,
     );
     for (const text of ["1,560 tokens in total", "Google Search</dt><dd class=\"tabular-nums\">150", "thinking</dt><dd class=\"tabular-nums\">230", "image</dt><dd class=\"tabular-nums\">1,120", "text</dt><dd class=\"tabular-nums\">40"]) {
       expect(markup).toContain(text);
