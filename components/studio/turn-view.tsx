@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import type { StoredImageRef, Turn } from "@/lib/storage/types";
-import type { LiveProgress } from "@/lib/store/live-progress";
+import { retrySecondsLeft, type LiveProgress } from "@/lib/store/live-progress";
 import { needsEdit, type GenerationSettings, type StudioError } from "@/lib/gemini/types";
 import { CompareMenu } from "./compare-menu";
 import { FinishMessage } from "./finish-message";
@@ -138,7 +138,7 @@ function QueuedNotice({ ahead }: { ahead: number | null }) {
 
 function Progress({ live, now }: { live: LiveProgress; now: number }) {
   const elapsed = Math.max(0, Math.floor((now - live.startedAt) / 1000));
-  const retryIn = live.retry ? Math.max(0, Math.ceil((live.retry.until - now) / 1000)) : 0;
+  const retryIn = retrySecondsLeft(live.retry, now);
   return (
     <div role="status" data-testid="progress" className="flex flex-col gap-1 rounded-xl bg-white p-4 text-sm shadow-sm dark:bg-zinc-900">
       <div className="flex items-center gap-2">

@@ -712,6 +712,52 @@ describe("ending badly", () => {
     expect(stored?.outcome?.images.map((image) => image.hash)).toEqual([(await images.put(kept)).hash]);
   });
 
+  it("tells a follower who joins during a retry wait only the time left of it", async () => {
+    let clock = 50_000;
+    const waiting = deferred();
+    const release = deferred();
+    const jobs = runner(
+      async (call) => {
+        call.emit({ type: "attempt", attempt: 1, maxAttempts: 4 });
+        call.emit({ type: "retry", attempt: 2, maxAttempts: 4, delayMs: 3_000, error: createStudioError("quota_exhausted") });
+        await release.promise;
+        call.emit({ type: "attempt", attempt: 2, maxAttempts: 4 });
+        return answer(call);
+      },
+      { elapsedClock: () => clock },
+    );
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A patient banana") }));
+    const first = await jobs.follow(OWNER, turn.id, (event) => {
+      // Live, the wait is announced whole.
+      if (event.type === "retry") {
+        expect(event.delayMs).toBe(3_000);
+        waiting.resolve();
+      }
+    });
+    await waiting.promise;
+    if (first.ok) first.data.unsubscribe();
+
+    const delays = async () => {
+      const seen: JobEvent[] = [];
+      const followed = await jobs.follow(OWNER, turn.id, (event) => seen.push(event));
+      if (followed.ok) followed.data.unsubscribe();
+      return seen.flatMap((event) => (event.type === "retry" ? [event.delayMs] : []));
+    };
+    clock += 1_200;
+    expect(await delays()).toEqual([1_800]);
+    // A reconnecting EventSource (Last-Event-ID) gets the same correction.
+    clock += 1_300;
+    expect(await delays()).toEqual([500]);
+    // Once the wait is over nothing is left to count down, even before the next attempt starts.
+    clock += 4_000;
+    expect(await delays()).toEqual([0]);
+
+    release.resolve();
+    const live = await collect(jobs, turn.id);
+    expect(live.at(-1)?.type).toBe("done");
+  });
+
   it("fails with a clear error and stops the request when the data directory can't take an image", async () => {
     const broken: ImageStore = {
       ...images,

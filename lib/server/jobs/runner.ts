@@ -108,6 +108,8 @@ export interface JobRunnerOptions {
   maxConcurrentJobs?: number;
   /** Starts that may wait for a slot; one more is refused as "busy". */
   maxQueuedJobs?: number;
+  /** Monotonic milliseconds, for the time left of a retry wait replayed to a late follower. */
+  elapsedClock?: () => number;
 }
 
 export const DEFAULT_JOB_DEADLINE_MS = 5 * 60_000;
@@ -140,6 +142,8 @@ interface Job {
   /** Set once the outcome is being saved: a cancel from then on is too late and is ignored. */
   finalizing: boolean;
   events: JobEvent[];
+  /** When each retry wait began (by event seq), on the elapsed clock. */
+  retryWaitsFrom: Map<number, number>;
   listeners: Set<JobListener>;
   stopped: Promise<null>;
   markStopped: () => void;
@@ -192,6 +196,7 @@ export function validateTurnRequest(request: TurnRequest): string | null {
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { storage } = options;
   const now = options.now ?? (() => new Date());
+  const elapsedClock = options.elapsedClock ?? (() => performance.now());
   const deadlineMs = options.deadlineMs ?? DEFAULT_JOB_DEADLINE_MS;
   const maxJobs = options.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS;
   const maxQueued = options.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS;
@@ -209,6 +214,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   function emit(job: Job, body: JobEventBody): void {
     const event = { ...body, turnId: job.turnId, seq: job.events.length + 1 } as JobEvent;
     job.events.push(event);
+    if (event.type === "retry") job.retryWaitsFrom.set(event.seq, elapsedClock());
     for (const listener of [...job.listeners]) safeCall(listener, event);
   }
 
@@ -639,6 +645,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           stopReason: null,
           finalizing: false,
           events: [],
+          retryWaitsFrom: new Map(),
           listeners: new Set(),
           stopped,
           markStopped,
@@ -690,11 +697,22 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   function subscribe(ownerId: OwnerId, turnId: string, listener: JobListener, { afterSeq = 0 } = {}): (() => void) | null {
     const job = jobs.get(turnId);
     if (!job || job.ownerId !== ownerId) return null;
-    for (const event of job.events) if (event.seq > afterSeq) safeCall(listener, event);
+    for (const event of job.events) if (event.seq > afterSeq) safeCall(listener, replayed(job, event));
     job.listeners.add(listener);
     return () => {
       job.listeners.delete(listener);
     };
+  }
+
+  /**
+   * A retry's delayMs counts from when the wait began: a follower who joins during it (a page that
+   * opened the turn late, a reload) is told only what is left, so its countdown is not restarted.
+   */
+  function replayed(job: Job, event: JobEvent): JobEvent {
+    if (event.type !== "retry") return event;
+    const from = job.retryWaitsFrom.get(event.seq);
+    if (from === undefined) return event;
+    return { ...event, delayMs: Math.max(0, Math.round(event.delayMs - (elapsedClock() - from))) };
   }
 
   async function follow(ownerId: OwnerId, turnId: string, listener: JobListener, options: { afterSeq?: number } = {}): Promise<JobResult<FollowResult>> {
