@@ -100,6 +100,18 @@ async function editAndRetrySucceeds(page: Page, request: APIRequestContext, stud
   expect(after.at(-1)?.body).toEqual(before.at(-1)?.body);
 }
 
+/**
+ * Lets the emulator answer the held first request once the page shows the turn's progress, i.e.
+ * follows its events: a retry wait (1 s, say) is then there to see whole, however long the page
+ * took to open the turn.
+ */
+async function releaseOnceFollowed(page: Page, request: APIRequestContext) {
+  const emulator = emulatorControl(request);
+  await expect(page.getByTestId("progress")).toBeVisible();
+  await expect.poll(() => emulator.held()).toBe(1);
+  expect(await emulator.release()).toBe(1);
+}
+
 /** No further call arrives: the retries were bounded and nothing runs in the background. */
 async function expectCallsSettleAt(request: APIRequestContext, count: number) {
   const emulator = emulatorControl(request);
@@ -117,11 +129,13 @@ test.describe("on the shared studio, through the emulator's faults", () => {
 
   test("quota exhausted: counts down from Google's retryDelay, retries a bounded number of times, then fails with Retry", async ({ page, request }) => {
     test.setTimeout(120_000);
-    await emulatorControl(request).queueFaults(Array.from({ length: 4 }, (): Fault => ({ kind: "429", retryDelay: "3s" })));
+    const emulator = emulatorControl(request);
+    await emulator.queueFaults([{ kind: "429", retryDelay: "3s", hold: true }, ...Array.from({ length: 3 }, (): Fault => ({ kind: "429", retryDelay: "3s" }))]);
     const before = readDataDir(dataDir);
     const studio = await openStudio(page);
     const prompt = "A lighthouse that runs out of quota";
     await studio.generate(prompt);
+    await releaseOnceFollowed(page, request);
 
     const countdown = page.getByTestId("progress-retry");
     await expect(countdown).toContainText("used up its quota");
@@ -143,10 +157,11 @@ test.describe("on the shared studio, through the emulator's faults", () => {
   });
 
   test("a quota error that clears in time ends in an image, with one retry", async ({ page, request }) => {
-    await emulatorControl(request).queueFaults([{ kind: "429", retryDelay: "1s" }]);
+    await emulatorControl(request).queueFaults([{ kind: "429", retryDelay: "1s", hold: true }]);
     const studio = await openStudio(page);
     await studio.generate("A patient lighthouse");
-    await expect(page.getByTestId("progress-retry")).toContainText("Retrying in");
+    await releaseOnceFollowed(page, request);
+    await expect(page.getByTestId("progress-retry")).toContainText("Retrying in 1 s (attempt 2 of 4)");
     await studio.waitForStatus("succeeded");
     await expect(studio.resultImages).toHaveCount(1);
     await expectCallsSettleAt(request, 2);

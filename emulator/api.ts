@@ -201,6 +201,7 @@ export async function generateContent(context: ApiContext, modelId: string, stre
 
   const fault = takeFault(context, normalized);
   context.entry.fault = fault ? fault.kind : null;
+  if (fault?.hold && !(await context.state.held.wait(context.signal))) return;
   if (fault && isGatewayFault(fault.kind)) {
     await applyGatewayFault(context, fault, stream ? "StreamGenerateContent" : "GenerateContent");
     return;

@@ -40,6 +40,11 @@ export const faultSchema = z.strictObject({
     .string()
     .regex(/^\d+(\.\d+)?s$/, 'retryDelay must look like "2s"')
     .optional(),
+  /**
+   * Any kind: the request waits, unanswered, until POST /_emulator/release (or the client gives up),
+   * so a test can have the studio's page following the turn before the fault is answered.
+   */
+  hold: z.boolean().optional(),
   /** slow: delay before every chunk (and before a unary answer). */
   delayMs: z.number().int().min(0).max(600_000).optional(),
   /** cut / error_chunk / no_finish: how many chunks reach the client first. */
