@@ -241,6 +241,7 @@ export function getJobRunner(): Promise<JobRunner> {
         deadlineMs: env.jobDeadlineMs,
         maxConcurrentJobs: env.maxConcurrentJobs,
         maxQueuedJobs: env.maxQueuedJobs,
+        secrets: [env.geminiApiKey],
       });
     },
     (error: unknown) => {

@@ -1070,3 +1070,128 @@ describe("event stream", () => {
     expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("succeeded");
   });
 });
+
+describe("a full disk at the very end", () => {
+  /** Storage whose final turn update fails with a full disk while `full` holds, like SQLITE_FULL. */
+  function fillable(): { full: boolean; failures: number } {
+    const state = { full: false, failures: 0 };
+    const inner = storage.turns;
+    storage = {
+      ...storage,
+      turns: {
+        ...inner,
+        async update(ownerId, id, patch) {
+          if (state.full && patch.status && patch.status !== "running") {
+            state.failures += 1;
+            const { StorageError } = await import("@/lib/storage/types");
+            throw new StorageError("storage_failed", "Could not save the turn: the disk holding /data/studio.db is full.");
+          }
+          return inner.update(ownerId, id, patch);
+        },
+      },
+    };
+    return state;
+  }
+
+  it("retries recording the end, so a disk that frees up within the backoff loses nothing", async () => {
+    const disk = fillable();
+    const release = deferred();
+    const jobs = runner(
+      async (call) => {
+        await release.promise;
+        return answer(call);
+      },
+      { finishRetryDelaysMs: [5, 5, 50], settleIntervalMs: 60_000 },
+    );
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const events = collect(jobs, turn.id);
+    disk.full = true;
+    release.resolve();
+    await waitFor(() => disk.failures >= 2);
+    disk.full = false;
+    expect((await events).at(-1)).toMatchObject({ type: "done" });
+    expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({ status: "succeeded" });
+  });
+
+  it("never leaves the row running: the end is written once storage works again, and Retry works at once", async () => {
+    const disk = fillable();
+    const release = deferred();
+    const jobs = runner(
+      async (call) => {
+        await release.promise;
+        return answer(call);
+      },
+      { finishRetryDelaysMs: [1, 1], settleIntervalMs: 20 },
+    );
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const events = collect(jobs, turn.id);
+    disk.full = true;
+    release.resolve();
+    expect((await events).at(-1)).toMatchObject({ type: "failed", turn: { status: "failed", error: { code: "internal", retryable: true } } });
+    expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("running");
+
+    // Still full: Retry says so instead of "still running".
+    const refused = await jobs.retry(OWNER, turn.id);
+    expect(refused).toMatchObject({ ok: false, error: { code: "storage_failed" } });
+
+    disk.full = false;
+    await waitFor(async () => (await storage.turns.get(OWNER, turn.id))?.status === "failed");
+    expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({ error: { code: "internal", message: expect.stringContaining("is full") } });
+    const retried = expectOk(await jobs.retry(OWNER, turn.id));
+    expect(retried.id).not.toBe(turn.id);
+  });
+
+  it("Retry writes the pending end itself when storage is back before the next timer", async () => {
+    const disk = fillable();
+    const release = deferred();
+    const jobs = runner(
+      async (call) => {
+        await release.promise;
+        return answer(call);
+      },
+      { finishRetryDelaysMs: [], settleIntervalMs: 60_000 },
+    );
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const events = collect(jobs, turn.id);
+    disk.full = true;
+    release.resolve();
+    await events;
+    disk.full = false;
+    const retried = expectOk(await jobs.retry(OWNER, turn.id));
+    expect(retried.id).not.toBe(turn.id);
+    expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("failed");
+  });
+});
+
+describe("secrets the upstream echoes", () => {
+  const KEY = "sk-proj_Zx9.not+google/shaped==";
+
+  it("redacts the configured key, whatever its shape and spelling, from every stored and streamed error", async () => {
+    const echoed = (text: string) =>
+      createStudioError("invalid_key", {
+        message: `Key ${text} rejected`,
+        detail: `API key not valid: ${text}; url=?key=${encodeURIComponent(KEY)}`,
+        modelText: `{"key":"${KEY}"}`,
+      });
+    const jobs = runner(
+      async (call) => {
+        call.emit({ type: "attempt", attempt: 1, maxAttempts: 2 });
+        call.emit({ type: "retry", attempt: 2, maxAttempts: 2, delayMs: 1, error: echoed(KEY) });
+        return { ok: false, error: echoed(KEY) };
+      },
+      { secrets: [KEY] },
+    );
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const events = await collect(jobs, turn.id);
+    const stored = await storage.turns.get(OWNER, turn.id);
+    const everything = JSON.stringify({ events, stored });
+    expect(everything).not.toContain(KEY);
+    expect(everything).not.toContain(encodeURIComponent(KEY));
+    expect(stored?.error?.detail).toContain("[redacted]");
+    expect(events.find((event) => event.type === "retry")).toMatchObject({ error: { message: "Key [redacted] rejected" } });
+  });
+});

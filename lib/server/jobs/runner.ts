@@ -13,6 +13,7 @@ import {
   type StudioError,
   type Thought,
 } from "@/lib/gemini/types";
+import { redactStudioError } from "@/lib/server/redact";
 import { ImageStoreError, type StoredImage } from "@/lib/storage/image-store";
 import {
   INTERRUPTED_TURN_ERROR,
@@ -110,12 +111,23 @@ export interface JobRunnerOptions {
   maxQueuedJobs?: number;
   /** Monotonic milliseconds, for the time left of a retry wait replayed to a late follower. */
   elapsedClock?: () => number;
+  /**
+   * Values never to store, stream or show (the API key): the upstream may echo them in an error.
+   * Every error a turn records or an event carries passes through here, whatever built it.
+   */
+  secrets?: readonly (string | undefined)[];
+  /** Waits between attempts to record a turn's end when storage refuses it (a full disk). */
+  finishRetryDelaysMs?: readonly number[];
+  /** After those, how often an unrecorded end is tried again until storage takes it. */
+  settleIntervalMs?: number;
 }
 
 export const DEFAULT_JOB_DEADLINE_MS = 5 * 60_000;
 export const DEFAULT_MAX_CONCURRENT_JOBS = 32;
 export const DEFAULT_MAX_QUEUED_JOBS = 256;
 const MAX_UNRECORDED = 100;
+export const DEFAULT_FINISH_RETRY_DELAYS_MS: readonly number[] = [100, 500, 2_000];
+export const DEFAULT_SETTLE_INTERVAL_MS = 10_000;
 
 type StopReason = "cancelled" | "deadline" | "storage" | "shutdown";
 type FinalStatus = "succeeded" | "failed" | "cancelled" | "interrupted";
@@ -208,11 +220,21 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   let running = 0;
   /** Starts between the capacity check and their job being registered. */
   let reserved = 0;
-  /** Final states that storage refused to record, so followers still see how those turns ended. */
+  const secrets = options.secrets ?? [];
+  const finishRetryDelaysMs = options.finishRetryDelaysMs ?? DEFAULT_FINISH_RETRY_DELAYS_MS;
+  const settleIntervalMs = options.settleIntervalMs ?? DEFAULT_SETTLE_INTERVAL_MS;
+  /**
+   * Final states that storage refused to record, so followers still see how those turns ended, and
+   * so they are written as soon as storage takes writes again (see settleUnrecorded).
+   */
   const unrecorded = new Map<string, Turn>();
+  let settleTimer: ReturnType<typeof setTimeout> | null = null;
+
+  const clean = (error: StudioError): StudioError => redactStudioError(error, secrets);
 
   function emit(job: Job, body: JobEventBody): void {
-    const event = { ...body, turnId: job.turnId, seq: job.events.length + 1 } as JobEvent;
+    const safe = body.type === "retry" ? { ...body, error: clean(body.error) } : body;
+    const event = { ...safe, turnId: job.turnId, seq: job.events.length + 1 } as JobEvent;
     job.events.push(event);
     if (event.type === "retry") job.retryWaitsFrom.set(event.seq, elapsedClock());
     for (const listener of [...job.listeners]) safeCall(listener, event);
@@ -392,26 +414,80 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     };
   }
 
-  /** Records the final state, tells the followers, and forgets the job. */
+  /**
+   * A failure that a later attempt may get past (a full disk, a locked or failing file), as opposed
+   * to a turn that is gone (its session was deleted) or already finished.
+   */
+  function isTransient(error: unknown): boolean {
+    return !(error instanceof StorageError && (error.code === "not_found" || error.code === "invalid_transition"));
+  }
+
+  async function recordEnd(ownerId: OwnerId, turnId: string, fields: { status: FinalStatus; outcome: TurnOutcome | null; error: StudioError | null; attempts: number }): Promise<Turn> {
+    return storage.turns.update(ownerId, turnId, fields);
+  }
+
+  /** Tries once more to write every end storage refused; keeps trying on a timer while any is left. */
+  async function settleUnrecorded(): Promise<void> {
+    if (settleTimer) clearTimeout(settleTimer);
+    settleTimer = null;
+    for (const [turnId, turn] of [...unrecorded]) {
+      if (jobs.has(turnId)) continue;
+      try {
+        await recordEnd(turn.ownerId, turnId, {
+          status: turn.status as FinalStatus,
+          outcome: turn.outcome,
+          error: turn.error,
+          attempts: turn.attempts,
+        });
+        unrecorded.delete(turnId);
+      } catch (error) {
+        if (!isTransient(error)) unrecorded.delete(turnId);
+      }
+    }
+    scheduleSettle();
+  }
+
+  function scheduleSettle(): void {
+    if (settleTimer || unrecorded.size === 0) return;
+    settleTimer = setTimeout(() => void settleUnrecorded(), settleIntervalMs);
+    settleTimer.unref?.();
+  }
+
+  /**
+   * Records the final state, tells the followers, and forgets the job. Storage that refuses the
+   * write (disk full) is retried with backoff; if it still refuses, the end is kept in memory, shown
+   * to followers, and written by settleUnrecorded as soon as storage works again, so the row never
+   * stays "running" while its page offers Retry.
+   */
   async function finish(
     job: Job,
     status: FinalStatus,
-    fields: { outcome: TurnOutcome | null; error: StudioError | null; attempts: number },
+    given: { outcome: TurnOutcome | null; error: StudioError | null; attempts: number },
   ): Promise<void> {
-    let turn: Turn;
-    try {
-      turn = await storage.turns.update(job.ownerId, job.turnId, { status, ...fields });
-    } catch (error) {
-      // The result can't be recorded (disk full, session deleted meanwhile). Followers still learn
-      // how it ended; the row stays active until the next start marks it interrupted.
+    const fields = { ...given, error: given.error ? clean(given.error) : null };
+    let turn: Turn | null = null;
+    let failure: unknown = null;
+    for (let attempt = 0; turn === null; attempt += 1) {
+      try {
+        turn = await recordEnd(job.ownerId, job.turnId, { status, ...fields });
+      } catch (error) {
+        failure = error;
+        const delay = finishRetryDelaysMs[attempt];
+        if (!isTransient(error) || delay === undefined) break;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    if (turn === null) {
       const at = new Date().toISOString();
+      // A success that can't be recorded is reported as the failure it is; it is stored that way too.
       turn =
         status === "succeeded"
-          ? { ...job.turn, ...fields, status: "failed", error: storageStudioError(error), updatedAt: at }
+          ? { ...job.turn, ...fields, status: "failed", error: storageStudioError(failure), updatedAt: at }
           : { ...job.turn, ...fields, status, updatedAt: at };
       unrecorded.set(job.turnId, turn);
       // Only a broken disk fills this; keep the most recent ones.
       if (unrecorded.size > MAX_UNRECORDED) unrecorded.delete(unrecorded.keys().next().value ?? "");
+      if (isTransient(failure)) scheduleSettle();
     }
     job.turn = turn;
     emit(job, { type: TERMINAL_EVENT[turn.status as FinalStatus], turn });
@@ -689,7 +765,20 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       return turn ? { ok: true, data: turn } : fail("not_found", "That turn doesn't exist.");
     });
     if (!found.ok) return found;
-    const turn = found.data;
+    let turn = found.data;
+    if (!isFinishedStatus(turn.status) && !jobs.has(turnId) && unrecorded.has(turnId)) {
+      // Its end is known here but storage refused it so far: write it now, then retry as usual.
+      await settleUnrecorded();
+      if (unrecorded.has(turnId)) {
+        return fail("storage_failed", "The studio still can't save to its data directory.", "Check that the data directory exists, is writable and has free space, then retry.");
+      }
+      const settled = await guarded<Turn>(async () => {
+        const stored = await storage.turns.get(ownerId, turnId);
+        return stored ? { ok: true, data: stored } : fail("not_found", "That turn doesn't exist.");
+      });
+      if (!settled.ok) return settled;
+      turn = settled.data;
+    }
     if (!isFinishedStatus(turn.status)) return fail("conflict", "This turn is still running.", "Wait for it to finish, or cancel it.");
     return startTurn({ ownerId, sessionId: turn.sessionId, parentId: turn.parentId, request: turn.request });
   }
@@ -746,6 +835,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     async idle() {
       while (jobs.size > 0) await Promise.all([...jobs.values()].map((job) => job.done));
     },
-    shutdown: () => stopAll(() => true, "shutdown"),
+    async shutdown() {
+      await stopAll(() => true, "shutdown");
+      if (settleTimer) clearTimeout(settleTimer);
+      settleTimer = null;
+    },
   };
 }
