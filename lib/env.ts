@@ -40,6 +40,14 @@ const envSchema = z.object({
   STUDIO_S3_ACCESS_KEY_ID: optionalString,
   STUDIO_S3_SECRET_ACCESS_KEY: optionalString,
   STUDIO_S3_FORCE_PATH_STYLE: optionalString.pipe(z.enum(["0", "1"]).optional()),
+  // Comma list of proxy addresses (IPs or CIDRs) whose X-Forwarded-For is believed.
+  STUDIO_TRUSTED_PROXIES: optionalString,
+  // /api/health answers 503 below this much free space in the data directory (default 512 MB).
+  STUDIO_MIN_FREE_DISK_MB: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(10_000_000).optional()),
+  // Upload bytes one user may send per hour (default 2000 MB); 0 turns the quota off.
+  STUDIO_UPLOAD_QUOTA_MB_PER_HOUR: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(10_000_000).optional()),
+  // Hours an uploaded image no turn uses is kept before it is removed (default 24).
+  STUDIO_UNUSED_UPLOAD_TTL_HOURS: optionalString.pipe(z.coerce.number<string | undefined>().min(0).max(100_000).optional()),
   // Accounts (lib/server/auth). Signs session cookies; when unset, one is generated on first start
   // and kept in the data directory (auth-secret).
   BETTER_AUTH_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
@@ -121,6 +129,17 @@ export interface StudioEnv {
   databaseUrl: string | undefined;
   /** Set: images live in this bucket instead of the data directory (requires databaseUrl). */
   s3: S3Settings | undefined;
+  /**
+   * Proxies whose X-Forwarded-For is believed, as IPs or CIDRs. STUDIO_TRUST_PROXY=1 without a list
+   * means loopback (a proxy on the same machine), which is the only case it was ever safe for.
+   */
+  trustedProxies: string[];
+  /** Readiness fails below this many free bytes in the data directory. */
+  minFreeDiskBytes: number;
+  /** Upload bytes per user per hour; 0 when unlimited. */
+  uploadQuotaBytesPerHour: number;
+  /** How long an image no turn references is kept (an upload waiting in a composer). */
+  unusedUploadTtlMs: number;
   auth: AuthEnv;
 }
 
@@ -141,6 +160,11 @@ export interface AuthEnv {
   maxSignInFailures: number;
   e2eSessionToken: string | undefined;
 }
+
+export const DEFAULT_MIN_FREE_DISK_MB = 512;
+export const DEFAULT_UPLOAD_QUOTA_MB_PER_HOUR = 2_000;
+export const DEFAULT_UNUSED_UPLOAD_TTL_HOURS = 24;
+const LOOPBACK_PROXIES = ["127.0.0.0/8", "::1"];
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 20;
 
@@ -184,6 +208,14 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     maxQueuedJobs: values.STUDIO_MAX_QUEUED_JOBS,
     databaseUrl: values.DATABASE_URL,
     s3: s3.settings,
+    trustedProxies: values.STUDIO_TRUSTED_PROXIES
+      ? values.STUDIO_TRUSTED_PROXIES.split(",").map((entry) => entry.trim()).filter(Boolean)
+      : values.STUDIO_TRUST_PROXY === "1"
+        ? LOOPBACK_PROXIES
+        : [],
+    minFreeDiskBytes: (values.STUDIO_MIN_FREE_DISK_MB ?? DEFAULT_MIN_FREE_DISK_MB) * 1_000_000,
+    uploadQuotaBytesPerHour: (values.STUDIO_UPLOAD_QUOTA_MB_PER_HOUR ?? DEFAULT_UPLOAD_QUOTA_MB_PER_HOUR) * 1_000_000,
+    unusedUploadTtlMs: (values.STUDIO_UNUSED_UPLOAD_TTL_HOURS ?? DEFAULT_UNUSED_UPLOAD_TTL_HOURS) * 3_600_000,
     auth: {
       secret: values.BETTER_AUTH_SECRET,
       publicUrl: values.BETTER_AUTH_URL ?? values.STUDIO_PUBLIC_URL,
