@@ -333,7 +333,7 @@ test.describe("bad input is refused with a typed error, and nothing is stored", 
     for (const item of cases) {
       const multipart: Record<string, { name: string; mimeType: string; buffer: Buffer }> = {};
       item.files.forEach((file, index) => (multipart[index === 0 ? "file" : `file${index}`] = file));
-      const response = await request.post("/api/uploads", { multipart, headers: item.headers });
+      const response = await request.post("/api/uploads", { multipart, headers: { origin: E2E.appUrl, ...item.headers } });
       expect.soft(response.status(), item.name).toBe(item.status);
       const body = (await response.json()) as { error?: { code?: string; message?: string } };
       expect.soft(body.error?.code, item.name).toBe(item.code);
