@@ -9,6 +9,12 @@ export async function register() {
   try {
     await getStorage();
   } catch (error) {
+    // Another studio owns the data directory: serving would answer every request with an error,
+    // and an operator is better told at once, in words, why this one won't start.
+    if (error instanceof Error && error.name === "DataDirLockedError") {
+      console.error(`Nano Banana Studio can't start: ${error.message}`);
+      process.exit(1);
+    }
     // Starting anyway keeps /api/health answering, and every action reports the problem clearly.
     log.error("storage.open_failed", { error });
   }

@@ -3,6 +3,8 @@ import "server-only";
 import { MODEL_CATALOG, findModel, resolveModel, type ModelProfile } from "./catalog";
 import type { GenerationOutcome, GenerationSettings, StudioError, StudioErrorCode, StudioFix, ThinkingLevel } from "./types";
 
+import { isMalformedAnswer, malformedAnswerError } from "./unusable-answer";
+
 export { needsEdit } from "./types";
 
 // One closed set of errors with copy a designer understands. No SDK import: the UI reads the copy
@@ -481,6 +483,7 @@ export function toStudioError(error: unknown, context: ErrorContext = {}): Studi
   if (/is only supported in|is not supported in Gemini API/i.test(error.message)) {
     return createStudioError("invalid_request", { detail: error.message });
   }
+  if (isMalformedAnswer(error)) return malformedAnswerError();
   if (/exception parsing stream chunk/i.test(error.message)) {
     return createStudioError("service_unavailable", { detail: "The service sent a malformed streamed response." });
   }

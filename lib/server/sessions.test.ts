@@ -123,6 +123,26 @@ describe("sessions", () => {
   });
 });
 
+describe("deleting a session", () => {
+  it("stops serving its images at once, except those another session still uses", async () => {
+    const doomed = data(await studio.createSession(OWNER, {}));
+    const kept = data(await studio.createSession(OWNER, {}));
+    const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: "#f5c518" } }).png().toBuffer();
+    const shared = await storage.images.put(png);
+    const reference = { hash: shared.hash, mimeType: "image/png" as const, width: 16, height: 16 };
+    const first = data(await studio.startTurn(OWNER, { sessionId: doomed.id, parentId: null, prompt: "A banana", settings, references: [reference] }));
+    await jobs.idle();
+    data(await studio.startTurn(OWNER, { sessionId: kept.id, parentId: null, prompt: "A pear", settings, references: [reference] }));
+    await jobs.idle();
+    const result = (await storage.turns.get(OWNER, first.id))?.outcome?.images[0]?.hash ?? "";
+    expect(await storage.images.get(result)).not.toBeNull();
+
+    data(await studio.deleteSession(OWNER, { sessionId: doomed.id }));
+    expect(await storage.images.get(result)).toBeNull();
+    expect(await storage.images.get(shared.hash)).not.toBeNull();
+  });
+});
+
 describe("turns", () => {
   it("starts a turn with references whose type and size are read from the stored bytes", async () => {
     const session = data(await studio.createSession(OWNER, {}));

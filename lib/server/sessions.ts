@@ -17,6 +17,7 @@ import {
 } from "@/lib/storage/types";
 import { checkBudget } from "./budgets";
 import { getGateway, getModelDiscovery } from "./gateway";
+import { imagesOfTurns } from "@/lib/storage/garbage";
 import { createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
 import { checkNewTurn } from "@/lib/studio/request-check";
 import { STORAGE_FAILED_ACTION, type ActionResult } from "@/lib/studio/result";
@@ -165,8 +166,13 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
         if (!(await storage.sessions.get(ownerId, sessionId))) return fail("not_found", "That session doesn't exist.");
         // Stop its jobs first, so none of them writes into a session that is going away.
         await jobs.cancelSession(ownerId, sessionId);
+        const released = imagesOfTurns(await storage.turns.listBySession(ownerId, sessionId));
         const deleted = await storage.sessions.delete(ownerId, sessionId);
-        return deleted ? { ok: true, data: { sessionId } } : fail("not_found", "That session doesn't exist.");
+        if (!deleted) return fail("not_found", "That session doesn't exist.");
+        // Its images stop being served now, unless another session uses them (lib/storage/garbage.ts).
+        // The session is gone either way; a file left behind goes with the next periodic collection.
+        await storage.collectGarbage({ released }).catch(() => undefined);
+        return { ok: true, data: { sessionId } };
       });
     },
 

@@ -3,6 +3,7 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationSettings, ModelTurn, StudioError } from "@/lib/gemini/types";
+import { imagesOfTurns } from "./garbage";
 import { StorageError, type Storage, type Turn, type TurnOutcome, type TurnRequest } from "./types";
 
 /**
@@ -10,11 +11,10 @@ import { StorageError, type Storage, type Turn, type TurnOutcome, type TurnReque
  * object storage, ...) calls `describeStorageContract("postgres", factory)` from its own test file
  * and is done when it passes. The in-memory double and SQLite run it too.
  *
- * Deleting a session keeps image files on purpose: images are content-addressed, so the same
- * bytes may back another session's turns, an upload waiting in the composer, or a named export the
- * designer kept. Knowing that none of those still uses a file needs a reference count across all
- * of them, taken without racing a job that is storing the same bytes; until a garbage collector
- * does that, keeping the files is the safe choice (they are also the designer's work).
+ * Deleting a session keeps image files: images are content-addressed, so the same bytes may back
+ * another session's turns or an upload waiting in the composer. collectGarbage removes them: the
+ * app calls it with the deleted session's images right after the delete, and periodically for
+ * uploads no turn used within the grace period (lib/storage/garbage.ts).
  */
 
 export interface StorageUnderTest {
@@ -641,6 +641,61 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
         await succeed(turn);
         await expect(storage.turns.copyChain({ from: { ownerId: ALICE, turnId: turn.id }, to: { ownerId: ALICE, sessionId: target.id } })).rejects.toMatchObject({ code: "not_found" });
         expect(await storage.turns.listBySession(BOB, target.id)).toEqual([]);
+      });
+    });
+
+    describe("garbage collection", () => {
+      const HOUR = 3_600_000;
+      const later = (ms: number) => Date.now() + ms;
+
+      it("removes uploads no turn used within the grace period, and keeps every image a turn uses", async () => {
+        const unused = await storage.images.put(fakePng());
+        const reference = await storage.images.put(fakePng());
+        const result = await storage.images.put(fakePng());
+        const thought = await storage.images.put(fakePng());
+        const session = await storage.sessions.create({ ownerId: ALICE, title: "Banana" });
+        const turn = await storage.turns.create({
+          ownerId: ALICE,
+          sessionId: session.id,
+          parentId: null,
+          request: request("with a reference", { references: [{ hash: reference.hash, mimeType: "image/png", width: 8, height: 8 }] }),
+        });
+        await succeed(turn, fullOutcome(result.hash, thought.hash));
+
+        expect(await storage.collectGarbage({ unusedOlderThanMs: 24 * HOUR, now: later(23 * HOUR) })).toEqual({ removed: [], bytes: 0 });
+        const report = await storage.collectGarbage({ unusedOlderThanMs: 24 * HOUR, now: later(25 * HOUR) });
+        expect(report.removed).toEqual([unused.hash]);
+        expect(report.bytes).toBe(unused.byteLength);
+        expect(await storage.images.get(unused.hash)).toBeNull();
+        for (const kept of [reference, result, thought]) expect(await storage.images.get(kept.hash)).not.toBeNull();
+      });
+
+      it("counts an upload of the same bytes again as new", async () => {
+        const bytes = fakePng();
+        const first = await storage.images.put(bytes);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const cutoff = Date.now();
+        await storage.images.put(bytes);
+        // Collected as if the grace period ended between the two uploads: the second keeps it.
+        expect((await storage.collectGarbage({ unusedOlderThanMs: 10, now: cutoff + 5 })).removed).toEqual([]);
+        expect(await storage.images.get(first.hash)).not.toBeNull();
+      });
+
+      it("removes a deleted session's images at once, except those another session still uses", async () => {
+        const own = await storage.images.put(fakePng());
+        const shared = await storage.images.put(fakePng());
+        const { turn } = await sessionWithTurn(ALICE, "doomed");
+        await succeed(turn, fullOutcome(own.hash, shared.hash));
+        const other = await sessionWithTurn(BOB, "kept");
+        await succeed(other.turn, fullOutcome(shared.hash, shared.hash));
+        const released = imagesOfTurns(await storage.turns.listBySession(ALICE, turn.sessionId));
+        expect(released).toEqual(new Set([own.hash, shared.hash]));
+
+        expect(await storage.sessions.delete(ALICE, turn.sessionId)).toBe(true);
+        const report = await storage.collectGarbage({ released });
+        expect(report.removed).toEqual([own.hash]);
+        expect(await storage.images.get(own.hash)).toBeNull();
+        expect(await storage.images.get(shared.hash)).not.toBeNull();
       });
     });
 

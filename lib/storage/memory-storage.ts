@@ -4,6 +4,7 @@ import { createHash, randomUUID } from "node:crypto";
 import path from "node:path";
 import { sniffImageType } from "@/lib/images/sniff";
 import type { ModelTurn } from "@/lib/gemini/types";
+import { collectImageGarbage, imagesOfTurns, type CollectableImageStore } from "./garbage";
 import { ImageStoreError, isContentHash, type ImageStore, type StoredImage } from "./image-store";
 import { costOfTurn } from "./turn-cost";
 import {
@@ -37,13 +38,15 @@ function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-export interface MemoryImageStore extends ImageStore {
+export interface MemoryImageStore extends CollectableImageStore {
   /** Names passed to exportAs, in order; tests check output naming with it. */
   readonly exported: string[];
 }
 
-export function createMemoryImageStore(): MemoryImageStore {
+export function createMemoryImageStore(options: { now?: () => number } = {}): MemoryImageStore {
+  const now = options.now ?? Date.now;
   const objects = new Map<string, Buffer>();
+  const storedAt = new Map<string, number>();
   const exports = new Map<string, string>();
   const exported: string[] = [];
 
@@ -54,6 +57,7 @@ export function createMemoryImageStore(): MemoryImageStore {
       if (!mimeType) throw new ImageStoreError("not_an_image", "The data is not a recognised image.");
       const hash = createHash("sha256").update(bytes).digest("hex");
       if (!objects.has(hash)) objects.set(hash, Buffer.from(bytes));
+      storedAt.set(hash, now());
       return { hash, mimeType, byteLength: bytes.byteLength };
     },
     async get(hash) {
@@ -80,6 +84,13 @@ export function createMemoryImageStore(): MemoryImageStore {
     },
     async sweepTemp() {
       return 0;
+    },
+    async list() {
+      return [...objects].map(([hash, bytes]) => ({ hash, storedAt: storedAt.get(hash) ?? 0, byteLength: bytes.byteLength }));
+    },
+    async remove(hash) {
+      storedAt.delete(hash);
+      return objects.delete(hash);
     },
   };
 }
@@ -439,6 +450,10 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       async delete(ownerId, turnId) {
         modelTurns.delete(modelTurnKey(ownerId, turnId));
       },
+    },
+
+    async collectGarbage(options) {
+      return collectImageGarbage(images, async () => imagesOfTurns(turns.values()), options);
     },
 
     async close() {},

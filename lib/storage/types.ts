@@ -10,6 +10,7 @@ import type {
   Usage,
 } from "@/lib/gemini/types";
 import type { CostComponent, UsageCost } from "@/lib/gemini/prices";
+import type { GarbageCollectionOptions, GarbageCollectionReport } from "./garbage";
 import type { ImageStore } from "./image-store";
 
 // The studio's saved data, independent of where it lives. Every type here is JSON-safe (no bytes,
@@ -382,6 +383,11 @@ export interface Storage {
    * of sessions moved.
    */
   reassignOwner(from: OwnerId, to: OwnerId): Promise<number>;
+  /**
+   * Removes image files no turn references: unused uploads past a grace period, and the released
+   * images of a deleted session at once (lib/storage/garbage.ts).
+   */
+  collectGarbage(options: GarbageCollectionOptions): Promise<GarbageCollectionReport>;
   close(): Promise<void>;
 }
 

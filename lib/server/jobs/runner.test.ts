@@ -1195,3 +1195,30 @@ describe("secrets the upstream echoes", () => {
     expect(events.find((event) => event.type === "retry")).toMatchObject({ error: { message: "Key [redacted] rejected" } });
   });
 });
+
+describe("answers that hold no usable image", () => {
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><rect width="10" height="10"/></svg>');
+  const junk = Buffer.from("!!!not*base64***", "base64");
+
+  for (const [name, bytes, words] of [
+    ["an SVG image part", svg, "SVG drawing"],
+    ["image data that isn't base64", junk, "can't be decoded"],
+  ] as const) {
+    it(`fails ${name} with a clear, retryable error: never Done, never a stored file, never the data directory`, async () => {
+      const jobs = runner(async (call) => {
+        call.emit({ type: "attempt", attempt: 1, maxAttempts: 1 });
+        call.emit({ type: "image", image: { ...outputImage(bytes), mimeType: "image/png" } });
+        return { ok: true, outcome: { ...outcome([]), images: [{ ...outputImage(bytes) }] } };
+      });
+      const session = await newSession();
+      const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+      const events = await collect(jobs, turn.id);
+      expect(events.at(-1)).toMatchObject({ type: "failed" });
+      const stored = await storage.turns.get(OWNER, turn.id);
+      expect(stored).toMatchObject({ status: "failed", error: { code: "no_image", retryable: true, message: expect.stringContaining(words) } });
+      expect(JSON.stringify(stored?.error)).not.toContain("data directory");
+      expect(await images.list()).toEqual([]);
+      expect(images.exported).toEqual([]);
+    });
+  }
+});

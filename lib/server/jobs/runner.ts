@@ -3,6 +3,7 @@ import "server-only";
 import path from "node:path";
 import type { GeminiGateway } from "@/lib/gemini/client";
 import { createStudioError } from "@/lib/gemini/errors";
+import { unusableImageError } from "@/lib/gemini/unusable-answer";
 import {
   generationSettingsSchema,
   type GenerationEvent,
@@ -129,7 +130,7 @@ const MAX_UNRECORDED = 100;
 export const DEFAULT_FINISH_RETRY_DELAYS_MS: readonly number[] = [100, 500, 2_000];
 export const DEFAULT_SETTLE_INTERVAL_MS = 10_000;
 
-type StopReason = "cancelled" | "deadline" | "storage" | "shutdown";
+type StopReason = "cancelled" | "deadline" | "storage" | "shutdown" | "unusable_answer";
 type FinalStatus = "succeeded" | "failed" | "cancelled" | "interrupted";
 
 const TERMINAL_EVENT = {
@@ -512,6 +513,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     let live = emptyOutcome();
     let attempts = 0;
     let storageFailure: StudioError | null = null;
+    /** The answer held something that can't be an image (an SVG, base64 that isn't). */
+    let answerFailure: StudioError | null = null;
     let accepting = true;
     let queue: Promise<void> = Promise.resolve();
 
@@ -539,6 +542,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           emit(job, { type: "text", text: event.text });
           return;
         case "thought": {
+          if (event.thought.kind === "image") refuseUnusable(event.thought.data, event.thought.mimeType);
           const thought = await storeThought(event.thought);
           live.thoughts.push(thought);
           emit(job, { type: "thought", thought });
@@ -546,6 +550,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           return;
         }
         case "image": {
+          refuseUnusable(event.image.data, event.image.mimeType);
           const image = await storeImage(event.image);
           live.images.push(image);
           emit(job, { type: "image", image });
@@ -555,12 +560,22 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       }
     };
 
+    const refuseUnusable = (bytes: Uint8Array, mimeType: string) => {
+      const problem = unusableImageError(bytes, mimeType);
+      if (problem) throw new JobFailure(problem);
+    };
+
     // The gateway reports synchronously; storing images is not. One queue keeps events in order.
     const onEvent = (event: GenerationEvent) => {
       if (!accepting) return;
       queue = queue
         .then(() => handle(event))
         .catch((error: unknown) => {
+          if (error instanceof JobFailure) {
+            answerFailure ??= error.error;
+            stop(job, "unusable_answer");
+            return;
+          }
           storageFailure ??= storageStudioError(error);
           stop(job, "storage");
         });
@@ -594,12 +609,19 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           });
         case "storage":
           return await finish(job, "failed", { outcome: partial, error: storageFailure ?? storageStudioError(null), attempts });
+        case "unusable_answer":
+          return await finish(job, "failed", { outcome: partial, error: answerFailure ?? createStudioError("no_image", { retryable: true }), attempts });
         case null:
           break;
       }
       if (result === null) throw new Error("The job stopped without a reason.");
 
       if (result.ok) {
+        // Images that never came as events are checked here, before anything is stored.
+        for (const image of [...result.outcome.images, ...result.outcome.thoughts.flatMap((thought) => (thought.kind === "image" ? [thought] : []))]) {
+          const problem = unusableImageError(image.data, image.mimeType);
+          if (problem) return await finish(job, "failed", { outcome: partial, error: problem, attempts });
+        }
         const kind = outputKind({
           hasReferences: request.references.length > 0,
           hasHistory: history.length > 0,

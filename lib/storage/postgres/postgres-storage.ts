@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql, type Selectable, type Transaction } from 
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import type { StudioError } from "@/lib/gemini/types";
+import { collectImageGarbage } from "../garbage";
 import type { ImageStore } from "../image-store";
 import { externalizeModelTurn, inflateModelTurn } from "../model-turn-codec";
 import { costOfTurn } from "../turn-cost";
@@ -812,9 +813,27 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       });
     },
 
+    async collectGarbage(options) {
+      return collectImageGarbage(images, () => read("list the images in use", () => referencedImages(db)), options);
+    },
+
     async close() {
       await db.destroy();
     },
   };
   return storage;
+}
+
+/**
+ * Every image a turn uses, as lib/storage/garbage.ts imagesOfTurns reads them, done by PostgreSQL;
+ * plus the images a model turn's parts point at (model-turn-codec.ts), which are the same ones in
+ * practice but would make a continued conversation unreadable if one were missing.
+ */
+async function referencedImages(db: Kysely<StudioDatabase>): Promise<Set<string>> {
+  const { rows } = await sql<{ hash: string | null }>`
+    SELECT r->>'hash' AS hash FROM turns t, json_array_elements(t.request_json::json->'references') r
+    UNION SELECT i->>'hash' FROM turns t, json_array_elements(t.outcome_json::json->'images') i
+    UNION SELECT th->>'hash' FROM turns t, json_array_elements(t.outcome_json::json->'thoughts') th WHERE th->>'kind' = 'image'
+    UNION SELECT e->>1 FROM model_turns m, json_array_elements(m.body::json->'external') e`.execute(db);
+  return new Set(rows.flatMap((row) => (row.hash ? [row.hash] : [])));
 }

@@ -4,14 +4,17 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { sniffImageType } from "@/lib/images/sniff";
+import type { CollectableImageStore, StoredImageEntry } from "../garbage";
 import { ImageStoreError, isContentHash, type ImageStore, type StoredImage } from "../image-store";
 import { StorageError } from "../types";
 
@@ -41,7 +44,7 @@ export interface S3ImageStoreOptions {
   client?: S3Client;
 }
 
-export interface S3ImageStore extends ImageStore {
+export interface S3ImageStore extends ImageStore, CollectableImageStore {
   readonly bucket: string;
   /** The object's bytes as a stream, for responses and archives that must not buffer whole images. */
   stream(hash: string): Promise<{ image: StoredImage; body: Readable } | null>;
@@ -134,8 +137,21 @@ export function createS3ImageStore(options: S3ImageStoreOptions): S3ImageStore {
       const hash = createHash("sha256").update(bytes).digest("hex");
       const key = objectKey(hash);
       try {
-        // The key is the content: when it exists, these bytes are already there.
-        if (!(await head(key))) {
+        // The key is the content: when it exists, these bytes are already there. Copied onto itself
+        // instead, which renews its LastModified without sending the bytes again: stored again, it
+        // counts as new for garbage collection (lib/storage/garbage.ts).
+        if (await head(key)) {
+          await client.send(
+            new CopyObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              CopySource: `${bucket}/${key}`,
+              MetadataDirective: "REPLACE",
+              ContentType: mimeType,
+              Metadata: { [HASH_META]: hash },
+            }),
+          );
+        } else {
           await client.send(
             new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: mimeType, Metadata: { [HASH_META]: hash } }),
           );
@@ -187,6 +203,39 @@ export function createS3ImageStore(options: S3ImageStoreOptions): S3ImageStore {
         return (await head(objectKey(hash)))?.sha256 ?? null;
       } catch (error) {
         throw new StorageError("storage_failed", `Could not read image ${hash}: ${describeS3Failure(error, bucket)}.`, { cause: error });
+      }
+    },
+
+    async list() {
+      const entries: StoredImageEntry[] = [];
+      let token: string | undefined;
+      try {
+        do {
+          const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "objects/", ContinuationToken: token }));
+          for (const object of page.Contents ?? []) {
+            const hash = object.Key?.split("/").pop() ?? "";
+            // Only the content-addressed layout; anything else someone put under objects/ is not ours to judge.
+            if (!isContentHash(hash) || object.Key !== objectKey(hash)) continue;
+            entries.push({ hash, storedAt: object.LastModified?.getTime() ?? 0, byteLength: object.Size ?? 0 });
+          }
+          token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+      } catch (error) {
+        throw new StorageError("storage_failed", `Could not list the images: ${describeS3Failure(error, bucket)}.`, { cause: error });
+      }
+      return entries;
+    },
+
+    async remove(hash) {
+      if (!isContentHash(hash)) return false;
+      const key = objectKey(hash);
+      try {
+        // DeleteObject succeeds for a missing key too; the report should only count what went.
+        if (!(await head(key))) return false;
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+        return true;
+      } catch (error) {
+        throw new StorageError("storage_failed", `Could not remove image ${hash}: ${describeS3Failure(error, bucket)}.`, { cause: error });
       }
     },
 

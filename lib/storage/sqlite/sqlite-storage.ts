@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { StudioError } from "@/lib/gemini/types";
+import { collectImageGarbage } from "../garbage";
 import { createFileImageStore, describeWriteFailure, type ImageStore } from "../image-store";
 import { costOfTurn } from "../turn-cost";
 import {
@@ -316,6 +317,12 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
     sessionsWithImage: db.prepare<[string], { session_id: string; owner_id: string }>(
       "SELECT DISTINCT session_id, owner_id FROM image_access WHERE hash = ? AND session_id IS NOT NULL",
     ),
+    // Every image a turn uses, as lib/storage/garbage.ts imagesOfTurns reads them, done by SQLite.
+    referencedImages: db.prepare<[], { hash: string | null }>(`
+      SELECT json_extract(r.value, '$.hash') AS hash FROM turns t, json_each(t.request_json, '$.references') r
+      UNION SELECT json_extract(i.value, '$.hash') FROM turns t, json_each(t.outcome_json, '$.images') i
+      UNION SELECT json_extract(th.value, '$.hash') FROM turns t, json_each(t.outcome_json, '$.thoughts') th
+        WHERE json_extract(th.value, '$.kind') = 'image'`),
   };
 
   function ledgerRows({ from, to, ownerId }: LedgerRange): TurnRow[] {
@@ -661,6 +668,15 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
       });
       await files.moveOwner(from, to);
       return moved;
+    },
+
+    async collectGarbage(options) {
+      return collectImageGarbage(
+        images,
+        async () =>
+          read("list the images in use", () => new Set(statements.referencedImages.all().flatMap((row) => (row.hash ? [row.hash] : [])))),
+        options,
+      );
     },
 
     async close() {
