@@ -5,6 +5,8 @@
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // Before any request arrives: the rate limit reads the TCP peer's address from this header.
+  (await import("./lib/server/peer-address")).installPeerAddressHeader();
   const [{ getStorage }, { log }] = await Promise.all([import("./lib/storage"), import("./lib/server/log")]);
   try {
     await getStorage();

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -24,7 +25,7 @@ const envSchema = z.object({
   PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65_535).optional()),
   // Generations (starts and retries) one client may begin per minute; 0 turns the limit off.
   STUDIO_RATE_LIMIT_PER_MINUTE: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(100_000).optional()),
-  // 1 behind a reverse proxy that sets X-Forwarded-For; only then is that header believed.
+  // Deprecated: 1 means STUDIO_TRUSTED_PROXIES=127.0.0.0/8,::1 (a proxy on this machine).
   STUDIO_TRUST_PROXY: optionalString.pipe(z.enum(["0", "1"]).optional()),
   // No generation runs longer than this, whatever the model does (default 5 min).
   STUDIO_JOB_DEADLINE_MS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1_000).max(3_600_000).optional()),
@@ -118,7 +119,6 @@ export interface StudioEnv {
   port: number;
   /** 0 when generation is not rate limited. */
   rateLimitPerMinute: number;
-  trustProxy: boolean;
   /** Undefined: the job runner's default. */
   jobDeadlineMs: number | undefined;
   /** Undefined: the job runner's default (32). */
@@ -182,7 +182,11 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
   }
   const values = parsed.data;
   const s3 = s3Settings(values);
-  if (s3.issues.length > 0) throw new EnvError(s3.issues);
+  const proxies = values.STUDIO_TRUSTED_PROXIES?.split(",").map((entry) => entry.trim()).filter(Boolean) ?? [];
+  const badProxies = proxies.filter((entry) => !isAddressOrCidr(entry));
+  const issues = [...s3.issues];
+  if (badProxies.length > 0) issues.push(`STUDIO_TRUSTED_PROXIES: not an IP address or CIDR: ${badProxies.join(", ")}`);
+  if (issues.length > 0) throw new EnvError(issues);
   const oidcValues = [values.STUDIO_OIDC_ISSUER, values.STUDIO_OIDC_CLIENT_ID, values.STUDIO_OIDC_CLIENT_SECRET];
   if (oidcValues.some((value) => value !== undefined) && !oidcValues.every((value) => value !== undefined)) {
     throw new EnvError(["STUDIO_OIDC_ISSUER, STUDIO_OIDC_CLIENT_ID and STUDIO_OIDC_CLIENT_SECRET: set all three for single sign-on, or none"]);
@@ -202,14 +206,13 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     mode,
     port: values.PORT ?? 3000,
     rateLimitPerMinute: values.STUDIO_RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
-    trustProxy: values.STUDIO_TRUST_PROXY === "1",
     jobDeadlineMs: values.STUDIO_JOB_DEADLINE_MS,
     maxConcurrentJobs: values.STUDIO_MAX_CONCURRENT_JOBS,
     maxQueuedJobs: values.STUDIO_MAX_QUEUED_JOBS,
     databaseUrl: values.DATABASE_URL,
     s3: s3.settings,
-    trustedProxies: values.STUDIO_TRUSTED_PROXIES
-      ? values.STUDIO_TRUSTED_PROXIES.split(",").map((entry) => entry.trim()).filter(Boolean)
+    trustedProxies: proxies.length > 0
+      ? proxies
       : values.STUDIO_TRUST_PROXY === "1"
         ? LOOPBACK_PROXIES
         : [],
@@ -232,6 +235,15 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
       e2eSessionToken: values.STUDIO_E2E_SESSION_TOKEN,
     },
   };
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = "", prefix, extra] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (family === 6 ? 128 : 32);
 }
 
 let cached: StudioEnv | undefined;

@@ -1,13 +1,20 @@
 import "server-only";
 
+import { BlockList, isIP } from "node:net";
+
 /**
  * A per-client token bucket for generation requests, kept in this process's memory. Every
  * generation spends the team's Gemini quota (and money), so one runaway client or script must not
  * spend it all: each client may start `perMinute` generations in a burst, then one more every
  * 60 / perMinute seconds.
  *
- * One studio process serves one data directory (see lib/storage), so memory is the right place; a
- * restart forgets the buckets, which only ever errs towards allowing.
+ * One studio process serves one data directory (see lib/storage/lock.ts), so memory is the right
+ * place; a restart forgets the buckets, which only ever errs towards allowing.
+ *
+ * Hand-written rather than rate-limiter-flexible (which the upload quota uses): its memory limiter
+ * counts in fixed windows, which lets a client start twice the limit across a window edge, while a
+ * bucket refills evenly; and the refund of a start that turned out not to happen is exact here.
+ * When several instances share a database, its database stores are the way to go.
  */
 
 export interface RateLimiterOptions {
@@ -107,24 +114,77 @@ export const SHARED_CLIENT = "local";
 
 const MAX_CLIENT_LENGTH = 64;
 
+/** An IP address as one spelling: lower case, IPv4-mapped IPv6 as plain IPv4; null if it isn't one. */
+export function normalizeAddress(value: string | null | undefined): string | null {
+  const trimmed = value?.trim().toLowerCase().replace(/^\[|\]$/g, "") ?? "";
+  // IPv4 clients often reach a dual-stack socket as ::ffff:a.b.c.d; both spellings are one client.
+  const address = trimmed.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
+  return address.length <= MAX_CLIENT_LENGTH && isIP(address) !== 0 ? address : null;
+}
+
 /**
- * Who is asking, for the rate limit. Behind a trusted reverse proxy (STUDIO_TRUST_PROXY=1) that is
- * the last X-Forwarded-For entry: the address the proxy itself saw. Earlier entries are whatever
- * the client claimed and are never used.
- *
- * Without a trusted proxy every client shares one bucket. Next.js fills X-Forwarded-For from the
- * socket only when the request did not bring one (`??=` in its base server), and it gives route
- * handlers and server actions no other way to read the socket address, so a header value there may
- * be the client's own invention: trusting it would let a script pick a fresh bucket per request.
+ * STUDIO_TRUSTED_PROXIES as a matcher: IPs and CIDRs (`10.0.0.0/8`, `::1`, `fd00::/8`). Entries
+ * that are neither are reported, so a typo fails loudly instead of trusting nothing (or everyone).
  */
-export function clientKey(headers: HeaderSource, { trustProxy }: { trustProxy: boolean }): string {
-  if (!trustProxy) return SHARED_CLIENT;
-  const forwarded = headers.get("x-forwarded-for");
-  const last = forwarded?.split(",").at(-1)?.trim().toLowerCase();
-  if (!last) return SHARED_CLIENT;
-  // IPv4 clients often reach a dual-stack proxy as ::ffff:a.b.c.d; both spellings are one client.
-  const address = last.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
-  return /^[0-9a-f.:]+$/.test(address) && address.length <= MAX_CLIENT_LENGTH ? address : SHARED_CLIENT;
+export function parseTrustedProxies(entries: readonly string[]): { matches(address: string): boolean; invalid: string[] } {
+  const list = new BlockList();
+  const invalid: string[] = [];
+  for (const entry of entries) {
+    const [base = "", prefix] = entry.trim().split("/");
+    const address = normalizeAddress(base);
+    const family = address ? (isIP(address) === 6 ? "ipv6" : "ipv4") : null;
+    const bits = prefix === undefined ? null : Number(prefix);
+    if (!address || !family || (bits !== null && (!Number.isInteger(bits) || bits < 0 || bits > (family === "ipv6" ? 128 : 32)))) {
+      invalid.push(entry);
+      continue;
+    }
+    if (bits === null) list.addAddress(address, family);
+    else list.addSubnet(address, bits, family);
+  }
+  return {
+    invalid,
+    matches(address) {
+      const normalized = normalizeAddress(address);
+      if (!normalized) return false;
+      return list.check(normalized, isIP(normalized) === 6 ? "ipv6" : "ipv4");
+    },
+  };
+}
+
+export interface ClientKeyOptions {
+  /** Proxies whose X-Forwarded-For is believed (STUDIO_TRUSTED_PROXIES). */
+  trustedProxies: readonly string[];
+  /** The header carrying the TCP peer's address (lib/server/peer-address.ts); null when unknown. */
+  peerHeader: string | null;
+  /** The signed-in user, once there are accounts: counted per user, wherever they connect from. */
+  userId?: string | null;
+}
+
+/**
+ * Who is asking, for the rate limit:
+ *
+ * - a signed-in user is counted as that user;
+ * - otherwise by the address of the TCP peer (every direct client its own bucket);
+ * - when that peer is a trusted proxy, by the X-Forwarded-For entry it appended: walking from the
+ *   right, the first address that is not itself a trusted proxy. Entries left of it are whatever
+ *   the client claimed and are never used, and a client that reaches the port directly is counted
+ *   by its own address however it fills the header.
+ *
+ * Without the peer address (the hook isn't installed) nothing can be believed: one shared bucket.
+ */
+export function clientKey(headers: HeaderSource, options: ClientKeyOptions): string {
+  if (options.userId) return `user:${options.userId.slice(0, MAX_CLIENT_LENGTH)}`;
+  const peer = options.peerHeader ? normalizeAddress(headers.get(options.peerHeader)) : null;
+  if (!peer) return SHARED_CLIENT;
+  const trusted = parseTrustedProxies(options.trustedProxies);
+  if (!trusted.matches(peer)) return peer;
+  const hops = (headers.get("x-forwarded-for") ?? "").split(",").reverse();
+  for (const hop of hops) {
+    const address = normalizeAddress(hop);
+    if (!address) return peer;
+    if (!trusted.matches(address)) return address;
+  }
+  return peer;
 }
 
 // On globalThis for the same reason as the job runner: the dev server re-evaluates modules, and a
