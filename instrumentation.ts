@@ -11,12 +11,8 @@ export async function register() {
   try {
     await getStorage();
   } catch (error) {
-    // Another studio owns the data directory: serving would answer every request with an error,
-    // and an operator is better told at once, in words, why this one won't start.
-    if (error instanceof Error && error.name === "DataDirLockedError") {
-      console.error(`Nano Banana Studio can't start: ${error.message}`);
-      process.exit(1);
-    }
+    // Another studio owns the data directory: this one exits, saying which (lib/storage/lock.ts).
+    (await import("./lib/storage/lock")).exitIfDataDirLocked(error);
     // Starting anyway keeps /api/health answering, and every action reports the problem clearly.
     log.error("storage.open_failed", { error });
   }

@@ -153,3 +153,14 @@ export function lockDataDir(dataDir: string): DataDirLock {
   process.on("exit", release);
   return { file, holder: me, release };
 }
+
+/**
+ * Ends the process when `error` says another studio holds the data directory: serving would answer
+ * every request with an error, and an operator is better told at once, in words, why this one
+ * won't start. Any other error is left to the caller.
+ */
+export function exitIfDataDirLocked(error: unknown): void {
+  if (!(error instanceof DataDirLockedError)) return;
+  console.error(`Nano Banana Studio can't start: ${error.message}`);
+  process.exit(1);
+}
