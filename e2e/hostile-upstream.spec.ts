@@ -5,7 +5,7 @@ import { HOSTILE_ANSWERS, startFaultProxy, type FaultProxy } from "./support/gem
 import { E2E } from "./support/ports";
 import { readDataDir, turnIdFromUrl } from "./support/studio-data";
 import { STUDIO_PORTS, startStudio, type StudioProcess } from "./support/studio-process";
-import { readZipFiles } from "./support/unzip";
+import { readZipFiles } from "../test/support/unzip";
 
 /**
  * An upstream (or a proxy in front of it) that answers badly: garbled JSON, an SVG where a picture
@@ -89,7 +89,7 @@ for (const [name, answer, words] of [
 async function exportedText(request: APIRequestContext, sessionId: string): Promise<string> {
   const response = await request.get(`${server.baseUrl}/api/sessions/${sessionId}/export`);
   expect(response.status()).toBe(200);
-  return [...readZipFiles(await response.body()).values()].map((bytes) => bytes.toString("latin1")).join("\n");
+  return [...(await readZipFiles(await response.body())).values()].map((bytes) => bytes.toString("latin1")).join("\n");
 }
 
 test("an upstream error that echoes the API key: redacted in the page, the stream, the database and the export", async ({ page, request }) => {
