@@ -16,6 +16,7 @@ export const UPLOAD_ERROR_CODES = [
   "no_file",
   "too_many_files",
   "bad_request",
+  "unauthenticated",
   "forbidden",
   "quota_exceeded",
   "storage_failed",

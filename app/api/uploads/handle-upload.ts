@@ -45,12 +45,13 @@ const STATUS: Record<UploadErrorCode, number> = {
   no_file: 400,
   too_many_files: 400,
   bad_request: 400,
+  unauthenticated: 401,
   forbidden: 403,
   quota_exceeded: 429,
   storage_failed: 500,
 };
 
-function refuse(code: UploadErrorCode, message: string, headers?: Record<string, string>): Response {
+export function refuse(code: UploadErrorCode, message: string, headers?: Record<string, string>): Response {
   const error: UploadError = { code, message };
   return Response.json({ error }, { status: STATUS[code], headers });
 }

@@ -2,18 +2,16 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { MAX_UPLOAD_BYTES } from "@/lib/images/limits";
 import { uploadErrorBodySchema, uploadedImageSchema } from "@/lib/images/upload-contract";
 import { DECODE_SLOTS, decodeLoad } from "@/lib/images/validate";
 import { SVG_DRAWING, heicContainer, noisyImage, pngClaimingSize, solidImage, truncate } from "@/lib/images/test-images";
 
-// The signed-in person comes from the session cookie in the app; here, from this variable.
-const auth = vi.hoisted(() => ({ viewer: { userId: "local", email: "local@studio.test", name: "Local", role: "admin" as const } as object | null }));
-vi.mock("@/lib/server/auth/route-guard", () => ({
-  viewerOrUnauthorized: async () => auth.viewer ?? Response.json({ error: { code: "unauthenticated", message: "Sign in." } }, { status: 401 }),
-}));
-
+// The signed-in viewer the route sees; the real getViewer() returns null for nobody signed in.
+const session = vi.hoisted(() => ({ viewer: null as null | { userId: string; email: string; name: string; role: "admin" | "member" } }));
+const LOCAL_VIEWER = { userId: "local", email: "local@localhost", name: "Local admin", role: "admin" as const };
+vi.mock("@/lib/server/auth/viewer", () => ({ getViewer: async () => session.viewer }));
 
 let dataDir: string;
 let POST: (request: Request) => Promise<Response>;
@@ -30,6 +28,10 @@ beforeAll(async () => {
   ({ POST } = await import("./route"));
   ({ handleUpload } = await import("./handle-upload"));
   ({ getEnv } = await import("@/lib/env"));
+});
+
+beforeEach(() => {
+  session.viewer = { ...LOCAL_VIEWER };
 });
 
 afterAll(async () => {
@@ -240,6 +242,30 @@ describe("POST /api/uploads", () => {
       const message = await expectError(refused, 429, "quota_exceeded");
       expect(message).toContain("last hour");
       expect((await send("bob")).status).toBe(201);
+    } finally {
+      env.uploadQuotaBytesPerHour = previous;
+    }
+  });
+
+  it("answers 401 when nobody is signed in, reading and storing nothing", async () => {
+    session.viewer = null;
+    const before = await fs.readdir(path.join(dataDir, "objects")).catch(() => []);
+    const message = await expectError(await upload([["file", await noisyImage(40, 40, "png"), "a.png"]]), 401, "unauthenticated");
+    expect(message).toContain("Sign in");
+    expect(await fs.readdir(path.join(dataDir, "objects")).catch(() => [])).toEqual(before);
+  });
+
+  it("counts the quota against the signed-in viewer", async () => {
+    const env = getEnv();
+    const previous = env.uploadQuotaBytesPerHour;
+    const image = await noisyImage(230, 230, "png");
+    env.uploadQuotaBytesPerHour = Math.floor(image.byteLength * 1.5);
+    try {
+      session.viewer = { ...LOCAL_VIEWER, userId: "carol", role: "member" };
+      expect((await upload([["file", image, "c.png"]])).status).toBe(201);
+      await expectError(await upload([["file", image, "c.png"]]), 429, "quota_exceeded");
+      session.viewer = { ...LOCAL_VIEWER, userId: "dave", role: "member" };
+      expect((await upload([["file", image, "d.png"]])).status).toBe(201);
     } finally {
       env.uploadQuotaBytesPerHour = previous;
     }

@@ -1,14 +1,12 @@
-import { LOCAL_OWNER_ID, type OwnerId } from "@/lib/storage";
-import { handleUpload } from "./handle-upload";
+import { getViewer } from "@/lib/server/auth/viewer";
+import { handleUpload, refuse } from "./handle-upload";
 
 /**
- * Who uploads, for the quota. One local owner until accounts arrive; then this returns the
- * signed-in user's id (getViewer() in lib/server/auth/viewer.ts). See handle-upload.ts for the rest.
+ * POST /api/uploads for the signed-in viewer: uploads count against their hourly quota
+ * (handle-upload.ts has the rest). Nobody signed in, nothing is read.
  */
-function uploader(): OwnerId {
-  return LOCAL_OWNER_ID;
-}
-
 export async function POST(request: Request): Promise<Response> {
-  return handleUpload(request, { ownerId: uploader() });
+  const viewer = await getViewer();
+  if (!viewer) return refuse("unauthenticated", "Sign in to upload reference images.");
+  return handleUpload(request, { ownerId: viewer.userId });
 }

@@ -828,12 +828,19 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
  * Every image a turn uses, as lib/storage/garbage.ts imagesOfTurns reads them, done by PostgreSQL;
  * plus the images a model turn's parts point at (model-turn-codec.ts), which are the same ones in
  * practice but would make a continued conversation unreadable if one were missing.
+ *
+ * PostgreSQL's JSON functions refuse a document holding the escape \u0000 (a model's text may),
+ * so it is swapped for \ufffd first. The swap keeps the JSON valid wherever the six characters
+ * stand (after an escaped backslash they become literal text), and no hash contains them.
  */
 async function referencedImages(db: Kysely<StudioDatabase>): Promise<Set<string>> {
+  const nul = "\\u0000";
+  const replacement = "\\ufffd";
+  const doc = (column: string) => sql`replace(${sql.ref(column)}, ${nul}, ${replacement})::json`;
   const { rows } = await sql<{ hash: string | null }>`
-    SELECT r->>'hash' AS hash FROM turns t, json_array_elements(t.request_json::json->'references') r
-    UNION SELECT i->>'hash' FROM turns t, json_array_elements(t.outcome_json::json->'images') i
-    UNION SELECT th->>'hash' FROM turns t, json_array_elements(t.outcome_json::json->'thoughts') th WHERE th->>'kind' = 'image'
-    UNION SELECT e->>1 FROM model_turns m, json_array_elements(m.body::json->'external') e`.execute(db);
+    SELECT r->>'hash' AS hash FROM turns t, json_array_elements(${doc("t.request_json")}->'references') r
+    UNION SELECT i->>'hash' FROM turns t, json_array_elements(${doc("t.outcome_json")}->'images') i
+    UNION SELECT th->>'hash' FROM turns t, json_array_elements(${doc("t.outcome_json")}->'thoughts') th WHERE th->>'kind' = 'image'
+    UNION SELECT e->>1 FROM model_turns m, json_array_elements(${doc("m.body")}->'external') e`.execute(db);
   return new Set(rows.flatMap((row) => (row.hash ? [row.hash] : [])));
 }

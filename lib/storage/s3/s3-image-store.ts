@@ -137,25 +137,14 @@ export function createS3ImageStore(options: S3ImageStoreOptions): S3ImageStore {
       const hash = createHash("sha256").update(bytes).digest("hex");
       const key = objectKey(hash);
       try {
-        // The key is the content: when it exists, these bytes are already there. Copied onto itself
-        // instead, which renews its LastModified without sending the bytes again: stored again, it
-        // counts as new for garbage collection (lib/storage/garbage.ts).
-        if (await head(key)) {
-          await client.send(
-            new CopyObjectCommand({
-              Bucket: bucket,
-              Key: key,
-              CopySource: `${bucket}/${key}`,
-              MetadataDirective: "REPLACE",
-              ContentType: mimeType,
-              Metadata: { [HASH_META]: hash },
-            }),
-          );
-        } else {
-          await client.send(
-            new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: mimeType, Metadata: { [HASH_META]: hash } }),
-          );
-        }
+        // The key is the content, so an existing object already holds these bytes; it is written
+        // again all the same, because storing counts as new for garbage collection
+        // (lib/storage/garbage.ts) and only a write renews LastModified everywhere (a copy onto
+        // itself does on AWS, not on every S3-compatible server). Same bytes again are rare: jobs
+        // reuse what they stored, and model turns name their images by hash.
+        await client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: mimeType, Metadata: { [HASH_META]: hash } }),
+        );
       } catch (error) {
         throw new ImageStoreError("write_failed", `Could not save the image: ${describeS3Failure(error, bucket)}.`, { cause: error });
       }
