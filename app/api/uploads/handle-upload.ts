@@ -8,7 +8,8 @@ import { MAX_UPLOAD_BYTES, formatBytes } from "@/lib/images/limits";
 import { imageUrl, type UploadError, type UploadErrorCode, type UploadedImage } from "@/lib/images/upload-contract";
 import { validateUpload, withDecodeSlot } from "@/lib/images/validate";
 import { formatRetryAfter } from "@/lib/server/rate-limit";
-import { getImageStore, LOCAL_OWNER_ID, type OwnerId } from "@/lib/storage";
+import { getImageStore, getStorage, LOCAL_OWNER_ID, type OwnerId } from "@/lib/storage";
+import { isStorageError } from "@/lib/storage/types";
 import { ImageStoreError } from "@/lib/storage/image-store";
 import { getUploadQuota } from "./quota";
 import { receiveUpload } from "./receive";
@@ -122,13 +123,13 @@ export async function handleUpload(request: Request, { ownerId = LOCAL_OWNER_ID 
   const { file, name } = received;
   try {
     if (!spent.ok) return quotaExceeded(spent.limitBytes, spent.retryAfterMs);
-    return await withDecodeSlot(() => checkAndStore(file, name));
+    return await withDecodeSlot(() => checkAndStore(file, name, ownerId));
   } finally {
     await fs.rm(file, { force: true });
   }
 }
 
-async function checkAndStore(file: string, name: string | undefined): Promise<Response> {
+async function checkAndStore(file: string, name: string | undefined, ownerId: OwnerId): Promise<Response> {
   const bytes = new Uint8Array(await fs.readFile(file));
   const validation = await validateUpload(bytes, { declaredName: name || undefined });
   if (!validation.ok) return refuse(validation.error.code, validation.error.message);
@@ -137,12 +138,19 @@ async function checkAndStore(file: string, name: string | undefined): Promise<Re
   const store = await getImageStore();
   try {
     const stored = await store.put(bytes);
+    // Image bytes are shared by hash: the uploader may read this one from now on (lib/server/access.ts).
+    const access = (await getStorage()).imageAccess;
+    await access.recordUpload(ownerId, stored.hash);
     let previewUrl: string | null = null;
     // Gemini takes HEIC as it is, so the original is what gets stored and sent; the preview is only
     // for the tray. Without an HEVC decoder there is none and the tray shows a named placeholder.
     if ((image.mimeType === "image/heic" || image.mimeType === "image/heif") && image.pixelsVerified) {
       const preview = await makePreview(bytes).catch(() => null);
-      if (preview) previewUrl = imageUrl((await store.put(preview)).hash);
+      if (preview) {
+        const shown = await store.put(preview);
+        await access.recordUpload(ownerId, shown.hash);
+        previewUrl = imageUrl(shown.hash);
+      }
     }
     const uploaded: UploadedImage = {
       hash: stored.hash,
@@ -155,7 +163,7 @@ async function checkAndStore(file: string, name: string | undefined): Promise<Re
     };
     return Response.json(uploaded, { status: 201 });
   } catch (error) {
-    if (error instanceof ImageStoreError && error.code === "write_failed") {
+    if ((error instanceof ImageStoreError && error.code === "write_failed") || isStorageError(error)) {
       return refuse("storage_failed", "The studio could not save the image: check that its data directory is writable.");
     }
     throw error;
