@@ -341,7 +341,7 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     expect(proxy.generationCalls()).toHaveLength(1);
     expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "model_access", prompt);
     // One click offers a model the key can use, with the prompt put back.
-    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Nano Banana 2");
+    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Gemini 3.1 Flash Image");
     await page.getByTestId("switch-model").click();
     await expect(studio.model).toHaveValue("gemini-3.1-flash-image");
     await expect(studio.prompt).toHaveValue(prompt);
@@ -355,26 +355,29 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     const prompt = "A lighthouse on a retired model";
     await studio.generate(prompt);
     await studio.waitForStatus("failed");
-    await expectFailureShown(page, "model_retired", ["Google has retired gemini-2.5-flash-image", "Switch to Nano Banana 2 (gemini-3.1-flash-image)"]);
+    await expectFailureShown(page, "model_retired", ["Google has retired gemini-2.5-flash-image", "Switch to Gemini 3.1 Flash Image"]);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(proxy.generationCalls()).toHaveLength(1);
     const turn = expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "model_retired", prompt);
     expect(turn.error?.replacementModel).toBe("gemini-3.1-flash-image");
     // One click puts the prompt back with the replacement model selected.
-    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Nano Banana 2");
+    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Gemini 3.1 Flash Image");
     await page.getByTestId("switch-model").click();
     await expect(studio.model).toHaveValue("gemini-3.1-flash-image");
     await expect(studio.prompt).toHaveValue(prompt);
   });
 
-  test("an invalid request: quotes Google's reason and names the setting to change", async ({ page }) => {
+  test("an invalid request: names the setting to change, and keeps Google's reason in the details", async ({ page }) => {
     proxy.inject(GOOGLE_ERRORS.invalidAspectRatio);
     const before = readDataDir(dataDir);
     const studio = await openStudio(page, server.baseUrl);
     const prompt = "A lighthouse Google refuses to draw this way";
     await studio.generate(prompt);
     await studio.waitForStatus("failed");
-    await expectFailureShown(page, "invalid_request", ["Google rejected the request", "aspect ratio not supported for this model", "Change the aspect ratio setting"]);
+    await expectFailureShown(page, "invalid_request", ["Google rejected the request", "Change the aspect ratio setting"]);
+    await expect(studio.turnError).not.toContainText("aspect ratio not supported for this model");
+    await page.getByTestId("show-details").click();
+    await expect(page.getByTestId("turn-details")).toContainText("aspect ratio not supported for this model");
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(proxy.generationCalls()).toHaveLength(1);
     expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "invalid_request", prompt);

@@ -7,6 +7,7 @@ import { toSessionListPage } from "@/lib/studio/session-list";
 import { parseTheme, THEME_COOKIE } from "@/lib/studio/theme";
 import { Logo } from "./logo";
 import { ModeBanner } from "./mode-banner";
+import { SkipToPrompt } from "./skip-link";
 import { Studio } from "./studio";
 import { StudioProvider } from "./studio-provider";
 import { ThemeToggle } from "./theme-toggle";
@@ -31,6 +32,7 @@ export async function StudioShell({
   const [discovery, cookieStore] = await Promise.all([getModelDiscovery(), cookies()]);
   return (
     <div className="flex min-h-screen flex-col md:h-dvh md:min-h-0">
+      <SkipToPrompt />
       <ModeBanner mode={mode} />
       {!discovery.ok && (
         <div role="alert" data-testid="api-banner" className="border-b border-red-300 bg-red-50 px-4 py-2 text-sm text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
