@@ -48,6 +48,7 @@ export async function StudioShell({
         )}
         <span className="flex-1" />
         <nav aria-label="Team" className="flex items-center gap-3 text-sm">
+          <Link href="/library" className="text-zinc-600 hover:underline dark:text-zinc-300">Library</Link>
           <Link href="/gallery" className="text-zinc-600 hover:underline dark:text-zinc-300">Gallery</Link>
           <Link href="/usage" className="text-zinc-600 hover:underline dark:text-zinc-300">Usage</Link>
         </nav>
