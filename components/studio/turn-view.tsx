@@ -5,6 +5,7 @@ import type { StoredImageRef, Turn } from "@/lib/storage/types";
 import type { LiveProgress } from "@/lib/store/live-progress";
 import type { StudioError } from "@/lib/gemini/types";
 import { CompareMenu } from "./compare-menu";
+import { ResultControls } from "@/components/library/result-controls";
 import { ImageViewer } from "./image-viewer";
 import { ThoughtFilmstrip } from "./thought-filmstrip";
 import { TurnStatusBadge } from "./turn-status";
@@ -266,6 +267,7 @@ export function TurnView({
                 </span>
               )}
               <span className="flex-1" />
+              {turn.status === "succeeded" && <ResultControls result={{ turnId: turn.id, hash: image.hash }} />}
               {image.fileName && (
                 <a
                   href={imageUrl(image.hash)}
