@@ -86,7 +86,8 @@ test.describe("usage and budgets", () => {
 
   test("a start over budget is refused with what is left and the reset date, and nothing is stored or sent", async ({ page, request }) => {
     const month = currentMonth();
-    const spent = sumMicroUsd(readLedger(dataDir, month).filter((row) => row.ownerId === seededAdminId(dataDir, E2E_AUTH.adminEmail)));
+    const adminId = seededAdminId(dataDir, E2E_AUTH.adminEmail);
+    const spent = sumMicroUsd(readLedger(dataDir, month).filter((row) => row.ownerId === adminId));
     // Three cents more than spent: less than one 1K image ($0.067).
     const budgetCents = Math.ceil(spent / 10_000) + 3;
     const budgetText = (budgetCents / 100).toFixed(2);
