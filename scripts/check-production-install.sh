@@ -36,17 +36,35 @@ fail() {
   exit 1
 }
 
-# Fetches a URL from the studio; prints the body, fails on a non-2xx answer. Node, not curl: a
-# pruned production machine has node for certain.
+# Fetches a URL from the studio as a browser would: it follows redirects and keeps the cookies they
+# set (offline preview signs the visitor in at /sign-in/local and sends them back with a session
+# cookie; without the cookie that is a redirect loop). Prints the body, fails on a non-2xx answer.
+# Node, not curl: a pruned production machine has node for certain.
 fetch_ok() {
   node -e '
-    fetch(process.argv[1], { signal: AbortSignal.timeout(30_000) })
-      .then(async (response) => {
+    (async () => {
+      const cookies = new Map();
+      let url = new URL(process.argv[1]);
+      for (let hop = 0; hop < 10; hop += 1) {
+        const cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+        const response = await fetch(url, { redirect: "manual", headers: cookie ? { cookie } : {}, signal: AbortSignal.timeout(30_000) });
+        for (const line of response.headers.getSetCookie()) {
+          const [pair] = line.split(";");
+          const at = pair.indexOf("=");
+          cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+        }
+        const location = response.headers.get("location");
+        if (response.status >= 300 && response.status < 400 && location) {
+          url = new URL(location, url);
+          continue;
+        }
         const body = await response.text();
         if (!response.ok) throw new Error(`${response.status} ${body.slice(0, 200)}`);
         process.stdout.write(body);
-      })
-      .catch((error) => { console.error(error.message); process.exit(1); });
+        return;
+      }
+      throw new Error(`more than 10 redirects from ${process.argv[1]}`);
+    })().catch((error) => { console.error(error.message); process.exit(1); });
   ' "$1"
 }
 
