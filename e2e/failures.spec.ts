@@ -408,15 +408,18 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     await expect(studio.prompt).toHaveValue(prompt);
   });
 
-  test("an invalid request: quotes Google's reason and names the setting to change", async ({ page }) => {
+  test("an invalid request: names the setting to change, and keeps Google's reason in the details", async ({ page }) => {
     proxy.inject(GOOGLE_ERRORS.invalidAspectRatio);
     const before = readDataDir(dataDir);
     const studio = await openStudio(page, server.baseUrl);
     const prompt = "A lighthouse Google refuses to draw this way";
     await studio.generate(prompt);
     await studio.waitForStatus("failed");
-    await expectFailureShown(page, "invalid_request", ["Google rejected the request", "aspect ratio not supported for this model", "Change the aspect ratio setting"]);
+    await expectFailureShown(page, "invalid_request", ["Google rejected the request", "Change the aspect ratio setting"]);
     await expect(page.getByTestId("apply-fix")).toHaveAttribute("data-control", "aspectRatio");
+    await expect(studio.turnError).not.toContainText("aspect ratio not supported for this model");
+    await page.getByTestId("show-details").click();
+    await expect(page.getByTestId("turn-details")).toContainText("aspect ratio not supported for this model");
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(proxy.generationCalls()).toHaveLength(1);
     expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "invalid_request", prompt);

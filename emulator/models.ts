@@ -76,9 +76,10 @@ const FLASH_31_PIXELS: Readonly<Record<ImageSize, PixelTable>> = {
     "8:1": [1536, 192],
     "9:16": [384, 688],
     "16:9": [688, 384],
-    // The seed table says 792x168 (4.7:1, not 21:9). Kept as written: the emulator mirrors the
-    // published table rather than "fixing" it, so the app is tested against what Google documents.
-    "21:9": [792, 168],
+    // Google's table prints 792x168 here (4.7:1, not 21:9). Every other 512 entry is exactly half
+    // its 1K entry (1K 21:9 is 1584x672), and 512 costs the same 747 tokens at every ratio, so 168
+    // is a misprint of 336. The studio's catalog carries the same correction (lib/gemini/catalog.ts).
+    "21:9": [792, 336],
   },
   "1K": {
     "1:1": [1024, 1024],

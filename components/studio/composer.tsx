@@ -1,6 +1,7 @@
 "use client";
 
 import { ShortcutHint } from "@/components/ui/shortcut-hint";
+import type { ReferenceRoleCounts } from "@/lib/studio/reference-limits";
 import { ModelControls } from "./model-controls";
 import { PromptEditor } from "./prompt-editor";
 import { useComposer } from "./studio-provider";
@@ -10,16 +11,20 @@ interface ComposerProps {
   /** A generation is being started: Generate is disabled until it is. */
   submitting?: boolean;
   editing: boolean;
+  /** Why Generate is refused (references over the model's limits); null when it is not. */
+  blockedReason?: string | null;
+  /** The tray's references by role, for the model-switch notice. */
+  referenceCounts?: ReferenceRoleCounts;
   onGenerate(): void;
   onCancel(): void;
   /** Slot for the reference tray. */
   references?: React.ReactNode;
 }
 
-export function Composer({ running, submitting = false, editing, onGenerate, onCancel, references }: ComposerProps) {
+export function Composer({ running, submitting = false, editing, blockedReason = null, referenceCounts, onGenerate, onCancel, references }: ComposerProps) {
   const prompt = useComposer((state) => state.prompt);
   const updateSettings = useComposer((state) => state.updateSettings);
-  const canGenerate = prompt.trim().length > 0 && !running && !submitting;
+  const canGenerate = prompt.trim().length > 0 && !running && !submitting && blockedReason === null;
 
   return (
     <form
@@ -54,6 +59,7 @@ export function Composer({ running, submitting = false, editing, onGenerate, onC
             type="submit"
             data-testid="generate"
             disabled={!canGenerate}
+            aria-describedby={blockedReason ? "generate-blocked" : undefined}
             aria-keyshortcuts="Control+Enter Meta+Enter"
             className="flex-1 rounded-lg bg-banana-400 px-4 py-2.5 font-semibold text-zinc-950 shadow-sm hover:bg-banana-500 disabled:cursor-not-allowed disabled:opacity-50"
           >
@@ -62,8 +68,13 @@ export function Composer({ running, submitting = false, editing, onGenerate, onC
           </button>
         )}
       </div>
+      {blockedReason && !running && (
+        <p id="generate-blocked" data-testid="generate-blocked" className="text-sm text-red-800 dark:text-red-300">
+          {blockedReason} Unmark or remove references, or pick another model.
+        </p>
+      )}
       {references}
-      <ModelControls editing={editing} />
+      <ModelControls editing={editing} referenceCounts={referenceCounts} />
     </form>
   );
 }

@@ -1,9 +1,11 @@
 "use client";
 
 import { useId } from "react";
-import { UNVERIFIED_LABELS, outputPixelSize, pricePerImage, tokensPerImage, type ModelProfile } from "@/lib/gemini/catalog";
+import { UNVERIFIED_LABELS, outputPixelSize, tokensPerImage, type ModelProfile } from "@/lib/gemini/catalog";
 import { describeModelOptions, type OptionAvailability } from "@/lib/gemini/settings";
 import type { AspectRatio, AspectRatioSetting, ImageSize, ThinkingLevel } from "@/lib/gemini/types";
+import { imagePriceEstimate } from "@/lib/studio/price-estimate";
+import type { ReferenceRoleCounts } from "@/lib/studio/reference-limits";
 import { useComposer, useModels } from "./studio-provider";
 
 const SIZE_LABELS: Record<ImageSize, string> = { "512": "512", "1K": "1K", "2K": "2K", "4K": "4K" };
@@ -52,7 +54,7 @@ function Toggle({
   );
 }
 
-export function ModelControls({ editing }: { editing: boolean }) {
+export function ModelControls({ editing, referenceCounts }: { editing: boolean; referenceCounts?: ReferenceRoleCounts }) {
   const models = useModels();
   const settings = useComposer((state) => state.settings);
   const updateSettings = useComposer((state) => state.updateSettings);
@@ -79,7 +81,7 @@ export function ModelControls({ editing }: { editing: boolean }) {
   const aspect: AspectRatioSetting = settings.aspectRatio === "match-input" && !editing ? profile.defaultAspectRatio : settings.aspectRatio;
   const pixels = aspect === "match-input" ? null : outputPixelSize(profile, settings.imageSize, aspect);
   const tokens = tokensPerImage(profile, settings.imageSize);
-  const price = pricePerImage(profile, settings.imageSize);
+  const price = imagePriceEstimate(profile, settings.imageSize);
 
   return (
     <div className="flex flex-col gap-4" data-testid="model-controls">
@@ -93,7 +95,7 @@ export function ModelControls({ editing }: { editing: boolean }) {
           value={profile.id}
           onChange={(event) => {
             const next = models.find((model) => model.id === event.target.value);
-            if (next) selectModel(next);
+            if (next) selectModel(next, referenceCounts);
           }}
           className="w-full min-w-0 truncate rounded-lg border border-zinc-300 bg-white p-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
         >
@@ -128,7 +130,7 @@ export function ModelControls({ editing }: { editing: boolean }) {
                   type="button"
                   className="underline"
                   data-testid="use-replacement"
-                  onClick={() => selectModel(replacement)}
+                  onClick={() => selectModel(replacement, referenceCounts)}
                 >
                   Switch to {replacement.displayName}
                 </button>
@@ -274,7 +276,13 @@ export function ModelControls({ editing }: { editing: boolean }) {
 
       <p className="text-xs text-zinc-500" data-testid="estimate">
         Estimate: {tokens ? `${tokens.toLocaleString("en-US")} output tokens` : "tokens unknown"}
-        {price !== null ? ` · ≈ $${price.toFixed(3)} per image` : ""}
+        {price ? (
+          <span title={`${price.source}${price.thirdParty ? "; reported by third parties, not seen on Google's pricing page" : ""}`}>
+            {` · ≈ $${price.usd.toFixed(3)} per image (price read ${price.readOn})`}
+          </span>
+        ) : (
+          " · price not published"
+        )}
         {profile.thinking.alwaysOn || settings.thinkingLevel === "high" ? " + thinking tokens" : ""}
       </p>
     </div>

@@ -1,10 +1,24 @@
 "use client";
 
-import { useId, useRef } from "react";
+import { useEffect, useId, useRef } from "react";
 import { Menu, MenuContent, MenuGroup, MenuItem, MenuLabel, MenuTrigger } from "@/components/ui/menu";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
 import { insertTemplate, nextPlaceholder, PROMPT_TEMPLATES, type PromptTemplate } from "@/lib/studio/prompt-templates";
 import { useComposer } from "./studio-provider";
+
+/**
+ * The page a generation is moving the studio to (the first turn of a new session), set just before
+ * it goes: the prompt there takes focus once it renders, where without this focus would drop to the
+ * page body. A module variable, as it must outlive the page that set it.
+ */
+let focusOnPath: string | null = null;
+
+export function keepPromptFocus(pathname: string): void {
+  focusOnPath = pathname;
+}
+
+/** The prompt's element id, which the "Skip to prompt" link targets. */
+export const PROMPT_ID = "prompt";
 
 interface PromptEditorProps {
   onSubmit(): void;
@@ -24,6 +38,15 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
   const textarea = useRef<HTMLTextAreaElement>(null);
   // Set while the menu closes after a pick: where focus goes then (null: the prompt, no selection).
   const pickedSlot = useRef<{ start: number; end: number } | null | undefined>(undefined);
+
+  // After every render: the new page may mount this prompt or render the old one again.
+  useEffect(() => {
+    if (focusOnPath === null || focusOnPath !== window.location.pathname) return;
+    focusOnPath = null;
+    const element = textarea.current;
+    element?.focus();
+    element?.setSelectionRange(element.value.length, element.value.length);
+  });
 
   function applyTemplate(template: PromptTemplate) {
     const element = textarea.current;
@@ -65,7 +88,7 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
   return (
     <div className="flex flex-col gap-1.5">
       <div className="flex items-center justify-between">
-        <label htmlFor={id} className="text-sm font-medium">
+        <label htmlFor={PROMPT_ID} className="text-sm font-medium">
           {editing ? "Describe the change" : "Prompt"}
         </label>
         <Menu>
@@ -105,7 +128,7 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
       </div>
       <textarea
         ref={textarea}
-        id={id}
+        id={PROMPT_ID}
         data-testid="prompt"
         value={prompt}
         maxLength={MAX_PROMPT_LENGTH}

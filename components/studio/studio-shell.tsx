@@ -8,6 +8,7 @@ import { parseTheme, THEME_COOKIE } from "@/lib/studio/theme";
 import { UserMenu } from "@/components/account/user-menu";
 import { Logo } from "./logo";
 import { ModeBanner } from "./mode-banner";
+import { SkipToPrompt } from "./skip-link";
 import { Studio } from "./studio";
 import { StudioProvider } from "./studio-provider";
 import { ThemeToggle } from "./theme-toggle";
@@ -32,6 +33,7 @@ export async function StudioShell({
   const [discovery, cookieStore] = await Promise.all([getModelDiscovery(), cookies()]);
   return (
     <div className="flex min-h-screen flex-col md:h-dvh md:min-h-0">
+      <SkipToPrompt />
       <ModeBanner mode={mode} />
       {!discovery.ok && (
         <div role="alert" data-testid="api-banner" className="border-b border-red-300 bg-red-50 px-4 py-2 text-sm text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100">

@@ -22,11 +22,13 @@ import type { GenerationSettings } from "@/lib/gemini/types";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
 import { suggestModelSwitch } from "@/lib/studio/model-switch";
 import { appendSessionPage, applySessionActivity, type SessionListPage } from "@/lib/studio/session-list";
-import { buildTurnTree, visiblePath } from "@/lib/studio/turn-tree";
-import { createReferenceTrayStore, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
+import { referenceLimitProblems } from "@/lib/studio/reference-limits";
+import { buildTurnTree, continuationOf, numberTurns, visiblePath } from "@/lib/studio/turn-tree";
+import { createReferenceTrayStore, selectCounts, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
 import { CompareView, type CompareImage } from "./compare-view";
 import { Composer } from "./composer";
 import { GroundingPanel } from "./grounding-panel";
+import { keepPromptFocus } from "./prompt-editor";
 import { ReferenceTray } from "./reference-tray";
 import { SessionsSidebar } from "./sessions-sidebar";
 import { useComposerStore, useModels } from "./studio-provider";
@@ -72,7 +74,9 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const [tray] = useState(createReferenceTrayStore);
   const [trayUploader] = useState(() => createTrayUploader(tray));
   const trayBusy = useStore(tray, selectIsBusy);
-  const trayCount = useStore(tray, (state) => state.items.length);
+  const trayObjects = useStore(tray, (state) => selectCounts(state).object);
+  const trayCharacters = useStore(tray, (state) => selectCounts(state).character);
+  const trayTotal = useStore(tray, (state) => state.items.length);
 
   // Server data wins whenever the route delivers new props (navigation, refresh): adjust the state
   // during render rather than in an effect, so there is no render with stale data.
@@ -122,8 +126,8 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   // The sidebar's entry for this session follows its turns as they are made and finish.
   const listedSessions = useMemo(() => (session ? applySessionActivity(sessions, session.id, turns) : sessions), [sessions, session, turns]);
 
-  // Turns are numbered in creation order across branches, as the compare picker names them.
-  const turnNumbers = useMemo(() => new Map(turns.map((turn, index) => [turn.id, index + 1])), [turns]);
+  const turnNumbers = useMemo(() => numberTurns(turns), [turns]);
+  const continuation = useMemo(() => continuationOf(tree, selected), [tree, selected]);
   const compareCandidates = useMemo(
     () =>
       turns
@@ -150,11 +154,22 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   }
 
   const profile = models.find((model) => model.id === settings.model);
-  const editing = selected !== null || trayCount > 0;
+  // "Describe the change" and "Apply edit" only when there is an answer to change: references on
+  // their own are material for a new image, not an edit.
+  const editing = continuation !== null;
+  const referenceCounts = useMemo(() => ({ total: trayTotal, object: trayObjects, character: trayCharacters }), [trayTotal, trayObjects, trayCharacters]);
+  // A model switch can leave the tray over the new model's limits (the tray only stops a role being
+  // picked past its limit): Generate is refused with the reason until the references fit.
+  const referenceProblems = profile ? referenceLimitProblems(referenceCounts, profile.references, profile.displayName) : [];
+  const blockedReason = referenceProblems.length > 0 ? referenceProblems.map((problem) => problem.message).join(" ") : null;
 
   async function generate() {
     const state = composer.getState();
     if (submitting || state.prompt.trim() === "") return;
+    if (blockedReason) {
+      setNotice({ message: blockedReason, action: "Unmark or remove references, or pick another model." });
+      return;
+    }
     if (trayBusy) {
       setNotice({ message: "Reference images are still uploading.", action: "Wait a moment, then generate." });
       return;
@@ -183,7 +198,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
       }));
       const started = await startTurnAction({
         sessionId,
-        parentId: selected?.id ?? null,
+        parentId: continuation?.id ?? null,
         prompt: state.prompt,
         references,
         settings: state.settings,
@@ -196,7 +211,11 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
       composer.getState().setPrompt("");
       tray.getState().clear();
       if (session?.id === sessionId) selectTurn(started.data.id);
-      else router.push(`/s/${sessionId}?turn=${started.data.id}`);
+      else {
+        // The session page mounts a new composer: the prompt takes focus there, where it was here.
+        keepPromptFocus(`/s/${sessionId}`);
+        router.push(`/s/${sessionId}?turn=${started.data.id}`);
+      }
     } finally {
       setSubmitting(false);
     }
@@ -321,7 +340,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           // above it gives way first.
           <section aria-label="Timeline" className="flex max-h-[50dvh] min-h-0 flex-col gap-2 md:max-h-none md:min-h-[55%] md:flex-1">
             <h2 className="text-xs font-semibold tracking-wide text-zinc-500 uppercase">Timeline</h2>
-            <Timeline tree={tree} path={path} selectedId={selected?.id ?? null} onSelect={(turnId) => selectTurn(turnId)} />
+            <Timeline tree={tree} path={path} numbers={turnNumbers} selectedId={selected?.id ?? null} onSelect={(turnId) => selectTurn(turnId)} />
           </section>
         )}
       </aside>
@@ -355,6 +374,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           <TurnView
             key={selected.id}
             turn={selected}
+            number={turnNumbers.get(selected.id) ?? null}
             live={live[selected.id] ?? null}
             now={now}
             onRetry={(turn) => void retry(turn)}
@@ -385,10 +405,10 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         aria-label="Composer"
         className="border-t border-zinc-200 p-4 md:col-start-2 md:max-h-[45dvh] md:overflow-y-auto xl:col-start-3 xl:max-h-none xl:border-t-0 xl:border-l dark:border-zinc-800"
       >
-        {selected && !running && (
-          <p className="mb-3 text-xs text-zinc-500" data-testid="continue-from">
-            Continues from turn {path.findIndex((turn) => turn.id === selected.id) + 1}
-            {tree.children.get(selected.id)?.length ? " (creates a new branch)" : ""}.{" "}
+        {continuation && !running && (
+          <p className="mb-3 text-xs text-zinc-600 dark:text-zinc-400" data-testid="continue-from">
+            Continues from turn {turnNumbers.get(continuation.id)}
+            {tree.children.get(continuation.id)?.length ? " (creates a new branch)" : ""}.{" "}
             <Link href="/" className="underline">
               Start a new session
             </Link>
@@ -398,6 +418,8 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           running={running}
           submitting={submitting}
           editing={editing}
+          blockedReason={blockedReason}
+          referenceCounts={referenceCounts}
           onGenerate={() => void generate()}
           onCancel={() => void cancel()}
           references={

@@ -9,6 +9,8 @@ import { TurnStatusBadge } from "./turn-status";
 interface TimelineProps {
   tree: TurnTree<Turn>;
   path: Turn[];
+  /** Each turn's number in the session (lib/studio/turn-tree.ts numberTurns), as every view shows it. */
+  numbers: ReadonlyMap<string, number>;
   selectedId: string | null;
   onSelect(turnId: string): void;
 }
@@ -68,7 +70,7 @@ export function Timeline(props: TimelineProps) {
  * estimated height; a row above the top edge that measures taller or shorter than counted moves the
  * scroll position by the difference, so the rows in view stay where they are.
  */
-function WindowedTimeline({ tree, path, selectedId, onSelect }: TimelineProps) {
+function WindowedTimeline({ tree, path, numbers, selectedId, onSelect }: TimelineProps) {
   const scrollerRef = useRef<HTMLDivElement>(null);
   // False for the server render and hydration, which know no viewport: they show the rows around
   // the selection, and the first layout switches to the window the virtualizer computes.
@@ -186,6 +188,7 @@ function WindowedTimeline({ tree, path, selectedId, onSelect }: TimelineProps) {
               key={turn.id}
               tree={tree}
               turn={turn}
+              number={numbers.get(turn.id) ?? position + 1}
               position={position}
               count={path.length}
               selected={position === selectedIndex}
@@ -209,6 +212,7 @@ function windowAround(count: number, first: number, last: number): number[] {
 interface TimelineRowProps {
   tree: TurnTree<Turn>;
   turn: Turn;
+  number: number;
   position: number;
   count: number;
   selected: boolean;
@@ -216,7 +220,7 @@ interface TimelineRowProps {
   measure(element: HTMLElement | null): void | (() => void);
 }
 
-const TimelineRow = memo(function TimelineRow({ tree, turn, position, count, selected, onSelect, measure }: TimelineRowProps) {
+const TimelineRow = memo(function TimelineRow({ tree, turn, number, position, count, selected, onSelect, measure }: TimelineRowProps) {
   const { siblings, index } = siblingsOf(tree, turn);
   const image = turn.outcome?.images[0];
   return (
@@ -282,7 +286,7 @@ const TimelineRow = memo(function TimelineRow({ tree, turn, position, count, sel
         </span>
         <span className="flex min-w-0 flex-1 flex-col gap-1">
           <span className="flex items-center gap-2 text-[11px] text-zinc-500">
-            <span>Turn {position + 1}</span>
+            <span>Turn {number}</span>
             <TurnStatusBadge status={turn.status} />
             {turn.request.references.length > 0 && <span>{turn.request.references.length} ref.</span>}
           </span>

@@ -14,6 +14,8 @@ import { TurnStatusBadge } from "./turn-status";
 
 interface TurnViewProps {
   turn: Turn;
+  /** The turn's number in its session, as the timeline and the compare picker show it. */
+  number?: number | null;
   live: LiveProgress | null;
   now: number;
   onRetry(turn: Turn): void;
@@ -82,7 +84,6 @@ function ErrorPanel({
       className="rounded-xl border border-red-300 bg-red-50 p-4 text-sm text-red-950 dark:border-red-900 dark:bg-red-950/60 dark:text-red-100"
     >
       <p className="font-semibold">{title}</p>
-      {error?.detail && error.detail !== error.message && <p className="mt-1 font-mono text-xs break-words opacity-80">{error.detail}</p>}
       {error?.modelText && (
         <blockquote className="mt-2 border-l-2 border-red-300 pl-2 text-xs italic">The model said: {error.modelText}</blockquote>
       )}
@@ -166,6 +167,7 @@ function Progress({ live, now }: { live: LiveProgress; now: number }) {
 
 export function TurnView({
   turn,
+  number = null,
   live,
   now,
   onRetry,
@@ -193,6 +195,11 @@ export function TurnView({
   return (
     <article aria-label="Selected turn" data-testid="turn-view" data-turn-id={turn.id} data-status={turn.status} className="flex min-h-0 flex-1 flex-col gap-4">
       <header className="flex flex-wrap items-start gap-2">
+        {number !== null && (
+          <span className="text-xs font-medium text-zinc-600 dark:text-zinc-400" data-testid="turn-number">
+            Turn {number}
+          </span>
+        )}
         <TurnStatusBadge status={turn.status} />
         <p className="min-w-48 flex-1 text-sm wrap-break-word" data-testid="turn-prompt">
           {turn.request.prompt}
@@ -240,6 +247,8 @@ export function TurnView({
               sources: turn.outcome?.grounding?.sources.map((source) => source.uri) ?? [],
               createdAt: turn.createdAt,
               responseId: turn.outcome?.responseId ?? null,
+              // The raw cause stays here, out of the error message, which speaks the studio's own words.
+              ...(turn.error?.detail ? { errorDetail: turn.error.detail } : {}),
             },
             null,
             2,

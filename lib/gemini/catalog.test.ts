@@ -56,7 +56,12 @@ describe("MODEL_CATALOG", () => {
     expect(outputPixelSize(flash, "2K", "16:9")).toEqual({ width: 2752, height: 1536 });
     expect(outputPixelSize(flash, "4K", "16:9")).toEqual({ width: 5504, height: 3072 });
     expect(outputPixelSize(flash, "4K", "1:8")).toEqual({ width: 1536, height: 12288 });
-    expect(outputPixelSize(flash, "512", "21:9")).toEqual({ width: 792, height: 168 });
+    // Google's table misprints this row as 792x168; every 512 entry is half of its 1K entry.
+    expect(outputPixelSize(flash, "512", "21:9")).toEqual({ width: 792, height: 336 });
+    for (const ratio of flash.aspectRatios) {
+      const full = outputPixelSize(flash, "1K", ratio);
+      expect(outputPixelSize(flash, "512", ratio), ratio).toEqual(full && { width: full.width / 2, height: full.height / 2 });
+    }
     expect(outputPixelSize(pro, "2K", "4:5")).toEqual({ width: 1856, height: 2304 });
     expect(outputPixelSize(pro, "1K", "1:4")).toBeNull();
     expect(outputPixelSize(flash25, "1K", "21:9")).toEqual({ width: 1536, height: 672 });

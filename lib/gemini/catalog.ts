@@ -117,6 +117,9 @@ function parseResolutionTable(sizes: ImageSize[], table: string) {
   return { outputSizes, tokensPerImage };
 }
 
+// The seed's table, except 512 at 21:9: Google prints 792x168 (4.7:1). Every other 512 row is half
+// its 1K row (1K 21:9 is 1584x672) at the same 747 tokens, so 168 is a misprint of 336. The emulator
+// draws the same corrected size (emulator/models.ts).
 const FLASH_31_TABLE = parseResolutionTable(
   ["512", "1K", "2K", "4K"],
   `
@@ -133,7 +136,7 @@ const FLASH_31_TABLE = parseResolutionTable(
 8:1 1536x192 747 3072x384 1120 6144x768 1120 12288x1536 2000
 9:16 384x688 747 768x1376 1120 1536x2752 1120 3072x5504 2000
 16:9 688x384 747 1376x768 1120 2752x1536 1120 5504x3072 2000
-21:9 792x168 747 1584x672 1120 3168x1344 1120 6336x2688 2000
+21:9 792x336 747 1584x672 1120 3168x1344 1120 6336x2688 2000
 `,
 );
 

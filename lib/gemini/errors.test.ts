@@ -55,7 +55,7 @@ describe("toStudioError with recorded error bodies", () => {
     expect(toStudioError(apiError(404, "errors/404-model-not-found.json"), { model: "gemini-3-pro-image-preview" })).toMatchObject({
       code: "model_retired",
       message: "Google has retired gemini-3-pro-image-preview.",
-      action: "Switch to Nano Banana Pro (gemini-3-pro-image).",
+      action: "Switch to Gemini 3 Pro Image.",
       replacementModel: "gemini-3-pro-image",
     });
     expect(toStudioError(apiError(404, "errors/404-model-not-found.json"), { model: "gemini-2.5-flash-image" })).toMatchObject({
@@ -112,12 +112,12 @@ describe("toStudioError with other service errors", () => {
     return new ApiError({ message: JSON.stringify({ error }), status });
   }
 
-  it("a missing thought signature → invalid_request quoting the reason", () => {
+  it("a missing thought signature → invalid_request, Google's reason kept in detail, never in the message", () => {
     const message = "Image part is missing a thought_signature in content position 2, part position 1.";
     expect(toStudioError(bodyError(400, { code: 400, message, status: "INVALID_ARGUMENT" }))).toMatchObject({
       code: "invalid_request",
       retryable: false,
-      message: `Google rejected the request: “${message}”`,
+      message: "Google rejected the request.",
       detail: message,
     });
   });

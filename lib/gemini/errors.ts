@@ -235,7 +235,6 @@ export function errorFromService(httpStatus: number, body: ServiceError | null, 
     const fix = fixForRejection(text, context);
     return createStudioError("invalid_request", {
       ...base,
-      message: serviceMessage ? `Google rejected the request: “${serviceMessage}”` : ERROR_COPY.invalid_request.message,
       ...(setting ? { action: setting } : {}),
       ...(fix ? { fix } : {}),
     });
@@ -427,7 +426,7 @@ export function retiredModelError(
 ): StudioError {
   const replacement = replacementId ? catalog.find((profile) => profile.id === replacementId) : undefined;
   const replacementName = replacement
-    ? `${replacement.nickname ?? replacement.displayName} (${replacement.id})`
+    ? replacement.displayName
     : (replacementId ?? "another model");
   return createStudioError("model_retired", {
     ...extra,

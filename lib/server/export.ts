@@ -7,7 +7,7 @@ import { describeSource } from "@/lib/studio/citations";
 import { extensionForMimeType, fileTimestamp } from "@/lib/studio/file-names";
 import type { ActionResult } from "@/lib/studio/result";
 import { buildSearchWidgetDocument, hasSearchWidget } from "@/lib/studio/search-widget";
-import { buildTurnTree, type TurnTree } from "@/lib/studio/turn-tree";
+import { buildTurnTree, numberTurns, type TurnTree } from "@/lib/studio/turn-tree";
 import type { ZipEntry } from "./zip";
 
 /**
@@ -88,6 +88,8 @@ export interface ExportedGrounding {
 export interface ExportedTurn {
   id: string;
   parentId: string | null;
+  /** "Turn 3" in the studio: creation order in the session, the one numbering every view uses. */
+  number: number;
   /** 0 for a first turn; a child is one deeper than its parent. */
   depth: number;
   status: TurnStatus;
@@ -307,6 +309,7 @@ function buildManifest(
   facts: FileFacts,
   exportedAt: Date,
 ): SessionExportManifest {
+  const numbers = numberTurns(ordered.map(({ turn }) => turn));
   const located = (path: string | undefined): Pick<ExportedOutput, "file" | "omitted" | "byteLength"> => {
     if (path === undefined) return { file: null, omitted: "unfinished", byteLength: null };
     if (facts.missing.has(path)) return { file: null, omitted: "missing_from_storage", byteLength: null };
@@ -330,6 +333,7 @@ function buildManifest(
       return {
         id: turn.id,
         parentId: turn.parentId,
+        number: numbers.get(turn.id) ?? 0,
         depth,
         status: turn.status,
         createdAt: turn.createdAt,
@@ -384,6 +388,7 @@ function buildReadme(session: Session, plan: Plan, exportedAt: Date): string {
     "  numbered sources, supports), token usage, finish reason and Google's own finish message, and",
     "  the error of failed turns.",
     "  A turn's parentId names the turn it continued; turns sharing a parent are branches.",
+    "  A turn's number is the one the studio shows (\"Turn 3\"): its place in the order the turns were made.",
   ];
   if (plan.images.length > 0) {
     lines.push("", "images/", "  The final images, named like the studio's downloads: {kind}-{prompt words}-{YYYYMMDD-HHMMSS}.");

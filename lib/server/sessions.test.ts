@@ -190,6 +190,26 @@ describe("turns", () => {
     expect(requests).toEqual([]);
   });
 
+  it("refuses references over the model's per-role limits, whatever the browser allowed, storing nothing", async () => {
+    const session = data(await studio.createSession(OWNER, {}));
+    const hashes = await Promise.all(
+      Array.from({ length: 7 }, async (_, n) =>
+        (await storage.images.put(await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: n * 30, g: 10, b: 10 } } }).png().toBuffer())).hash,
+      ),
+    );
+    const pro = { ...settings, model: "gemini-3-pro-image", imageSize: "1K" as const, aspectRatio: "1:1" as const, thinkingLevel: undefined, showThoughts: false };
+    const refused = await studio.startTurn(OWNER, {
+      sessionId: session.id,
+      parentId: null,
+      prompt: "Arrange these",
+      references: hashes.map((hash) => ({ hash, role: "object" as const })),
+      settings: pro,
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: "invalid_request", message: "Gemini 3 Pro Image keeps up to 6 objects faithful; 7 are marked as objects." } });
+    expect(data(await studio.getSessionView(OWNER, { sessionId: session.id })).turns).toEqual([]);
+    expect(requests).toEqual([]);
+  });
+
   it("cancels and retries, and answers not_found for turns that are not the owner's", async () => {
     holdGeneration();
     const session = data(await studio.createSession(OWNER, {}));

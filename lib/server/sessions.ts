@@ -20,6 +20,7 @@ import { getGateway, getModelDiscovery } from "./gateway";
 import { imagesOfTurns } from "@/lib/storage/garbage";
 import { createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
 import { checkNewTurn } from "@/lib/studio/request-check";
+import { countReferenceRoles } from "@/lib/studio/reference-limits";
 import { STORAGE_FAILED_ACTION, type ActionResult } from "@/lib/studio/result";
 import {
   DEFAULT_SESSION_TITLE,
@@ -196,7 +197,7 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
       const parsed = parse(startTurnSchema, input);
       if (!parsed.ok) return parsed.result;
       const { sessionId, parentId, prompt, references, settings } = parsed.data;
-      const problem = await checkNewTurn({ settings, referenceCount: references.length }, models);
+      const problem = await checkNewTurn({ settings, references: countReferenceRoles(references) }, models);
       if (problem) return fail("invalid_request", problem.message, problem.action);
       return guarded(async () => {
         const refused = await overBudget(ownerId, { settings });

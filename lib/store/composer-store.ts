@@ -4,6 +4,7 @@ import type { ModelProfile } from "@/lib/gemini/catalog";
 import type { GenerationSettings } from "@/lib/gemini/types";
 import { generationSettingsSchema } from "@/lib/gemini/types";
 import { adaptSettingsToModel, defaultSettings } from "@/lib/studio/model-switch";
+import type { ReferenceRoleCounts } from "@/lib/studio/reference-limits";
 
 /** The composer draft: what the designer is about to send. Kept in the browser across reloads. */
 export interface ComposerState {
@@ -13,7 +14,8 @@ export interface ComposerState {
   modelSwitchChanges: string[];
   setPrompt(prompt: string): void;
   updateSettings(patch: Partial<GenerationSettings>): void;
-  selectModel(profile: ModelProfile): void;
+  /** `references`: the tray's counts by role, so the switch notice can say which limits they now break. */
+  selectModel(profile: ModelProfile, references?: ReferenceRoleCounts): void;
   /** Puts an earlier turn's prompt and settings back in the composer. */
   reuse(input: { prompt?: string; settings?: GenerationSettings }, models: readonly ModelProfile[]): void;
   dismissModelSwitchChanges(): void;
@@ -31,8 +33,8 @@ export function createComposerStore(options: { models: readonly ModelProfile[]; 
         modelSwitchChanges: [],
         setPrompt: (prompt) => set({ prompt }),
         updateSettings: (patch) => set({ settings: { ...get().settings, ...patch }, modelSwitchChanges: [] }),
-        selectModel: (profile) => {
-          const { settings, changes } = adaptSettingsToModel(get().settings, profile);
+        selectModel: (profile, references) => {
+          const { settings, changes } = adaptSettingsToModel(get().settings, profile, references);
           set({ settings, modelSwitchChanges: changes });
         },
         reuse: (input, models) => {
