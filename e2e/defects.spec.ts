@@ -175,7 +175,7 @@ test("512 at 21:9 is listed and drawn at 792×336, half of 1K like every other 5
   const studio = new StudioPage(page);
   await studio.goto();
   await studio.model.selectOption("gemini-3.1-flash-image");
-  await studio.size("512").check();
+  await studio.size("512").check({ force: true });
   await studio.aspectRatio.selectOption("21:9");
   await expect(page.getByTestId("pixel-size")).toHaveText("Output 792 × 336 px");
   await studio.generate("A wide mountain panorama");
@@ -193,7 +193,7 @@ test("every size of every model shows a price with the date it was read, or says
     for (const size of ["512", "1K", "2K", "4K"] as const) {
       const radio = studio.size(size);
       if ((await radio.count()) === 0 || (await radio.isDisabled())) continue;
-      await radio.check();
+      await radio.check({ force: true });
       await expect(page.getByTestId("estimate"), `${model} ${size}`).toContainText(/≈ \$\d+\.\d{3} per image \(price read \d{4}-\d{2}-\d{2}\)|price not published/);
     }
   }
