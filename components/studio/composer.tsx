@@ -1,10 +1,11 @@
 "use client";
 
+import { useId, useState } from "react";
 import { ShortcutHint } from "@/components/ui/shortcut-hint";
 import type { ReferenceRoleCounts } from "@/lib/studio/reference-limits";
 import { ModelControls } from "./model-controls";
 import { PromptEditor } from "./prompt-editor";
-import { useComposer } from "./studio-provider";
+import { useComposer, useModels } from "./studio-provider";
 
 interface ComposerProps {
   running: boolean;
@@ -23,13 +24,25 @@ interface ComposerProps {
 
 export function Composer({ running, submitting = false, editing, blockedReason = null, referenceCounts, onGenerate, onCancel, references }: ComposerProps) {
   const prompt = useComposer((state) => state.prompt);
+  const models = useModels();
   const updateSettings = useComposer((state) => state.updateSettings);
   const canGenerate = prompt.trim().length > 0 && !running && !submitting && blockedReason === null;
+  const summary = useComposer((state) => {
+    const profile = models.find((model) => model.id === state.settings.model);
+    return [profile?.displayName ?? state.settings.model, state.settings.imageSize, state.settings.aspectRatio === "match-input" ? "ratio of the input" : state.settings.aspectRatio].join(" · ");
+  });
+  // Below xl the composer shares the screen with the result: the references and model options fold
+  // under one button. A model-switch notice unfolds them, as it must be read.
+  const switchNotice = useComposer((state) => state.modelSwitchChanges.length > 0);
+  const dismissChanges = useComposer((state) => state.dismissModelSwitchChanges);
+  const [optionsOpen, setOptionsOpen] = useState(false);
+  const showOptions = optionsOpen || switchNotice;
+  const optionsId = useId();
 
   return (
     <form
       aria-label="Compose"
-      className="flex flex-col gap-5"
+      className="flex flex-col gap-3 xl:gap-5"
       onSubmit={(event) => {
         event.preventDefault();
         if (canGenerate) onGenerate();
@@ -73,8 +86,29 @@ export function Composer({ running, submitting = false, editing, blockedReason =
           {blockedReason} Unmark or remove references, or pick another model.
         </p>
       )}
-      {references}
-      <ModelControls editing={editing} referenceCounts={referenceCounts} />
+      <button
+        type="button"
+        data-testid="options-toggle"
+        aria-expanded={showOptions}
+        aria-controls={optionsId}
+        onClick={() => {
+          // Folding them away is reading the switch notice too; else it would hold them open.
+          if (showOptions) dismissChanges();
+          setOptionsOpen(!showOptions);
+        }}
+        className="flex items-center gap-2 rounded-lg border border-zinc-300 px-3 py-2 text-left text-sm hover:bg-zinc-100 xl:hidden dark:border-zinc-700 dark:hover:bg-zinc-800"
+      >
+        <span aria-hidden>{showOptions ? "▾" : "▸"}</span>
+        <span className="shrink-0 font-medium">References and options</span>
+        <span className="min-w-0 truncate text-zinc-600 dark:text-zinc-400" data-testid="options-summary">
+          {referenceCounts && referenceCounts.total > 0 ? `${referenceCounts.total} ref. · ` : ""}
+          {summary}
+        </span>
+      </button>
+      <div id={optionsId} data-testid="composer-options" className={`${showOptions ? "flex" : "hidden"} flex-col gap-5 xl:flex`}>
+        {references}
+        <ModelControls editing={editing} referenceCounts={referenceCounts} />
+      </div>
     </form>
   );
 }

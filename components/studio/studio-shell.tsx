@@ -32,7 +32,9 @@ export async function StudioShell({
   const { mode, geminiStore } = getEnv();
   const [discovery, cookieStore] = await Promise.all([getModelDiscovery(), cookies()]);
   return (
-    <div className="flex min-h-screen flex-col md:h-dvh md:min-h-0">
+    // One screen high at every width: the result and the prompt share the screen (the areas inside
+    // scroll on their own), so a designer on a tablet or phone sees the image while typing.
+    <div className="flex h-dvh min-h-0 flex-col">
       <SkipToPrompt />
       <ModeBanner mode={mode} />
       {!discovery.ok && (
@@ -45,11 +47,15 @@ export async function StudioShell({
           {discovery.warnings.join(" ")}
         </div>
       )}
-      <header className="flex h-14 shrink-0 items-center gap-3 border-b border-zinc-200 px-4 dark:border-zinc-800">
-        <Logo />
-        <h1 className="text-base font-semibold tracking-tight">Nano Banana Studio</h1>
+      <header
+        data-testid="app-header"
+        className="flex h-14 shrink-0 items-center gap-2 border-b border-zinc-200 px-3 sm:gap-3 sm:px-4 dark:border-zinc-800"
+      >
+        <Logo className="size-7 shrink-0" />
+        {/* On a phone the logo stands for the name; the header stays one line. */}
+        <h1 className="shrink-0 text-base font-semibold tracking-tight whitespace-nowrap max-sm:sr-only">Nano Banana Studio</h1>
         {session && (
-          <span className="truncate text-sm text-zinc-500" data-testid="session-title">
+          <span className="min-w-0 truncate text-sm text-zinc-500" data-testid="session-title">
             / {session.title}
           </span>
         )}
@@ -57,7 +63,7 @@ export async function StudioShell({
         {mode === "live" && (
           <span
             data-testid="privacy-note"
-            className="hidden text-xs text-zinc-500 sm:inline"
+            className="hidden text-xs text-zinc-500 lg:inline"
             title="STUDIO_GEMINI_STORE on the server: Google's per-request storage setting for generateContent (see the README, Privacy)."
           >
             {geminiStore === false
@@ -67,7 +73,7 @@ export async function StudioShell({
                 : "Google may store requests (its default)"}
           </span>
         )}
-        <nav aria-label="Team" className="flex items-center gap-3 text-sm">
+        <nav aria-label="Team" className="flex shrink-0 items-center gap-3 text-sm">
           <Link href="/gallery" className="text-zinc-600 hover:underline dark:text-zinc-300">Gallery</Link>
           <Link href="/usage" className="text-zinc-600 hover:underline dark:text-zinc-300">Usage</Link>
         </nav>

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useId, useMemo, useState } from "react";
 import { useStore } from "zustand";
 import { useHydrated } from "@/components/ui/use-hydrated";
 import {
@@ -69,6 +69,9 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const [moreSessions, setMoreSessions] = useState(initialSessions.hasMore);
   const [selectedId, setSelectedId] = useState<string | null>(selectedTurnId);
   const [notice, setNotice] = useState<Notice | null>(null);
+  // Phones only (the toggle is hidden from md up, where the sidebar is a column of its own).
+  const [sidebarOpen, setSidebarOpen] = useState(false);
+  const sidebarId = useId();
   const [submitting, setSubmitting] = useState(false);
   const [compare, setCompare] = useState<{ left: CompareImage; right: CompareImage } | null>(null);
   const [tray] = useState(createReferenceTrayStore);
@@ -296,13 +299,32 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   });
 
   return (
-    // From md up the frame is one screen high: the sidebar, the main area and the composer scroll
-    // on their own, and so does the timeline inside the sidebar. Narrower, the page stacks and scrolls.
+    // The frame is one screen high: the sidebar, the main area and the composer scroll on their own,
+    // and so does the timeline inside the sidebar. Below xl the composer sits under the result, its
+    // options folded, so a tablet shows the image and the prompt at once; on a phone the sidebar
+    // folds too, behind one button above the result.
     <div
       data-testid="studio"
       data-hydrated={hydrated}
-      className="grid min-h-0 flex-1 grid-cols-1 md:grid-cols-[220px_minmax(0,1fr)] md:grid-rows-[minmax(0,1fr)_auto] xl:grid-cols-[240px_minmax(0,1fr)_400px] xl:grid-rows-[minmax(0,1fr)]">
-      <aside className="flex min-h-0 flex-col gap-4 border-b border-zinc-200 p-3 max-md:[&>nav]:max-h-56 md:row-span-2 md:overflow-hidden md:border-r md:border-b-0 xl:row-span-1 dark:border-zinc-800">
+      className="grid min-h-0 flex-1 grid-cols-1 grid-rows-[auto_minmax(0,1fr)_auto] md:grid-cols-[220px_minmax(0,1fr)] md:grid-rows-[minmax(0,1fr)_auto] xl:grid-cols-[240px_minmax(0,1fr)_400px] xl:grid-rows-[minmax(0,1fr)]">
+      <aside className="flex min-h-0 flex-col border-b border-zinc-200 md:row-span-2 md:overflow-hidden md:border-r md:border-b-0 xl:row-span-1 dark:border-zinc-800">
+        <button
+          type="button"
+          data-testid="sidebar-toggle"
+          aria-expanded={sidebarOpen}
+          aria-controls={sidebarId}
+          onClick={() => setSidebarOpen((open) => !open)}
+          className="flex items-center gap-2 px-3 py-2 text-left text-sm font-medium md:hidden"
+        >
+          <span aria-hidden>{sidebarOpen ? "▾" : "▸"}</span>
+          <span className="shrink-0">Sessions{session ? " and timeline" : ""}</span>
+          {session && <span className="min-w-0 truncate font-normal text-zinc-600 dark:text-zinc-400">· {session.title}</span>}
+        </button>
+        <div
+          id={sidebarId}
+          data-testid="sidebar-panel"
+          className={`${sidebarOpen ? "flex" : "hidden"} min-h-0 flex-1 flex-col gap-4 p-3 max-md:max-h-[60dvh] max-md:overflow-y-auto max-md:pt-0 max-md:[&>nav]:max-h-56 md:flex`}
+        >
         <SessionsSidebar
           sessions={listedSessions}
           activeId={session?.id ?? null}
@@ -338,14 +360,15 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         {session && (
           // The timeline scrolls within itself (it renders only the rows in view); the session list
           // above it gives way first.
-          <section aria-label="Timeline" className="flex max-h-[50dvh] min-h-0 flex-col gap-2 md:max-h-none md:min-h-[55%] md:flex-1">
+          <section aria-label="Timeline" className="flex h-64 min-h-0 shrink-0 flex-col gap-2 md:h-auto md:min-h-[55%] md:flex-1 md:shrink">
             <h2 className="text-xs font-semibold tracking-wide text-zinc-500 uppercase">Timeline</h2>
             <Timeline tree={tree} path={path} numbers={turnNumbers} selectedId={selected?.id ?? null} onSelect={(turnId) => selectTurn(turnId)} />
           </section>
         )}
+        </div>
       </aside>
 
-      <main className="flex min-h-[60vh] min-w-0 flex-col gap-4 p-4 md:min-h-0 md:overflow-y-auto" aria-label={session ? session.title : "New session"}>
+      <main className="flex min-h-0 min-w-0 flex-col gap-4 overflow-y-auto p-3 sm:p-4" aria-label={session ? session.title : "New session"}>
         {compare && <CompareView left={compare.left} right={compare.right} onClose={() => setCompare(null)} />}
         {session && (
           <div className="flex items-center justify-end gap-2 text-xs">
@@ -403,7 +426,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
 
       <aside
         aria-label="Composer"
-        className="border-t border-zinc-200 p-4 md:col-start-2 md:max-h-[45dvh] md:overflow-y-auto xl:col-start-3 xl:max-h-none xl:border-t-0 xl:border-l dark:border-zinc-800"
+        className="max-h-[60dvh] overflow-y-auto border-t border-zinc-200 p-3 sm:p-4 md:col-start-2 xl:col-start-3 xl:max-h-none xl:border-t-0 xl:border-l dark:border-zinc-800"
       >
         {continuation && !running && (
           <p className="mb-3 text-xs text-zinc-600 dark:text-zinc-400" data-testid="continue-from">

@@ -277,11 +277,10 @@ export function TurnView({
         />
       )}
 
-      {thoughts.length > 0 || (running && !queued && turn.request.settings.showThoughts) ? <ThoughtFilmstrip thoughts={thoughts} live={running} /> : null}
 
       {image && (
         <div className="flex min-h-0 flex-1 flex-col gap-3 lg:flex-row">
-          <div className="flex min-h-[50vh] min-w-0 flex-1 flex-col gap-2">
+          <div className="flex min-h-72 min-w-0 flex-1 flex-col gap-2 xl:min-h-[50vh]">
             {images.length > 1 && (
               <div role="tablist" aria-label="Images in this response" className="flex gap-1">
                 {images.map((candidate, index) => (
@@ -359,6 +358,10 @@ export function TurnView({
           </aside>
         </div>
       )}
+
+      {/* After the result: on a tablet or phone the image must be on the first screen, and while a
+          turn runs (no image yet) the drafts are the first thing here anyway. */}
+      {thoughts.length > 0 || (running && !queued && turn.request.settings.showThoughts) ? <ThoughtFilmstrip thoughts={thoughts} live={running} /> : null}
     </article>
   );
 }
