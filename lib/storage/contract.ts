@@ -732,6 +732,122 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
       });
     });
 
+    describe("library", () => {
+      /** A succeeded turn of `ownerId` with one final image; returns the turn and its result. */
+      async function result(ownerId = ALICE, prompt = "A banana") {
+        const { session, turn } = await sessionWithTurn(ownerId, prompt);
+        const image = await storage.images.put(fakePng());
+        const thought = await storage.images.put(fakePng());
+        await succeed(turn, fullOutcome(image.hash, thought.hash));
+        return { session, turn, ref: { turnId: turn.id, hash: image.hash }, thoughtHash: thought.hash };
+      }
+
+      it("lists the owner's final images across sessions, newest first, with their request", async () => {
+        const older = await result(ALICE, "older banana");
+        const newer = await result(ALICE, "newer banana");
+        const { turn: failed } = await sessionWithTurn(ALICE, "failed banana");
+        await storage.turns.update(ALICE, failed.id, { status: "failed", error: anError });
+        await result(BOB, "bob's banana");
+
+        const items = await storage.library.list(ALICE);
+        expect(items.map((item) => item.prompt)).toEqual(["newer banana", "older banana"]);
+        expect(items[0]).toMatchObject({
+          ...newer.ref,
+          sessionId: newer.session.id,
+          sessionTitle: "Banana",
+          index: 0,
+          mimeType: "image/png",
+          width: 1376,
+          height: 768,
+          model: settings.model,
+          imageSize: "1K",
+          aspectRatio: "16:9",
+          favourite: false,
+          boardIds: [],
+        });
+        expect(items.some((item) => item.hash === older.thoughtHash)).toBe(false);
+        expect(await storage.library.list(ALICE, { limit: 1 })).toHaveLength(1);
+      });
+
+      it("stars and unstars a result, idempotently, and only the owner's final images", async () => {
+        const { ref, turn, thoughtHash } = await result();
+        await storage.library.setFavourite(ALICE, ref, true);
+        await storage.library.setFavourite(ALICE, ref, true);
+        expect((await storage.library.list(ALICE))[0]?.favourite).toBe(true);
+        await storage.library.setFavourite(ALICE, ref, false);
+        expect((await storage.library.list(ALICE))[0]?.favourite).toBe(false);
+
+        await expect(storage.library.setFavourite(BOB, ref, true)).rejects.toMatchObject({ code: "not_found" });
+        await expect(storage.library.setFavourite(ALICE, { turnId: turn.id, hash: thoughtHash }, true)).rejects.toMatchObject({ code: "not_found" });
+        await expect(storage.library.setFavourite(ALICE, { turnId: "no-such-turn", hash: ref.hash }, true)).rejects.toBeInstanceOf(StorageError);
+        const { turn: running } = await sessionWithTurn();
+        await expect(storage.library.setFavourite(ALICE, { turnId: running.id, hash: ref.hash }, true)).rejects.toMatchObject({ code: "not_found" });
+      });
+
+      it("keeps named boards per owner: create, rename, list, add, remove, delete", async () => {
+        const { ref } = await result();
+        const board = await storage.boards.create(ALICE, "  Mood  ");
+        expect(board).toMatchObject({ ownerId: ALICE, name: "Mood", itemCount: 0 });
+        await storage.boards.create(ALICE, "apples");
+        expect((await storage.boards.list(ALICE)).map((b) => b.name)).toEqual(["apples", "Mood"]);
+        expect(await storage.boards.list(BOB)).toEqual([]);
+
+        await storage.boards.addItem(ALICE, board.id, ref);
+        await storage.boards.addItem(ALICE, board.id, ref);
+        expect((await storage.boards.get(ALICE, board.id))?.itemCount).toBe(1);
+        expect((await storage.library.list(ALICE))[0]?.boardIds).toEqual([board.id]);
+
+        expect(await storage.boards.rename(ALICE, board.id, "Moodier")).toMatchObject({ name: "Moodier", itemCount: 1 });
+        await expect(storage.boards.rename(ALICE, board.id, "   ")).rejects.toMatchObject({ code: "invalid_value" });
+        await expect(storage.boards.create(ALICE, "x".repeat(81))).rejects.toMatchObject({ code: "invalid_value" });
+
+        // Another person's board is not found, whatever they try.
+        expect(await storage.boards.get(BOB, board.id)).toBeNull();
+        expect(await storage.boards.rename(BOB, board.id, "Mine")).toBeNull();
+        expect(await storage.boards.removeItem(BOB, board.id, ref)).toBe(false);
+        expect(await storage.boards.delete(BOB, board.id)).toBe(false);
+        await expect(storage.boards.addItem(BOB, board.id, ref)).rejects.toMatchObject({ code: "not_found" });
+        const bobs = await storage.boards.create(BOB, "Bob's");
+        await expect(storage.boards.addItem(BOB, bobs.id, ref)).rejects.toMatchObject({ code: "not_found" });
+
+        expect(await storage.boards.removeItem(ALICE, board.id, ref)).toBe(true);
+        expect(await storage.boards.removeItem(ALICE, board.id, ref)).toBe(false);
+        await storage.boards.addItem(ALICE, board.id, ref);
+        expect(await storage.boards.delete(ALICE, board.id)).toBe(true);
+        expect(await storage.boards.get(ALICE, board.id)).toBeNull();
+        expect((await storage.library.list(ALICE))[0]?.boardIds).toEqual([]);
+      });
+
+      it("deleting a session takes its results off boards and out of favourites, and keeps the boards", async () => {
+        const gone = await result(ALICE, "gone");
+        const kept = await result(ALICE, "kept");
+        const board = await storage.boards.create(ALICE, "Keep");
+        for (const { ref } of [gone, kept]) {
+          await storage.library.setFavourite(ALICE, ref, true);
+          await storage.boards.addItem(ALICE, board.id, ref);
+        }
+        expect(await storage.sessions.delete(ALICE, gone.session.id)).toBe(true);
+        const items = await storage.library.list(ALICE);
+        expect(items.map((item) => [item.prompt, item.favourite, item.boardIds])).toEqual([["kept", true, [board.id]]]);
+        expect((await storage.boards.get(ALICE, board.id))?.itemCount).toBe(1);
+      });
+
+      it("saves prompts per owner with normalised tags, newest first, and deletes them", async () => {
+        const first = await storage.prompts.create(ALICE, { name: " Studio shot ", text: "A [subject] on white", tags: ["Product", "product", " light "] });
+        expect(first).toMatchObject({ ownerId: ALICE, name: "Studio shot", text: "A [subject] on white", tags: ["light", "product"] });
+        const second = await storage.prompts.create(ALICE, { name: "Second", text: "Another", tags: [] });
+        expect((await storage.prompts.list(ALICE)).map((prompt) => prompt.id)).toEqual([second.id, first.id]);
+        expect(await storage.prompts.list(BOB)).toEqual([]);
+        await expect(storage.prompts.create(ALICE, { name: "", text: "x", tags: [] })).rejects.toMatchObject({ code: "invalid_value" });
+        await expect(storage.prompts.create(ALICE, { name: "x", text: "  ", tags: [] })).rejects.toMatchObject({ code: "invalid_value" });
+        await expect(storage.prompts.create(ALICE, { name: "x", text: "y", tags: ["t".repeat(33)] })).rejects.toMatchObject({ code: "invalid_value" });
+        expect(await storage.prompts.delete(BOB, first.id)).toBe(false);
+        expect(await storage.prompts.delete(ALICE, first.id)).toBe(true);
+        expect(await storage.prompts.delete(ALICE, first.id)).toBe(false);
+        expect((await storage.prompts.list(ALICE)).map((prompt) => prompt.id)).toEqual([second.id]);
+      });
+    });
+
     describe("reassignOwner", () => {
       it("moves sessions, turns, model replies and uploads to the new owner and leaves others alone", async () => {
         const { session, turn } = await sessionWithTurn("local", "old banana");
