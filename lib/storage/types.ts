@@ -11,6 +11,13 @@ import type {
 } from "@/lib/gemini/types";
 import type { CostComponent, UsageCost } from "@/lib/gemini/prices";
 import type { GarbageCollectionOptions, GarbageCollectionReport } from "./garbage";
+import {
+  MAX_BOARD_NAME_LENGTH,
+  MAX_PROMPT_NAME_LENGTH,
+  MAX_PROMPT_TAG_LENGTH,
+  MAX_PROMPT_TAGS,
+  MAX_SAVED_PROMPT_LENGTH,
+} from "@/lib/studio/library";
 import type { ImageStore } from "./image-store";
 
 // The studio's saved data, independent of where it lives. Every type here is JSON-safe (no bytes,
@@ -385,6 +392,8 @@ export interface LibraryItem extends ResultRef {
   mimeType: string;
   width: number | null;
   height: number | null;
+  /** The name it downloads under (see StoredImageRef). */
+  fileName: string | null;
   prompt: string;
   model: string;
   imageSize: string;
@@ -417,7 +426,6 @@ export interface Board {
   itemCount: number;
 }
 
-export const MAX_BOARD_NAME_LENGTH = 80;
 
 export interface BoardRepository {
   /** Throws StorageError "invalid_value" for an empty or over-long name. */
@@ -445,10 +453,6 @@ export interface SavedPrompt {
   createdAt: Timestamp;
 }
 
-export const MAX_PROMPT_NAME_LENGTH = 80;
-export const MAX_SAVED_PROMPT_LENGTH = 8_000;
-export const MAX_PROMPT_TAGS = 10;
-export const MAX_PROMPT_TAG_LENGTH = 32;
 
 export interface SavedPromptRepository {
   /** Throws StorageError "invalid_value" for an empty name or text, or tags beyond the limits. */
@@ -514,6 +518,7 @@ export function libraryItemsOf(
         mimeType: image.mimeType,
         width: image.width,
         height: image.height,
+        fileName: image.fileName,
         prompt: turn.request.prompt,
         model: turn.request.settings.model,
         imageSize: turn.request.settings.imageSize,
