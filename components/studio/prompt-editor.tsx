@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useId, useRef } from "react";
+import { PromptLibrary } from "@/components/library/prompt-library";
 import { Menu, MenuContent, MenuGroup, MenuItem, MenuLabel, MenuTrigger } from "@/components/ui/menu";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
 import { insertTemplate, nextPlaceholder, PROMPT_TEMPLATES, type PromptTemplate } from "@/lib/studio/prompt-templates";
@@ -48,14 +49,29 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
     element?.setSelectionRange(element.value.length, element.value.length);
   });
 
-  function applyTemplate(template: PromptTemplate) {
+  // Templates and saved prompts go in the same way.
+  function insertText(inserted: string) {
     const element = textarea.current;
     const selection = element ? { start: element.selectionStart, end: element.selectionEnd } : { start: prompt.length, end: prompt.length };
     // A fresh template replaces an empty prompt; otherwise it goes in at the cursor.
-    const { text, select: slot } = insertTemplate(prompt, prompt.trim() === "" ? { start: 0, end: prompt.length } : selection, template.text);
+    const { text, select: slot } = insertTemplate(prompt, prompt.trim() === "" ? { start: 0, end: prompt.length } : selection, inserted);
     setPrompt(text.slice(0, MAX_PROMPT_LENGTH));
-    onTemplate?.(template);
     pickedSlot.current = slot ?? null;
+  }
+
+  function applyTemplate(template: PromptTemplate) {
+    insertText(template.text);
+    onTemplate?.(template);
+  }
+
+  function focusPicked(event: Event) {
+    const slot = pickedSlot.current;
+    if (slot === undefined) return;
+    pickedSlot.current = undefined;
+    // A picked template continues in the prompt, its first [placeholder] selected for typing over.
+    event.preventDefault();
+    textarea.current?.focus();
+    if (slot) textarea.current?.setSelectionRange(slot.start, slot.end);
   }
 
   function onKeyDown(event: React.KeyboardEvent<HTMLTextAreaElement>) {
@@ -91,6 +107,7 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
         <label htmlFor={PROMPT_ID} className="text-sm font-medium">
           {editing ? "Describe the change" : "Prompt"}
         </label>
+        <PromptLibrary className="ml-auto" prompt={prompt} onUse={insertText} onCloseAutoFocus={focusPicked} />
         <Menu>
           <MenuTrigger
             data-testid="templates-button"
@@ -102,15 +119,7 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
             align="end"
             aria-label="Prompt templates"
             className="w-80"
-            onCloseAutoFocus={(event) => {
-              const slot = pickedSlot.current;
-              if (slot === undefined) return;
-              pickedSlot.current = undefined;
-              // A picked template continues in the prompt, its first [placeholder] selected for typing over.
-              event.preventDefault();
-              textarea.current?.focus();
-              if (slot) textarea.current?.setSelectionRange(slot.start, slot.end);
-            }}
+            onCloseAutoFocus={focusPicked}
           >
             {groups.map((group) => (
               <MenuGroup key={group.key} aria-labelledby={`${id}-group-${group.key}`}>

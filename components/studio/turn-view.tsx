@@ -7,6 +7,7 @@ import { needsEdit, type GenerationSettings, type StudioError } from "@/lib/gemi
 import { CompareMenu } from "./compare-menu";
 import { FinishMessage } from "./finish-message";
 import { NoGroundingNotice } from "./grounding-panel";
+import { ResultControls } from "@/components/library/result-controls";
 import { ImageViewer } from "./image-viewer";
 import { ThoughtFilmstrip } from "./thought-filmstrip";
 import { UsageSummary, billingNote } from "./usage-summary";
@@ -314,6 +315,7 @@ export function TurnView({
                 </span>
               )}
               <span className="flex-1" />
+              {turn.status === "succeeded" && <ResultControls result={{ turnId: turn.id, hash: image.hash }} />}
               {image.fileName && (
                 <a
                   href={imageUrl(image.hash)}
