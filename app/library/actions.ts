@@ -69,9 +69,8 @@ export async function resultStateAction(input: ResultRefInput): Promise<LibraryR
     const storage = await getStorage();
     const turn = await storage.turns.get(viewer.userId, turnId);
     if (!turn?.outcome?.images.some((image) => image.hash === hash)) return notFound("result");
-    const [items, boards] = await Promise.all([storage.library.list(viewer.userId), storage.boards.list(viewer.userId)]);
-    const item = items.find((candidate) => candidate.turnId === turnId && candidate.hash === hash);
-    return { ok: true, data: { favourite: item?.favourite ?? false, boardIds: item?.boardIds ?? [], boards } };
+    const [state, boards] = await Promise.all([storage.library.stateOf(viewer.userId, { turnId, hash }), storage.boards.list(viewer.userId)]);
+    return { ok: true, data: { ...state, boards } };
   });
 }
 

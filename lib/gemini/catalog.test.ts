@@ -6,7 +6,6 @@ import {
   findModel,
   newestStableFlash,
   outputPixelSize,
-  pricePerImage,
   resolveModel,
   staticModels,
   supportedSizes,
@@ -88,15 +87,11 @@ describe("MODEL_CATALOG", () => {
     expect(flash25.status).toMatchObject({ stage: "deprecated", shutdownOn: "2026-10-02", replacement: "gemini-nano-banana-2.1" });
   });
 
-  it("knows tokens and indicative prices per output image", () => {
+  it("knows tokens per output image", () => {
     expect(tokensPerImage(flash, "512")).toBe(747);
     expect(tokensPerImage(flash, "2K")).toBe(1120);
     expect(tokensPerImage(pro, "4K")).toBe(2000);
     expect(tokensPerImage(flash25, "1K")).toBe(1290);
-    expect(pricePerImage(flash, "1K")).toBe(0.067);
-    expect(pricePerImage(pro, "4K")).toBe(0.24);
-    expect(pricePerImage(flash25, "1K")).toBe(0.039);
-    expect(pricePerImage(flash, "4K")).toBeNull();
   });
 
   it("records the models of December 2026, marking what only third parties report (gemini-facts.md, Update December 2026)", () => {
@@ -105,7 +100,6 @@ describe("MODEL_CATALOG", () => {
       status: { stage: "stable", since: "2026-10-06" },
       imageSizes: ["1K", "2K", "4K"],
       thinking: { levels: ["minimal", "medium", "high"], defaultLevel: "medium" },
-      pricePerImageUsd: {},
     });
     expect(banana21.aspectRatios).toEqual(expect.arrayContaining(["1:4", "4:1", "1:8", "8:1"]));
     expect(banana21.unverified).toEqual(expect.arrayContaining(["aspectRatios", "thinking"]));

@@ -74,8 +74,6 @@ export interface ModelProfile {
   search: { web: boolean; image: boolean };
   thinking: ThinkingProfile;
   tokensPerImage: Partial<Record<ImageSize, number>>;
-  /** Indicative USD per output image (third-party figures; thinking tokens are billed on top). */
-  pricePerImageUsd: Partial<Record<ImageSize, number>>;
   notes: string[];
 }
 
@@ -196,7 +194,6 @@ export function conservativeProfile(id: string, displayName?: string, notes: str
     search: { web: false, image: false },
     thinking: { levels: [], defaultLevel: null, alwaysOn: false, canShowThoughts: false },
     tokensPerImage: {},
-    pricePerImageUsd: {},
     notes: ["Capabilities not verified: the studio offers only options every Gemini image model accepts.", ...notes],
   };
 }
@@ -227,7 +224,6 @@ export const MODEL_CATALOG: ModelProfile[] = [
     search: { web: true, image: true },
     thinking: { levels: ["minimal", "high"], defaultLevel: "minimal", alwaysOn: true, canShowThoughts: true },
     tokensPerImage: FLASH_31_TABLE.tokensPerImage,
-    pricePerImageUsd: { "1K": 0.067 },
     notes: ["Image search cannot use real-world images of people."],
   },
   {
@@ -250,7 +246,6 @@ export const MODEL_CATALOG: ModelProfile[] = [
     // Pro always thinks at its own level; the API exposes no level for it.
     thinking: { levels: [], defaultLevel: null, alwaysOn: true, canShowThoughts: true },
     tokensPerImage: PRO_3_TABLE.tokensPerImage,
-    pricePerImageUsd: { "1K": 0.134, "2K": 0.134, "4K": 0.24 },
     notes: ["Best for text rendering and complex instructions."],
   },
   {
@@ -280,7 +275,6 @@ export const MODEL_CATALOG: ModelProfile[] = [
     search: { web: false, image: false },
     thinking: { levels: [], defaultLevel: null, alwaysOn: false, canShowThoughts: false },
     tokensPerImage: FLASH_25_TABLE.tokensPerImage,
-    pricePerImageUsd: { "1K": 0.039 },
     notes: ["Works best with up to 3 input images."],
   },
   {
@@ -305,7 +299,6 @@ export const MODEL_CATALOG: ModelProfile[] = [
     search: { web: true, image: false },
     thinking: { levels: ["minimal", "medium", "high"], defaultLevel: "medium", alwaysOn: true, canShowThoughts: true },
     tokensPerImage: {},
-    pricePerImageUsd: {},
     notes: ["Replaces Nano Banana 2. Mask-based editing is claimed, but its API is unpublished."],
   },
   {
@@ -329,7 +322,6 @@ export const MODEL_CATALOG: ModelProfile[] = [
     search: { web: false, image: false },
     thinking: { levels: [], defaultLevel: null, alwaysOn: false, canShowThoughts: false },
     tokensPerImage: {},
-    pricePerImageUsd: {},
     notes: ["1K only, one image per request. Thinking and Google Search not verified, so not offered."],
   },
 ];
@@ -417,11 +409,6 @@ export function closestAspectRatio(profile: ModelProfile, width: number, height:
     }
   }
   return best;
-}
-
-export function pricePerImage(profile: ModelProfile, imageSize: ImageSize): number | null {
-  const size = profile.acceptsImageSize ? imageSize : profile.defaultImageSize;
-  return profile.pricePerImageUsd[size] ?? null;
 }
 
 export function tokensPerImage(profile: ModelProfile, imageSize: ImageSize): number | null {

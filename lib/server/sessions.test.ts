@@ -129,6 +129,8 @@ describe("deleting a session", () => {
     const kept = data(await studio.createSession(OWNER, {}));
     const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: "#f5c518" } }).png().toBuffer();
     const shared = await storage.images.put(png);
+    // A reference is the owner's upload, as the upload route records it.
+    await storage.imageAccess.recordUpload(OWNER, shared.hash);
     const reference = { hash: shared.hash, mimeType: "image/png" as const, width: 16, height: 16 };
     const first = data(await studio.startTurn(OWNER, { sessionId: doomed.id, parentId: null, prompt: "A banana", settings, references: [reference] }));
     await jobs.idle();

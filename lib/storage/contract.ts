@@ -784,6 +784,24 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
         await expect(storage.library.setFavourite(ALICE, { turnId: running.id, hash: ref.hash }, true)).rejects.toMatchObject({ code: "not_found" });
       });
 
+      it("reads one result's favourite and boards by its key, as the library lists them", async () => {
+        const { ref } = await result();
+        expect(await storage.library.stateOf(ALICE, ref)).toEqual({ favourite: false, boardIds: [] });
+        const first = await storage.boards.create(ALICE, "First");
+        const second = await storage.boards.create(ALICE, "Second");
+        await storage.boards.addItem(ALICE, first.id, ref);
+        await storage.boards.addItem(ALICE, second.id, ref);
+        await storage.library.setFavourite(ALICE, ref, true);
+        const state = await storage.library.stateOf(ALICE, ref);
+        expect(state).toEqual({ favourite: true, boardIds: [first.id, second.id].sort() });
+        const listed = (await storage.library.list(ALICE)).find((item) => item.turnId === ref.turnId && item.hash === ref.hash);
+        expect([...(listed?.boardIds ?? [])].sort()).toEqual(state.boardIds);
+        // Another person sees nothing of it.
+        expect(await storage.library.stateOf(BOB, ref)).toEqual({ favourite: false, boardIds: [] });
+        await storage.boards.removeItem(ALICE, first.id, ref);
+        expect(await storage.library.stateOf(ALICE, ref)).toEqual({ favourite: true, boardIds: [second.id] });
+      });
+
       it("keeps named boards per owner: create, rename, list, add, remove, delete", async () => {
         const { ref } = await result();
         const board = await storage.boards.create(ALICE, "  Mood  ");

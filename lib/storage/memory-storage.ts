@@ -194,6 +194,14 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         else mine.delete(resultKey(ref));
         favourites.set(ownerId, mine);
       },
+      async stateOf(ownerId, ref) {
+        const key = resultKey(ref);
+        const boardIds = [...boards.values()]
+          .filter((board) => board.ownerId === ownerId && boardItems.get(board.id)?.has(key))
+          .map((board) => board.id)
+          .sort();
+        return { favourite: favourites.get(ownerId)?.has(key) ?? false, boardIds };
+      },
     },
 
     boards: {

@@ -415,6 +415,11 @@ export interface LibraryRepository {
    * owner's, has not succeeded, or has no such final image.
    */
   setFavourite(ownerId: OwnerId, ref: ResultRef, favourite: boolean): Promise<void>;
+  /**
+   * Whether the owner starred one result and which of their boards hold it: what a result's controls
+   * show, read by its key rather than by listing the whole library.
+   */
+  stateOf(ownerId: OwnerId, ref: ResultRef): Promise<{ favourite: boolean; boardIds: string[] }>;
 }
 
 export interface Board {

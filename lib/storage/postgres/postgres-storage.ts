@@ -856,6 +856,23 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
           }
         });
       },
+      async stateOf(ownerId, ref) {
+        return read("read a result's favourite and boards", async () => {
+          const [favourite, boards] = await Promise.all([
+            db.selectFrom("favourites").select("turn_id").where("owner_id", "=", ownerId).where("turn_id", "=", ref.turnId).where("hash", "=", ref.hash).executeTakeFirst(),
+            db
+              .selectFrom("board_items as i")
+              .innerJoin("boards as b", "b.id", "i.board_id")
+              .select("i.board_id")
+              .where("b.owner_id", "=", ownerId)
+              .where("i.turn_id", "=", ref.turnId)
+              .where("i.hash", "=", ref.hash)
+              .orderBy("i.board_id")
+              .execute(),
+          ]);
+          return { favourite: favourite !== undefined, boardIds: boards.map((row) => row.board_id) };
+        });
+      },
     },
 
     boards: {

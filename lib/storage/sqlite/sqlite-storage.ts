@@ -355,6 +355,10 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
     favouritesOf: db.prepare<[string], { turn_id: string; hash: string }>("SELECT turn_id, hash FROM favourites WHERE owner_id = ?"),
     putFavourite: db.prepare("INSERT OR IGNORE INTO favourites (owner_id, turn_id, hash, created_at) VALUES (?, ?, ?, ?)"),
     deleteFavourite: db.prepare("DELETE FROM favourites WHERE owner_id = ? AND turn_id = ? AND hash = ?"),
+    isFavourite: db.prepare<[string, string, string], { one: number }>("SELECT 1 AS one FROM favourites WHERE owner_id = ? AND turn_id = ? AND hash = ?"),
+    boardsHolding: db.prepare<[string, string, string], { board_id: string }>(
+      "SELECT i.board_id FROM board_items i JOIN boards b ON b.id = i.board_id WHERE b.owner_id = ? AND i.turn_id = ? AND i.hash = ? ORDER BY i.board_id",
+    ),
     boardItemsOf: db.prepare<[string], { board_id: string; turn_id: string; hash: string }>(
       "SELECT i.board_id, i.turn_id, i.hash FROM board_items i JOIN boards b ON b.id = i.board_id WHERE b.owner_id = ?",
     ),
@@ -717,6 +721,12 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
           if (favourite) statements.putFavourite.run(ownerId, ref.turnId, ref.hash, stamp());
           else statements.deleteFavourite.run(ownerId, ref.turnId, ref.hash);
         });
+      },
+      async stateOf(ownerId, ref) {
+        return read("read a result's favourite and boards", () => ({
+          favourite: statements.isFavourite.get(ownerId, ref.turnId, ref.hash) !== undefined,
+          boardIds: statements.boardsHolding.all(ownerId, ref.turnId, ref.hash).map((row) => row.board_id),
+        }));
       },
     },
 
