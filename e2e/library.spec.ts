@@ -16,7 +16,7 @@ async function generateInNewSession(page: Page, prompt: string, size?: "2K") {
   const studio = new StudioPage(page);
   await studio.goto("/");
   await page.getByTestId("show-thoughts").uncheck();
-  if (size) await studio.size(size).click();
+  if (size) await studio.size(size).check({ force: true });
   await studio.generate(prompt);
   await studio.waitForStatus("succeeded");
 }
