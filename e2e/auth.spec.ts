@@ -1,6 +1,6 @@
 import { expect, test, type Page, type Request as PwRequest } from "@playwright/test";
 import { StudioPage } from "./pages/studio-page";
-import { createInvitationLink, fillAccountForm, signedOutContext, signIn, withStudioDatabase } from "./support/accounts";
+import { createInvitationLink, fillAccountForm, fillSignInForm, signedOutContext, signIn, withStudioDatabase } from "./support/accounts";
 import { STUDIO_PORTS, startStudio, type StudioProcess } from "./support/studio-process";
 
 // Accounts end to end, on a studio of its own that starts with nobody: the first admin, invitations,
@@ -112,8 +112,19 @@ test.describe("accounts", () => {
     const anonymousPage = await anonymous.newPage();
     expect((await anonymous.request.get(`${baseUrl}/api/images/${hash}`)).status()).toBe(401);
     expect((await anonymous.request.get(`${baseUrl}/api/turns/${turnId}/events`)).status()).toBe(401);
-    await anonymousPage.goto(`${baseUrl}/s/${sessionId}`);
-    await expect(anonymousPage).toHaveURL(`${baseUrl}/sign-in`);
+    await anonymousPage.goto(`${baseUrl}/s/${sessionId}?turn=${turnId}`);
+    await expect(anonymousPage).toHaveURL(`${baseUrl}/sign-in?next=${encodeURIComponent(`/s/${sessionId}?turn=${turnId}`)}`);
+
+    // Signing in there comes back to the page asked for; a next= that leaves the studio goes home.
+    const returning = await signedOutContext(browser);
+    const returningPage = await returning.newPage();
+    await returningPage.goto(`${baseUrl}/s/${sessionId}?turn=${turnId}`);
+    await fillSignInForm(returningPage, memberA.email, memberA.password);
+    await expect(returningPage).toHaveURL(`${baseUrl}/s/${sessionId}?turn=${turnId}`);
+    await expect(new StudioPage(returningPage).resultImages.first()).toBeVisible();
+    await returningPage.goto(`${baseUrl}/sign-in?next=${encodeURIComponent("//evil.example/x")}`);
+    await expect(returningPage).toHaveURL(`${baseUrl}/`);
+    await returning.close();
 
     // A server action replayed without a session cookie: a typed "unauthenticated", nothing made.
     const action = actions.find((request) => (request.postData() ?? "").includes("Alice's private banana")) ?? actions[0];
