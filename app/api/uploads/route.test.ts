@@ -68,6 +68,15 @@ describe("POST /api/uploads", () => {
     expect(stored.equals(bytes)).toBe(true);
   });
 
+  it("lets only the uploader read the upload (and use it as a reference)", async () => {
+    const bytes = await noisyImage(40, 30, "png");
+    const image = uploadedImageSchema.parse(await (await upload([["file", bytes, "mine.png"]])).json());
+    const { getStorage } = await import("@/lib/storage");
+    const storage = await getStorage();
+    expect(await storage.imageAccess.canRead(LOCAL_VIEWER.userId, image.hash)).toBe(true);
+    expect(await storage.imageAccess.canRead("someone-else", image.hash)).toBe(false);
+  });
+
   it("refuses a text file named .jpg with a reason and stores nothing", async () => {
     const before = await fs.readdir(path.join(dataDir, "objects")).catch(() => []);
     const message = await expectError(await upload([["file", Buffer.from("not an image"), "notes.jpg"]]), 415, "not_an_image");
