@@ -78,7 +78,9 @@ export function ModelControls({ editing, referenceCounts }: { editing: boolean; 
     const pixels = outputPixelSize(profile, settings.imageSize, ratio);
     return pixels ? `${ratio} · ${pixels.width}×${pixels.height}` : ratio;
   };
-  const aspect: AspectRatioSetting = settings.aspectRatio === "match-input" && !editing ? profile.defaultAspectRatio : settings.aspectRatio;
+  // "Match input" needs an input image: the result being edited or a reference in the tray.
+  const hasInputImage = editing || (referenceCounts?.total ?? 0) > 0;
+  const aspect: AspectRatioSetting = settings.aspectRatio === "match-input" && !hasInputImage ? profile.defaultAspectRatio : settings.aspectRatio;
   const pixels = aspect === "match-input" ? null : outputPixelSize(profile, settings.imageSize, aspect);
   const tokens = tokensPerImage(profile, settings.imageSize);
   const price = imagePriceEstimate(profile, settings.imageSize);
@@ -198,7 +200,7 @@ export function ModelControls({ editing, referenceCounts }: { editing: boolean; 
           onChange={(event) => updateSettings({ aspectRatio: event.target.value as AspectRatioSetting })}
           className="w-full min-w-0 truncate rounded-lg border border-zinc-300 bg-white p-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
         >
-          {editing && <option value="match-input">Match input image</option>}
+          {hasInputImage && <option value="match-input">Match input image</option>}
           {options.aspectRatios.map((option) => (
             <option key={option.value} value={option.value} disabled={!option.enabled}>
               {option.enabled ? ratioLabel(option.value) : `${option.value} — not on ${profile.displayName}`}
