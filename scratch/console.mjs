@@ -1,0 +1,11 @@
+import { chromium } from "playwright";
+const url = process.argv[2];
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+const context = await browser.newContext({ storageState: process.argv[3] || undefined });
+const page = await context.newPage();
+page.on("console", (m) => console.log("console:", m.type(), m.text().slice(0, 300)));
+page.on("pageerror", (e) => console.log("pageerror:", e.message.slice(0, 500)));
+await page.goto(url);
+await page.waitForTimeout(4000);
+console.log("url", page.url(), "hydrated", await page.getAttribute('[data-testid="studio"]', "data-hydrated").catch(() => "none"));
+await browser.close();
