@@ -2,7 +2,7 @@ import { notFound } from "next/navigation";
 import { ShareMenu } from "@/components/studio/share-menu";
 import { ShareView } from "@/components/studio/share-view";
 import { StudioShell } from "@/components/studio/studio-shell";
-import { peopleNames } from "@/lib/server/auth/accounts";
+import { personName } from "@/lib/server/auth/accounts";
 import { viewerOrRedirect } from "@/lib/server/auth/page-guard";
 import { getStorage } from "@/lib/storage";
 import { SIDEBAR_PAGE_SIZE } from "@/lib/studio/session-list";
@@ -33,7 +33,7 @@ export default async function SessionPage({
     throw new Error(view.error.message);
   }
   if (found.access !== "owner") {
-    const ownerName = (await peopleNames()).get(found.ownerId) ?? "Someone no longer in the team";
+    const ownerName = (await personName(found.ownerId)) ?? "Someone no longer in the team";
     return <ShareView session={view.data.session} turns={view.data.turns} mode={found.access} ownerName={ownerName} />;
   }
   const share = await (await getStorage()).shares.get(sessionId);
