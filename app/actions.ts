@@ -4,7 +4,7 @@ import { getEnv } from "@/lib/env";
 import { recordAudit } from "@/lib/server/audit";
 import { getViewer, type Viewer } from "@/lib/server/auth/viewer";
 import { log } from "@/lib/server/log";
-import { formatRetryAfter, getGenerationLimiter } from "@/lib/server/rate-limit";
+import { formatRetryAfter, getGenerationLimiter, type RateDecision } from "@/lib/server/rate-limit";
 import { logTurnEvents } from "@/lib/server/turn-log";
 import type { Session, Turn } from "@/lib/storage/types";
 import type {
@@ -89,17 +89,29 @@ type Allowance = { ok: true; refund(): void } | { ok: false; result: SessionResu
  */
 async function allowGeneration(viewer: Viewer): Promise<Allowance> {
   let perMinute: number;
+  let databaseUrl: string | null;
   try {
-    ({ rateLimitPerMinute: perMinute } = getEnv());
+    const env = getEnv();
+    perMinute = env.rateLimitPerMinute;
+    databaseUrl = env.databaseUrl ?? null;
   } catch {
     return {
       ok: false,
       result: { ok: false, error: { code: "internal", message: "The studio's configuration is not valid.", action: "Check the server's environment variables." } },
     };
   }
-  const limiter = getGenerationLimiter(perMinute);
+  const limiter = getGenerationLimiter(perMinute, databaseUrl);
   const client = `user:${viewer.userId}`;
-  const decision = limiter.take(client);
+  let decision: RateDecision;
+  try {
+    decision = await limiter.take(client);
+  } catch (error) {
+    log.error("rate_limit.unavailable", { store: limiter.store, error: error instanceof Error ? error.message : String(error) });
+    return {
+      ok: false,
+      result: { ok: false, error: { code: "internal", message: "The studio could not check its rate limit.", action: "Try again in a moment; if it persists, check the database." } },
+    };
+  }
   if (decision.ok) return decision;
   log.warn("rate_limit.refused", { client, perMinute, retryAfterMs: decision.retryAfterMs });
   return {

@@ -1,6 +1,8 @@
 import "server-only";
 
 import { BlockList, isIP } from "node:net";
+import type pg from "pg";
+import { countersPool, createDatabaseCounter } from "./shared-counters";
 
 /**
  * A per-client token bucket for generation requests, kept in this process's memory. Every
@@ -9,12 +11,12 @@ import { BlockList, isIP } from "node:net";
  * 60 / perMinute seconds.
  *
  * One studio process serves one data directory (see lib/storage/lock.ts), so memory is the right
- * place; a restart forgets the buckets, which only ever errs towards allowing.
+ * place; a restart forgets the buckets, which only ever errs towards allowing. With DATABASE_URL,
+ * several instances share the team's limit: it is counted in PostgreSQL (createDatabaseRateLimiter).
  *
  * Hand-written rather than rate-limiter-flexible (which the upload quota uses): its memory limiter
  * counts in fixed windows, which lets a client start twice the limit across a window edge, while a
  * bucket refills evenly; and the refund of a start that turned out not to happen is exact here.
- * When several instances share a database, its database stores are the way to go.
  */
 
 export interface RateLimiterOptions {
@@ -187,18 +189,62 @@ export function clientKey(headers: HeaderSource, options: ClientKeyOptions): str
   return peer;
 }
 
+/** The limiter generations pass through: in memory, or shared by every instance in PostgreSQL. */
+export interface GenerationLimiter {
+  readonly perMinute: number;
+  /** Where the counts live, for the log. */
+  readonly store: "memory" | "postgres";
+  take(client: string): Promise<RateDecision>;
+}
+
+/**
+ * `perMinute` generations per client per minute counted in PostgreSQL (shared-counters.ts), so the
+ * limit holds however many instances serve the team.
+ */
+export function createDatabaseRateLimiter(options: { perMinute: number; pool: pg.Pool }): GenerationLimiter {
+  const perMinute = Math.max(0, Math.floor(options.perMinute));
+  const counter = perMinute > 0 ? createDatabaseCounter({ pool: options.pool, prefix: "generation", points: perMinute, durationSeconds: 60 }) : null;
+  return {
+    perMinute,
+    store: "postgres",
+    async take(client) {
+      if (!counter) return { ok: true, remaining: Number.POSITIVE_INFINITY, refund: () => {} };
+      const decision = await counter.consume(client, 1);
+      if (!decision.ok) return { ok: false, retryAfterMs: decision.retryAfterMs };
+      let refunded = false;
+      return {
+        ok: true,
+        remaining: decision.remaining,
+        refund() {
+          if (refunded) return;
+          refunded = true;
+          // Best effort: a refund that fails only errs towards limiting.
+          counter.refund(client, 1).catch(() => undefined);
+        },
+      };
+    },
+  };
+}
+
 // On globalThis for the same reason as the job runner: the dev server re-evaluates modules, and a
 // second limiter would start every bucket full again.
 const LIMITER_KEY = Symbol.for("nano-banana-studio.generation-limiter");
-type LimiterGlobal = typeof globalThis & { [LIMITER_KEY]?: RateLimiter };
+type LimiterGlobal = typeof globalThis & { [LIMITER_KEY]?: { limiter: GenerationLimiter; databaseUrl: string | null } };
 
-/** The process-wide limiter for starting generations. */
-export function getGenerationLimiter(perMinute: number): RateLimiter {
+/** The process-wide limiter for starting generations; with `databaseUrl`, counted in PostgreSQL. */
+export function getGenerationLimiter(perMinute: number, databaseUrl: string | null = null): GenerationLimiter {
   const holder = globalThis as LimiterGlobal;
   const current = holder[LIMITER_KEY];
-  if (current && current.perMinute === Math.max(0, Math.floor(perMinute))) return current;
-  holder[LIMITER_KEY] = createRateLimiter({ perMinute });
-  return holder[LIMITER_KEY];
+  if (current && current.databaseUrl === databaseUrl && current.limiter.perMinute === Math.max(0, Math.floor(perMinute))) return current.limiter;
+  let limiter: GenerationLimiter;
+  if (databaseUrl) {
+    limiter = createDatabaseRateLimiter({ perMinute, pool: countersPool(databaseUrl) });
+  } else {
+    const buckets = createRateLimiter({ perMinute });
+    limiter = { perMinute: buckets.perMinute, store: "memory", take: async (client) => buckets.take(client) };
+  }
+  holder[LIMITER_KEY] = { limiter, databaseUrl };
+  return limiter;
 }
 
 /** "12 s", "2 min": how long until the next generation is allowed. */

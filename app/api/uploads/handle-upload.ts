@@ -95,7 +95,7 @@ export async function handleUpload(request: Request, { ownerId = LOCAL_OWNER_ID 
   if (Number.isFinite(declaredLength) && declaredLength > MAX_REQUEST_BYTES) return tooLarge();
 
   const env = getEnv();
-  const quota = getUploadQuota(env.uploadQuotaBytesPerHour);
+  const quota = getUploadQuota(env.uploadQuotaBytesPerHour, env.databaseUrl ?? null);
   const left = await quota.check(ownerId);
   if (!left.ok) return quotaExceeded(left.limitBytes, left.retryAfterMs);
 
