@@ -139,7 +139,8 @@ test.describe("on the shared studio, through the emulator's faults", () => {
 
     const countdown = page.getByTestId("progress-retry");
     await expect(countdown).toContainText("used up its quota");
-    await expect(countdown).toContainText(/Retrying in 3 s \(attempt 2 of 4\)/);
+    // From Google's 3 s (a busy machine may first show the page a second into the wait).
+    await expect(countdown).toContainText(/Retrying in [1-3] s \(attempt 2 of 4\)/);
     await expect(countdown).toContainText(/Retrying in 1 s/);
     await expect(page.getByTestId("progress-phase")).toHaveText("Waiting to retry");
 
