@@ -27,6 +27,8 @@ export interface ImageStore {
    * Only files older than `olderThanMs` go, so a write in flight in another process is spared.
    */
   sweepTemp?(olderThanMs: number): Promise<number>;
+  /** Throws when the store can't be reached (a bucket that is down or refuses the studio's keys); for readiness. */
+  ping?(): Promise<void>;
 }
 
 export class ImageStoreError extends Error {

@@ -564,6 +564,8 @@ export interface Storage {
    * images of a deleted session at once (lib/storage/garbage.ts).
    */
   collectGarbage(options: GarbageCollectionOptions): Promise<GarbageCollectionReport>;
+  /** Throws when a database server is down or refuses the studio; for readiness (embedded storage has none). */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { formatBytes } from "@/lib/images/limits";
 import { getStorage } from "@/lib/storage";
+import type { Storage } from "@/lib/storage/types";
 
 export const dynamic = "force-dynamic";
 
@@ -15,9 +16,38 @@ async function freeBytes(dir: string): Promise<number> {
   return stats.bavail * stats.bsize;
 }
 
+/** How long a probe waits for the database or the bucket before calling it down. */
+const SERVER_CHECK_TIMEOUT_MS = 3_000;
+
+function within(work: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    work.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+
+/** "ok" or "down" for the database and the object store, when the storage has such servers. */
+async function checkServers(storage: Storage): Promise<Record<string, "ok" | "down">> {
+  const checks: Array<[name: string, ping: () => Promise<void>]> = [];
+  if (storage.ping) checks.push(["database", () => storage.ping!()]);
+  if (storage.images.ping) checks.push(["object store", () => storage.images.ping!()]);
+  const results = await Promise.all(
+    checks.map(async ([name, ping]): Promise<[string, "ok" | "down"]> => {
+      try {
+        await within(ping(), SERVER_CHECK_TIMEOUT_MS);
+        return [name, "ok"];
+      } catch {
+        return [name, "down"];
+      }
+    }),
+  );
+  return Object.fromEntries(results);
+}
+
 /**
- * Readiness: the environment is valid, the database opens, the data directory accepts writes and
- * has at least STUDIO_MIN_FREE_DISK_MB free. The write probe alone passes on a disk with a few KB
+ * Readiness: the environment is valid, the database opens (and, with DATABASE_URL, the database
+ * server and the bucket answer now), the data directory accepts writes and has at least
+ * STUDIO_MIN_FREE_DISK_MB free. The write probe alone passes on a disk with a few KB
  * left, where the next generation's images would fail.
  */
 export async function GET() {
@@ -29,10 +59,21 @@ export async function GET() {
   } catch {
     return Response.json({ status: "error", reason: "invalid environment" }, { status: 503, headers: noStore });
   }
+  let storage: Storage;
   try {
-    await getStorage();
+    storage = await getStorage();
   } catch {
     return Response.json({ status: "error", mode, reason: "storage could not be opened" }, { status: 503, headers: noStore });
+  }
+  // With DATABASE_URL the database and the bucket are servers of their own, up or down since the
+  // storage opened: each is asked again, within a bound, on every probe.
+  const servers = await checkServers(storage);
+  const down = Object.entries(servers).filter(([, state]) => state !== "ok");
+  if (down.length > 0) {
+    return Response.json(
+      { status: "error", mode, reason: `${down.map(([name]) => name).join(" and ")} unreachable`, checks: servers },
+      { status: 503, headers: noStore },
+    );
   }
   const probe = path.join(dataDir, "tmp", `health-${randomUUID()}`);
   try {
@@ -60,5 +101,5 @@ export async function GET() {
       { status: 503, headers: noStore },
     );
   }
-  return Response.json({ status: "ok", mode, freeBytes: free }, { headers: noStore });
+  return Response.json({ status: "ok", mode, freeBytes: free, ...(Object.keys(servers).length > 0 ? { checks: servers } : {}) }, { headers: noStore });
 }

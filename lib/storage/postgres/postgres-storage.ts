@@ -1025,6 +1025,10 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       return collectImageGarbage(images, () => read("list the images in use", () => referencedImages(db)), options);
     },
 
+    async ping() {
+      await sql`SELECT 1`.execute(db);
+    },
+
     async close() {
       await db.destroy();
     },

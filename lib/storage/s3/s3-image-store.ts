@@ -6,6 +6,7 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -130,6 +131,14 @@ export function createS3ImageStore(options: S3ImageStoreOptions): S3ImageStore {
 
   return {
     bucket,
+
+    async ping() {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      } catch (error) {
+        throw new ImageStoreError("write_failed", `The bucket can't be reached: ${describeS3Failure(error, bucket)}.`, { cause: error });
+      }
+    },
 
     async put(bytes) {
       const mimeType = sniffImageType(bytes);
