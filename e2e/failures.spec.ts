@@ -397,7 +397,7 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     const prompt = "A lighthouse on a retired model";
     await studio.generate(prompt);
     await studio.waitForStatus("failed");
-    await expectFailureShown(page, "model_retired", ["Google has retired gemini-2.5-flash-image", "Switch to Nano Banana 2.1 (gemini-nano-banana-2.1)"]);
+    await expectFailureShown(page, "model_retired", ["Google has retired gemini-2.5-flash-image", "Switch to Nano Banana 2.1."]);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(proxy.generationCalls()).toHaveLength(1);
     const turn = expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "model_retired", prompt);

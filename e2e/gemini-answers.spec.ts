@@ -42,8 +42,11 @@ test.describe("on the shared studio", () => {
     await studio.waitForStatus("failed");
     const error = page.getByTestId("turn-error");
     await expect(error).toHaveAttribute("data-code", "invalid_request");
-    await expect(error).toContainText("is not supported for this model. Please retry with other thinking level.");
     await expect(error).toContainText("Change the thinking setting");
+    // Google's own words are kept, in the details rather than the message.
+    await expect(error).not.toContainText("is not supported for this model");
+    await page.getByTestId("show-details").click();
+    await expect(page.getByTestId("turn-details")).toContainText("is not supported for this model. Please retry with other thinking level.");
     // Sending the same request again would be refused again: no bare Retry.
     await expect(page.getByTestId("retry")).toHaveCount(0);
     await expect(page.getByTestId("edit-and-retry")).toBeVisible();
