@@ -70,6 +70,19 @@ for (const viewport of VIEWPORTS) {
       }
       await expectOnScreen(page, studio.prompt, 60);
       await expectOnScreen(page, studio.generateButton);
+
+      if (viewport.name === "phone") {
+        // The header's links and account corner are one menu on a phone, reachable by keyboard.
+        await expect(page.getByRole("navigation", { name: "Team" })).toBeHidden();
+        await page.getByTestId("compact-menu").focus();
+        await page.keyboard.press("Enter");
+        for (const name of ["Library", "Gallery", "Usage", "Admin", "Sign out"]) await expect(page.getByRole("menuitem", { name })).toBeVisible();
+        await page.keyboard.press("Escape");
+        await expect(page.getByRole("menuitem", { name: "Library" })).toHaveCount(0);
+        await expect(page.getByTestId("compact-menu")).toBeFocused();
+      } else {
+        await expect(page.getByTestId("compact-menu")).toBeHidden();
+      }
     });
 
     test("references and model options fold under one button that names the current settings", async ({ page }) => {

@@ -73,7 +73,7 @@ export async function StudioShell({
                 : "Google may store requests (its default)"}
           </span>
         )}
-        <nav aria-label="Team" className="flex shrink-0 items-center gap-3 text-sm">
+        <nav aria-label="Team" className="flex shrink-0 items-center gap-3 text-sm max-sm:hidden">
           <Link href="/library" className="text-zinc-600 hover:underline dark:text-zinc-300">Library</Link>
           <Link href="/gallery" className="text-zinc-600 hover:underline dark:text-zinc-300">Gallery</Link>
           <Link href="/usage" className="text-zinc-600 hover:underline dark:text-zinc-300">Usage</Link>
