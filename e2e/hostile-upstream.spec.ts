@@ -102,8 +102,10 @@ test("an upstream error that echoes the API key: redacted in the page, the strea
   });
   proxy.inject(HOSTILE_ANSWERS.echoedKey);
   await generate(page, "A lighthouse with an echoed key");
-  const error = page.getByTestId("turn-error");
-  await expect(error).toContainText("[redacted]");
+  // Google's wording is shown in the details: redacted there.
+  await expect(page.getByTestId("turn-error")).toBeVisible();
+  await page.getByTestId("show-details").click();
+  await expect(page.getByTestId("turn-details")).toContainText("[redacted]");
   for (const needle of needles) await expect(page.locator("body")).not.toContainText(needle);
   // The event stream as the page's EventSource would read it, replayed from the end state.
   const turnId = turnIdFromUrl(page.url());
