@@ -105,7 +105,8 @@ test.describe("library", () => {
     await expect(large.getByRole("link", { name: "Download" })).toHaveAttribute("href", /^\/api\/images\/[a-f0-9]{64}$/);
     const download = page.waitForEvent("download");
     await large.getByRole("link", { name: "Download" }).click();
-    expect((await download).suggestedFilename()).toMatch(/\.png$/);
+    // Under the name the studio gave it (gen-{slug}-{date}), with the extension of its type.
+    expect((await download).suggestedFilename()).toMatch(/^gen-a-library-lemon[\w-]*-\d{8}-\d{6}\.(jpg|png)$/);
     await page.keyboard.press("Escape");
     await expect(large).toHaveCount(0);
 
