@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { formatBytes } from "@/lib/images/limits";
+import { getJobRunner } from "@/lib/server/sessions";
 import { getStorage } from "@/lib/storage";
 
 export const dynamic = "force-dynamic";
@@ -17,15 +18,17 @@ async function freeBytes(dir: string): Promise<number> {
 
 /**
  * Readiness: the environment is valid, the database opens, the data directory accepts writes and
- * has at least STUDIO_MIN_FREE_DISK_MB free. The write probe alone passes on a disk with a few KB
+ * has at least STUDIO_MIN_FREE_DISK_MB free; with PostgreSQL, the shared job queue answers too (its
+ * own connection and a query on its tables), so an instance whose database went away is not ready. The write probe alone passes on a disk with a few KB
  * left, where the next generation's images would fail.
  */
 export async function GET() {
   let mode: string;
   let dataDir: string;
   let minFreeDiskBytes: number;
+  let databaseUrl: string | undefined;
   try {
-    ({ mode, dataDir, minFreeDiskBytes } = getEnv());
+    ({ mode, dataDir, minFreeDiskBytes, databaseUrl } = getEnv());
   } catch {
     return Response.json({ status: "error", reason: "invalid environment" }, { status: 503, headers: noStore });
   }
@@ -33,6 +36,13 @@ export async function GET() {
     await getStorage();
   } catch {
     return Response.json({ status: "error", mode, reason: "storage could not be opened" }, { status: 503, headers: noStore });
+  }
+  if (databaseUrl) {
+    try {
+      await (await getJobRunner()).checkQueue();
+    } catch {
+      return Response.json({ status: "error", mode, reason: "job queue is unreachable" }, { status: 503, headers: noStore });
+    }
   }
   const probe = path.join(dataDir, "tmp", `health-${randomUUID()}`);
   try {
@@ -60,5 +70,5 @@ export async function GET() {
       { status: 503, headers: noStore },
     );
   }
-  return Response.json({ status: "ok", mode, freeBytes: free }, { headers: noStore });
+  return Response.json({ status: "ok", mode, freeBytes: free, ...(databaseUrl ? { queue: "ok" } : {}) }, { headers: noStore });
 }
