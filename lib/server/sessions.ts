@@ -18,7 +18,10 @@ import {
 import { checkBudget } from "./budgets";
 import { getGateway, getModelDiscovery } from "./gateway";
 import { imagesOfTurns } from "@/lib/storage/garbage";
-import { createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
+import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
+import { openSharedJobQueue } from "./jobs/shared-queue";
+import { log } from "./log";
+import { isPostgresStorage, postgresFailure } from "@/lib/storage/postgres/postgres-storage";
 import { checkNewTurn } from "@/lib/studio/request-check";
 import { countReferenceRoles } from "@/lib/studio/reference-limits";
 import { STORAGE_FAILED_ACTION, type ActionResult } from "@/lib/studio/result";
@@ -240,15 +243,29 @@ type RunnerGlobal = typeof globalThis & { [RUNNER_KEY]?: Promise<JobRunner> };
 export function getJobRunner(): Promise<JobRunner> {
   const holder = globalThis as RunnerGlobal;
   holder[RUNNER_KEY] ??= getStorage().then(
-    (storage) => {
+    async (storage) => {
       const env = getEnv();
+      const maxConcurrentJobs = env.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS;
+      // With PostgreSQL, instances share one queue (and the cap); embedded, the queue is this process's.
+      const queue =
+        env.databaseUrl && isPostgresStorage(storage)
+          ? await openSharedJobQueue({
+              storage,
+              connectionString: env.databaseUrl,
+              maxConcurrentJobs,
+              onReaped: (turnId, outcome) => log.warn("jobs.lost_instance", { turnId, outcome }),
+            }).catch((error: unknown) => {
+              throw postgresFailure(error, "open the shared job queue");
+            })
+          : undefined;
       return createJobRunner({
         storage,
         gateway: getGateway,
         deadlineMs: env.jobDeadlineMs,
-        maxConcurrentJobs: env.maxConcurrentJobs,
+        maxConcurrentJobs,
         maxQueuedJobs: env.maxQueuedJobs,
         secrets: [env.geminiApiKey],
+        queue,
       });
     },
     (error: unknown) => {

@@ -32,6 +32,8 @@ import {
   type TurnRequest,
 } from "@/lib/storage/types";
 import { outputFileName, outputKind } from "@/lib/studio/file-names";
+import { JobFailure, createHistoryBuilder } from "./history";
+import type { ClaimedJob, SharedJobQueue } from "./shared-queue";
 import { snapshotEvent, type JobEvent, type JobEventBody, type JobEventType, type JobListener } from "@/lib/studio/job-events";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
 import type { ActionResult } from "@/lib/studio/result";
@@ -92,8 +94,10 @@ export interface JobRunner {
   queuedTurnIds(): string[];
   /** Cancels every job of a session, queued ones included, e.g. before deleting it. */
   cancelSession(ownerId: OwnerId, sessionId: string): Promise<void>;
-  /** Resolves when no job is running or queued. */
+  /** Resolves when no job is running or queued here. */
   idle(): Promise<void>;
+  /** Throws when the shared queue (PostgreSQL) can't be reached; nothing to check embedded. */
+  checkQueue(): Promise<void>;
   /** Stops every job and empties the queue, marking their turns interrupted (so Retry is offered), for a graceful exit. */
   shutdown(): Promise<void>;
 }
@@ -121,6 +125,12 @@ export interface JobRunnerOptions {
   finishRetryDelaysMs?: readonly number[];
   /** After those, how often an unrecorded end is tried again until storage takes it. */
   settleIntervalMs?: number;
+  /**
+   * The queue shared with other instances (PostgreSQL, shared-queue.ts). Without it (embedded), the
+   * queue and every job live in this process. With it, a start only enqueues; whichever instance
+   * claims the job runs it here through the same code, and its events go through the database.
+   */
+  queue?: SharedJobQueue;
 }
 
 export const DEFAULT_JOB_DEADLINE_MS = 5 * 60_000;
@@ -129,6 +139,8 @@ export const DEFAULT_MAX_QUEUED_JOBS = 256;
 const MAX_UNRECORDED = 100;
 export const DEFAULT_FINISH_RETRY_DELAYS_MS: readonly number[] = [100, 500, 2_000];
 export const DEFAULT_SETTLE_INTERVAL_MS = 10_000;
+/** How long a cancel waits for another instance to stop the job it runs. */
+const SHARED_CANCEL_WAIT_MS = 15_000;
 
 type StopReason = "cancelled" | "deadline" | "storage" | "shutdown" | "unusable_answer";
 type FinalStatus = "succeeded" | "failed" | "cancelled" | "interrupted";
@@ -163,14 +175,8 @@ interface Job {
   /** Resolves once the final state is recorded (or known to be unrecordable) and followers have it. */
   done: Promise<void>;
   markDone: () => void;
-}
-
-/** A failure with the copy to record on the turn. */
-class JobFailure extends Error {
-  constructor(readonly error: StudioError) {
-    super(error.message);
-    this.name = "JobFailure";
-  }
+  /** With a shared queue: the events handed to it so far are stored (in order). */
+  published: Promise<void>;
 }
 
 function fail<T>(code: JobErrorCode, message: string, action?: string): JobResult<T> {
@@ -207,7 +213,7 @@ export function validateTurnRequest(request: TurnRequest): string | null {
 }
 
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
-  const { storage } = options;
+  const { storage, queue: shared } = options;
   const now = options.now ?? (() => new Date());
   const elapsedClock = options.elapsedClock ?? (() => performance.now());
   const deadlineMs = options.deadlineMs ?? DEFAULT_JOB_DEADLINE_MS;
@@ -232,6 +238,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   let settleTimer: ReturnType<typeof setTimeout> | null = null;
 
   const clean = (error: StudioError): StudioError => redactStudioError(error, secrets);
+  const { loadReferences, buildHistory } = createHistoryBuilder(storage);
 
   function emit(job: Job, body: JobEventBody): void {
     const safe = body.type === "retry" ? { ...body, error: clean(body.error) } : body;
@@ -239,6 +246,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     job.events.push(event);
     if (event.type === "retry") job.retryWaitsFrom.set(event.seq, elapsedClock());
     for (const listener of [...job.listeners]) safeCall(listener, event);
+    if (shared) {
+      // Followers on other instances miss an event the database refused; the end is in the turn row.
+      job.published = job.published.then(() => shared.publish(event)).catch(() => undefined);
+    }
   }
 
   function stop(job: Job, reason: StopReason): void {
@@ -297,49 +308,6 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     if (job.stopReason) return endUnstarted(job);
     emit(job, { type: "started", turn: job.turn });
     return run(job);
-  }
-
-  async function loadReferences(references: readonly StoredReference[]): Promise<ReferenceImage[]> {
-    return Promise.all(
-      references.map(async (reference) => {
-        const stored = await storage.images.get(reference.hash);
-        if (!stored) {
-          throw new JobFailure(
-            createStudioError("invalid_request", {
-              message: "A reference image of this conversation is missing from the data directory.",
-              action: "Add the image again and start a new turn.",
-              detail: `Missing image ${reference.hash}`,
-            }),
-          );
-        }
-        const image: ReferenceImage = { mimeType: stored.image.mimeType, data: stored.bytes };
-        if (reference.role) image.role = reference.role;
-        if (reference.width !== null) image.width = reference.width;
-        if (reference.height !== null) image.height = reference.height;
-        return image;
-      }),
-    );
-  }
-
-  async function buildHistory(ownerId: OwnerId, chain: readonly Turn[]): Promise<HistoryTurn[]> {
-    const history: HistoryTurn[] = [];
-    for (const turn of chain) {
-      // Only a finished answer can be replayed: a failed or cut-off reply may lack the part that
-      // carries its thought signature, and Gemini would reject the whole request.
-      if (turn.status !== "succeeded") continue;
-      const modelTurn = await storage.modelTurns.get(ownerId, turn.id);
-      if (!modelTurn) {
-        throw new JobFailure(
-          createStudioError("invalid_request", {
-            message: "The model's earlier answer in this conversation is missing from the data directory.",
-            action: "Start a new conversation from the image instead.",
-            detail: `Missing model turn ${turn.id}`,
-          }),
-        );
-      }
-      history.push({ prompt: turn.request.prompt, references: await loadReferences(turn.request.references), modelTurn });
-    }
-    return history;
   }
 
   // Image bytes this runner has put, by identity. The outcome a generation ends with holds the very
@@ -492,6 +460,11 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
     job.turn = turn;
     emit(job, { type: TERMINAL_EVENT[turn.status as FinalStatus], turn });
+    if (shared) {
+      await job.published;
+      // Left behind if the database is down: the reaper of a later tick, or this one's next start, clears it.
+      await shared.release(job.turnId).catch(() => undefined);
+    }
     jobs.delete(job.turnId);
     job.listeners.clear();
     job.markDone();
@@ -585,6 +558,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const history = await buildHistory(job.ownerId, chain);
       const references = await loadReferences(request.references);
       const generation: GenerationRequest = { history, prompt: request.prompt, references, settings: request.settings };
+      // From here a lost instance's job is finished as interrupted, never sent a second time.
+      if (shared) await shared.markSent(job.turnId);
       const pending = gateway.generate(generation, { signal: job.controller.signal, onEvent });
       // A gateway that ignores the abort must not keep the job (and the turn) running.
       pending.catch(() => undefined);
@@ -672,6 +647,109 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
   }
 
+  function newJob(given: Pick<Job, "turn" | "state" | "gateway" | "chain" | "events">): Job {
+    let markStopped = () => {};
+    const stopped = new Promise<null>((resolve) => {
+      markStopped = () => resolve(null);
+    });
+    let markDone = () => {};
+    const done = new Promise<void>((resolve) => {
+      markDone = resolve;
+    });
+    return {
+      ...given,
+      turnId: given.turn.id,
+      ownerId: given.turn.ownerId,
+      sessionId: given.turn.sessionId,
+      controller: new AbortController(),
+      stopReason: null,
+      finalizing: false,
+      retryWaitsFrom: new Map(),
+      listeners: new Set(),
+      stopped,
+      markStopped,
+      done,
+      markDone,
+      published: Promise.resolve(),
+    };
+  }
+
+  /** Checks a start (session, parent, references) and returns the chain it continues. */
+  async function checkStart({ ownerId, sessionId, parentId, request }: StartTurnInput): Promise<JobResult<Turn[]>> {
+    if (!(await storage.sessions.get(ownerId, sessionId))) return fail("not_found", "That session doesn't exist.");
+    let chain: Turn[] = [];
+    if (parentId !== null) {
+      const found = await storage.turns.chain(ownerId, parentId);
+      if (!found || found.at(-1)?.sessionId !== sessionId) return fail("not_found", "The turn to continue doesn't exist in this session.");
+      if (!isFinishedStatus(found.at(-1)?.status ?? "queued")) {
+        return fail("conflict", "The turn to continue hasn't finished yet.", "Wait for it to finish, or cancel it.");
+      }
+      chain = found;
+    }
+    for (const reference of request.references) {
+      if (!(await storage.images.get(reference.hash))) {
+        return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
+      }
+    }
+    return { ok: true, data: chain };
+  }
+
+  const busy = <T>(): JobResult<T> =>
+    fail(
+      "busy",
+      `The studio's queue is full: ${maxJobs} images are being made and ${maxQueued} more are waiting for a free slot.`,
+      "Wait for some of them to finish, then try again. Whoever runs the studio can raise STUDIO_MAX_CONCURRENT_JOBS or STUDIO_MAX_QUEUED_JOBS.",
+    );
+
+  /** With a shared queue: the turn and its job are committed together; whichever instance claims it runs it. */
+  async function enqueueShared(queue: SharedJobQueue, input: StartTurnInput): Promise<JobResult<Turn>> {
+    return guarded(async () => {
+      const checked = await checkStart(input);
+      if (!checked.ok) return checked;
+      const { ownerId, sessionId, parentId, request } = input;
+      const queued = await queue.enqueue({ ownerId, sessionId, parentId, request }, { maxQueued });
+      if (queued === "busy") return busy();
+      return { ok: true, data: queued.turn };
+    });
+  }
+
+  /** A job of the shared queue this instance claimed: load what it needs and run it as any other. */
+  async function adopt(claimed: ClaimedJob): Promise<void> {
+    running += 1;
+    const turn = await storage.turns.get(claimed.ownerId, claimed.turnId).catch(() => null);
+    if (!turn || isFinishedStatus(turn.status)) {
+      running -= 1;
+      await shared?.release(claimed.turnId).catch(() => undefined);
+      return;
+    }
+    const gateway = options.gateway();
+    const chain = turn.parentId === null ? [] : ((await storage.turns.chain(turn.ownerId, turn.parentId).catch(() => null)) ?? []);
+    const job = newJob({ turn, state: "running", gateway: gateway ?? ({} as GeminiGateway), chain, events: claimed.events });
+    jobs.set(turn.id, job);
+    if (!gateway) {
+      job.finalizing = true;
+      return finish(job, "failed", {
+        outcome: null,
+        error: createStudioError("internal", {
+          message: "The studio instance that took this job has no Gemini API key configured.",
+          action: "Give every studio instance the same GEMINI_API_KEY, then retry.",
+        }),
+        attempts: 0,
+      });
+    }
+    return launch(job);
+  }
+
+  if (shared) {
+    shared.attach({
+      run: (claimed) => void adopt(claimed),
+      cancel: (turnId) => {
+        const job = jobs.get(turnId);
+        if (job) stop(job, "cancelled");
+      },
+    });
+  }
+
   async function startTurn(input: StartTurnInput): Promise<JobResult<Turn>> {
     const { ownerId, sessionId, parentId, request } = input;
     const problem = validateTurnRequest(request);
@@ -684,31 +762,14 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         "Start the studio with GEMINI_API_KEY set, or run `npm start` without a key for the offline preview.",
       );
     }
-    if (jobs.size + reserved >= maxJobs + maxQueued) {
-      return fail(
-        "busy",
-        `The studio's queue is full: ${maxJobs} images are being made and ${maxQueued} more are waiting for a free slot.`,
-        "Wait for some of them to finish, then try again. Whoever runs the studio can raise STUDIO_MAX_CONCURRENT_JOBS or STUDIO_MAX_QUEUED_JOBS.",
-      );
-    }
+    if (shared) return enqueueShared(shared, input);
+    if (jobs.size + reserved >= maxJobs + maxQueued) return busy();
     reserved += 1;
     try {
       return await guarded(async () => {
-        if (!(await storage.sessions.get(ownerId, sessionId))) return fail("not_found", "That session doesn't exist.");
-        let chain: Turn[] = [];
-        if (parentId !== null) {
-          const found = await storage.turns.chain(ownerId, parentId);
-          if (!found || found.at(-1)?.sessionId !== sessionId) return fail("not_found", "The turn to continue doesn't exist in this session.");
-          if (!isFinishedStatus(found.at(-1)?.status ?? "queued")) {
-            return fail("conflict", "The turn to continue hasn't finished yet.", "Wait for it to finish, or cancel it.");
-          }
-          chain = found;
-        }
-        for (const reference of request.references) {
-          if (!(await storage.images.get(reference.hash))) {
-            return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
-          }
-        }
+        const checked = await checkStart(input);
+        if (!checked.ok) return checked;
+        const chain = checked.data;
 
         let turn = await storage.turns.create({ ownerId, sessionId, parentId, request });
         // Claimed before the write below, so no other start takes the same slot meanwhile.
@@ -723,33 +784,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
             throw error;
           }
         }
-        let markStopped = () => {};
-        const stopped = new Promise<null>((resolve) => {
-          markStopped = () => resolve(null);
-        });
-        let markDone = () => {};
-        const done = new Promise<void>((resolve) => {
-          markDone = resolve;
-        });
-        const job: Job = {
-          turnId: turn.id,
-          ownerId,
-          sessionId,
-          turn,
-          state: slot ? "running" : "queued",
-          gateway,
-          chain,
-          controller: new AbortController(),
-          stopReason: null,
-          finalizing: false,
-          events: [],
-          retryWaitsFrom: new Map(),
-          listeners: new Set(),
-          stopped,
-          markStopped,
-          done,
-          markDone,
-        };
+        const job = newJob({ turn, state: slot ? "running" : "queued", gateway, chain, events: [] });
         jobs.set(turn.id, job);
         emit(job, { type: "started", turn });
         if (slot) {
@@ -776,9 +811,36 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const turn = await storage.turns.get(ownerId, turnId);
       if (!turn) return fail("not_found", "That turn doesn't exist.");
       if (isFinishedStatus(turn.status)) return { ok: true, data: turn };
+      if (shared) {
+        const ended = await cancelShared(shared, ownerId, turnId);
+        if (ended) return ended;
+      }
       // Active in storage but not running here: nothing left to stop, so close the record.
       return { ok: true, data: await storage.turns.update(ownerId, turnId, { status: "cancelled", error: createStudioError("cancelled") }) };
     });
+  }
+
+  /**
+   * A turn of the shared queue that no job here runs: taken out of the line if it still waits,
+   * else stopped by the instance running it (told by NOTIFY, again each second until it answers).
+   * Null when no instance has a job for it.
+   */
+  async function cancelShared(queue: SharedJobQueue, ownerId: OwnerId, turnId: string): Promise<JobResult<Turn> | null> {
+    if (await queue.dequeue(turnId)) {
+      const cancelled = await storage.turns.update(ownerId, turnId, { status: "cancelled", error: createStudioError("cancelled") });
+      await queue.publishNext(turnId, { type: "cancelled", turn: cancelled }).catch(() => undefined);
+      return { ok: true, data: cancelled };
+    }
+    if (!(await queue.isActive(turnId))) return null;
+    const until = elapsedClock() + SHARED_CANCEL_WAIT_MS;
+    for (let tick = 0; elapsedClock() < until; tick += 1) {
+      if (tick % 10 === 0) await queue.requestCancel(turnId);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const turn = await storage.turns.get(ownerId, turnId);
+      if (!turn) return fail("not_found", "That turn doesn't exist.");
+      if (isFinishedStatus(turn.status)) return { ok: true, data: turn };
+    }
+    return fail("internal", "The studio instance running this image did not stop it in time.", "Try again in a few seconds.");
   }
 
   async function retry(ownerId: OwnerId, turnId: string): Promise<JobResult<Turn>> {
@@ -829,6 +891,11 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   async function follow(ownerId: OwnerId, turnId: string, listener: JobListener, options: { afterSeq?: number } = {}): Promise<JobResult<FollowResult>> {
     const unsubscribe = subscribe(ownerId, turnId, listener, options);
     if (unsubscribe) return { ok: true, data: { live: true, unsubscribe } };
+    if (shared) {
+      // Queued, or running on another instance: its events come through the database.
+      const remote = await shared.follow(ownerId, turnId, listener, options.afterSeq ?? 0).catch(() => null);
+      if (remote) return { ok: true, data: { live: true, unsubscribe: remote } };
+    }
     return guarded(async () => {
       const lost = unrecorded.get(turnId);
       const turn = lost?.ownerId === ownerId ? lost : await storage.turns.get(ownerId, turnId);
@@ -853,12 +920,24 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     isRunning: (turnId) => jobs.get(turnId)?.state === "running",
     runningTurnIds: () => [...jobs.values()].filter((job) => job.state === "running").map((job) => job.turnId),
     queuedTurnIds: () => waiting.map((job) => job.turnId),
-    cancelSession: (ownerId, sessionId) => stopAll((job) => job.ownerId === ownerId && job.sessionId === sessionId, "cancelled"),
+    async cancelSession(ownerId, sessionId) {
+      await stopAll((job) => job.ownerId === ownerId && job.sessionId === sessionId, "cancelled");
+      if (!shared) return;
+      const elsewhere = await shared.activeTurnsOfSession(ownerId, sessionId).catch(() => []);
+      await Promise.all(elsewhere.map((turnId) => cancel(ownerId, turnId)));
+    },
     async idle() {
       while (jobs.size > 0) await Promise.all([...jobs.values()].map((job) => job.done));
     },
+    async checkQueue() {
+      if (!shared) return;
+      await shared.ping();
+    },
     async shutdown() {
+      // No new claims while this instance's own jobs are being ended.
+      shared?.stopClaiming();
       await stopAll(() => true, "shutdown");
+      await shared?.close();
       if (settleTimer) clearTimeout(settleTimer);
       settleTimer = null;
     },

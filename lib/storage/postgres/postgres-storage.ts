@@ -70,6 +70,15 @@ export interface PostgresStorageOptions {
 export interface PostgresStorage extends Storage {
   /** For tests, the data migration and diagnostics; app code goes through the repositories. */
   readonly db: Kysely<StudioDatabase>;
+  /**
+   * turns.create, with `alsoDo` in the same transaction (the shared job queue's row): both commit
+   * or neither does.
+   */
+  createTurnWith(input: Parameters<Storage["turns"]["create"]>[0], alsoDo: (trx: Transaction<StudioDatabase>, turn: Turn) => Promise<void>): Promise<Turn>;
+}
+
+export function isPostgresStorage(storage: Storage): storage is PostgresStorage {
+  return "createTurnWith" in storage && typeof storage.createTurnWith === "function";
 }
 
 type TurnRow = Selectable<TurnsTable>;
@@ -280,6 +289,43 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     }
   }
 
+  async function createTurnWith(
+    { ownerId, sessionId, parentId, request }: Parameters<Storage["turns"]["create"]>[0],
+    alsoDo: (trx: Transaction<StudioDatabase>, turn: Turn) => Promise<void>,
+  ): Promise<Turn> {
+    if (!validIds(sessionId)) throw new StorageError("not_found", "No such session.");
+    if (parentId !== null && !validIds(parentId)) throw new StorageError("not_found", "No such parent turn in this session.");
+    return write("save the turn", async (trx) => {
+      await lockOwnedSession(trx, ownerId, sessionId);
+      if (parentId !== null) {
+        const parent = await trx.selectFrom("turns").select("session_id").where("id", "=", parentId).where("owner_id", "=", ownerId).executeTakeFirst();
+        if (parent?.session_id !== sessionId) throw new StorageError("not_found", "No such parent turn in this session.");
+      }
+      const id = randomUUID();
+      const at = stamp();
+      const row = await trx
+        .insertInto("turns")
+        .values({
+          id,
+          session_id: sessionId,
+          owner_id: ownerId,
+          parent_id: parentId,
+          created_at: at,
+          updated_at: at,
+          status: "queued",
+          prompt: pgText(request.prompt),
+          request_json: json(request),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await touchSession(trx, sessionId, at);
+      await grantImages(trx, ownerId, sessionId, { request, outcome: null });
+      const turn = toTurn(row);
+      await alsoDo(trx, turn);
+      return turn;
+    });
+  }
+
   async function sessionById(executor: Kysely<StudioDatabase>, ownerId: string, id: string): Promise<SessionRow | undefined> {
     const { rows } = await sql<SessionRow>`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = ${id} AND s.owner_id = ${ownerId}`.execute(executor);
     return rows[0];
@@ -379,6 +425,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
 
   const storage: PostgresStorage = {
     db,
+    createTurnWith,
     images,
 
     sessions: {
@@ -424,36 +471,8 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     },
 
     turns: {
-      async create({ ownerId, sessionId, parentId, request }) {
-        if (!validIds(sessionId)) throw new StorageError("not_found", "No such session.");
-        if (parentId !== null && !validIds(parentId)) throw new StorageError("not_found", "No such parent turn in this session.");
-        return write("save the turn", async (trx) => {
-          await lockOwnedSession(trx, ownerId, sessionId);
-          if (parentId !== null) {
-            const parent = await trx.selectFrom("turns").select("session_id").where("id", "=", parentId).where("owner_id", "=", ownerId).executeTakeFirst();
-            if (parent?.session_id !== sessionId) throw new StorageError("not_found", "No such parent turn in this session.");
-          }
-          const id = randomUUID();
-          const at = stamp();
-          const row = await trx
-            .insertInto("turns")
-            .values({
-              id,
-              session_id: sessionId,
-              owner_id: ownerId,
-              parent_id: parentId,
-              created_at: at,
-              updated_at: at,
-              status: "queued",
-              prompt: pgText(request.prompt),
-              request_json: json(request),
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          await touchSession(trx, sessionId, at);
-          await grantImages(trx, ownerId, sessionId, { request, outcome: null });
-          return toTurn(row);
-        });
+      async create(input) {
+        return createTurnWith(input, async () => undefined);
       },
       async get(ownerId, id) {
         if (!validIds(id)) return null;

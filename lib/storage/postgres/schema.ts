@@ -323,4 +323,36 @@ export const POSTGRES_MIGRATIONS: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  "0006_job_queue": {
+    // The shared job queue of lib/server/jobs/shared-queue.ts (PostgreSQL only: embedded, jobs live
+    // in the one process). A job row exists while its turn is queued or running; `seq` is the FIFO
+    // order, `instance_id` the instance running it (its liveness is an advisory lock), `sent` whether
+    // the request may have reached Google. Job events are kept while the job runs so a follower on
+    // any instance can replay them; they go with their turn.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE studio_jobs (
+          turn_id text PRIMARY KEY REFERENCES turns (id) ON DELETE CASCADE,
+          owner_id text NOT NULL,
+          seq bigserial NOT NULL,
+          state text NOT NULL CHECK (state IN ('queued', 'running', 'reaping')),
+          instance_id integer,
+          sent boolean NOT NULL DEFAULT false,
+          enqueued_at timestamptz(3) NOT NULL DEFAULT now(),
+          claimed_at timestamptz(3)
+        );
+        CREATE INDEX studio_jobs_queued ON studio_jobs (seq) WHERE state = 'queued';
+        CREATE INDEX studio_jobs_by_instance ON studio_jobs (instance_id) WHERE instance_id IS NOT NULL;
+
+        CREATE TABLE studio_job_events (
+          turn_id text NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+          seq integer NOT NULL,
+          body_json text NOT NULL,
+          created_at timestamptz(3) NOT NULL DEFAULT now(),
+          PRIMARY KEY (turn_id, seq)
+        );
+        CREATE INDEX studio_job_events_by_age ON studio_job_events (created_at);
+      `.execute(db);
+    },
+  },
 };
