@@ -254,6 +254,7 @@ export function getJobRunner(): Promise<JobRunner> {
               connectionString: env.databaseUrl,
               maxConcurrentJobs,
               onReaped: (turnId, outcome) => log.warn("jobs.lost_instance", { turnId, outcome }),
+              onError: (error) => log.warn("jobs.queue_failed", { error }),
             }).catch((error: unknown) => {
               throw postgresFailure(error, "open the shared job queue");
             })

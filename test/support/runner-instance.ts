@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     retryPolicy: { maxAttempts: 1, baseDelayMs: 5, maxDelayMs: 10, totalBudgetMs: 60_000 },
   });
   const maxConcurrentJobs = Number(process.env.STUDIO_MAX_CONCURRENT_JOBS ?? "32");
-  const queue = await openSharedJobQueue({ storage, connectionString, maxConcurrentJobs, pollMs: 500 });
+  const queue = await openSharedJobQueue({ storage, connectionString, maxConcurrentJobs, pollMs: 500, onError: (error) => process.stderr.write(`queue: ${String(error)}\n`) });
   const runner = createJobRunner({ storage, gateway: () => gateway, maxConcurrentJobs, queue });
 
   createInterface({ input: process.stdin }).on("line", (line) => {

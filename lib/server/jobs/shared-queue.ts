@@ -98,6 +98,8 @@ export interface SharedJobQueueOptions {
   maxConcurrentJobs: number;
   /** How often to look for work and for dead instances (ms). */
   pollMs?: number;
+  /** A claim or a look for dead instances failed (the database is down); tried again next tick. For logs. */
+  onError?: (error: unknown) => void;
   /** Called with each lost job this instance finishes for a dead one; for logs. */
   onReaped?: (turnId: string, outcome: "interrupted" | "requeued") => void;
 }
@@ -183,7 +185,7 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
       return;
     }
     claiming = claim()
-      .catch(() => undefined)
+      .catch((error: unknown) => options.onError?.(error))
       .finally(() => {
         claiming = null;
         if (claimAgain) {
@@ -232,12 +234,12 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
     const { rows } = await sql<JobRow>`
       WITH live AS (
         SELECT objid::bigint AS id FROM pg_locks
-        WHERE locktype = 'advisory' AND classid::bigint = ${LOCK_NAMESPACE} AND objsubid = 2 AND granted
+        WHERE locktype = 'advisory' AND classid::bigint = ${LOCK_NAMESPACE}::bigint AND objsubid = 2 AND granted
           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
       )
       UPDATE studio_jobs SET
         state = CASE WHEN sent THEN 'reaping' ELSE 'queued' END,
-        instance_id = CASE WHEN sent THEN ${instanceId} ELSE NULL END,
+        instance_id = CASE WHEN sent THEN ${instanceId}::int ELSE NULL END,
         claimed_at = NULL
       WHERE state IN ('running', 'reaping') AND instance_id IS NOT NULL AND instance_id <> ${instanceId}
         AND instance_id NOT IN (SELECT id FROM live)
@@ -278,7 +280,7 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
     if (ticking || closed) return;
     ticking = true;
     void reap()
-      .catch(() => undefined)
+      .catch((error: unknown) => options.onError?.(error))
       .finally(() => {
         ticking = false;
         scheduleClaim();
