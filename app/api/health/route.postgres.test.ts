@@ -48,16 +48,16 @@ describe.skipIf(skipPostgres)("GET /api/health on PostgreSQL and S3", () => {
   it("reports the database and the bucket, and fails readiness when either goes down", async () => {
     const ready = await GET();
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: "ok", checks: { database: "ok", "object store": "ok" } });
+    expect(await ready.json()).toMatchObject({ status: "ok", checks: { database: "ok", "object store": "ok", "job queue": "ok" } });
 
     await s3.stop();
     const bucketDown = await GET();
     expect(bucketDown.status).toBe(503);
-    expect(await bucketDown.json()).toMatchObject({ status: "error", reason: "object store unreachable", checks: { database: "ok", "object store": "down" } });
+    expect(await bucketDown.json()).toMatchObject({ status: "error", reason: "object store unreachable", checks: { database: "ok", "object store": "down", "job queue": "ok" } });
 
     await cluster.stop();
     const bothDown = await GET();
     expect(bothDown.status).toBe(503);
-    expect(await bothDown.json()).toMatchObject({ reason: "database and object store unreachable", checks: { database: "down", "object store": "down" } });
+    expect(await bothDown.json()).toMatchObject({ reason: "database and object store and job queue unreachable", checks: { database: "down", "object store": "down", "job queue": "down" } });
   }, 60_000);
 });

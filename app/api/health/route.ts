@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { formatBytes } from "@/lib/images/limits";
+import { getJobRunner } from "@/lib/server/sessions";
 import { getStorage } from "@/lib/storage";
 import type { Storage } from "@/lib/storage/types";
 
@@ -26,11 +27,15 @@ function within(work: Promise<void>, ms: number): Promise<void> {
   });
 }
 
-/** "ok" or "down" for the database and the object store, when the storage has such servers. */
-async function checkServers(storage: Storage): Promise<Record<string, "ok" | "down">> {
+/**
+ * "ok" or "down" for the database, the object store and the shared job queue (its own connection
+ * and a query on its tables), when the studio has such servers.
+ */
+async function checkServers(storage: Storage, sharedQueue: boolean): Promise<Record<string, "ok" | "down">> {
   const checks: Array<[name: string, ping: () => Promise<void>]> = [];
   if (storage.ping) checks.push(["database", () => storage.ping!()]);
   if (storage.images.ping) checks.push(["object store", () => storage.images.ping!()]);
+  if (sharedQueue) checks.push(["job queue", async () => (await getJobRunner()).checkQueue()]);
   const results = await Promise.all(
     checks.map(async ([name, ping]): Promise<[string, "ok" | "down"]> => {
       try {
@@ -46,7 +51,7 @@ async function checkServers(storage: Storage): Promise<Record<string, "ok" | "do
 
 /**
  * Readiness: the environment is valid, the database opens (and, with DATABASE_URL, the database
- * server and the bucket answer now), the data directory accepts writes and has at least
+ * server, the bucket and the shared job queue answer now), the data directory accepts writes and has at least
  * STUDIO_MIN_FREE_DISK_MB free. The write probe alone passes on a disk with a few KB
  * left, where the next generation's images would fail.
  */
@@ -54,8 +59,9 @@ export async function GET() {
   let mode: string;
   let dataDir: string;
   let minFreeDiskBytes: number;
+  let databaseUrl: string | undefined;
   try {
-    ({ mode, dataDir, minFreeDiskBytes } = getEnv());
+    ({ mode, dataDir, minFreeDiskBytes, databaseUrl } = getEnv());
   } catch {
     return Response.json({ status: "error", reason: "invalid environment" }, { status: 503, headers: noStore });
   }
@@ -67,7 +73,7 @@ export async function GET() {
   }
   // With DATABASE_URL the database and the bucket are servers of their own, up or down since the
   // storage opened: each is asked again, within a bound, on every probe.
-  const servers = await checkServers(storage);
+  const servers = await checkServers(storage, databaseUrl !== undefined);
   const down = Object.entries(servers).filter(([, state]) => state !== "ok");
   if (down.length > 0) {
     return Response.json(

@@ -27,8 +27,9 @@ import { isTerminalJobEvent, type JobEvent, type JobEventBody, type JobListener 
  *
  * Why not pg-boss (removed from the dependencies): pg-boss 12 does cover a transactional send
  * (`db` option), FIFO fetch and a cross-node group concurrency limit, but it finds a dead worker
- * only through job heartbeats, which it accepts no shorter than 10 s and checks on its monitor
- * interval, so a killed instance's job would end 10–20 s later rather than within seconds; a
+ * only through job heartbeats, which it accepts no shorter than 10 s (heartbeatSeconds) and checks
+ * on its monitor interval (60 s by default), so a killed instance's job would end 10 s or more
+ * later, where a connection-bound advisory lock is gone the moment the process is; a
  * failed or expired job would be retried by pg-boss itself, while a turn whose request reached
  * Google must not be sent twice; and it carries no event stream, so LISTEN/NOTIFY, the event
  * table and the turn rows would still be this module's. What remains for pg-boss would be one
@@ -111,6 +112,7 @@ const CHANNEL_CHANGED = "studio_jobs_changed";
 const CHANNEL_EVENT = "studio_job_event";
 const CHANNEL_CANCEL = "studio_job_cancel";
 const FOLLOW_POLL_MS = 2_000;
+const PING_TIMEOUT_MS = 3_000;
 const CLEANUP_EVERY_MS = 30_000;
 /** Events of finished jobs are kept this long, for a follower that reconnects just after the end. */
 const EVENT_RETENTION = "10 minutes";
@@ -137,37 +139,69 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
   const { storage } = options;
   const db = storage.db;
   const pollMs = options.pollMs ?? 1_000;
-  const client = new pg.Client({ connectionString: options.connectionString });
-  let connected = true;
-  client.on("error", () => {
-    connected = false;
-  });
-  client.on("end", () => {
-    connected = false;
-  });
-  await client.connect();
-
-  // A random id whose lock nobody holds; held until this connection ends.
-  let instanceId = 0;
-  for (let tries = 0; instanceId === 0; tries += 1) {
-    const candidate = randomInt(1, 2 ** 31 - 1);
-    const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS ok", [LOCK_NAMESPACE, candidate]);
-    if (rows[0]?.ok) instanceId = candidate;
-    else if (tries > 10) throw new Error("Could not take an instance lock in PostgreSQL.");
-  }
-
   let handlers: SharedQueueHandlers | null = null;
   let closed = false;
   let ended = false;
   const followers = new Map<string, Set<Follower>>();
+  let instanceId = 0;
+  let client: pg.Client;
+  let connected = false;
 
-  client.on("notification", (message) => {
+  function onNotification(message: pg.Notification): void {
     const payload = message.payload ?? "";
     if (message.channel === CHANNEL_CHANGED) scheduleClaim();
     else if (message.channel === CHANNEL_EVENT) for (const follower of followers.get(payload) ?? []) fetchFor(payload, follower);
     else if (message.channel === CHANNEL_CANCEL) handlers?.cancel(payload);
-  });
-  await client.query(`LISTEN ${CHANNEL_CHANGED}; LISTEN ${CHANNEL_EVENT}; LISTEN ${CHANNEL_CANCEL}`);
+  }
+
+  /**
+   * The dedicated connection: this instance's lock (a random id nobody holds, or the same id again
+   * after a reconnect) and its LISTENs. While it is down, this instance claims nothing, since
+   * others would see its jobs as orphaned.
+   */
+  async function connect(): Promise<void> {
+    const next = new pg.Client({ connectionString: options.connectionString });
+    const lost = () => {
+      if (!connected || next !== client) return;
+      connected = false;
+      if (!ended) setTimeout(() => void reconnect(), pollMs).unref?.();
+    };
+    next.on("error", lost);
+    next.on("end", lost);
+    next.on("notification", onNotification);
+    await next.connect();
+    try {
+      for (let tries = 0; ; tries += 1) {
+        const candidate = instanceId || randomInt(1, 2 ** 31 - 1);
+        const { rows } = await next.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS ok", [LOCK_NAMESPACE, candidate]);
+        if (rows[0]?.ok) {
+          instanceId = candidate;
+          break;
+        }
+        instanceId = 0;
+        if (tries > 10) throw new Error("Could not take an instance lock in PostgreSQL.");
+      }
+      await next.query(`LISTEN ${CHANNEL_CHANGED}; LISTEN ${CHANNEL_EVENT}; LISTEN ${CHANNEL_CANCEL}`);
+    } catch (error) {
+      await next.end().catch(() => undefined);
+      throw error;
+    }
+    client = next;
+    connected = true;
+  }
+
+  async function reconnect(): Promise<void> {
+    if (ended || connected) return;
+    try {
+      await connect();
+      scheduleClaim();
+    } catch (error) {
+      options.onError?.(error);
+      if (!ended) setTimeout(() => void reconnect(), pollMs).unref?.();
+    }
+  }
+
+  await connect();
 
   async function notify(channel: string, payload: string): Promise<void> {
     await sql`SELECT pg_notify(${channel}, ${payload})`.execute(db);
@@ -179,7 +213,7 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
   let claimAgain = false;
 
   function scheduleClaim(): void {
-    if (closed || !handlers) return;
+    if (closed || !handlers || !connected) return;
     if (claiming) {
       claimAgain = true;
       return;
@@ -277,7 +311,7 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
 
   let ticking = false;
   const ticker = setInterval(() => {
-    if (ticking || closed) return;
+    if (ticking || closed || !connected) return;
     ticking = true;
     void reap()
       .catch((error: unknown) => options.onError?.(error))
@@ -427,8 +461,15 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
 
     async ping() {
       if (!connected) throw new Error("The job queue's connection to PostgreSQL was lost.");
-      await client.query("SELECT 1");
-      await sql`SELECT 1 FROM studio_jobs LIMIT 1`.execute(db);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("PostgreSQL did not answer the job queue in time.")), PING_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([Promise.all([client.query("SELECT 1"), sql`SELECT 1 FROM studio_jobs LIMIT 1`.execute(db)]), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
 
     stopClaiming() {
