@@ -179,6 +179,19 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
     expect(seen.map((event) => event.seq)).toEqual(seen.map((_, index) => index + 1));
   }, 60_000);
 
+  it("cancels from instance B a job that A runs", async () => {
+    const a = await launch(4);
+    const turn = started(await a.call<JobResult<Turn>>({ op: "start", sessionId, parentId: null, request: slow("A slow banana", 2_000) }));
+    await expect.poll(async () => (await jobRow(turn.id))?.sent, { timeout: 10_000 }).toBe(true);
+    const b = await launch(4);
+    const askedAt = Date.now();
+    const cancelled = await b.call<JobResult<Turn>>({ op: "cancel", turnId: turn.id });
+    expect(cancelled.ok && cancelled.data.status).toBe("cancelled");
+    expect(Date.now() - askedAt).toBeLessThan(5_000);
+    expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("cancelled");
+    await expect.poll(async () => jobRow(turn.id)).toBeUndefined();
+  }, 60_000);
+
   it("holds the global cap across two instances, runs the line in order, and cancels from the other instance", async () => {
     const [a, b] = await Promise.all([launch(2), launch(2)]);
     const turns: Turn[] = [];
@@ -187,12 +200,15 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
       turns.push(started(await instance.call<JobResult<Turn>>({ op: "start", sessionId, parentId: null, request: slow(`Banana ${index}`, 300) })));
     }
     let most = 0;
+    const runners = new Set<number>();
     const firstRunning = new Map<string, number>();
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
         const { rows } = await sql<{ id: string; status: string }>`SELECT id, status FROM turns WHERE session_id = ${sessionId}`.execute(storage.db);
         const active = rows.filter((row) => row.status === "running");
+        const { rows: claimed } = await sql<{ instance_id: number }>`SELECT instance_id FROM studio_jobs WHERE state = 'running'`.execute(storage.db);
+        for (const row of claimed) runners.add(row.instance_id);
         most = Math.max(most, active.length);
         for (const row of active) if (!firstRunning.has(row.id)) firstRunning.set(row.id, firstRunning.size);
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -218,6 +234,8 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
 
     expect(most).toBeLessThanOrEqual(2);
     expect(most).toBe(2);
+    // Both instances took work from the one line.
+    expect(runners.size).toBe(2);
     const finished = await Promise.all(turns.map((turn) => storage.turns.get(OWNER, turn.id)));
     expect(finished.map((turn) => turn?.status)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded", "succeeded", "cancelled"]);
     // First in, first run (the sampler may see two start in one look; their order within it is the line's).

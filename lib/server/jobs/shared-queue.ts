@@ -237,11 +237,13 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
       if (free <= 0) return [];
       const { rows } = await sql<JobRow>`
         UPDATE studio_jobs SET state = 'running', instance_id = ${instanceId}, claimed_at = now()
-        WHERE turn_id IN (SELECT turn_id FROM studio_jobs WHERE state = 'queued' ORDER BY seq LIMIT ${free} FOR UPDATE)
+        WHERE turn_id IN (SELECT turn_id FROM studio_jobs WHERE state = 'queued' ORDER BY seq LIMIT 1 FOR UPDATE)
         RETURNING turn_id, owner_id, state`.execute(trx);
       return rows;
     });
     if (claimed.length === 0) return;
+    // One job per claim, then claim again: the instances' claims interleave, so work spreads.
+    claimAgain = true;
     const { rows: eventRows } = await sql<{ turn_id: string; body_json: string }>`
       SELECT turn_id, body_json FROM studio_job_events WHERE turn_id = ANY(${claimed.map((row) => row.turn_id)}) ORDER BY turn_id, seq`.execute(db);
     for (const row of claimed) {
