@@ -9,8 +9,6 @@ import {
   type GenerationEvent,
   type GenerationOutcome,
   type GenerationRequest,
-  type HistoryTurn,
-  type ReferenceImage,
   type StudioError,
   type Thought,
 } from "@/lib/gemini/types";
@@ -25,7 +23,6 @@ import {
   type KnownInlineImages,
   type Storage,
   type StoredImageRef,
-  type StoredReference,
   type StoredThought,
   type Turn,
   type TurnOutcome,
