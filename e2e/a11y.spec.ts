@@ -64,13 +64,8 @@ for (const theme of ["light", "dark"] as const) {
       await studio.resultSize();
       found.push(...(await scan(page, `${theme} session`)));
 
-      await page.getByTestId("compare-with").click();
-      const menu = page.getByRole("menu", { name: "Compare with" });
-      await expect(menu).toBeVisible();
-      found.push(...(await scan(page, `${theme} compare menu`)));
-      await menu.getByRole("menuitem").first().click();
+      await studio.compareWith("Turn 1 · A quiet harbour at dawn");
       const view = page.getByTestId("compare-view");
-      await expect(view).toBeVisible();
       await expect(view.getByTestId("compare-left")).toBeVisible();
       found.push(...(await scan(page, `${theme} compare side by side`)));
       await view.getByTestId("compare-mode-slider").click();
@@ -78,6 +73,28 @@ for (const theme of ["light", "dark"] as const) {
       found.push(...(await scan(page, `${theme} compare slider`)));
 
       expectNoBlockingViolations(found);
+    });
+
+    test("an open menu: the only finding is the page Radix hides behind it (radix-ui/primitives#2459)", async ({ page }) => {
+      const studio = new StudioPage(page);
+      await studio.goto();
+      await studio.generate("A quiet harbour at dawn");
+      await studio.waitForStatus("succeeded");
+      await studio.generate("Add fishing boats");
+      await studio.waitForStatus("succeeded");
+      await page.getByTestId("compare-with").click();
+      await expect(page.getByRole("menu", { name: "Compare with" })).toBeVisible();
+      const found = await scan(page, `${theme} compare menu`);
+
+      // A modal Radix menu marks the rest of the page aria-hidden and traps focus in the menu
+      // (Tab does nothing there), but does not make the page inert, so axe's aria-hidden-focus
+      // reports the page's focusable elements. axe waives that rule only while a role="dialog" is
+      // open, so the compare dialog passes with the same page behind it. Radix's maintainers call
+      // this intended; the studio's fix would be non-modal menus, which changes behaviour and is
+      // left to the menus' owners. Everything else in the open menu must be clean, and the rule
+      // must still report, so this test fails once Radix (or the studio) stops hiding the page.
+      expectNoBlockingViolations(found.filter((line) => !line.includes(" aria-hidden-focus: ")));
+      expect(found.length, "Radix no longer hides the page behind an open menu: scan the menu in the test above").toBeGreaterThan(0);
     });
 
     test("a grounded result has no serious or critical axe violations", async ({ page }) => {
