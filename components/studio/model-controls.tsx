@@ -46,7 +46,7 @@ function Toggle({
       />
       <label htmlFor={id} className={`text-sm ${option.enabled ? "" : "text-zinc-400 dark:text-zinc-600"}`}>
         {label}
-        <span id={`${id}-reason`} className="block text-xs text-zinc-500">
+        <span id={`${id}-reason`} className="block text-xs text-zinc-500 dark:text-zinc-400">
           {option.enabled ? description : option.reason}
         </span>
       </label>
@@ -112,7 +112,7 @@ export function ModelControls({ editing, referenceCounts }: { editing: boolean; 
             );
           })}
         </select>
-        <div className="text-xs text-zinc-500" data-testid="model-info">
+        <div className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="model-info">
           {stage && (
             <span className="mr-1 rounded bg-amber-100 px-1.5 py-0.5 font-medium text-amber-900 uppercase dark:bg-amber-900 dark:text-amber-100">
               {stage}
@@ -185,7 +185,7 @@ export function ModelControls({ editing, referenceCounts }: { editing: boolean; 
           ))}
         </div>
         {options.imageSizes.some((option) => !option.enabled) && (
-          <p className="text-xs text-zinc-500">{options.imageSizes.find((option) => !option.enabled)?.reason}</p>
+          <p className="text-xs text-zinc-500 dark:text-zinc-400">{options.imageSizes.find((option) => !option.enabled)?.reason}</p>
         )}
       </fieldset>
 
@@ -207,7 +207,7 @@ export function ModelControls({ editing, referenceCounts }: { editing: boolean; 
             </option>
           ))}
         </select>
-        <p className="text-xs text-zinc-500" data-testid="pixel-size">
+        <p className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="pixel-size">
           {pixels ? `Output ${pixels.width} × ${pixels.height} px` : "Output follows the input image's shape"}
         </p>
       </div>
@@ -236,7 +236,7 @@ export function ModelControls({ editing, referenceCounts }: { editing: boolean; 
               ))}
             </div>
           ) : (
-            <p className="text-xs text-zinc-500">{profile.displayName} always thinks before drawing, at its own level.</p>
+            <p className="text-xs text-zinc-500 dark:text-zinc-400">{profile.displayName} always thinks before drawing, at its own level.</p>
           )}
         </fieldset>
       )}
@@ -276,7 +276,7 @@ export function ModelControls({ editing, referenceCounts }: { editing: boolean; 
         />
       </div>
 
-      <p className="text-xs text-zinc-500" data-testid="estimate">
+      <p className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="estimate">
         Estimate: {tokens ? `${tokens.toLocaleString("en-US")} output tokens` : "tokens unknown"}
         {price ? (
           <span title={`${price.source}${price.thirdParty ? "; reported by third parties, not seen on Google's pricing page" : ""}`}>

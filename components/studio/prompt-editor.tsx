@@ -152,7 +152,7 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
         onKeyDown={onKeyDown}
         className="field-sizing-content max-h-[30dvh] min-h-20 w-full xl:max-h-[50vh] xl:min-h-28 resize-none rounded-lg border border-zinc-300 bg-white p-3 text-sm leading-relaxed shadow-sm placeholder:text-zinc-400 dark:border-zinc-700 dark:bg-zinc-900"
       />
-      <div className="flex items-start justify-between gap-3 text-xs text-zinc-500 max-xl:justify-end">
+      <div className="flex items-start justify-between gap-3 text-xs text-zinc-500 dark:text-zinc-400 max-xl:justify-end">
         <p id={`${id}-hint`} className="max-xl:sr-only">
           Describe the scene rather than listing keywords. Put text that must appear in &ldquo;quotes&rdquo;.
         </p>

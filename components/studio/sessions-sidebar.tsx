@@ -103,7 +103,7 @@ function SessionItem({
               data-testid="session-rename"
               tabIndex={-1}
               onClick={() => setEditing(true)}
-              className="rounded p-1 text-xs text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100"
+              className="rounded p-1 text-xs text-zinc-500 dark:text-zinc-400 hover:text-zinc-900 dark:hover:text-zinc-100"
             >
               ✎
             </button>
@@ -113,7 +113,7 @@ function SessionItem({
               data-testid="session-delete"
               tabIndex={-1}
               onClick={() => setConfirming(true)}
-              className="rounded p-1 text-xs text-zinc-500 hover:text-red-700"
+              className="rounded p-1 text-xs text-zinc-500 dark:text-zinc-400 hover:text-red-700 dark:hover:text-red-400"
             >
               ✕
             </button>
@@ -251,7 +251,7 @@ export function SessionsSidebar({ sessions, activeId, hasMore, onLoadMore, onSea
         }}
         className="flex min-h-0 flex-col gap-0.5 overflow-y-auto"
       >
-        {shown.length === 0 && <li className="px-2 py-1 text-xs text-zinc-500">{searching ? "No session matches." : "No sessions yet."}</li>}
+        {shown.length === 0 && <li className="px-2 py-1 text-xs text-zinc-500 dark:text-zinc-400">{searching ? "No session matches." : "No sessions yet."}</li>}
         {shown.map((session) => (
           <SessionItem
             key={session.id}

@@ -55,7 +55,7 @@ export async function StudioShell({
         {/* On a phone the logo stands for the name; the header stays one line. */}
         <h1 className="shrink-0 text-base font-semibold tracking-tight whitespace-nowrap max-sm:sr-only">Nano Banana Studio</h1>
         {session && (
-          <span className="min-w-0 truncate text-sm text-zinc-500" data-testid="session-title">
+          <span className="min-w-0 truncate text-sm text-zinc-500 dark:text-zinc-400" data-testid="session-title">
             / {session.title}
           </span>
         )}
@@ -63,7 +63,7 @@ export async function StudioShell({
         {mode === "live" && (
           <span
             data-testid="privacy-note"
-            className="hidden text-xs text-zinc-500 lg:inline"
+            className="hidden text-xs text-zinc-500 dark:text-zinc-400 lg:inline"
             title="STUDIO_GEMINI_STORE on the server: Google's per-request storage setting for generateContent (see the README, Privacy)."
           >
             {geminiStore === false

@@ -361,7 +361,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           // The timeline scrolls within itself (it renders only the rows in view); the session list
           // above it gives way first.
           <section aria-label="Timeline" className="flex h-64 min-h-0 shrink-0 flex-col gap-2 md:h-auto md:min-h-[55%] md:flex-1 md:shrink">
-            <h2 className="text-xs font-semibold tracking-wide text-zinc-500 uppercase">Timeline</h2>
+            <h2 className="text-xs font-semibold tracking-wide text-zinc-500 dark:text-zinc-400 uppercase">Timeline</h2>
             <Timeline tree={tree} path={path} numbers={turnNumbers} selectedId={selected?.id ?? null} onSelect={(turnId) => selectTurn(turnId)} />
           </section>
         )}
@@ -416,7 +416,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             }
           />
         ) : (
-          <div className="m-auto flex max-w-md flex-col items-center gap-2 text-center text-sm text-zinc-500" data-testid="empty-stage">
+          <div className="m-auto flex max-w-md flex-col items-center gap-2 text-center text-sm text-zinc-500 dark:text-zinc-400" data-testid="empty-stage">
             <p className="text-base font-medium text-zinc-700 dark:text-zinc-300">Start with a prompt</p>
             <p>Describe the image, add up to 14 reference images, pick a model and size, then press Ctrl+Enter.</p>
             <p>Keep talking to the result to refine it: every turn is kept, and you can branch from any of them.</p>

@@ -22,7 +22,7 @@ export function ThoughtFilmstrip({ thoughts, live }: { thoughts: StoredThought[]
   return (
     <section aria-label="Model thinking" data-testid="thoughts" className="rounded-xl border border-dashed border-zinc-300 p-3 dark:border-zinc-700">
       <div className="flex items-center justify-between">
-        <h3 className="text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+        <h3 className="text-xs font-semibold tracking-wide text-zinc-500 dark:text-zinc-400 uppercase">
           Thinking {live && <span className="ml-1 animate-pulse normal-case">· live</span>}
         </h3>
         <button
@@ -37,7 +37,7 @@ export function ThoughtFilmstrip({ thoughts, live }: { thoughts: StoredThought[]
       </div>
       {!hidden && (
         <ol className="mt-2 flex gap-3 overflow-x-auto pb-1">
-          {thoughts.length === 0 && <li className="text-xs text-zinc-500">Waiting for the model&apos;s first thoughts…</li>}
+          {thoughts.length === 0 && <li className="text-xs text-zinc-500 dark:text-zinc-400">Waiting for the model&apos;s first thoughts…</li>}
           {thoughts.map((thought, index) =>
             thought.kind === "image" ? (
               <li key={index} data-testid="thought-image" className="flex shrink-0 flex-col gap-1">

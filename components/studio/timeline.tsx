@@ -58,7 +58,7 @@ function estimateHeight(tree: TurnTree<Turn>, turn: Turn): number {
 /** The visible branch of a session, oldest first, with a switcher wherever a turn has siblings. */
 export function Timeline(props: TimelineProps) {
   if (props.path.length === 0) {
-    return <p className="p-4 text-sm text-zinc-500">No turns yet. Write a prompt to start.</p>;
+    return <p className="p-4 text-sm text-zinc-500 dark:text-zinc-400">No turns yet. Write a prompt to start.</p>;
   }
   return <WindowedTimeline {...props} />;
 }
@@ -237,7 +237,7 @@ const TimelineRow = memo(function TimelineRow({ tree, turn, number, position, co
       className="pb-2"
     >
       {siblings.length > 1 && (
-        <div className="mb-1 flex items-center gap-1 text-[11px] text-zinc-500" data-testid="branch-switcher">
+        <div className="mb-1 flex items-center gap-1 text-[11px] text-zinc-500 dark:text-zinc-400" data-testid="branch-switcher">
           <button
             type="button"
             aria-label="Previous branch"
@@ -265,7 +265,7 @@ const TimelineRow = memo(function TimelineRow({ tree, turn, number, position, co
         type="button"
         onClick={() => onSelect(turn.id)}
         aria-current={selected ? "step" : undefined}
-        className={`flex w-full gap-3 rounded-lg border p-2 text-left transition-colors ${
+        className={`group flex w-full gap-3 rounded-lg border p-2 text-left transition-colors ${
           selected
             ? "border-banana-500 bg-banana-300/20 dark:bg-banana-500/10"
             : "border-zinc-200 hover:border-zinc-300 hover:bg-white dark:border-zinc-800 dark:hover:border-zinc-700 dark:hover:bg-zinc-900"
@@ -285,7 +285,7 @@ const TimelineRow = memo(function TimelineRow({ tree, turn, number, position, co
           )}
         </span>
         <span className="flex min-w-0 flex-1 flex-col gap-1">
-          <span className="flex items-center gap-2 text-[11px] text-zinc-500">
+          <span className="flex items-center gap-2 text-[11px] text-zinc-500 group-aria-[current=step]:text-zinc-600 dark:text-zinc-400">
             <span>Turn {number}</span>
             <TurnStatusBadge status={turn.status} />
             {turn.request.references.length > 0 && <span>{turn.request.references.length} ref.</span>}

@@ -133,7 +133,7 @@ function QueuedNotice({ ahead }: { ahead: number | null }) {
       <span className="font-medium">
         {ahead === null ? "Queued — starts when a slot frees" : `Waiting for a free slot — ${ahead === 0 ? "next in line" : `${ahead} ahead`}`}
       </span>
-      <span className="text-zinc-500">Cancel takes it out of the line.</span>
+      <span className="text-zinc-500 dark:text-zinc-400">Cancel takes it out of the line.</span>
     </div>
   );
 }
@@ -148,11 +148,11 @@ function Progress({ live, now }: { live: LiveProgress; now: number }) {
         <span data-testid="progress-phase" className="font-medium">
           {live.retry && retryIn > 0 ? "Waiting to retry" : live.phase ? PHASE_LABELS[live.phase] : "Starting"}
         </span>
-        <span className="text-zinc-500 tabular-nums" data-testid="progress-elapsed">
+        <span className="text-zinc-500 dark:text-zinc-400 tabular-nums" data-testid="progress-elapsed">
           {elapsed} s
         </span>
         {live.maxAttempts > 1 && live.attempt > 1 && (
-          <span className="text-zinc-500">
+          <span className="text-zinc-500 dark:text-zinc-400">
             · attempt {live.attempt} of {live.maxAttempts}
           </span>
         )}
@@ -260,7 +260,7 @@ export function TurnView({
       {queued && <QueuedNotice ahead={live?.ahead ?? null} />}
       {running && !queued && live && <Progress live={live} now={now} />}
       {running && !queued && !live && (
-        <p role="status" data-testid="progress" className="text-sm text-zinc-500">
+        <p role="status" data-testid="progress" className="text-sm text-zinc-500 dark:text-zinc-400">
           Connecting to the running generation…
         </p>
       )}
@@ -356,7 +356,7 @@ export function TurnView({
               </p>
             ))}
             {turn.outcome && <UsageSummary usage={turn.outcome.usage} />}
-            <p className="text-xs text-zinc-500">Every image Gemini makes carries an invisible SynthID watermark.</p>
+            <p className="text-xs text-zinc-500 dark:text-zinc-400">Every image Gemini makes carries an invisible SynthID watermark.</p>
           </aside>
         </div>
       )}

@@ -9,7 +9,7 @@ const format = (count: number) => count.toLocaleString("en-US");
 export function UsageSummary({ usage }: { usage: Usage | null }) {
   if (!usage) {
     return (
-      <p className="text-xs text-zinc-500" data-testid="usage">
+      <p className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="usage">
         Token usage: not reported by Google for this answer.
       </p>
     );
@@ -23,7 +23,7 @@ export function UsageSummary({ usage }: { usage: Usage | null }) {
     ["text", unknown.has("textTokens") || usage.textTokens === null || usage.textTokens === undefined ? "not reported" : format(usage.textTokens)],
   ];
   return (
-    <div className="text-xs text-zinc-500" data-testid="usage">
+    <div className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="usage">
       <p>{format(usage.totalTokens)} tokens in total</p>
       <dl className="mt-0.5 flex flex-wrap gap-x-3">
         {entries.map(([label, value]) => (

@@ -30,7 +30,7 @@ export function MenuContent({ className = "", children, ...props }: DropdownMenu
 }
 
 export function MenuLabel({ className = "", ...props }: DropdownMenu.DropdownMenuLabelProps) {
-  return <DropdownMenu.Label {...props} className={`px-2 pt-2 pb-1 text-[11px] font-semibold tracking-wide text-zinc-500 uppercase ${className}`} />;
+  return <DropdownMenu.Label {...props} className={`px-2 pt-2 pb-1 text-[11px] font-semibold tracking-wide text-zinc-500 dark:text-zinc-400 uppercase ${className}`} />;
 }
 
 export function MenuItem({ className = "", ...props }: DropdownMenu.DropdownMenuItemProps) {

@@ -10,7 +10,7 @@ export function PageFrame({ title, wide = false, children }: { title: string; wi
         <Link href="/" className="text-base font-semibold tracking-tight">
           Nano Banana Studio
         </Link>
-        <span className="text-sm text-zinc-500">/ {title}</span>
+        <span className="text-sm text-zinc-500 dark:text-zinc-400">/ {title}</span>
         <span className="flex-1" />
         <nav aria-label="Team" className="flex items-center gap-3 text-sm">
           <Link href="/library" className="text-zinc-600 hover:underline dark:text-zinc-300">
