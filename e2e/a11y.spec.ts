@@ -51,11 +51,12 @@ for (const theme of ["light", "dark"] as const) {
       await emulatorControl(request).reset();
     });
 
-    test("home, a session with results, and the comparison have no serious or critical axe violations", async ({ page }) => {
+    test("home, a session with results, and the comparison have no serious or critical axe violations", async ({ page }, testInfo) => {
       const studio = new StudioPage(page);
       await studio.goto();
       await expect(page.locator("html")).toHaveAttribute("data-theme", "system");
       const found = await scan(page, `${theme} home`);
+      await page.screenshot({ path: testInfo.outputPath(`${theme}-home.png`) });
 
       await studio.generate("A quiet harbour at dawn");
       await studio.waitForStatus("succeeded");
@@ -63,6 +64,7 @@ for (const theme of ["light", "dark"] as const) {
       await studio.waitForStatus("succeeded");
       await studio.resultSize();
       found.push(...(await scan(page, `${theme} session`)));
+      await page.screenshot({ path: testInfo.outputPath(`${theme}-session.png`) });
 
       await studio.compareWith("Turn 1 · A quiet harbour at dawn");
       const view = page.getByTestId("compare-view");

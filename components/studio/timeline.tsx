@@ -285,7 +285,7 @@ const TimelineRow = memo(function TimelineRow({ tree, turn, number, position, co
           )}
         </span>
         <span className="flex min-w-0 flex-1 flex-col gap-1">
-          <span className="flex items-center gap-2 text-[11px] text-zinc-500 group-aria-[current=step]:text-zinc-600 dark:text-zinc-400">
+          <span className="flex items-center gap-2 text-[11px] text-zinc-500 group-aria-[current=step]:text-zinc-600 dark:text-zinc-400 dark:group-aria-[current=step]:text-zinc-400">
             <span>Turn {number}</span>
             <TurnStatusBadge status={turn.status} />
             {turn.request.references.length > 0 && <span>{turn.request.references.length} ref.</span>}
