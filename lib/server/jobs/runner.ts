@@ -1,35 +1,30 @@
 import "server-only";
 
-import path from "node:path";
 import type { GeminiGateway } from "@/lib/gemini/client";
 import { createStudioError } from "@/lib/gemini/errors";
 import { unusableImageError } from "@/lib/gemini/unusable-answer";
 import {
   generationSettingsSchema,
   type GenerationEvent,
-  type GenerationOutcome,
   type GenerationRequest,
   type StudioError,
-  type Thought,
 } from "@/lib/gemini/types";
 import { redactStudioError } from "@/lib/server/redact";
-import { ImageStoreError, type StoredImage } from "@/lib/storage/image-store";
+import { ImageStoreError } from "@/lib/storage/image-store";
 import {
   INTERRUPTED_TURN_ERROR,
   StorageError,
   emptyOutcome,
   isFinishedStatus,
   type OwnerId,
-  type KnownInlineImages,
   type Storage,
-  type StoredImageRef,
-  type StoredThought,
   type Turn,
   type TurnOutcome,
   type TurnRequest,
 } from "@/lib/storage/types";
-import { outputFileName, outputKind } from "@/lib/studio/file-names";
+import { outputKind } from "@/lib/studio/file-names";
 import { JobFailure, createHistoryBuilder } from "./history";
+import { createOutcomeStore } from "./outcome-store";
 import type { ClaimedJob, SharedJobQueue } from "./shared-queue";
 import { snapshotEvent, type JobEvent, type JobEventBody, type JobEventType, type JobListener } from "@/lib/studio/job-events";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
@@ -45,6 +40,12 @@ import type { ActionResult } from "@/lib/studio/result";
  * At most maxConcurrentJobs requests run at once; further starts wait in a FIFO queue (the turn is
  * stored "queued") and run as slots free, up to maxQueuedJobs waiting, beyond which a start is
  * refused as "busy".
+ *
+ * Embedded, that queue and every job live in this process. With PostgreSQL, the `queue` option
+ * (shared-queue.ts) holds the line for every instance: a start only enqueues, the instance that
+ * claims a job runs it here through the same code, its events go through the database to followers
+ * on any instance, and a cancel reaches it wherever it runs. Around this file: history.ts builds
+ * what a continuation replays, event-stream.ts serves the events as SSE.
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -236,6 +237,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 
   const clean = (error: StudioError): StudioError => redactStudioError(error, secrets);
   const { loadReferences, buildHistory } = createHistoryBuilder(storage);
+  const { storeThought, storeImage, storeOutcome, knownInlineImages } = createOutcomeStore(storage);
 
   function emit(job: Job, body: JobEventBody): void {
     const safe = body.type === "retry" ? { ...body, error: clean(body.error) } : body;
@@ -305,79 +307,6 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     if (job.stopReason) return endUnstarted(job);
     emit(job, { type: "started", turn: job.turn });
     return run(job);
-  }
-
-  // Image bytes this runner has put, by identity. The outcome a generation ends with holds the very
-  // arrays its image and thought events carried, so saving it reuses what was stored while it
-  // streamed instead of hashing (and, for the model turn, decoding) every image again.
-  const storedBytes = new WeakMap<Uint8Array, StoredImage>();
-
-  async function putImage(bytes: Uint8Array): Promise<StoredImage> {
-    const known = storedBytes.get(bytes);
-    if (known) return known;
-    const stored = await storage.images.put(bytes);
-    storedBytes.set(bytes, stored);
-    return stored;
-  }
-
-  /** The model turn's inline images that are already in the image store, by part index. */
-  function knownInlineImages(outcome: GenerationOutcome): KnownInlineImages {
-    const known = new Map<number, { hash: string; byteLength: number }>();
-    for (const image of [...outcome.images, ...outcome.thoughts]) {
-      if (!("data" in image) || image.partIndex === undefined) continue;
-      const stored = storedBytes.get(image.data);
-      if (stored) known.set(image.partIndex, { hash: stored.hash, byteLength: stored.byteLength });
-    }
-    return known;
-  }
-
-  async function storeThought(thought: Thought): Promise<StoredThought> {
-    if (thought.kind === "text") return { kind: "text", text: thought.text, at: thought.at };
-    const stored = await putImage(thought.data);
-    return { kind: "image", hash: stored.hash, mimeType: stored.mimeType, width: thought.width, height: thought.height, at: thought.at };
-  }
-
-  async function storeImage(image: GenerationOutcome["images"][number]): Promise<StoredImageRef> {
-    const stored = await putImage(image.data);
-    return {
-      hash: stored.hash,
-      mimeType: stored.mimeType,
-      width: image.width,
-      height: image.height,
-      fileName: null,
-      requested: image.requested,
-      sizeMismatch: image.sizeMismatch,
-    };
-  }
-
-  async function storeOutcome(
-    outcome: GenerationOutcome,
-    naming: { prompt: string; kind: ReturnType<typeof outputKind>; at: Date } | null,
-  ): Promise<TurnOutcome> {
-    const images: StoredImageRef[] = [];
-    for (const [index, image] of outcome.images.entries()) {
-      const ref = await storeImage(image);
-      if (naming) {
-        const name = outputFileName({ kind: naming.kind, prompt: naming.prompt, at: naming.at, mimeType: ref.mimeType, index });
-        ref.fileName = path.basename(await storage.images.exportAs(ref.hash, name));
-      }
-      images.push(ref);
-    }
-    const thoughts: StoredThought[] = [];
-    for (const thought of outcome.thoughts) thoughts.push(await storeThought(thought));
-    return {
-      images,
-      thoughts,
-      text: outcome.text,
-      grounding: outcome.grounding,
-      usage: outcome.usage,
-      finishReason: outcome.finishReason,
-      finishMessage: outcome.finishMessage ?? null,
-      blockReason: outcome.blockReason,
-      modelVersion: outcome.modelVersion,
-      responseId: outcome.responseId,
-      warnings: outcome.warnings,
-    };
   }
 
   /**
