@@ -284,4 +284,16 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
       await queue.close();
     }
   }, 30_000);
+
+  // Last: it stops the cluster.
+  it("answers a health check while the database is up and fails it once it is down", async () => {
+    const queue = await openSharedJobQueue({ storage, connectionString: url, maxConcurrentJobs: 2 });
+    try {
+      await expect(queue.ping()).resolves.toBeUndefined();
+      await cluster().stop();
+      await expect(queue.ping()).rejects.toThrow();
+    } finally {
+      await queue.close();
+    }
+  }, 30_000);
 });
