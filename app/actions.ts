@@ -4,7 +4,7 @@ import { getEnv } from "@/lib/env";
 import { recordAudit } from "@/lib/server/audit";
 import { getViewer, type Viewer } from "@/lib/server/auth/viewer";
 import { log } from "@/lib/server/log";
-import { formatRetryAfter, getGenerationLimiter } from "@/lib/server/rate-limit";
+import { formatRetryAfter, getGenerationLimiter, takeMany } from "@/lib/server/rate-limit";
 import { logTurnEvents } from "@/lib/server/turn-log";
 import type { Session, Turn } from "@/lib/storage/types";
 import type {
@@ -112,14 +112,8 @@ async function allowGenerations(viewer: Viewer, count: number): Promise<Allowanc
   }
   const limiter = getGenerationLimiter(perMinute);
   const client = `user:${viewer.userId}`;
-  const refunds: Array<() => void> = [];
-  let decision = limiter.take(client);
-  while (decision.ok) {
-    refunds.push(decision.refund);
-    if (refunds.length === count) return { ok: true, refunds };
-    decision = limiter.take(client);
-  }
-  for (const refund of refunds) refund();
+  const decision = takeMany(limiter, client, count);
+  if (decision.ok) return decision;
   log.warn("rate_limit.refused", { client, perMinute, count, retryAfterMs: decision.retryAfterMs });
   return {
     ok: false,

@@ -104,6 +104,26 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 }
 
+export type ManyDecision = { ok: true; refunds: Array<() => void> } | { ok: false; retryAfterMs: number };
+
+/**
+ * Takes `count` tokens for one client, all or none: a set of N starts (variations, a comparison)
+ * costs N, and when fewer are left the ones taken go back and the whole set is refused. Each
+ * token keeps its own refund, for runs that then did not start.
+ */
+export function takeMany(limiter: RateLimiter, client: string, count: number): ManyDecision {
+  const refunds: Array<() => void> = [];
+  while (refunds.length < count) {
+    const decision = limiter.take(client);
+    if (!decision.ok) {
+      for (const refund of refunds) refund();
+      return decision;
+    }
+    refunds.push(decision.refund);
+  }
+  return { ok: true, refunds };
+}
+
 /** The request headers the client key is read from (a Headers or Next's ReadonlyHeaders). */
 export interface HeaderSource {
   get(name: string): string | null;
