@@ -44,7 +44,8 @@ export function ShareMenu({ sessionId, mode }: { sessionId: string; mode: ShareM
           {error}
         </span>
       )}
-      <DropdownMenu.Root>
+      {/* Non-modal, as every menu of the studio (components/ui/menu.tsx says why). */}
+      <DropdownMenu.Root modal={false}>
         <DropdownMenu.Trigger
           data-testid="share-button"
           data-share-mode={current}
