@@ -74,7 +74,7 @@ export function ImageViewer({ src, alt, width, height, dragData, testId = "resul
   const percent = Math.round(scale * 100);
 
   return (
-    <div className="flex min-h-0 flex-1 flex-col gap-2">
+    <div className="flex flex-1 flex-col gap-2">
       <div
         ref={stage}
         tabIndex={0}

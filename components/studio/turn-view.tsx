@@ -194,7 +194,7 @@ export function TurnView({
   const failed = turn.status === "failed" || turn.status === "interrupted" || turn.status === "cancelled";
 
   return (
-    <article aria-label="Selected turn" data-testid="turn-view" data-turn-id={turn.id} data-status={turn.status} className="flex min-h-0 flex-1 flex-col gap-4">
+    <article aria-label="Selected turn" data-testid="turn-view" data-turn-id={turn.id} data-status={turn.status} className="flex flex-1 flex-col gap-4">
       <header className="flex flex-wrap items-start gap-2">
         {number !== null && (
           <span className="text-xs font-medium text-zinc-600 dark:text-zinc-400" data-testid="turn-number">
@@ -280,7 +280,7 @@ export function TurnView({
 
 
       {image && (
-        <div className="flex min-h-0 flex-1 flex-col gap-3 lg:flex-row">
+        <div className="flex flex-1 flex-col gap-3 lg:flex-row">
           <div className="flex min-h-72 min-w-0 flex-1 flex-col gap-2 xl:min-h-[50vh]">
             {images.length > 1 && (
               <div role="tablist" aria-label="Images in this response" className="flex gap-1">
