@@ -234,6 +234,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
    */
   const unrecorded = new Map<string, Turn>();
   let settleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Set by shutdown(): a job claimed from the shared queue from now on goes back to it. */
+  let closing = false;
 
   const clean = (error: StudioError): StudioError => redactStudioError(error, secrets);
   const { loadReferences, buildHistory } = createHistoryBuilder(storage);
@@ -641,8 +643,21 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 
   /** A job of the shared queue this instance claimed: load what it needs and run it as any other. */
   async function adopt(claimed: ClaimedJob): Promise<void> {
+    if (closing) {
+      // Claimed as this instance began to stop: another instance runs it instead.
+      await shared?.requeue(claimed.turnId).catch(() => undefined);
+      return;
+    }
     running += 1;
-    const turn = await storage.turns.get(claimed.ownerId, claimed.turnId).catch(() => null);
+    let turn: Turn | null;
+    try {
+      turn = await storage.turns.get(claimed.ownerId, claimed.turnId);
+    } catch {
+      // Storage can't be read right now: back to the front of the line, for any instance.
+      running -= 1;
+      await shared?.requeue(claimed.turnId).catch(() => undefined);
+      return;
+    }
     if (!turn || isFinishedStatus(turn.status)) {
       running -= 1;
       await shared?.release(claimed.turnId).catch(() => undefined);
@@ -861,6 +876,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     },
     async shutdown() {
       // No new claims while this instance's own jobs are being ended.
+      closing = true;
       shared?.stopClaiming();
       await stopAll(() => true, "shutdown");
       await shared?.close();

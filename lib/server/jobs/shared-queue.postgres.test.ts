@@ -285,6 +285,22 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
     }
   }, 30_000);
 
+  it("refuses a start as busy when every slot is taken and the line is full, across the database", async () => {
+    const gateway = createGeminiGateway({ apiKey: "test", baseUrl: emulator.url });
+    const queue = await openSharedJobQueue({ storage, connectionString: url, maxConcurrentJobs: 1 });
+    const runner = createJobRunner({ storage, gateway: () => gateway, maxConcurrentJobs: 1, maxQueuedJobs: 1, queue });
+    try {
+      const first = started(await runner.startTurn({ ownerId: OWNER, sessionId, parentId: null, request: slow("One", 500) }));
+      started(await runner.startTurn({ ownerId: OWNER, sessionId, parentId: null, request: slow("Two", 0) }));
+      const third = await runner.startTurn({ ownerId: OWNER, sessionId, parentId: null, request: slow("Three", 0) });
+      expect(!third.ok && third.error.code).toBe("busy");
+      expect((await storage.turns.listBySession(OWNER, sessionId)).length).toBe(2);
+      await runner.cancel(OWNER, first.id);
+    } finally {
+      await runner.shutdown();
+    }
+  }, 30_000);
+
   // Last: it stops the cluster.
   it("answers a health check while the database is up and fails it once it is down", async () => {
     const queue = await openSharedJobQueue({ storage, connectionString: url, maxConcurrentJobs: 2 });

@@ -60,7 +60,7 @@ export interface EnqueueResult {
 export interface SharedJobQueue {
   /** Starts claiming jobs for this instance. */
   attach(handlers: SharedQueueHandlers): void;
-  /** The turn, its job and its first events, in one transaction; "busy" when the line is full. */
+  /** The turn, its job and its first events, in one transaction; "busy" when every slot is taken and the line is full. */
   enqueue(input: Parameters<PostgresStorage["turns"]["create"]>[0], limits: { maxQueued: number }): Promise<EnqueueResult | "busy">;
   /** Stores an event of a job running here and tells followers on every instance. */
   publish(event: JobEvent): Promise<void>;
@@ -70,6 +70,8 @@ export interface SharedJobQueue {
   markSent(turnId: string): Promise<void>;
   /** The job is over (its end recorded): frees its slot for any instance. */
   release(turnId: string): Promise<void>;
+  /** Puts a job this instance claimed back in its place in the line, for any instance to claim. */
+  requeue(turnId: string): Promise<void>;
   /** Takes a job out of the line if it is still waiting there; true when it was. */
   dequeue(turnId: string): Promise<boolean>;
   /** True while the turn has a job, queued or running on any instance. */
@@ -405,8 +407,9 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
     },
 
     async enqueue(input, { maxQueued }) {
-      const { rows: counted } = await sql<{ queued: number }>`SELECT count(*)::int AS queued FROM studio_jobs WHERE state = 'queued'`.execute(db);
-      if ((counted[0]?.queued ?? 0) >= maxQueued) return "busy";
+      // As embedded: every slot taken and maxQueued waiting (so with 0, no start waits at all).
+      const { rows: counted } = await sql<{ jobs: number }>`SELECT count(*)::int AS jobs FROM studio_jobs`.execute(db);
+      if ((counted[0]?.jobs ?? 0) >= options.maxConcurrentJobs + maxQueued) return "busy";
       let ahead: number | null = null;
       const turn = await storage.createTurnWith(input, async (trx, created) => {
         const { rows } = await sql<{ busy: number; queued: number }>`
@@ -435,6 +438,11 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
 
     async release(turnId) {
       await sql`DELETE FROM studio_jobs WHERE turn_id = ${turnId}`.execute(db);
+      await notify(CHANNEL_CHANGED, turnId);
+    },
+
+    async requeue(turnId) {
+      await sql`UPDATE studio_jobs SET state = 'queued', instance_id = NULL, claimed_at = NULL WHERE turn_id = ${turnId} AND NOT sent`.execute(db);
       await notify(CHANNEL_CHANGED, turnId);
     },
 
