@@ -205,7 +205,7 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const { rows } = await sql<{ id: string; status: string }>`SELECT id, status FROM turns WHERE session_id = ${sessionId}`.execute(storage.db);
+        const { rows } = await sql<{ id: string; status: string }>`SELECT id, status FROM turns WHERE session_id = ${sessionId} ORDER BY created_at, seq`.execute(storage.db);
         const active = rows.filter((row) => row.status === "running");
         const { rows: claimed } = await sql<{ instance_id: number }>`SELECT instance_id FROM studio_jobs WHERE state = 'running'`.execute(storage.db);
         for (const row of claimed) runners.add(row.instance_id);
