@@ -4,7 +4,7 @@ import type { GenerationRequest, GenerationSettings, Usage } from "@/lib/gemini/
 import { fakePng } from "@/lib/storage/contract";
 import { createMemoryStorage } from "@/lib/storage/memory-storage";
 import type { Storage } from "@/lib/storage/types";
-import { budgetStatus, checkBudget, estimateMicroUsd, monthOf, parseMonth } from "./budgets";
+import { budgetStatus, checkBudget, estimateMicroUsd, monthOf, parseMonth, refuseOverBudget, type BudgetStatus } from "./budgets";
 import { createJobRunner, type JobRunner } from "./jobs/runner";
 import { createStudioSessions, type StudioSessions } from "./sessions";
 
@@ -139,5 +139,40 @@ describe("budgets", () => {
   it("estimate from the per-image price of the size", () => {
     expect(estimateMicroUsd({ model: "gemini-3-pro-image", imageSize: "4K" })).toBe(240_000);
     expect(estimateMicroUsd({ model: "no-such-model", imageSize: "1K" })).toBe(0);
+  });
+});
+
+describe("the sum of a set", () => {
+  const status = (left: number | null, limit: number | null = 200_000): BudgetStatus => ({
+    limitMicroUsd: limit,
+    source: "default",
+    spentMicroUsd: 0,
+    committedMicroUsd: 0,
+    leftMicroUsd: left,
+    resetsAt: "2027-01-01T00:00:00.000Z",
+  });
+
+  it("refuses the whole set when the sum passes what is left, though each run alone would fit", () => {
+    const refusal = refuseOverBudget(status(150_000), [67_000, 67_000, 67_000]);
+    expect(refusal).toMatchObject({ code: "budget_exceeded", leftMicroUsd: 150_000 });
+    expect(refusal?.message).toContain("These 3 images (about $0.20 together)");
+    expect(refusal?.action).toContain("fewer images");
+    expect(refuseOverBudget(status(150_000), [67_000])).toBeNull();
+  });
+
+  it("lets a set through when the sum fits exactly, and without a limit", () => {
+    expect(refuseOverBudget(status(134_000), [67_000, 67_000])).toBeNull();
+    expect(refuseOverBudget(status(null, null), [240_000, 240_000, 240_000, 240_000])).toBeNull();
+  });
+
+  it("refuses unpriced runs once nothing is left", () => {
+    expect(refuseOverBudget(status(0), [0, 0])).not.toBeNull();
+    expect(refuseOverBudget(status(1), [0, 0])).toBeNull();
+  });
+
+  it("checks a list of requests against storage as one sum", async () => {
+    await storage.budgets.setDefault(150_000, "admin");
+    expect(await checkBudget(storage, OWNER, [{ settings }, { settings }], NOW)).toBeNull();
+    expect(await checkBudget(storage, OWNER, [{ settings }, { settings }, { settings }], NOW)).toMatchObject({ code: "budget_exceeded" });
   });
 });

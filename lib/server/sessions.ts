@@ -15,7 +15,7 @@ import {
   type Turn,
   type TurnRequest as StoredTurnRequest,
 } from "@/lib/storage/types";
-import { checkBudget } from "./budgets";
+import { checkBudget, type BudgetRefusal } from "./budgets";
 import { getGateway, getModelDiscovery } from "./gateway";
 import { imagesOfTurns } from "@/lib/storage/garbage";
 import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
@@ -34,6 +34,7 @@ import {
   renameSessionSchema,
   startTurnSchema,
   turnActionSchema,
+  turnReferenceSchema,
   type CreateSessionInput,
   type DeleteSessionInput,
   type GetSessionViewInput,
@@ -77,17 +78,17 @@ export interface StudioSessions {
 /** The image types Gemini takes as input. */
 const GEMINI_INPUT_TYPES = new Set(["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"]);
 
-function fail<T>(code: SessionErrorCode, message: string, action?: string): SessionResult<T> {
+export function fail<T>(code: SessionErrorCode, message: string, action?: string): SessionResult<T> {
   return { ok: false, error: action ? { code, message, action } : { code, message } };
 }
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): { ok: true; data: z.output<S> } | { ok: false; result: SessionResult<never> } {
+export function parse<S extends z.ZodType>(schema: S, input: unknown): { ok: true; data: z.output<S> } | { ok: false; result: SessionResult<never> } {
   const parsed = schema.safeParse(input);
   if (parsed.success) return { ok: true, data: parsed.data };
   return { ok: false, result: fail("invalid_request", parsed.error.issues[0]?.message ?? "The request is not valid.") };
 }
 
-async function guarded<T>(work: () => Promise<SessionResult<T>>): Promise<SessionResult<T>> {
+export async function guarded<T>(work: () => Promise<SessionResult<T>>): Promise<SessionResult<T>> {
   try {
     return await work();
   } catch (error) {
@@ -98,6 +99,42 @@ async function guarded<T>(work: () => Promise<SessionResult<T>>): Promise<Sessio
     }
     return fail("internal", "Something went wrong inside the studio.", "Try again; if it keeps happening, report it.");
   }
+}
+
+/**
+ * The references of a new turn as stored: each one readable by the owner, of a type Gemini takes,
+ * with type and size read from the bytes. Also used by lib/server/turn-sets.ts.
+ */
+export async function resolveTurnReferences(
+  storage: Storage,
+  ownerId: OwnerId,
+  references: ReadonlyArray<z.output<typeof turnReferenceSchema>>,
+): Promise<StoredReference[] | SessionResult<never>> {
+  const resolved: StoredReference[] = [];
+  for (const reference of references) {
+    // An image someone else made is answered like a missing one: its hash proves nothing.
+    const readable = await storage.imageAccess.canRead(ownerId, reference.hash);
+    const stored = readable ? await storage.images.get(reference.hash) : null;
+    if (!stored) return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
+    if (!GEMINI_INPUT_TYPES.has(stored.image.mimeType)) {
+      return fail("invalid_request", `Gemini doesn't take ${stored.image.mimeType} images as references.`, "Use a PNG, JPEG, WebP or HEIC image.");
+    }
+    // The server reads type and size from the bytes; the client's word is never taken for them.
+    const info = readImageInfo(stored.bytes);
+    resolved.push({
+      hash: reference.hash,
+      mimeType: stored.image.mimeType,
+      width: info?.width ?? null,
+      height: info?.height ?? null,
+      ...(reference.role ? { role: reference.role } : {}),
+    });
+  }
+  return resolved;
+}
+
+/** A budget refusal as the actions answer it. */
+export function budgetRefusalResult(refusal: BudgetRefusal): SessionResult<never> {
+  return { ok: false, error: { code: refusal.code, message: refusal.message, action: refusal.action, budget: { leftMicroUsd: refusal.leftMicroUsd, resetsAt: refusal.resetsAt } } };
 }
 
 export interface StudioSessionsDeps {
@@ -113,34 +150,7 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
   /** Refuses a request over the owner's monthly budget before anything is stored or sent. */
   async function overBudget(ownerId: OwnerId, request: Pick<StoredTurnRequest, "settings">): Promise<SessionResult<never> | null> {
     const refusal = await checkBudget(storage, ownerId, request, now());
-    if (!refusal) return null;
-    return { ok: false, error: { code: refusal.code, message: refusal.message, action: refusal.action, budget: { leftMicroUsd: refusal.leftMicroUsd, resetsAt: refusal.resetsAt } } };
-  }
-
-  async function resolveReferences(
-    ownerId: OwnerId,
-    references: ReadonlyArray<z.output<typeof startTurnSchema>["references"][number]>,
-  ): Promise<StoredReference[] | SessionResult<never>> {
-    const resolved: StoredReference[] = [];
-    for (const reference of references) {
-      // An image someone else made is answered like a missing one: its hash proves nothing.
-      const readable = await storage.imageAccess.canRead(ownerId, reference.hash);
-      const stored = readable ? await storage.images.get(reference.hash) : null;
-      if (!stored) return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
-      if (!GEMINI_INPUT_TYPES.has(stored.image.mimeType)) {
-        return fail("invalid_request", `Gemini doesn't take ${stored.image.mimeType} images as references.`, "Use a PNG, JPEG, WebP or HEIC image.");
-      }
-      // The server reads type and size from the bytes; the client's word is never taken for them.
-      const info = readImageInfo(stored.bytes);
-      resolved.push({
-        hash: reference.hash,
-        mimeType: stored.image.mimeType,
-        width: info?.width ?? null,
-        height: info?.height ?? null,
-        ...(reference.role ? { role: reference.role } : {}),
-      });
-    }
-    return resolved;
+    return refusal ? budgetRefusalResult(refusal) : null;
   }
 
   return {
@@ -205,7 +215,7 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
       return guarded(async () => {
         const refused = await overBudget(ownerId, { settings });
         if (refused) return refused;
-        const resolved = await resolveReferences(ownerId, references);
+        const resolved = await resolveTurnReferences(storage, ownerId, references);
         if (!Array.isArray(resolved)) return resolved;
         return jobs.startTurn({ ownerId, sessionId, parentId, request: { prompt, references: resolved, settings } });
       });
