@@ -5,6 +5,7 @@ import { ShortcutHint } from "@/components/ui/shortcut-hint";
 import type { ReferenceRoleCounts } from "@/lib/studio/reference-limits";
 import { ModelControls } from "./model-controls";
 import { PromptEditor } from "./prompt-editor";
+import { VariationsControl } from "./variations-control";
 import { useComposer, useModels } from "./studio-provider";
 
 interface ComposerProps {
@@ -18,15 +19,18 @@ interface ComposerProps {
   referenceCounts?: ReferenceRoleCounts;
   onGenerate(): void;
   onCancel(): void;
+  /** Opens the "Compare models…" dialog. */
+  onCompareModels?(): void;
   /** Slot for the reference tray. */
   references?: React.ReactNode;
 }
 
-export function Composer({ running, submitting = false, editing, blockedReason = null, referenceCounts, onGenerate, onCancel, references }: ComposerProps) {
+export function Composer({ running, submitting = false, editing, blockedReason = null, referenceCounts, onGenerate, onCancel, onCompareModels, references }: ComposerProps) {
   const prompt = useComposer((state) => state.prompt);
   const models = useModels();
   const updateSettings = useComposer((state) => state.updateSettings);
   const canGenerate = prompt.trim().length > 0 && !running && !submitting && blockedReason === null;
+  const variations = useComposer((state) => state.variations);
   const summary = useComposer((state) => {
     const profile = models.find((model) => model.id === state.settings.model);
     return [profile?.displayName ?? state.settings.model, state.settings.imageSize, state.settings.aspectRatio === "match-input" ? "ratio of the input" : state.settings.aspectRatio].join(" · ");
@@ -77,7 +81,23 @@ export function Composer({ running, submitting = false, editing, blockedReason =
             className="flex-1 rounded-lg bg-banana-400 px-4 py-2.5 font-semibold text-zinc-950 shadow-sm hover:bg-banana-500 disabled:cursor-not-allowed disabled:opacity-50"
           >
             {editing ? "Apply edit" : "Generate"}
+            {variations > 1 && <span data-testid="generate-count"> ×{variations}</span>}
             <ShortcutHint className="ml-2">Ctrl+Enter</ShortcutHint>
+          </button>
+        )}
+      </div>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <VariationsControl />
+        {onCompareModels && (
+          <button
+            type="button"
+            data-testid="compare-models"
+            aria-haspopup="dialog"
+            disabled={running || submitting}
+            onClick={onCompareModels}
+            className="rounded-lg border border-zinc-300 px-3 py-1 text-xs font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800"
+          >
+            Compare models…
           </button>
         )}
       </div>

@@ -19,6 +19,7 @@ export async function StudioShell({
   session,
   turns,
   selectedTurnId,
+  variationIds,
   headerActions,
 }: {
   /** The newest sessions, one more than the sidebar shows (which says whether older ones follow). */
@@ -26,6 +27,8 @@ export async function StudioShell({
   session: Session | null;
   turns: Turn[];
   selectedTurnId: string | null;
+  /** The turns of a variations or comparison grid named in the URL. */
+  variationIds?: string[];
   /** Controls for the open session (its share menu), shown at the end of the header. */
   headerActions?: React.ReactNode;
 }) {
@@ -83,7 +86,7 @@ export async function StudioShell({
         <UserMenu />
       </header>
       <StudioProvider models={discovery.models} defaultModel={discovery.defaultModel}>
-        <Studio sessions={toSessionListPage(sessions)} session={session} turns={turns} selectedTurnId={selectedTurnId} />
+        <Studio sessions={toSessionListPage(sessions)} session={session} turns={turns} selectedTurnId={selectedTurnId} variationIds={variationIds} />
       </StudioProvider>
     </div>
   );

@@ -14,6 +14,7 @@ import {
   renameSessionAction,
   retryTurnAction,
   startTurnAction,
+  startTurnSetAction,
 } from "@/app/actions";
 import { checkBudgetAction } from "@/app/usage/actions";
 import { isAcceptedMimeType } from "@/lib/images/limits";
@@ -25,7 +26,10 @@ import { appendSessionPage, applySessionActivity, type SessionListPage } from "@
 import { referenceLimitProblems } from "@/lib/studio/reference-limits";
 import { buildTurnTree, continuationOf, numberTurns, visiblePath } from "@/lib/studio/turn-tree";
 import { createReferenceTrayStore, selectCounts, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
+import { VARIATIONS_PARAM } from "@/lib/studio/turn-set-schemas";
+import { CompareModelsDialog } from "./compare-models-dialog";
 import { CompareView, type CompareImage } from "./compare-view";
+import { TurnSetGrid } from "./turn-set-grid";
 import { Composer } from "./composer";
 import { GroundingPanel } from "./grounding-panel";
 import { keepPromptFocus } from "./prompt-editor";
@@ -42,6 +46,8 @@ interface StudioProps {
   session: Session | null;
   turns: Turn[];
   selectedTurnId: string | null;
+  /** The turns of a variations or comparison grid named in the URL (`?variations=`), in order. */
+  variationIds?: string[];
 }
 
 interface Notice {
@@ -58,7 +64,9 @@ function sessionTitle(prompt: string): string {
   return words.length > 0 ? words.slice(0, 80) : "Untitled session";
 }
 
-export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId }: StudioProps) {
+const NO_VARIATIONS: string[] = [];
+
+export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId, variationIds = NO_VARIATIONS }: StudioProps) {
   const hydrated = useHydrated();
   const router = useRouter();
   const models = useModels();
@@ -74,6 +82,9 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const sidebarId = useId();
   const [submitting, setSubmitting] = useState(false);
   const [compare, setCompare] = useState<{ left: CompareImage; right: CompareImage } | null>(null);
+  const [gridIds, setGridIds] = useState<string[]>(variationIds);
+  // Each opening mounts the dialog afresh, so it starts from the composer's current model and size.
+  const [compareModels, setCompareModels] = useState({ open: false, key: 0 });
   const [tray] = useState(createReferenceTrayStore);
   const [trayUploader] = useState(() => createTrayUploader(tray));
   const trayBusy = useStore(tray, selectIsBusy);
@@ -83,13 +94,15 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
 
   // Server data wins whenever the route delivers new props (navigation, refresh): adjust the state
   // during render rather than in an effect, so there is no render with stale data.
-  const [serverProps, setServerProps] = useState({ initialTurns, initialSessions, selectedTurnId });
+  const [serverProps, setServerProps] = useState({ initialTurns, initialSessions, selectedTurnId, variationIds });
   if (
     serverProps.initialTurns !== initialTurns ||
     serverProps.initialSessions !== initialSessions ||
-    serverProps.selectedTurnId !== selectedTurnId
+    serverProps.selectedTurnId !== selectedTurnId ||
+    serverProps.variationIds !== variationIds
   ) {
-    setServerProps({ initialTurns, initialSessions, selectedTurnId });
+    setServerProps({ initialTurns, initialSessions, selectedTurnId, variationIds });
+    setGridIds(variationIds);
     setTurns(initialTurns);
     setSessions(initialSessions.items);
     setMoreSessions(initialSessions.hasMore);
@@ -98,7 +111,13 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
 
   const tree = useMemo(() => buildTurnTree(turns), [turns]);
   const path = useMemo(() => visiblePath(tree, selectedId), [tree, selectedId]);
-  const selected = (selectedId ? tree.byId.get(selectedId) : undefined) ?? path.at(-1) ?? null;
+  const shown = (selectedId ? tree.byId.get(selectedId) : undefined) ?? path.at(-1) ?? null;
+  const gridTurns = useMemo(() => gridIds.flatMap((id) => tree.byId.get(id) ?? []), [gridIds, tree]);
+  const gridOpen = gridTurns.length > 0;
+  // While a grid is shown, the composer works from the set's parent: Generate makes another set
+  // (or turn) beside it, until one cell is picked to continue from.
+  const gridParentId = gridTurns[0]?.parentId ?? null;
+  const selected = gridOpen ? (gridParentId ? (tree.byId.get(gridParentId) ?? null) : null) : shown;
 
   const upsertTurn = useCallback((turn: Turn) => {
     setTurns((current) => {
@@ -113,7 +132,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   // Finished turns arrive whole over the stream: nothing needs to be fetched again.
   const live = useLiveTurns(activeIds, upsertTurn);
   const now = useNow(activeIds.length > 0);
-  const running = selected !== null && isActive(selected);
+  const running = !gridOpen && selected !== null && isActive(selected);
 
   // The URL names the selected turn so reloads and shared links open it. Writing it through the
   // History API (which Next's router follows) keeps the page as it is instead of rendering it
@@ -121,7 +140,17 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const selectTurn = useCallback(
     (turnId: string) => {
       setSelectedId(turnId);
+      setGridIds(NO_VARIATIONS);
       if (session) window.history.replaceState(null, "", `/s/${session.id}?turn=${encodeURIComponent(turnId)}`);
+    },
+    [session],
+  );
+
+  /** Shows the turns of a set as a grid; the URL keeps it (`?variations=<id,id,…>`). */
+  const showGrid = useCallback(
+    (turnIds: string[]) => {
+      setGridIds(turnIds);
+      if (session) window.history.replaceState(null, "", `/s/${session.id}?${VARIATIONS_PARAM}=${turnIds.map(encodeURIComponent).join(",")}`);
     },
     [session],
   );
@@ -166,8 +195,17 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const referenceProblems = profile ? referenceLimitProblems(referenceCounts, profile.references, profile.displayName) : [];
   const blockedReason = referenceProblems.length > 0 ? referenceProblems.map((problem) => problem.message).join(" ") : null;
 
-  async function generate() {
+  /**
+   * Starts what the composer holds: one turn, N variations of it (the "×N" control), or with
+   * `compareRuns` one turn per model/size of the "Compare models…" dialog.
+   */
+  async function generate(compareRuns?: GenerationSettings[]) {
     const state = composer.getState();
+    const set: { kind: "variations"; count: number; runs: GenerationSettings[] } | { kind: "compare"; runs: GenerationSettings[] } | null = compareRuns
+      ? { kind: "compare", runs: compareRuns }
+      : state.variations > 1
+        ? { kind: "variations", count: state.variations, runs: Array.from({ length: state.variations }, () => state.settings) }
+        : null;
     if (submitting || state.prompt.trim() === "") return;
     if (blockedReason) {
       setNotice({ message: blockedReason, action: "Unmark or remove references, or pick another model." });
@@ -183,7 +221,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
       let sessionId = session?.id;
       if (!sessionId) {
         // Over budget, the first image would be refused after the session exists: ask first, so nothing is stored.
-        const fits = await checkBudgetAction({ settings: state.settings });
+        const fits = await checkBudgetAction({ settings: set ? set.runs : state.settings });
         if (!fits.ok) {
           setNotice(fits.error);
           return;
@@ -199,6 +237,32 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         hash: reference.hash,
         ...(reference.role ? { role: reference.role } : {}),
       }));
+      if (set) {
+        const base = { sessionId, parentId: continuation?.id ?? null, prompt: state.prompt, references };
+        const startedSet = await startTurnSetAction(set.kind === "compare" ? { ...base, kind: "compare", runs: set.runs } : { ...base, kind: "variations", count: set.count, settings: state.settings });
+        if (!startedSet.ok) {
+          setNotice(startedSet.error);
+          return;
+        }
+        const { turns: setTurns, refused } = startedSet.data;
+        for (const turn of setTurns) upsertTurn(turn);
+        if (refused.length > 0) {
+          const first = refused[0];
+          setNotice({
+            message: `${refused.length} of ${setTurns.length + refused.length} images could not start: ${first?.message ?? ""}`,
+            ...(first?.action ? { action: first.action } : {}),
+          });
+        }
+        composer.getState().setPrompt("");
+        tray.getState().clear();
+        const ids = setTurns.map((turn) => turn.id);
+        if (session?.id === sessionId) showGrid(ids);
+        else {
+          keepPromptFocus(`/s/${sessionId}`);
+          router.push(`/s/${sessionId}?${VARIATIONS_PARAM}=${ids.join(",")}`);
+        }
+        return;
+      }
       const started = await startTurnAction({
         sessionId,
         parentId: continuation?.id ?? null,
@@ -393,7 +457,24 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             </button>
           </div>
         )}
-        {selected ? (
+        {gridOpen ? (
+          <TurnSetGrid
+            turns={gridTurns}
+            numbers={turnNumbers}
+            live={live}
+            now={now}
+            models={models}
+            onContinue={(turn) => {
+              selectTurn(turn.id);
+              document.querySelector<HTMLTextAreaElement>('[data-testid="prompt"]')?.focus();
+            }}
+            onOpen={(turn) => selectTurn(turn.id)}
+            onClose={() => {
+              const first = gridTurns[0];
+              if (first) selectTurn(first.id);
+            }}
+          />
+        ) : selected ? (
           <TurnView
             key={selected.id}
             turn={selected}
@@ -445,6 +526,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           referenceCounts={referenceCounts}
           onGenerate={() => void generate()}
           onCancel={() => void cancel()}
+          onCompareModels={() => setCompareModels((current) => ({ open: true, key: current.key + 1 }))}
           references={
             <ReferenceTray
               store={tray}
@@ -454,6 +536,16 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           }
         />
       </aside>
+      <CompareModelsDialog
+        key={compareModels.key}
+        open={compareModels.open}
+        onOpenChange={(open) => setCompareModels((current) => ({ ...current, open }))}
+        models={models}
+        prompt={composer.getState().prompt}
+        settings={settings}
+        referenceCounts={referenceCounts}
+        onCompare={(runs) => void generate(runs)}
+      />
     </div>
   );
 }
