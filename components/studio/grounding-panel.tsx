@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useMemo } from "react";
+import { useId, useMemo, useState } from "react";
 import type { Grounding } from "@/lib/gemini/types";
 import { describeSource, segmentTextWithCitations, type CitedTextPart, type SourceView } from "@/lib/studio/citations";
 import {
@@ -55,10 +55,77 @@ export function GroundingPanel({ grounding, text, theme }: GroundingPanelProps) 
         Grounded with Google Search
       </h2>
       {hasSearchWidget(grounding.searchEntryPointHtml) && <SearchSuggestions html={grounding.searchEntryPointHtml} theme={theme} />}
+      {sources.some((source) => source.kind === "image") && <ImageResults sources={sources.filter((source) => source.kind === "image")} />}
       {parts.length > 0 && <CitedText parts={parts} sourcesByIndex={sourcesByIndex} />}
       {sources.length > 0 && <SourceList sources={sources} />}
       <SearchQueries webQueries={grounding.webQueries} imageQueries={grounding.imageQueries} />
     </section>
+  );
+}
+
+/**
+ * The images Google Image Search found, as thumbnails that open the page each image is on. A
+ * thumbnail that fails to load (offline, or removed by the site) leaves its title and domain, so the
+ * source stays readable and reachable.
+ */
+function ImageResults({ sources }: { sources: SourceView[] }) {
+  const headingId = useId();
+  return (
+    <div className="flex flex-col gap-2">
+      <h3 id={headingId} className={SUBHEADING_CLASS}>
+        Image results
+      </h3>
+      <ul aria-labelledby={headingId} data-testid="image-results" className="grid grid-cols-2 gap-2 sm:grid-cols-3 lg:grid-cols-2">
+        {sources.map((source) => (
+          <li key={source.index}>
+            <ImageResult source={source} />
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function ImageResult({ source }: { source: SourceView }) {
+  const [broken, setBroken] = useState(false);
+  const caption = source.domain ?? source.title;
+  const body = (
+    <figure className="flex flex-col gap-1">
+      <div className="flex aspect-square items-center justify-center overflow-hidden rounded-md border border-zinc-200 bg-zinc-100 dark:border-zinc-700 dark:bg-zinc-800">
+        {source.imageSrc && !broken ? (
+          // eslint-disable-next-line @next/next/no-img-element -- a third-party thumbnail shown as is; next/image would fetch it through the studio's server
+          <img
+            src={source.imageSrc}
+            alt={source.title}
+            loading="lazy"
+            referrerPolicy="no-referrer"
+            data-testid="image-result-thumbnail"
+            onError={() => setBroken(true)}
+            className="size-full object-cover"
+          />
+        ) : (
+          <span data-testid="image-result-missing" className="p-2 text-center text-xs text-zinc-600 dark:text-zinc-400">
+            Thumbnail not available
+          </span>
+        )}
+      </div>
+      <figcaption className="truncate text-xs text-zinc-600 dark:text-zinc-400">
+        [{source.number}] {caption}
+      </figcaption>
+    </figure>
+  );
+  if (!source.href) return <div data-testid="image-result">{body}</div>;
+  return (
+    <a
+      href={source.href}
+      target="_blank"
+      rel="noopener noreferrer"
+      data-testid="image-result"
+      aria-label={`Image result ${source.number}: ${source.title}${source.domain ? `, on ${source.domain}` : ""} (opens its page)`}
+      className="block rounded-md outline-offset-2 hover:opacity-90 focus-visible:outline-2 focus-visible:outline-sky-600"
+    >
+      {body}
+    </a>
   );
 }
 
@@ -155,30 +222,14 @@ function SourceEntry({ source }: { source: SourceView }) {
       )}
     </span>
   );
-  const thumbnail = source.imageSrc ? (
-    // eslint-disable-next-line @next/next/no-img-element -- a third-party thumbnail shown as is; next/image would fetch it through the studio's server
-    <img
-      src={source.imageSrc}
-      alt=""
-      width={48}
-      height={48}
-      loading="lazy"
-      referrerPolicy="no-referrer"
-      className="size-12 shrink-0 rounded border border-zinc-200 object-cover dark:border-zinc-700"
-    />
-  ) : null;
 
   if (!source.href) {
     return (
-      <span className="flex min-w-0 items-start gap-2">
-        {thumbnail}
-        {details}
-      </span>
+      <span className="flex min-w-0 items-start gap-2">{details}</span>
     );
   }
   return (
     <a href={source.href} target="_blank" rel="noopener noreferrer" className={`flex min-w-0 items-start gap-2 ${LINK_CLASS}`}>
-      {thumbnail}
       {details}
     </a>
   );
