@@ -166,24 +166,27 @@ test("Compare models… sends one prompt to 2–4 model/size pairs, offers only 
   await opener.click();
   await expect(dialog.getByTestId("compare-models-prompt")).toHaveText("A paper crane on a walnut desk");
   await expect(dialog.getByTestId("compare-row")).toHaveCount(2);
-  await dialog.getByLabel("Model 1").selectOption("gemini-3.1-flash-image");
-  await dialog.getByLabel("Size 1").selectOption("2K");
+  // Each select is named by its label.
+  await expect(dialog.getByRole("combobox", { name: /^Model 1/ })).toBeVisible();
+  await expect(dialog.getByRole("combobox", { name: /^Size 2/ })).toBeVisible();
+  await dialog.getByTestId("compare-model-1").selectOption("gemini-3.1-flash-image");
+  await dialog.getByTestId("compare-size-1").selectOption("2K");
   // A model that draws 1K only offers 1K only.
-  await dialog.getByLabel("Model 2").selectOption("gemini-2.5-flash-image");
-  await expect(dialog.getByLabel("Size 2").locator("option")).toHaveText(["1K"]);
-  await dialog.getByLabel("Model 2").selectOption("gemini-3-pro-image");
-  await expect(dialog.getByLabel("Size 2").locator("option")).toHaveText(["1K", "2K", "4K"]);
-  await dialog.getByLabel("Size 2").selectOption("2K");
+  await dialog.getByTestId("compare-model-2").selectOption("gemini-2.5-flash-image");
+  await expect(dialog.getByTestId("compare-size-2").locator("option")).toHaveText(["1K"]);
+  await dialog.getByTestId("compare-model-2").selectOption("gemini-3-pro-image");
+  await expect(dialog.getByTestId("compare-size-2").locator("option")).toHaveText(["1K", "2K", "4K"]);
+  await dialog.getByTestId("compare-size-2").selectOption("2K");
   await dialog.getByTestId("compare-add").click();
-  await dialog.getByLabel("Model 3").selectOption("gemini-nano-banana-2.1");
-  await dialog.getByLabel("Size 3").selectOption("1K");
+  await dialog.getByTestId("compare-model-3").selectOption("gemini-nano-banana-2.1");
+  await dialog.getByTestId("compare-size-3").selectOption("1K");
   // The same pair twice can't be sent.
-  await dialog.getByLabel("Model 3").selectOption("gemini-3-pro-image");
-  await dialog.getByLabel("Size 3").selectOption("2K");
+  await dialog.getByTestId("compare-model-3").selectOption("gemini-3-pro-image");
+  await dialog.getByTestId("compare-size-3").selectOption("2K");
   await expect(dialog.getByText("Same model and size as an earlier row.")).toBeVisible();
   await expect(dialog.getByTestId("compare-send")).toBeDisabled();
-  await dialog.getByLabel("Model 3").selectOption("gemini-nano-banana-2.1");
-  await dialog.getByLabel("Size 3").selectOption("1K");
+  await dialog.getByTestId("compare-model-3").selectOption("gemini-nano-banana-2.1");
+  await dialog.getByTestId("compare-size-3").selectOption("1K");
   await expect(dialog.getByTestId("compare-total")).toHaveText(/^About \$\d+\.\d{3} in all$|^Some prices are not published$/);
   await dialog.getByTestId("compare-send").click();
 

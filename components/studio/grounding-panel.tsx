@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useMemo, useState } from "react";
+import { useCallback, useId, useMemo, useState } from "react";
 import type { Grounding } from "@/lib/gemini/types";
 import { describeSource, segmentTextWithCitations, type CitedTextPart, type SourceView } from "@/lib/studio/citations";
 import {
@@ -88,6 +88,10 @@ function ImageResults({ sources }: { sources: SourceView[] }) {
 
 function ImageResult({ source }: { source: SourceView }) {
   const [broken, setBroken] = useState(false);
+  // A server-rendered thumbnail may fail before React hydrates and attaches onError: check once it is mounted.
+  const checkLoaded = useCallback((img: HTMLImageElement | null) => {
+    if (img?.complete && img.naturalWidth === 0) setBroken(true);
+  }, []);
   const caption = source.domain ?? source.title;
   const body = (
     <figure className="flex flex-col gap-1">
@@ -100,6 +104,7 @@ function ImageResult({ source }: { source: SourceView }) {
             loading="lazy"
             referrerPolicy="no-referrer"
             data-testid="image-result-thumbnail"
+            ref={checkLoaded}
             onError={() => setBroken(true)}
             className="size-full object-cover"
           />
