@@ -4,7 +4,7 @@ import { getEnv } from "@/lib/env";
 import { recordAudit } from "@/lib/server/audit";
 import { getViewer, type Viewer } from "@/lib/server/auth/viewer";
 import { log } from "@/lib/server/log";
-import { formatRetryAfter, getGenerationLimiter, type RateDecision } from "@/lib/server/rate-limit";
+import { formatRetryAfter, getGenerationLimiter, takeMany, type ManyDecision } from "@/lib/server/rate-limit";
 import { logTurnEvents } from "@/lib/server/turn-log";
 import type { Session, Turn } from "@/lib/storage/types";
 import type {
@@ -115,24 +115,17 @@ async function allowGenerations(viewer: Viewer, count: number): Promise<Allowanc
   }
   const limiter = getGenerationLimiter(perMinute, databaseUrl);
   const client = `user:${viewer.userId}`;
-  const refunds: Array<() => void> = [];
-  let decision: RateDecision;
+  let decision: ManyDecision;
   try {
-    decision = await limiter.take(client);
-    while (decision.ok) {
-      refunds.push(decision.refund);
-      if (refunds.length === count) return { ok: true, refunds };
-      decision = await limiter.take(client);
-    }
+    decision = await takeMany(limiter, client, count);
   } catch (error) {
-    for (const refund of refunds) refund();
     log.error("rate_limit.unavailable", { store: limiter.store, error: error instanceof Error ? error.message : String(error) });
     return {
       ok: false,
       result: { ok: false, error: { code: "internal", message: "The studio could not check its rate limit.", action: "Try again in a moment; if it persists, check the database." } },
     };
   }
-  for (const refund of refunds) refund();
+  if (decision.ok) return decision;
   log.warn("rate_limit.refused", { client, perMinute, count, retryAfterMs: decision.retryAfterMs });
   return {
     ok: false,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SHARED_CLIENT, clientKey, createRateLimiter, formatRetryAfter, getGenerationLimiter, parseTrustedProxies } from "./rate-limit";
+import { SHARED_CLIENT, clientKey, createRateLimiter, formatRetryAfter, getGenerationLimiter, parseTrustedProxies, takeMany } from "./rate-limit";
 
 function clock(start = 1_000_000) {
   let at = start;
@@ -146,5 +146,27 @@ describe("formatRetryAfter", () => {
     expect(formatRetryAfter(1)).toBe("1 s");
     expect(formatRetryAfter(12_300)).toBe("13 s");
     expect(formatRetryAfter(120_000)).toBe("2 min");
+  });
+});
+
+describe("takeMany", () => {
+  it("takes N starts at once, or none when fewer are left, and refunds each on its own", async () => {
+    const limiter = createRateLimiter({ perMinute: 5, now: () => 0 });
+    const three = await takeMany(limiter, "a", 3);
+    if (!three.ok) throw new Error("refused");
+    expect(three.refunds).toHaveLength(3);
+    // Two left: a set of three is refused whole and spends nothing.
+    expect(await takeMany(limiter, "a", 3)).toMatchObject({ ok: false });
+    const two = await takeMany(limiter, "a", 2);
+    expect(two.ok).toBe(true);
+    expect(limiter.take("a").ok).toBe(false);
+    // One run of the first set did not start: its token comes back.
+    three.refunds[2]?.();
+    expect(limiter.take("a").ok).toBe(true);
+  });
+
+  it("always allows when the limit is off", async () => {
+    const limiter = createRateLimiter({ perMinute: 0 });
+    expect(await takeMany(limiter, "a", 4)).toMatchObject({ ok: true });
   });
 });

@@ -106,6 +106,32 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 }
 
+export type ManyDecision = { ok: true; refunds: Array<() => void> } | { ok: false; retryAfterMs: number };
+
+/**
+ * Takes `count` tokens for one client, all or none: a set of N starts (variations, a comparison)
+ * costs N, and when fewer are left the ones taken go back and the whole set is refused. Each
+ * token keeps its own refund, for runs that then did not start.
+ */
+export async function takeMany(limiter: { take(client: string): RateDecision | Promise<RateDecision> }, client: string, count: number): Promise<ManyDecision> {
+  const refunds: Array<() => void> = [];
+  try {
+    while (refunds.length < count) {
+      const decision = await limiter.take(client);
+      if (!decision.ok) {
+        for (const refund of refunds) refund();
+        return decision;
+      }
+      refunds.push(decision.refund);
+    }
+  } catch (error) {
+    // The store failed part-way (the database went away): give back what was taken.
+    for (const refund of refunds) refund();
+    throw error;
+  }
+  return { ok: true, refunds };
+}
+
 /** The request headers the client key is read from (a Headers or Next's ReadonlyHeaders). */
 export interface HeaderSource {
   get(name: string): string | null;
