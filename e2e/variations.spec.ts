@@ -83,7 +83,7 @@ test("×3 runs one request three times in parallel as a grid the URL keeps; one 
 
   // Continue from the second: the conversation goes on from it, the prompt keeps the focus.
   const second = cells.nth(1);
-  const number = ((await second.getByText(/^Turn \d+$/).textContent()) ?? "").replace("Turn ", "");
+  const number = ((await second.getByTestId("cell-turn-number").textContent()) ?? "").replace("Turn ", "").trim();
   await second.getByTestId("continue-from-this").click();
   await expect(page).toHaveURL(new RegExp(`\\?turn=${ids[1]}$`));
   await expect(studio.turnView).toHaveAttribute("data-turn-id", ids[1] ?? "");

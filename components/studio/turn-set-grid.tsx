@@ -77,7 +77,9 @@ export function TurnSetGrid({ turns, numbers, live, now, models, onContinue, onO
           Close grid
         </button>
       </header>
-      <ul className="grid grid-cols-1 gap-3 sm:grid-cols-2" data-testid="turn-set-cells">
+      {/* Two columns at every width, each image at most about a third of the screen high: four cells
+          fit one laptop screen, and a phone shows two side by side. */}
+      <ul className="grid grid-cols-2 gap-2 sm:gap-3" data-testid="turn-set-cells">
         {turns.map((turn, index) => {
           const profile = models.find((model) => model.id === turn.request.settings.model);
           const modelName = profile?.nickname ?? profile?.displayName ?? turn.request.settings.model;
@@ -94,7 +96,7 @@ export function TurnSetGrid({ turns, numbers, live, now, models, onContinue, onO
                 data-testid="turn-set-cell"
                 data-turn-id={turn.id}
                 data-status={turn.status}
-                className="flex h-full flex-col gap-2 rounded-xl border border-zinc-200 bg-white p-3 shadow-sm dark:border-zinc-800 dark:bg-zinc-900"
+                className="flex h-full min-w-0 flex-col gap-2 rounded-xl border border-zinc-200 bg-white p-2 shadow-sm sm:p-3 dark:border-zinc-800 dark:bg-zinc-900"
               >
                 <header className="flex flex-wrap items-center gap-2 text-xs">
                   <span className="font-semibold" data-testid="cell-label">
@@ -104,9 +106,11 @@ export function TurnSetGrid({ turns, numbers, live, now, models, onContinue, onO
                     {comparison ? size : `${modelName} · ${size}`}
                   </span>
                   <TurnStatusBadge status={turn.status} />
-                  <span className="ml-auto text-zinc-600 dark:text-zinc-400">Turn {numbers.get(turn.id)}</span>
+                  <span className="ml-auto text-zinc-600 dark:text-zinc-400" data-testid="cell-turn-number">
+                    Turn {numbers.get(turn.id)}
+                  </span>
                 </header>
-                <div className="flex aspect-square items-center justify-center overflow-hidden rounded-lg bg-zinc-100 dark:bg-zinc-950">
+                <div className="flex h-[clamp(8rem,30dvh,22rem)] items-center justify-center overflow-hidden rounded-lg bg-zinc-100 dark:bg-zinc-950">
                   {image ? (
                     <button type="button" onClick={() => onOpen(turn)} aria-label={`Open ${label}`} className="size-full">
                       {/* eslint-disable-next-line @next/next/no-img-element -- the studio's own image route, already sized and cached */}
