@@ -85,21 +85,8 @@ export function Composer({ running, submitting = false, editing, blockedReason =
             <ShortcutHint className="ml-2">Ctrl+Enter</ShortcutHint>
           </button>
         )}
-      </div>
-      <div className="flex flex-wrap items-center justify-between gap-2">
-        <VariationsControl />
-        {onCompareModels && (
-          <button
-            type="button"
-            data-testid="compare-models"
-            aria-haspopup="dialog"
-            disabled={running || submitting}
-            onClick={onCompareModels}
-            className="rounded-lg border border-zinc-300 px-3 py-1 text-xs font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800"
-          >
-            Compare models…
-          </button>
-        )}
+        {/* On the Generate row, so it costs the result no height on a tablet or phone. */}
+        {!running && <VariationsControl />}
       </div>
       {blockedReason && !running && (
         <p id="generate-blocked" data-testid="generate-blocked" className="text-sm text-red-800 dark:text-red-300">
@@ -126,6 +113,18 @@ export function Composer({ running, submitting = false, editing, blockedReason =
         </span>
       </button>
       <div id={optionsId} data-testid="composer-options" className={`${showOptions ? "flex" : "hidden"} flex-col gap-5 xl:flex`}>
+        {onCompareModels && (
+          <button
+            type="button"
+            data-testid="compare-models"
+            aria-haspopup="dialog"
+            disabled={running || submitting}
+            onClick={onCompareModels}
+            className="self-start rounded-lg border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800"
+          >
+            Compare models…
+          </button>
+        )}
         {references}
         <ModelControls editing={editing} referenceCounts={referenceCounts} />
       </div>

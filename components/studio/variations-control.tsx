@@ -16,15 +16,22 @@ export function VariationsControl() {
   const labelId = useId();
   const name = useId();
   return (
-    <div className="flex items-center gap-2">
-      <span id={labelId} className="text-xs font-medium text-zinc-700 dark:text-zinc-300">
+    <div className="flex items-center">
+      {/* Named for assistive technology; on screen the ×N choices speak for themselves beside Generate. */}
+      <span id={labelId} className="sr-only">
         Variations
       </span>
-      <div role="radiogroup" aria-labelledby={labelId} data-testid="variations" className="flex gap-0.5 rounded-lg bg-zinc-100 p-0.5 dark:bg-zinc-800">
+      <div
+        role="radiogroup"
+        aria-labelledby={labelId}
+        title="Variations: how many images Generate makes at once"
+        data-testid="variations"
+        className="flex h-full gap-0.5 rounded-lg bg-zinc-100 p-0.5 dark:bg-zinc-800"
+      >
         {COUNTS.map((value) => (
           <label
             key={value}
-            className="relative flex cursor-pointer items-center justify-center rounded-md px-2 py-1 text-xs tabular-nums has-checked:bg-white has-checked:font-semibold has-checked:shadow-sm has-focus-visible:outline-2 has-focus-visible:outline-banana-500 dark:has-checked:bg-zinc-950"
+            className="relative flex cursor-pointer items-center justify-center rounded-md px-1.5 text-xs tabular-nums sm:px-2 has-checked:bg-white has-checked:font-semibold has-checked:shadow-sm has-focus-visible:outline-2 has-focus-visible:outline-banana-500 dark:has-checked:bg-zinc-950"
           >
             <input
               type="radio"
