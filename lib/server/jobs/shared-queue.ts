@@ -127,6 +127,7 @@ interface JobRow {
 
 interface EventRow {
   body_json: string;
+  age_ms: number;
 }
 
 interface Follower {
@@ -356,13 +357,16 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
     follower.fetching = follower.fetching.then(async () => {
       if (follower.closed) return;
       const { rows } = await sql<EventRow>`
-        SELECT body_json FROM studio_job_events WHERE turn_id = ${turnId} AND seq > ${follower.lastSeq} ORDER BY seq`
+        SELECT body_json, (extract(epoch FROM clock_timestamp() - created_at) * 1000)::int AS age_ms
+        FROM studio_job_events WHERE turn_id = ${turnId} AND seq > ${follower.lastSeq} ORDER BY seq`
         .execute(db)
         .catch(() => ({ rows: [] as EventRow[] }));
       for (const row of rows) {
         if (follower.closed) return;
-        const event = JSON.parse(row.body_json) as JobEvent;
-        if (event.seq <= follower.lastSeq) continue;
+        const stored = JSON.parse(row.body_json) as JobEvent;
+        if (stored.seq <= follower.lastSeq) continue;
+        // A retry's wait counts from when it began, as for a follower on the running instance.
+        const event = stored.type === "retry" ? { ...stored, delayMs: Math.max(0, stored.delayMs - row.age_ms) } : stored;
         follower.lastSeq = event.seq;
         try {
           follower.listener(event);
