@@ -104,6 +104,29 @@ test("×3 runs one request three times in parallel as a grid the URL keeps; one 
   expect(readDataDir(dataDir).turns.filter((turn) => ids.includes(turn.id))).toHaveLength(3);
 });
 
+test("each cell runs on its own: one slow variation shows its progress and is cancelled alone while the other finishes", async ({ page, request }) => {
+  // One request of the two is answered slowly; which one depends on which reaches the emulator first.
+  await emulatorControl(request).queueFaults([{ kind: "slow", delayMs: 20_000 }]);
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await page.getByTestId("variations-2").check({ force: true });
+  await studio.prompt.fill("A lantern in the fog");
+  await studio.generateButton.click();
+  await expect(page).toHaveURL(/\?variations=[\w-]+,[\w-]+$/);
+  const cells = page.getByTestId("turn-set-cell");
+  await expect(cells).toHaveCount(2);
+  await expect(page.locator('[data-testid="turn-set-cell"][data-status="succeeded"]')).toHaveCount(1, { timeout: 15_000 });
+  const slow = page.locator('[data-testid="turn-set-cell"][data-status="running"]');
+  await expect(slow).toHaveCount(1);
+  await expect(slow.getByTestId("cell-progress")).toBeVisible();
+  await expect(slow.getByTestId("continue-from-this")).toBeDisabled();
+  await expect(page.getByTestId("turn-set-progress")).toHaveText("1 of 2 finished");
+  await slow.getByTestId("cancel-cell").click();
+  await expect(page.locator('[data-testid="turn-set-cell"][data-status="cancelled"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="turn-set-cell"][data-status="succeeded"]')).toHaveCount(1);
+  await expect(page.getByTestId("turn-set-progress")).toHaveText("2 of 2 finished");
+});
+
 test("the budget refuses the whole set by its sum before anything is stored or sent", async ({ page, request }) => {
   const month = currentMonth();
   const adminId = seededAdminId(dataDir, E2E_AUTH.adminEmail);

@@ -468,6 +468,11 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
               selectTurn(turn.id);
               document.querySelector<HTMLTextAreaElement>('[data-testid="prompt"]')?.focus();
             }}
+            onCancel={async (turn) => {
+              const result = await cancelTurnAction({ turnId: turn.id });
+              if (result.ok) upsertTurn(result.data);
+              else setNotice(result.error);
+            }}
             onOpen={(turn) => selectTurn(turn.id)}
             onClose={() => {
               const first = gridTurns[0];

@@ -17,6 +17,8 @@ interface TurnSetGridProps {
   models: readonly ModelProfile[];
   /** Continues the conversation from this turn (the others stay as its siblings). */
   onContinue(turn: Turn): void;
+  /** Stops this run alone; the others go on. */
+  onCancel(turn: Turn): void;
   /** Opens the turn on its own, with every detail. */
   onOpen(turn: Turn): void;
   onClose(): void;
@@ -53,7 +55,7 @@ function costLabel(turn: Turn, profile: ModelProfile | undefined): string {
  * models and sizes. Each cell has its own progress, cost and time; "Continue from this one" makes
  * that turn the conversation's tip.
  */
-export function TurnSetGrid({ turns, numbers, live, now, models, onContinue, onOpen, onClose }: TurnSetGridProps) {
+export function TurnSetGrid({ turns, numbers, live, now, models, onContinue, onCancel, onOpen, onClose }: TurnSetGridProps) {
   const comparison = isComparison(turns);
   const prompt = turns[0]?.request.prompt ?? "";
   const finished = turns.filter((turn) => !isActive(turn)).length;
@@ -149,6 +151,17 @@ export function TurnSetGrid({ turns, numbers, live, now, models, onContinue, onO
                   </div>
                 </dl>
                 <div className="mt-auto flex flex-wrap gap-2">
+                  {isActive(turn) && (
+                    <button
+                      type="button"
+                      data-testid="cancel-cell"
+                      aria-label={`Cancel ${label}`}
+                      onClick={() => onCancel(turn)}
+                      className="rounded-lg border border-zinc-300 px-3 py-1.5 text-xs font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+                    >
+                      Cancel
+                    </button>
+                  )}
                   <button
                     type="button"
                     data-testid="continue-from-this"
