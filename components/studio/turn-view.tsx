@@ -280,6 +280,8 @@ export function TurnView({
 
 
       {image && (
+        // At least as tall as its content (no min-h-0): the notes beside the image, or a tall grounding
+        // panel, push what follows down instead of running over it; the page area scrolls.
         <div className="flex flex-1 flex-col gap-3 lg:flex-row">
           <div className="flex min-h-72 min-w-0 flex-1 flex-col gap-2 xl:min-h-[50vh]">
             {images.length > 1 && (
