@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { StudioPage } from "./pages/studio-page";
 import { emulatorControl } from "./support/emulator";
+import { E2E } from "./support/ports";
 
 /** Image Search grounding: the source images as thumbnails that open their pages. */
 
@@ -40,6 +41,14 @@ test("Image Search sources show as thumbnails linking to their pages, with a pla
   expect(await results.evaluateAll((links) => links.map((link) => link.getAttribute("href")))).toEqual(
     await sourceLinks.evaluateAll((links) => links.map((link) => link.getAttribute("href"))),
   );
+  // To look at (test-results/caps/): the thumbnails beside the result, in both themes.
+  for (const theme of ["light", "dark"] as const) {
+    await page.context().addCookies([{ name: "nb-theme", value: theme, url: E2E.appUrl }]);
+    await page.reload();
+    await expect.poll(() => results.first().getByTestId("image-result-thumbnail").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await page.getByTestId("image-results").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `test-results/caps/image-search-1440x900-${theme}.png` });
+  }
   // Reachable by keyboard: the first thumbnail link takes focus.
   await results.first().focus();
   await expect(results.first()).toBeFocused();

@@ -280,7 +280,9 @@ export function TurnView({
 
 
       {image && (
-        <div className="flex min-h-0 flex-1 flex-col gap-3 lg:flex-row">
+        // From lg the notes sit beside the image; at least their height, so a tall grounding panel
+        // (sources, image results) pushes the drafts below instead of running over them.
+        <div className="flex min-h-0 flex-1 flex-col gap-3 lg:min-h-fit lg:flex-row">
           <div className="flex min-h-72 min-w-0 flex-1 flex-col gap-2 xl:min-h-[50vh]">
             {images.length > 1 && (
               <div role="tablist" aria-label="Images in this response" className="flex gap-1">
