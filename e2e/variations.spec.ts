@@ -110,7 +110,7 @@ test("each cell runs on its own: one slow variation shows its progress and is ca
   const studio = new StudioPage(page);
   await studio.goto();
   await page.getByTestId("variations-2").check({ force: true });
-  await studio.prompt.fill("A lantern in the fog");
+  await studio.prompt.fill("A brass diving helmet on a pier, two takes");
   await studio.generateButton.click();
   await expect(page).toHaveURL(/\?variations=[\w-]+,[\w-]+$/);
   const cells = page.getByTestId("turn-set-cell");
