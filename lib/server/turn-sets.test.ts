@@ -1,23 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { GeminiGateway, GenerateResult } from "@/lib/gemini/client";
-import type { GenerationRequest, GenerationSettings, Usage } from "@/lib/gemini/types";
-import { fakePng } from "@/lib/storage/contract";
+import { BILLED_SETTINGS, BILLED_USAGE, billingGateway } from "@/test/support/billing-gateway";
+import type { GeminiGateway } from "@/lib/gemini/client";
+import type { GenerationRequest } from "@/lib/gemini/types";
 import { createMemoryStorage } from "@/lib/storage/memory-storage";
 import type { Storage } from "@/lib/storage/types";
 import { createJobRunner, type JobRunner } from "./jobs/runner";
 import { startTurnSet, type TurnSetDeps } from "./turn-sets";
 
 const OWNER = "alice";
-const settings: GenerationSettings = {
-  model: "gemini-3.1-flash-image",
-  imageSize: "1K",
-  aspectRatio: "1:1",
-  showThoughts: false,
-  webSearch: false,
-  imageSearch: false,
-  imageOnly: false,
-};
-const USAGE: Usage = { promptTokens: 0, outputTokens: 1120, imageTokens: 1120, thoughtsTokens: 0, totalTokens: 1120 };
+const settings = BILLED_SETTINGS;
+const USAGE = BILLED_USAGE;
 const NOW = new Date("2026-12-15T12:00:00.000Z");
 
 let storage: Storage;
@@ -27,32 +19,8 @@ let requests: GenerationRequest[];
 
 beforeEach(() => {
   storage = createMemoryStorage({ now: () => NOW });
-  requests = [];
-  const gateway: GeminiGateway = {
-    async listModels() {
-      throw new Error("not used");
-    },
-    async generate(request): Promise<GenerateResult> {
-      requests.push(request);
-      const image = fakePng();
-      return {
-        ok: true,
-        outcome: {
-          images: [{ mimeType: "image/png", data: image, width: 1024, height: 1024, requested: null, sizeMismatch: false }],
-          thoughts: [],
-          text: "",
-          grounding: null,
-          usage: USAGE,
-          finishReason: "STOP",
-          blockReason: null,
-          modelVersion: null,
-          responseId: null,
-          modelTurn: { parts: [{ inlineData: { mimeType: "image/png", data: image.toString("base64") }, thoughtSignature: "c2ln" }] },
-          warnings: [],
-        },
-      };
-    },
-  };
+  let gateway: GeminiGateway;
+  ({ gateway, requests } = billingGateway(USAGE));
   jobs = createJobRunner({ storage, gateway: () => gateway });
   deps = { storage, jobs, now: () => NOW };
 });
