@@ -16,7 +16,7 @@ const COLORS = Array.from({ length: 12 }, (_, n) => `#${(0x203040 + n * 0x0b0a09
 test("focus stays in the prompt after the first Generate; a skip link leads to the prompt; one tab stop per session list", async ({ page }) => {
   const studio = new StudioPage(page);
   await studio.goto();
-  await studio.prompt.fill("A paper boat on a puddle");
+  await studio.prompt.fill("A paper boat on a puddle, for the focus test");
   await studio.prompt.press("Control+Enter");
   await expect(page).toHaveURL(/\/s\//);
   await studio.waitForStatus("succeeded");
@@ -25,7 +25,7 @@ test("focus stays in the prompt after the first Generate; a skip link leads to t
   // A second session, so the sidebar lists two.
   await page.getByTestId("new-session").click();
   await expect(page).toHaveURL(/\/$/);
-  await studio.prompt.fill("A paper plane over a roof");
+  await studio.prompt.fill("A paper plane over a roof, for the focus test");
   await studio.prompt.press("Control+Enter");
   await expect(page).toHaveURL(/\/s\//);
   await studio.waitForStatus("succeeded");
@@ -40,8 +40,8 @@ test("focus stays in the prompt after the first Generate; a skip link leads to t
 
   // Other specs share this studio: the two made here are among the sessions listed.
   const links = page.getByTestId("session-link");
-  await expect(links.filter({ hasText: "A paper plane over a roof" })).toHaveCount(1);
-  await expect(links.filter({ hasText: "A paper boat on a puddle" })).toHaveCount(1);
+  await expect(links.filter({ hasText: "A paper plane over a roof, for" })).toHaveCount(1);
+  await expect(links.filter({ hasText: "A paper boat on a puddle, for" })).toHaveCount(1);
   const list = page.getByTestId("session-list");
   const tabStops = await list.evaluate(
     (element) => [...element.querySelectorAll<HTMLElement>("a, button, input, [tabindex]")].filter((node) => node.tabIndex >= 0).length,

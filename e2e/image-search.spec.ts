@@ -31,7 +31,7 @@ test("Image Search sources show as thumbnails linking to their pages, with a pla
     expect(await result.getAttribute("href")).toMatch(/^https:\/\/vertexaisearch\.cloud\.google\.com\//);
     await expect(result).toHaveAttribute("target", "_blank");
     await expect(result).toHaveAttribute("rel", "noopener noreferrer");
-    await expect(result).toHaveAccessibleName(/^Image result \d+: .+ \(opens its page\)$/);
+    await expect(result).toHaveAccessibleName(/^(Thumbnail not available )?\[\d+\] .+: image result, .+ \(opens its page\)$/);
     const thumbnail = result.getByTestId("image-result-thumbnail");
     await expect(thumbnail).toHaveAttribute("src", /^https:\/\/encrypted-tbn0\.gstatic\.com\/images\?q=tbn:/);
     await expect.poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);

@@ -144,7 +144,7 @@ describe("GroundingPanel with hostile or unusual data", () => {
     const results = tagsWithTestId(markup, "image-result");
     expect(results).toHaveLength(2);
     expect(attribute(results[0] ?? "", "href")).toBe("https://photos.example/page");
-    expect(attribute(results[0] ?? "", "aria-label")).toBe("Image result 2: Red bicycle, on photos.example (opens its page)");
+    expect(attribute(results[0] ?? "", "aria-label")).toBe("[2] photos.example: image result, Red bicycle (opens its page)");
     expect(attribute(results[0] ?? "", "rel")).toBe("noopener noreferrer");
     expect(attribute(results[1] ?? "", "href")).toBe("https://other.example/page");
     expect(tagsWithTestId(markup, "image-result-thumbnail")).toHaveLength(1);

@@ -126,7 +126,8 @@ function ImageResult({ source }: { source: SourceView }) {
       target="_blank"
       rel="noopener noreferrer"
       data-testid="image-result"
-      aria-label={`Image result ${source.number}: ${source.title}${source.domain ? `, on ${source.domain}` : ""} (opens its page)`}
+      // Starts with the text shown (WCAG 2.5.3, label in name), then says what the link is.
+      aria-label={`${broken || !source.imageSrc ? "Thumbnail not available " : ""}[${source.number}] ${caption}: image result, ${source.title} (opens its page)`}
       className="block rounded-md outline-offset-2 hover:opacity-90 focus-visible:outline-2 focus-visible:outline-sky-600"
     >
       {body}
