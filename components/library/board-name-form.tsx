@@ -22,6 +22,8 @@ export function BoardNameForm({ initial = "", submitLabel, onSubmit, onCancel }:
       className="flex flex-col gap-3"
       onSubmit={async (event) => {
         event.preventDefault();
+        // Rendered inside other forms' component trees (menus are portalled, React events are not).
+        event.stopPropagation();
         if (name.trim() === "") return setError("Give the board a name.");
         setBusy(true);
         setError(await onSubmit(name.trim()));

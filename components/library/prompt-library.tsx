@@ -37,6 +37,9 @@ export function PromptLibrary({ prompt, onUse, onCloseAutoFocus, className = "" 
 
   async function save(event: React.FormEvent) {
     event.preventDefault();
+    // The dialog is portalled out of the composer's form in the page, but React events still
+    // bubble through the component tree: unstopped, this submit would also start a generation.
+    event.stopPropagation();
     const answer = await savePromptAction({ name, text: prompt, tags: parseTags(tags) });
     if (!answer.ok) return setError(answer.error.message);
     setError(null);
