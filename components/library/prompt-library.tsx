@@ -63,6 +63,8 @@ export function PromptLibrary({ prompt, onUse, onCloseAutoFocus, className = "" 
         type="button"
         data-testid="saved-prompts-button"
         onClick={() => {
+          // Each opening starts from every saved prompt, not the tag picked last time.
+          setTag("");
           setOpen(true);
           void load();
         }}
