@@ -44,6 +44,9 @@ export default defineConfig({
         GEMINI_API_KEY: E2E.apiKey,
         GEMINI_BASE_URL: E2E.emulatorUrl,
         STUDIO_DATA_DIR: E2E.dataDir,
+        // The specs were written against Nano Banana 2; the catalog's default (2.1) is tested in
+        // gemini-answers.spec.ts on its own studio.
+        STUDIO_DEFAULT_MODEL: "gemini-3.1-flash-image",
         // Every spec generates from this one client; security.spec.ts tests the limit on its own studio.
         STUDIO_RATE_LIMIT_PER_MINUTE: "10000",
         ...E2E_AUTH_ENV,

@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { REQUESTED_PATH_HEADER } from "@/lib/server/auth/return-to";
 import { createNonce, pageContentSecurityPolicy } from "@/lib/server/csp";
 
 /**
@@ -14,6 +15,9 @@ export function proxy(request: NextRequest) {
   // Replacing (not appending) the request header means a client can't smuggle in its own nonce.
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("content-security-policy", policy);
+  // The page asked for, so a sign-in redirect can come back to it (page-guard.ts). Set here, not
+  // taken from the client: a client's own header of that name is replaced.
+  requestHeaders.set(REQUESTED_PATH_HEADER, `${request.nextUrl.pathname}${request.nextUrl.search}`);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set("content-security-policy", policy);
   return response;

@@ -4,7 +4,7 @@ import { getEnv } from "@/lib/env";
 import { recordAudit } from "@/lib/server/audit";
 import { getViewer, type Viewer } from "@/lib/server/auth/viewer";
 import { log } from "@/lib/server/log";
-import { formatRetryAfter, getGenerationLimiter } from "@/lib/server/rate-limit";
+import { formatRetryAfter, getGenerationLimiter, takeMany, type ManyDecision } from "@/lib/server/rate-limit";
 import { logTurnEvents } from "@/lib/server/turn-log";
 import type { Session, Turn } from "@/lib/storage/types";
 import type {
@@ -18,6 +18,8 @@ import type {
 } from "@/lib/studio/session-schemas";
 import { SIDEBAR_PAGE_SIZE, type SessionListItem, type SessionListPage, toSessionListItem, toSessionListPage } from "@/lib/studio/session-list";
 import * as sessions from "@/lib/server/sessions";
+import { startAppTurnSet, type StartedTurnSet } from "@/lib/server/turn-sets";
+import { requestedRunCount, type StartTurnSetInput } from "@/lib/studio/turn-set-schemas";
 import type { SessionResult, SessionView } from "@/lib/server/sessions";
 
 // Every server action is a public POST endpoint: each one validates its input with the zod schema
@@ -80,6 +82,8 @@ export async function getSessionViewAction(input: GetSessionViewInput): Promise<
 }
 
 type Allowance = { ok: true; refund(): void } | { ok: false; result: SessionResult<never> };
+/** `count` generations, each refundable on its own (a set whose runs did not all start). */
+type Allowances = { ok: true; refunds: Array<() => void> } | { ok: false; result: SessionResult<never> };
 
 /**
  * Spends one of this person's generations (lib/server/rate-limit.ts). Counted per signed-in user,
@@ -88,27 +92,51 @@ type Allowance = { ok: true; refund(): void } | { ok: false; result: SessionResu
  * request that then starts nothing gets it back.
  */
 async function allowGeneration(viewer: Viewer): Promise<Allowance> {
+  const allowed = await allowGenerations(viewer, 1);
+  return allowed.ok ? { ok: true, refund: () => allowed.refunds.forEach((refund) => refund()) } : allowed;
+}
+
+/**
+ * Spends `count` generations at once, all or none: a set of N starts costs N, and when fewer than
+ * N are left nothing is spent and the whole set is refused.
+ */
+async function allowGenerations(viewer: Viewer, count: number): Promise<Allowances> {
   let perMinute: number;
+  let databaseUrl: string | null;
   try {
-    ({ rateLimitPerMinute: perMinute } = getEnv());
+    const env = getEnv();
+    perMinute = env.rateLimitPerMinute;
+    databaseUrl = env.databaseUrl ?? null;
   } catch {
     return {
       ok: false,
       result: { ok: false, error: { code: "internal", message: "The studio's configuration is not valid.", action: "Check the server's environment variables." } },
     };
   }
-  const limiter = getGenerationLimiter(perMinute);
+  const limiter = getGenerationLimiter(perMinute, databaseUrl);
   const client = `user:${viewer.userId}`;
-  const decision = limiter.take(client);
+  let decision: ManyDecision;
+  try {
+    decision = await takeMany(limiter, client, count);
+  } catch (error) {
+    log.error("rate_limit.unavailable", { store: limiter.store, error: error instanceof Error ? error.message : String(error) });
+    return {
+      ok: false,
+      result: { ok: false, error: { code: "internal", message: "The studio could not check its rate limit.", action: "Try again in a moment; if it persists, check the database." } },
+    };
+  }
   if (decision.ok) return decision;
-  log.warn("rate_limit.refused", { client, perMinute, retryAfterMs: decision.retryAfterMs });
+  log.warn("rate_limit.refused", { client, perMinute, count, retryAfterMs: decision.retryAfterMs });
   return {
     ok: false,
     result: {
       ok: false,
       error: {
         code: "rate_limited",
-        message: `Generations are limited to ${perMinute} a minute on this studio, to protect the team's Gemini quota.`,
+        message:
+          count > 1
+            ? `Generations are limited to ${perMinute} a minute on this studio, to protect the team's Gemini quota; these ${count} would pass the limit.`
+            : `Generations are limited to ${perMinute} a minute on this studio, to protect the team's Gemini quota.`,
         action: `Try again in ${formatRetryAfter(decision.retryAfterMs)}.`,
         retryAfterMs: decision.retryAfterMs,
       },
@@ -147,4 +175,27 @@ export async function cancelTurnAction(input: TurnActionInput): Promise<SessionR
 export async function retryTurnAction(input: TurnActionInput): Promise<SessionResult<Turn>> {
   const retryOf = typeof input === "object" && input !== null && typeof input.turnId === "string" ? input.turnId.slice(0, 64) : undefined;
   return asViewer((viewer) => generation(viewer, () => sessions.retryTurn(viewer.userId, input), { via: "retry", retryOf }));
+}
+
+/**
+ * Variations (one request N times) or a comparison (one request to 2–4 models or sizes): N sibling
+ * turns started at once (lib/server/turn-sets.ts). The rate limit counts N starts, all or nothing;
+ * runs that then did not start give theirs back.
+ */
+export async function startTurnSetAction(input: StartTurnSetInput): Promise<SessionResult<StartedTurnSet>> {
+  return asViewer(async (viewer) => {
+    const allowance = await allowGenerations(viewer, requestedRunCount(input));
+    if (!allowance.ok) return allowance.result;
+    const result = await startAppTurnSet(viewer.userId, input);
+    const started = result.ok ? result.data.turns.length : 0;
+    for (const refund of allowance.refunds.slice(started)) refund();
+    if (!result.ok) return result;
+    try {
+      const runner = await sessions.getJobRunner();
+      for (const turn of result.data.turns) logTurnEvents(runner, viewer.userId, turn, { via: "start" });
+    } catch {
+      // The turns have started; failing to log them must not say otherwise.
+    }
+    return result;
+  });
 }

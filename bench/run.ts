@@ -5,7 +5,8 @@
  *
  *   npm run bench                       all scenarios
  *   npm run bench -- --only=overhead    a subset: overhead, concurrency, bytes, page-weight,
- *                                       reference-prep, thought-latency, history, postgres-scale
+ *                                       reference-prep, thought-latency, history, postgres-scale,
+ *                                       upload-storm
  *   npm run bench -- --quick            fewer runs, to try the harness (not for the README)
  *   npm run bench -- --profile          also write a CPU profile of the server to .bench-data/profiles
  *   --overhead-sizes=1K  --runs=20      diagnostics: fewer sizes or runs for scenario 1
@@ -32,9 +33,20 @@ import { runPageWeight } from "./scenarios/page-weight";
 import { runPostgresScale } from "./scenarios/postgres-scale";
 import { runReferencePrep } from "./scenarios/reference-prep";
 import { runThoughtLatency } from "./scenarios/thought-latency";
+import { runUploadStorm } from "./scenarios/upload-storm";
 
 const root = path.resolve(__dirname, "..");
-const SCENARIOS = ["overhead", "concurrency", "bytes", "page-weight", "reference-prep", "thought-latency", "history", "postgres-scale"] as const;
+const SCENARIOS = [
+  "overhead",
+  "concurrency",
+  "bytes",
+  "page-weight",
+  "reference-prep",
+  "thought-latency",
+  "history",
+  "postgres-scale",
+  "upload-storm",
+] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 function parseArgs(argv: string[]) {
@@ -135,6 +147,7 @@ async function main(): Promise<void> {
       "thought-latency": () => runThoughtLatency(context),
       history: () => runHistoryScale(context),
       "postgres-scale": () => runPostgresScale(context),
+      "upload-storm": () => runUploadStorm(context),
     };
     for (const name of selected) {
       log(`scenario ${name}…`);

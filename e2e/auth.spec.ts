@@ -1,6 +1,6 @@
 import { expect, test, type Page, type Request as PwRequest } from "@playwright/test";
 import { StudioPage } from "./pages/studio-page";
-import { createInvitationLink, fillAccountForm, signedOutContext, signIn, withStudioDatabase } from "./support/accounts";
+import { createInvitationLink, fillAccountForm, fillSignInForm, signedOutContext, signIn, withStudioDatabase } from "./support/accounts";
 import { STUDIO_PORTS, startStudio, type StudioProcess } from "./support/studio-process";
 
 // Accounts end to end, on a studio of its own that starts with nobody: the first admin, invitations,
@@ -112,8 +112,19 @@ test.describe("accounts", () => {
     const anonymousPage = await anonymous.newPage();
     expect((await anonymous.request.get(`${baseUrl}/api/images/${hash}`)).status()).toBe(401);
     expect((await anonymous.request.get(`${baseUrl}/api/turns/${turnId}/events`)).status()).toBe(401);
-    await anonymousPage.goto(`${baseUrl}/s/${sessionId}`);
-    await expect(anonymousPage).toHaveURL(`${baseUrl}/sign-in`);
+    await anonymousPage.goto(`${baseUrl}/s/${sessionId}?turn=${turnId}`);
+    await expect(anonymousPage).toHaveURL(`${baseUrl}/sign-in?next=${encodeURIComponent(`/s/${sessionId}?turn=${turnId}`)}`);
+
+    // Signing in there comes back to the page asked for; a next= that leaves the studio goes home.
+    const returning = await signedOutContext(browser);
+    const returningPage = await returning.newPage();
+    await returningPage.goto(`${baseUrl}/s/${sessionId}?turn=${turnId}`);
+    await fillSignInForm(returningPage, memberA.email, memberA.password);
+    await expect(returningPage).toHaveURL(`${baseUrl}/s/${sessionId}?turn=${turnId}`);
+    await expect(new StudioPage(returningPage).resultImages.first()).toBeVisible();
+    await returningPage.goto(`${baseUrl}/sign-in?next=${encodeURIComponent("//evil.example/x")}`);
+    await expect(returningPage).toHaveURL(`${baseUrl}/`);
+    await returning.close();
 
     // A server action replayed without a session cookie: a typed "unauthenticated", nothing made.
     const action = actions.find((request) => (request.postData() ?? "").includes("Alice's private banana")) ?? actions[0];
@@ -133,6 +144,44 @@ test.describe("accounts", () => {
     });
     expect(foreign.status()).toBeGreaterThanOrEqual(400);
     expect(withStudioDatabase(dataDir, (db) => (db.prepare("SELECT count(*) AS n FROM turns").get() as { n: number }).n)).toBe(before);
+
+    // Sharing between the two: view only shows Alice's turns and who shared them, with no way to
+    // continue; "can continue" lets Bob branch from her turn into a session of his own, which hers
+    // doesn't gain; unshared, it is a 404 for him again.
+    const shareAs = async (choice: "view" | "continue" | "off") => {
+      await alice.goto(`${baseUrl}/s/${sessionId}`);
+      await alice.getByTestId("share-button").click();
+      await alice.getByTestId(`share-${choice}`).click();
+      await expect(alice.getByTestId("share-button")).toHaveAttribute("data-share-mode", choice);
+    };
+    await shareAs("view");
+    await bob.goto(`${baseUrl}/gallery`);
+    const shared = bob.locator(`[data-testid="gallery-item"][data-session-id="${sessionId}"]`);
+    await expect(shared.getByTestId("gallery-owner")).toHaveText(memberA.name);
+    await shared.getByRole("link").click();
+    await expect(bob).toHaveURL(new RegExp(`/s/${sessionId}`));
+    await expect(bob.getByTestId("shared-by")).toHaveText(`Shared by ${memberA.name} · view only`);
+    await expect(bob.getByTestId("shared-turn")).toHaveCount(1);
+    await expect(bob.getByTestId("continue-shared-turn")).toHaveCount(0);
+    expect(await bobGets(`/api/images/${hash}`)).toBe(200);
+
+    await shareAs("continue");
+    await bob.goto(`${baseUrl}/s/${sessionId}`);
+    await expect(bob.getByTestId("shared-by")).toContainText("can continue");
+    await bob.getByTestId("continue-shared-turn").click();
+    await expect(bob).toHaveURL(/\/s\/[\w-]+\?turn=[\w-]+$/);
+    const bobSession = new URL(bob.url()).pathname.split("/").at(-1)!;
+    expect(bobSession).not.toBe(sessionId);
+    await expect(bob.getByTestId("session-title")).toBeAttached();
+    const owners = withStudioDatabase(dataDir, (db) =>
+      db.prepare("SELECT id, owner_id AS ownerId FROM sessions WHERE id IN (?, ?)").all(sessionId, bobSession) as Array<{ id: string; ownerId: string }>,
+    );
+    expect(new Set(owners.map((row) => row.ownerId)).size).toBe(2);
+    const aliceTurns = withStudioDatabase(dataDir, (db) => (db.prepare("SELECT count(*) AS n FROM turns WHERE session_id = ?").get(sessionId) as { n: number }).n);
+    expect(aliceTurns).toBe(1);
+
+    await shareAs("off");
+    expect(await bobGets(`/s/${sessionId}`)).toBe(404);
 
     await anonymous.close();
     await alice.context().close();

@@ -48,13 +48,20 @@ function expectStoredFailure(dataDir: string, before: DataSnapshot, turnId: stri
   return turn;
 }
 
-/** The designer's view of a failed turn: the error, its advice, Retry (unless retrying cannot help), and no image or spinner. */
+/** Failures the identical request would meet again: the way on is Edit and retry, never a bare Retry. */
+const EDIT_FIRST_CODES = new Set(["invalid_key", "key_blocked", "model_access", "model_retired", "invalid_request", "safety_block"]);
+
+/** The designer's view of a failed turn: the error, its advice, Retry (or Edit and retry when resending cannot help), and no image or spinner. */
 async function expectFailureShown(page: Page, code: string, texts: Array<string | RegExp>) {
   const error = page.getByTestId("turn-error");
   await expect(error).toHaveAttribute("data-code", code);
   for (const text of texts) await expect(error).toContainText(text);
-  if (code === "model_retired") await expect(page.getByTestId("retry")).toHaveCount(0);
-  else await expect(page.getByTestId("retry")).toBeVisible();
+  if (EDIT_FIRST_CODES.has(code)) {
+    await expect(page.getByTestId("retry")).toHaveCount(0);
+    await expect(page.getByTestId("edit-and-retry")).toBeVisible();
+  } else {
+    await expect(page.getByTestId("retry")).toBeVisible();
+  }
   await expect(page.getByTestId("result-image")).toHaveCount(0);
   await expect(page.getByTestId("progress")).toHaveCount(0);
 }
@@ -75,6 +82,36 @@ async function retrySucceeds(page: Page, request: APIRequestContext, studio: Stu
   expect(after.at(-1)?.body).toEqual(before.at(-1)?.body);
 }
 
+/**
+ * Edit and retry puts the failed turn's prompt back in the composer, focused; sent unchanged, the
+ * new turn's request body is the failed one's, and this time it succeeds.
+ */
+async function editAndRetrySucceeds(page: Page, request: APIRequestContext, studio: StudioPage, prompt: string) {
+  const emulator = emulatorControl(request);
+  const before = await emulator.generations();
+  await page.getByTestId("edit-and-retry").click();
+  await expect(studio.prompt).toHaveValue(prompt);
+  await expect(studio.prompt).toBeFocused();
+  await studio.generateButton.click();
+  await studio.waitForStatus("succeeded");
+  await expect(studio.resultImages).toHaveCount(1);
+  const after = await emulator.generations();
+  expect(after).toHaveLength(before.length + 1);
+  expect(after.at(-1)?.body).toEqual(before.at(-1)?.body);
+}
+
+/**
+ * Lets the emulator answer the held first request once the page shows the turn's progress, i.e.
+ * follows its events: a retry wait (1 s, say) is then there to see whole, however long the page
+ * took to open the turn.
+ */
+async function releaseOnceFollowed(page: Page, request: APIRequestContext) {
+  const emulator = emulatorControl(request);
+  await expect(page.getByTestId("progress")).toBeVisible();
+  await expect.poll(() => emulator.held()).toBe(1);
+  expect(await emulator.release()).toBe(1);
+}
+
 /** No further call arrives: the retries were bounded and nothing runs in the background. */
 async function expectCallsSettleAt(request: APIRequestContext, count: number) {
   const emulator = emulatorControl(request);
@@ -92,15 +129,18 @@ test.describe("on the shared studio, through the emulator's faults", () => {
 
   test("quota exhausted: counts down from Google's retryDelay, retries a bounded number of times, then fails with Retry", async ({ page, request }) => {
     test.setTimeout(120_000);
-    await emulatorControl(request).queueFaults(Array.from({ length: 4 }, (): Fault => ({ kind: "429", retryDelay: "3s" })));
+    const emulator = emulatorControl(request);
+    await emulator.queueFaults([{ kind: "429", retryDelay: "3s", hold: true }, ...Array.from({ length: 3 }, (): Fault => ({ kind: "429", retryDelay: "3s" }))]);
     const before = readDataDir(dataDir);
     const studio = await openStudio(page);
     const prompt = "A lighthouse that runs out of quota";
     await studio.generate(prompt);
+    await releaseOnceFollowed(page, request);
 
     const countdown = page.getByTestId("progress-retry");
     await expect(countdown).toContainText("used up its quota");
-    await expect(countdown).toContainText(/Retrying in 3 s \(attempt 2 of 4\)/);
+    // From Google's 3 s (a busy machine may first show the page a second into the wait).
+    await expect(countdown).toContainText(/Retrying in [1-3] s \(attempt 2 of 4\)/);
     await expect(countdown).toContainText(/Retrying in 1 s/);
     await expect(page.getByTestId("progress-phase")).toHaveText("Waiting to retry");
 
@@ -118,10 +158,11 @@ test.describe("on the shared studio, through the emulator's faults", () => {
   });
 
   test("a quota error that clears in time ends in an image, with one retry", async ({ page, request }) => {
-    await emulatorControl(request).queueFaults([{ kind: "429", retryDelay: "1s" }]);
+    await emulatorControl(request).queueFaults([{ kind: "429", retryDelay: "1s", hold: true }]);
     const studio = await openStudio(page);
     await studio.generate("A patient lighthouse");
-    await expect(page.getByTestId("progress-retry")).toContainText("Retrying in");
+    await releaseOnceFollowed(page, request);
+    await expect(page.getByTestId("progress-retry")).toContainText("Retrying in 1 s (attempt 2 of 4)");
     await studio.waitForStatus("succeeded");
     await expect(studio.resultImages).toHaveCount(1);
     await expectCallsSettleAt(request, 2);
@@ -195,7 +236,8 @@ test.describe("on the shared studio, through the emulator's faults", () => {
       const turn = expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), refusal.code, prompt);
       expect(turn.error?.retryable).toBe(false);
       if (refusal.kind === "text_only") expect(turn.error?.modelText).toBeTruthy();
-      await retrySucceeds(page, request, studio);
+      if (EDIT_FIRST_CODES.has(refusal.code)) await editAndRetrySucceeds(page, request, studio, prompt);
+      else await retrySucceeds(page, request, studio);
     });
   }
 
@@ -322,7 +364,7 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     const prompt = "A lighthouse with a leaked key";
     await studio.generate(prompt);
     await studio.waitForStatus("failed");
-    await expectFailureShown(page, "key_blocked", ["blocked this API key", "reported as leaked", "Create a new key", "GEMINI_API_KEY"]);
+    await expectFailureShown(page, "key_blocked", ["reported this API key as leaked", "Create a new key", "GEMINI_API_KEY"]);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(proxy.generationCalls()).toHaveLength(1);
     expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "key_blocked", prompt);
@@ -341,9 +383,9 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     expect(proxy.generationCalls()).toHaveLength(1);
     expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "model_access", prompt);
     // One click offers a model the key can use, with the prompt put back.
-    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Nano Banana 2");
+    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Nano Banana 2.1");
     await page.getByTestId("switch-model").click();
-    await expect(studio.model).toHaveValue("gemini-3.1-flash-image");
+    await expect(studio.model).toHaveValue("gemini-nano-banana-2.1");
     await expect(studio.prompt).toHaveValue(prompt);
   });
 
@@ -355,26 +397,30 @@ test.describe("errors a key or a model earns, put on the wire in Google's shape"
     const prompt = "A lighthouse on a retired model";
     await studio.generate(prompt);
     await studio.waitForStatus("failed");
-    await expectFailureShown(page, "model_retired", ["Google has retired gemini-2.5-flash-image", "Switch to Nano Banana 2 (gemini-3.1-flash-image)"]);
+    await expectFailureShown(page, "model_retired", ["Google has retired gemini-2.5-flash-image", "Switch to Nano Banana 2.1."]);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(proxy.generationCalls()).toHaveLength(1);
     const turn = expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "model_retired", prompt);
-    expect(turn.error?.replacementModel).toBe("gemini-3.1-flash-image");
+    expect(turn.error?.replacementModel).toBe("gemini-nano-banana-2.1");
     // One click puts the prompt back with the replacement model selected.
-    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Nano Banana 2");
+    await expect(page.getByTestId("switch-model")).toHaveText("Switch to Nano Banana 2.1");
     await page.getByTestId("switch-model").click();
-    await expect(studio.model).toHaveValue("gemini-3.1-flash-image");
+    await expect(studio.model).toHaveValue("gemini-nano-banana-2.1");
     await expect(studio.prompt).toHaveValue(prompt);
   });
 
-  test("an invalid request: quotes Google's reason and names the setting to change", async ({ page }) => {
+  test("an invalid request: names the setting to change, and keeps Google's reason in the details", async ({ page }) => {
     proxy.inject(GOOGLE_ERRORS.invalidAspectRatio);
     const before = readDataDir(dataDir);
     const studio = await openStudio(page, server.baseUrl);
     const prompt = "A lighthouse Google refuses to draw this way";
     await studio.generate(prompt);
     await studio.waitForStatus("failed");
-    await expectFailureShown(page, "invalid_request", ["Google rejected the request", "aspect ratio not supported for this model", "Change the aspect ratio setting"]);
+    await expectFailureShown(page, "invalid_request", ["Google rejected the request", "Change the aspect ratio setting"]);
+    await expect(page.getByTestId("apply-fix")).toHaveAttribute("data-control", "aspectRatio");
+    await expect(studio.turnError).not.toContainText("aspect ratio not supported for this model");
+    await page.getByTestId("show-details").click();
+    await expect(page.getByTestId("turn-details")).toContainText("aspect ratio not supported for this model");
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(proxy.generationCalls()).toHaveLength(1);
     expectStoredFailure(dataDir, before, turnIdFromUrl(page.url()), "invalid_request", prompt);

@@ -42,7 +42,7 @@ test("serves result images as cacheable files, never inline", async ({ page }) =
   expect(html).not.toMatch(/data:image\/(jpeg|png);base64/);
 });
 
-test("a blocked prompt fails clearly, keeps the request, and Retry repeats it exactly", async ({ page, request }) => {
+test("a blocked prompt fails clearly, keeps the request, and Edit and retry puts it back to send again", async ({ page, request }) => {
   const emulator = emulatorControl(request);
   await emulator.queueFaults([{ kind: "prompt_blocked" }]);
   const studio = new StudioPage(page);
@@ -51,8 +51,12 @@ test("a blocked prompt fails clearly, keeps the request, and Retry repeats it ex
   await studio.waitForStatus("failed");
   await expect(studio.turnError).toHaveAttribute("data-code", "safety_block");
   await expect(studio.resultImages).toHaveCount(0);
+  // Resending a blocked prompt unchanged would be blocked again: no bare Retry.
+  await expect(page.getByTestId("retry")).toHaveCount(0);
 
-  await page.getByTestId("retry").click();
+  await page.getByTestId("edit-and-retry").click();
+  await expect(studio.prompt).toHaveValue("Something the service refuses");
+  await studio.generateButton.click();
   await studio.waitForStatus("succeeded");
   await expect(studio.resultImages).toHaveCount(1);
   const calls = await emulator.generations();

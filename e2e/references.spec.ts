@@ -3,6 +3,10 @@ import sharp from "sharp";
 import { MAX_UPLOAD_BYTES, TARGET_LONG_EDGE } from "../lib/images/limits";
 import { SVG_DRAWING, heicContainer, noisyImage, pngClaimingSize, solidImage, truncate } from "../lib/images/test-images";
 import { ReferenceTrayPage, type TrayFile } from "./pages/reference-tray-page";
+import { E2E } from "./support/ports";
+
+/** A direct POST (not from the page) must name the studio's origin, as the browser's fetch does. */
+const SAME_ORIGIN = { origin: E2E.appUrl };
 
 // The reference tray against the real upload route: what designers drop in, and what they must
 // not be able to (renamed files, SVG, truncated files, decompression bombs, a 15th image).
@@ -170,6 +174,7 @@ test.describe("reference tray", () => {
 
   test("adds a result dragged in from the studio by hash, without uploading it again", async ({ page }) => {
     const upload = await page.request.post("/api/uploads", {
+      headers: SAME_ORIGIN,
       multipart: { file: { name: "result.png", mimeType: "image/png", buffer: await solidImage(80, 60, "png", "#fedcba") } },
     });
     expect(upload.status()).toBe(201);
@@ -213,12 +218,12 @@ test.describe("upload route", () => {
       .toBuffer();
     expect(large.byteLength).toBeGreaterThan(10_000_000);
     expect(large.byteLength).toBeLessThan(MAX_UPLOAD_BYTES);
-    const accepted = await request.post("/api/uploads", { multipart: { file: { name: "big.png", mimeType: "image/png", buffer: large } } });
+    const accepted = await request.post("/api/uploads", { headers: SAME_ORIGIN, multipart: { file: { name: "big.png", mimeType: "image/png", buffer: large } } });
     expect(accepted.status()).toBe(201);
     expect(await accepted.json()).toMatchObject({ mimeType: "image/png", width: 2200, height: 2000, byteLength: large.byteLength });
 
     const oversized = Buffer.alloc(MAX_UPLOAD_BYTES + 1_000_000, 0x41);
-    const refused = await request.post("/api/uploads", { multipart: { file: { name: "huge.jpg", mimeType: "image/jpeg", buffer: oversized } } });
+    const refused = await request.post("/api/uploads", { headers: SAME_ORIGIN, multipart: { file: { name: "huge.jpg", mimeType: "image/jpeg", buffer: oversized } } });
     expect(refused.status()).toBe(413);
     expect(await refused.json()).toMatchObject({ error: { code: "too_large" } });
   });
@@ -226,6 +231,7 @@ test.describe("upload route", () => {
   test("refuses two files in one request, a bomb and a truncated file with typed errors", async ({ request }) => {
     const small = await solidImage(8, 8, "png");
     const two = await request.post("/api/uploads", {
+      headers: SAME_ORIGIN,
       multipart: {
         file: { name: "a.png", mimeType: "image/png", buffer: small },
         second: { name: "b.png", mimeType: "image/png", buffer: small },
@@ -235,12 +241,14 @@ test.describe("upload route", () => {
     expect(await two.json()).toMatchObject({ error: { code: "too_many_files" } });
 
     const bomb = await request.post("/api/uploads", {
+      headers: SAME_ORIGIN,
       multipart: { file: { name: "bomb.png", mimeType: "image/png", buffer: pngClaimingSize(100_000, 100_000) } },
     });
     expect(bomb.status()).toBe(422);
     expect(await bomb.json()).toMatchObject({ error: { code: "too_many_pixels" } });
 
     const cut = await request.post("/api/uploads", {
+      headers: SAME_ORIGIN,
       multipart: { file: { name: "cut.webp", mimeType: "image/webp", buffer: truncate(await noisyImage(300, 300, "webp")) } },
     });
     expect(cut.status()).toBe(422);

@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { StudioPage } from "./pages/studio-page";
 import { emulatorControl } from "./support/emulator";
@@ -37,5 +40,44 @@ test.describe("server restart", () => {
     await page.getByTestId("retry").click();
     await studio.waitForStatus("succeeded");
     await expect(studio.resultImages).toHaveCount(1);
+  });
+});
+
+test.describe("one studio per data directory", () => {
+  const lockDir = ".e2e-data/lock";
+  let first: StudioProcess | undefined;
+  let second: StudioProcess | undefined;
+
+  test.afterEach(() => {
+    first?.crash();
+    second?.crash();
+  });
+
+  test("a second process on the same data directory fails at start naming the first; the lock survives kill -9 and is released on exit", async ({ request }) => {
+    test.setTimeout(180_000);
+    first = startStudio({ port: STUDIO_PORTS.lockFirst, dataDir: lockDir });
+    await first.waitUntilHealthy();
+    const lockFile = path.join(lockDir, "studio.lock");
+    const holder = JSON.parse(readFileSync(lockFile, "utf8")) as { pid: number; host: string; since: string };
+
+    second = startStudio({ port: STUDIO_PORTS.lockSecond, dataDir: lockDir, keepData: true });
+    const exited = second;
+    await expect.poll(() => exited.child.exitCode, { timeout: 60_000 }).toBe(1);
+    expect(second.output()).toContain(`in use by another studio process (pid ${holder.pid} on ${os.hostname()}, since ${holder.since})`);
+    // The first one carries on, its data untouched.
+    expect((await request.get(`${first.baseUrl}/api/health`)).status()).toBe(200);
+
+    // kill -9 leaves the lock file behind; the next start takes it over.
+    first.crash();
+    await expect.poll(() => first?.child.exitCode !== null || first?.child.signalCode !== null).toBe(true);
+    expect(existsSync(lockFile)).toBe(true);
+    second = startStudio({ port: STUDIO_PORTS.lockSecond, dataDir: lockDir, keepData: true });
+    await second.waitUntilHealthy();
+    expect(JSON.parse(readFileSync(lockFile, "utf8"))).toMatchObject({ host: os.hostname() });
+    expect(JSON.parse(readFileSync(lockFile, "utf8")).pid).not.toBe(holder.pid);
+
+    // A clean exit removes it.
+    await second.stop();
+    expect(existsSync(lockFile)).toBe(false);
   });
 });

@@ -5,8 +5,12 @@ import {
   errorForStatus,
   internalError,
   invalidArgument,
+  leakedKey,
   modelNotFound,
   resourceExhausted,
+  serviceBlocked,
+  thinkingBudgetAndLevel,
+  thinkingLevelUnsupported,
   unavailable,
   unregisteredCaller,
   type ApiErrorBody,
@@ -148,8 +152,16 @@ function takeFault(context: ApiContext, normalized: unknown): Fault | undefined 
   return directive?.fault;
 }
 
-async function applyGatewayFault(context: ApiContext, fault: Fault): Promise<void> {
+async function applyGatewayFault(context: ApiContext, fault: Fault, method: string): Promise<void> {
   switch (fault.kind) {
+    case "leaked_key":
+      throw leakedKey();
+    case "service_blocked":
+      throw serviceBlocked(context.apiVersion, method);
+    case "thinking_level_unsupported":
+      throw thinkingLevelUnsupported();
+    case "thinking_budget_and_level":
+      throw thinkingBudgetAndLevel();
     case "429":
       throw resourceExhausted(fault.retryDelay);
     case "500":
@@ -170,6 +182,11 @@ function contentOutcome(fault: Fault | undefined): ContentOutcome | undefined {
     case "prompt_blocked":
     case "no_image":
     case "text_only":
+    case "text_signed_tail":
+    case "no_grounding":
+    case "bare_web_chunks":
+    case "no_finish":
+    case "vertex_chunks":
       return fault.kind;
     default:
       return undefined;
@@ -184,8 +201,9 @@ export async function generateContent(context: ApiContext, modelId: string, stre
 
   const fault = takeFault(context, normalized);
   context.entry.fault = fault ? fault.kind : null;
+  if (fault?.hold && !(await context.state.held.wait(context.signal))) return;
   if (fault && isGatewayFault(fault.kind)) {
-    await applyGatewayFault(context, fault);
+    await applyGatewayFault(context, fault, stream ? "StreamGenerateContent" : "GenerateContent");
     return;
   }
   if (fault?.kind === "cut" && !stream) {
@@ -223,7 +241,12 @@ function errorEvent(code: number): ApiErrorBody {
 async function deliverStream(context: ApiContext, plan: ResponsePlan, delayMs: number, fault: Fault | undefined): Promise<void> {
   const sse = context.url.searchParams.get("alt") === "sse";
   const { request, response, signal } = context;
-  const stopAfter = fault?.kind === "cut" || fault?.kind === "error_chunk" ? Math.min(fault.afterChunks ?? 1, plan.chunks.length) : undefined;
+  const stopAfter =
+    fault?.kind === "cut" || fault?.kind === "error_chunk"
+      ? Math.min(fault.afterChunks ?? 1, plan.chunks.length)
+      : fault?.kind === "no_finish" && fault.afterChunks !== undefined
+        ? Math.min(fault.afterChunks, plan.chunks.length)
+        : undefined;
   const chunks = stopAfter === undefined ? plan.chunks : plan.chunks.slice(0, stopAfter);
 
   for (const [index, chunk] of chunks.entries()) {

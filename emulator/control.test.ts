@@ -95,6 +95,45 @@ describe("request log", () => {
   });
 });
 
+describe("held requests", () => {
+  it("answers a fault queued with hold only once released, and says how many waited", async () => {
+    await rawRequest(emulator, "POST", "/_emulator/faults", { kind: "429", retryDelay: "1s", hold: true }, {});
+    let answered = false;
+    const pending = rawRequest(emulator, "POST", "/v1beta/models/gemini-3.1-flash-image:generateContent", { contents: [{ parts: [{ text: "a lantern" }] }] }).then((answer) => {
+      answered = true;
+      return answer;
+    });
+    await expect.poll(async () => (await rawRequest(emulator, "GET", "/_emulator/held", undefined, {})).json()).toEqual({ held: 1 });
+    expect(answered).toBe(false);
+
+    expect((await rawRequest(emulator, "POST", "/_emulator/release", undefined, {})).json()).toEqual({ released: 1 });
+    const answer = await pending;
+    expect(answer.status).toBe(429);
+    expect((await rawRequest(emulator, "GET", "/_emulator/held", undefined, {})).json()).toEqual({ held: 0 });
+    expect((await rawRequest(emulator, "POST", "/_emulator/release", undefined, {})).json()).toEqual({ released: 0 });
+  });
+
+  it("lets a held request go when its client gives up, and on reset", async () => {
+    await rawRequest(emulator, "POST", "/_emulator/faults", { faults: [{ kind: "500", hold: true }, { kind: "500", hold: true }] }, {});
+    const controller = new AbortController();
+    const abandoned = fetch(`${emulator.url}/v1beta/models/gemini-3.1-flash-image:generateContent`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": "test-key" },
+      body: JSON.stringify({ contents: [{ parts: [{ text: "a lantern" }] }] }),
+      signal: controller.signal,
+    }).catch(() => null);
+    await expect.poll(async () => (await rawRequest(emulator, "GET", "/_emulator/held", undefined, {})).json()).toEqual({ held: 1 });
+    controller.abort();
+    await abandoned;
+    await expect.poll(async () => (await rawRequest(emulator, "GET", "/_emulator/held", undefined, {})).json()).toEqual({ held: 0 });
+
+    const kept = rawRequest(emulator, "POST", "/v1beta/models/gemini-3.1-flash-image:generateContent", { contents: [{ parts: [{ text: "a lantern" }] }] });
+    await expect.poll(async () => (await rawRequest(emulator, "GET", "/_emulator/held", undefined, {})).json()).toEqual({ held: 1 });
+    await rawRequest(emulator, "POST", "/_emulator/reset", undefined, {});
+    expect((await kept).status).toBe(500);
+  });
+});
+
 describe("live configuration", () => {
   it("changes latency and payload size until reset", async () => {
     const changed = await rawRequest(emulator, "POST", "/_emulator/config", { latencyMs: 200, realisticPayload: true }, {});

@@ -54,6 +54,10 @@ export async function handleControl(
       case "DELETE /_emulator/faults":
         state.faults.clear();
         return sendJson(request, response, 200, { ok: true });
+      case "GET /_emulator/held":
+        return sendJson(request, response, 200, { held: state.held.count });
+      case "POST /_emulator/release":
+        return sendJson(request, response, 200, { released: state.held.releaseAll() });
       case "GET /_emulator/config":
         return sendJson(request, response, 200, state.config);
       case "POST /_emulator/config": {

@@ -97,6 +97,45 @@ export function resourceExhausted(retryDelay = "34.4s"): EmulatorApiError {
   );
 }
 
+/** As described in docs/gemini-facts.md (no recording in test/fixtures/gemini). */
+export function leakedKey(): EmulatorApiError {
+  return new EmulatorApiError(body(403, "PERMISSION_DENIED", "Your API key was reported as leaked. Please use another API key."));
+}
+
+/**
+ * A key whose API restrictions exclude the Gemini API. Shape as described in docs/gemini-facts.md
+ * (ErrorInfo with reason, domain and metadata, plus a LocalizedMessage); no recording in the repo.
+ */
+export function serviceBlocked(apiVersion: string, method: string): EmulatorApiError {
+  const methodName = `google.ai.generativelanguage.${apiVersion}.GenerativeService.${method}`;
+  const message = `Requests to this API generativelanguage.googleapis.com method ${methodName} are blocked.`;
+  return new EmulatorApiError(
+    body(403, "PERMISSION_DENIED", message, [
+      {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        reason: "API_KEY_SERVICE_BLOCKED",
+        domain: "googleapis.com",
+        metadata: {
+          consumer: "projects/000000000000",
+          service: "generativelanguage.googleapis.com",
+          apiName: "generativelanguage.googleapis.com",
+          methodName,
+        },
+      },
+      { "@type": "type.googleapis.com/google.rpc.LocalizedMessage", locale: "en-US", message },
+    ]),
+  );
+}
+
+/** Google words request errors about the concept, not the JSON field (docs/gemini-facts.md). */
+export function thinkingLevelUnsupported(): EmulatorApiError {
+  return invalidArgument("Thinking level is not supported for this model. Please retry with other thinking level.");
+}
+
+export function thinkingBudgetAndLevel(): EmulatorApiError {
+  return invalidArgument("You can only set only one of thinking budget and thinking level.");
+}
+
 export function internalError(): EmulatorApiError {
   return new EmulatorApiError(
     body(

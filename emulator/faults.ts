@@ -18,6 +18,17 @@ export const FAULT_KINDS = [
   "cut",
   "hang",
   "error_chunk",
+  // Shapes described in docs (gemini-facts.md, "Shapes seen in real recordings"); no recording of
+  // them is in test/fixtures/gemini.
+  "leaked_key",
+  "service_blocked",
+  "thinking_level_unsupported",
+  "thinking_budget_and_level",
+  "text_signed_tail",
+  "no_grounding",
+  "bare_web_chunks",
+  "no_finish",
+  "vertex_chunks",
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -29,9 +40,14 @@ export const faultSchema = z.strictObject({
     .string()
     .regex(/^\d+(\.\d+)?s$/, 'retryDelay must look like "2s"')
     .optional(),
+  /**
+   * Any kind: the request waits, unanswered, until POST /_emulator/release (or the client gives up),
+   * so a test can have the studio's page following the turn before the fault is answered.
+   */
+  hold: z.boolean().optional(),
   /** slow: delay before every chunk (and before a unary answer). */
   delayMs: z.number().int().min(0).max(600_000).optional(),
-  /** cut / error_chunk: how many chunks reach the client first. */
+  /** cut / error_chunk / no_finish: how many chunks reach the client first. */
   afterChunks: z.number().int().min(0).max(100).optional(),
   /** error_chunk: the HTTP-style code inside the SSE error event. */
   code: z.number().int().min(400).max(599).optional(),
@@ -45,7 +61,16 @@ export const DEFAULT_SLOW_DELAY_MS = 1500;
 
 /** Faults decided before the request is even validated, like quota and capacity errors. */
 export function isGatewayFault(kind: FaultKind): boolean {
-  return kind === "429" || kind === "500" || kind === "503" || kind === "hang";
+  return (
+    kind === "429" ||
+    kind === "500" ||
+    kind === "503" ||
+    kind === "hang" ||
+    kind === "leaked_key" ||
+    kind === "service_blocked" ||
+    kind === "thinking_level_unsupported" ||
+    kind === "thinking_budget_and_level"
+  );
 }
 
 const DIRECTIVE = /\[\[fault:([a-z0-9_]+)((?:\s+[A-Za-z]+=[^\s\]]+)*)\s*\]\]/;

@@ -14,7 +14,8 @@ export interface SearchTypes {
 }
 
 export interface WebChunk {
-  web: { uri: string; title: string; domain: string };
+  /** Real chunks sometimes carry only uri and title. */
+  web: { uri: string; title: string; domain?: string };
 }
 export interface ImageChunk {
   image: { sourceUri: string; imageUri: string; title: string; domain: string };

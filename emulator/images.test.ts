@@ -23,9 +23,13 @@ async function generate(model: string, prompt: string | Part[], config: Generate
 }
 
 describe("model table", () => {
-  it("keeps the seed's pixel sizes, including its odd 512 21:9 row", () => {
+  it("keeps the seed's pixel sizes, with its misprinted 512 21:9 row corrected to half of 1K", () => {
     const flash = findModel("gemini-3.1-flash-image") as ImageModelSpec;
-    expect(outputPixels(flash, "512", "21:9")).toEqual({ width: 792, height: 168 });
+    expect(outputPixels(flash, "512", "21:9")).toEqual({ width: 792, height: 336 });
+    for (const ratio of Object.keys(flash.pixels["1K"] ?? {})) {
+      const full = outputPixels(flash, "1K", ratio);
+      expect(outputPixels(flash, "512", ratio), ratio).toEqual(full && { width: full.width / 2, height: full.height / 2 });
+    }
     expect(outputPixels(flash, "4K", "1:8")).toEqual({ width: 1536, height: 12288 });
     expect(closestAspectRatio(flash, 1600, 900)).toBe("16:9");
     expect(closestAspectRatio(flash, 100, 800)).toBe("1:8");
@@ -37,7 +41,7 @@ describe("model table", () => {
 describe("rendered images", () => {
   it.each([
     ["gemini-3.1-flash-image", "512", "16:9", 688, 384],
-    ["gemini-3.1-flash-image", "512", "21:9", 792, 168],
+    ["gemini-3.1-flash-image", "512", "21:9", 792, 336],
     ["gemini-3.1-flash-image", "1K", "16:9", 1376, 768],
     ["gemini-3.1-flash-image", "2K", "21:9", 3168, 1344],
     ["gemini-3.1-flash-image", "1K", "1:4", 512, 2048],

@@ -76,9 +76,10 @@ const FLASH_31_PIXELS: Readonly<Record<ImageSize, PixelTable>> = {
     "8:1": [1536, 192],
     "9:16": [384, 688],
     "16:9": [688, 384],
-    // The seed table says 792x168 (4.7:1, not 21:9). Kept as written: the emulator mirrors the
-    // published table rather than "fixing" it, so the app is tested against what Google documents.
-    "21:9": [792, 168],
+    // Google's table prints 792x168 here (4.7:1, not 21:9). Every other 512 entry is exactly half
+    // its 1K entry (1K 21:9 is 1584x672), and 512 costs the same 747 tokens at every ratio, so 168
+    // is a misprint of 336. The studio's catalog carries the same correction (lib/gemini/catalog.ts).
+    "21:9": [792, 336],
   },
   "1K": {
     "1:1": [1024, 1024],
@@ -245,6 +246,45 @@ export const MODELS: readonly ModelSpec[] = [
     referenceBreakdown: { objects: 10, characters: 4 },
     grounding: { webSearch: true, imageSearch: true },
     thinking: { mode: "configurable", levels: ["MINIMAL", "HIGH"], defaultLevel: "MINIMAL" },
+    signsOutput: true,
+    inputImageTokens: { perImage: 560, tiled: false },
+  },
+  {
+    // GA 2026-10-06 per Google's changelog; sizes, ratios and levels as third parties document
+    // them (docs/gemini-facts.md, Update December 2026). Pixel sizes assumed to follow 3.1 Flash.
+    kind: "image",
+    id: "gemini-nano-banana-2.1",
+    displayName: "Nano Banana 2.1",
+    description: "Nano Banana 2.1",
+    version: "2.1",
+    inputTokenLimit: 131_072,
+    outputTokenLimit: 32_768,
+    outputMimeType: "image/jpeg",
+    pixels: { "1K": FLASH_31_PIXELS["1K"], "2K": FLASH_31_PIXELS["2K"], "4K": FLASH_31_PIXELS["4K"] },
+    imageTokens: { "1K": 1120, "2K": 1120, "4K": 2000 },
+    maxReferenceImages: 14,
+    referenceBreakdown: { objects: 10, characters: 4 },
+    grounding: { webSearch: true, imageSearch: false },
+    thinking: { mode: "configurable", levels: ["MINIMAL", "MEDIUM", "HIGH"], defaultLevel: "MEDIUM" },
+    signsOutput: true,
+    inputImageTokens: { perImage: 560, tiled: false },
+  },
+  {
+    // GA 2026-06-30: 1K only, up to 14 input images, 14 aspect ratios (docs/gemini-facts.md).
+    kind: "image",
+    id: "gemini-3.1-flash-lite-image",
+    displayName: "Nano Banana 2 Lite",
+    description: "Gemini 3.1 Flash Lite Image",
+    version: "3.1",
+    inputTokenLimit: 131_072,
+    outputTokenLimit: 32_768,
+    outputMimeType: "image/jpeg",
+    pixels: { "1K": FLASH_31_PIXELS["1K"] },
+    imageTokens: { "1K": 1120 },
+    maxReferenceImages: 14,
+    referenceBreakdown: { objects: 10, characters: 4 },
+    grounding: { webSearch: false, imageSearch: false },
+    thinking: { mode: "none" },
     signsOutput: true,
     inputImageTokens: { perImage: 560, tiled: false },
   },

@@ -23,7 +23,8 @@ export interface WireCandidate {
   finishReason?: string;
   finishMessage?: string;
   groundingMetadata?: GroundingMetadata;
-  index: number;
+  /** Absent in chunks passed through Vertex-style proxies. */
+  index?: number;
 }
 
 export interface ModalityTokens {
@@ -38,18 +39,36 @@ export interface WireUsage {
   promptTokensDetails: ModalityTokens[];
   candidatesTokensDetails?: ModalityTokens[];
   thoughtsTokenCount?: number;
+  /** Grounded answers: what the search tool added to the prompt, included in totalTokenCount. */
+  toolUsePromptTokenCount?: number;
+  toolUsePromptTokensDetails?: ModalityTokens[];
   serviceTier: "standard";
+}
+
+/** What Vertex-style proxies pass through: no counts at all. */
+export interface TrafficOnlyUsage {
+  trafficType: "ON_DEMAND";
 }
 
 export interface WireResponse {
   candidates?: WireCandidate[];
   promptFeedback?: { blockReason: string };
-  usageMetadata: WireUsage;
+  usageMetadata: WireUsage | TrafficOnlyUsage;
   modelVersion: string;
+  createTime?: string;
   responseId: string;
 }
 
-export type ContentOutcome = "image_safety" | "prompt_blocked" | "no_image" | "text_only";
+export type ContentOutcome =
+  | "image_safety"
+  | "prompt_blocked"
+  | "no_image"
+  | "text_only"
+  | "text_signed_tail"
+  | "no_grounding"
+  | "bare_web_chunks"
+  | "no_finish"
+  | "vertex_chunks";
 
 export interface ResponsePlan {
   chunks: WireResponse[];
@@ -144,7 +163,19 @@ function withUsage(candidate: WireCandidate | undefined, usage: WireUsage, reque
   return response;
 }
 
-function faultResponse(request: ResolvedRequest, outcome: "image_safety" | "prompt_blocked" | "no_image", responseId: string): WireResponse {
+/**
+ * Wording modelled on the shape gemini-facts.md describes (several sentences, markdown links to
+ * the policy and to feedback, a note on billing); no recording of it is in test/fixtures/gemini.
+ */
+export const IMAGE_SAFETY_FINISH_MESSAGE =
+  "Unable to show the generated image. The image was filtered out because it violated Google's [Generative AI Prohibited Use policy](https://policies.google.com/terms/generative-ai/use-policy). You will not be charged for blocked images. Try rephrasing the prompt. If you think this was an error, [send feedback](https://support.google.com/gemini/contact/feedback).";
+
+function faultResponse(
+  request: ResolvedRequest,
+  outcome: "image_safety" | "prompt_blocked" | "no_image",
+  responseId: string,
+  seed: string,
+): WireResponse {
   const usage = promptOnlyUsage(request);
   if (outcome === "prompt_blocked") {
     return { promptFeedback: { blockReason: "PROHIBITED_CONTENT" }, usageMetadata: usage, modelVersion: request.model.id, responseId };
@@ -152,15 +183,19 @@ function faultResponse(request: ResolvedRequest, outcome: "image_safety" | "prom
   if (outcome === "no_image") {
     return withUsage({ content: {}, finishReason: "NO_IMAGE", index: 0 }, usage, request, responseId);
   }
+  // The model thought before the filter stopped the image: those tokens are counted, the image is not.
+  const thoughts = thinkingTokens(request, seed) ?? 0;
+  const blockedUsage: WireUsage = {
+    promptTokenCount: usage.promptTokenCount,
+    candidatesTokenCount: 0,
+    totalTokenCount: usage.promptTokenCount + thoughts,
+    promptTokensDetails: usage.promptTokensDetails,
+    ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
+    serviceTier: "standard",
+  };
   return withUsage(
-    {
-      content: {},
-      finishReason: "IMAGE_SAFETY",
-      finishMessage:
-        "Unable to show the generated image. The image was filtered out because it violated Google's Generative AI Prohibited Use policy. You will not be charged for blocked images. Try rephrasing the prompt.",
-      index: 0,
-    },
-    usage,
+    { content: {}, finishReason: "IMAGE_SAFETY", finishMessage: IMAGE_SAFETY_FINISH_MESSAGE, index: 0 },
+    blockedUsage,
     request,
     responseId,
   );
@@ -186,15 +221,22 @@ export async function buildResponsePlan(request: ResolvedRequest, options: Build
   const responseId = deterministicToken(`response:${options.seed}`, 23);
   const outcome = options.outcome;
   if (outcome === "image_safety" || outcome === "prompt_blocked" || outcome === "no_image") {
-    const response = faultResponse(request, outcome, responseId);
+    const response = faultResponse(request, outcome, responseId, options.seed);
     return { chunks: [response], unary: response };
   }
 
   const model = request.model;
   const signs = model.kind === "image" && model.signsOutput;
-  const wantsImage = request.wantsImage && outcome !== "text_only";
+  const textOnly = outcome === "text_only" || outcome === "text_signed_tail";
+  const wantsImage = request.wantsImage && !textOnly;
   const wantsText = request.wantsText || !wantsImage;
-  const grounded = request.search ? buildGroundedAnswer(request.prompt, request.search, wantsText) : undefined;
+  const grounded =
+    request.search && outcome !== "no_grounding" ? buildGroundedAnswer(request.prompt, request.search, wantsText) : undefined;
+  if (grounded && outcome === "bare_web_chunks") {
+    for (const chunk of grounded.metadata.groundingChunks) {
+      if ("web" in chunk) chunk.web = { uri: chunk.web.uri, title: chunk.web.title };
+    }
+  }
   const text = wantsText ? (grounded?.text ?? modelText({ ...request, wantsImage })) : undefined;
   const mimeType = model.kind === "image" ? model.outputMimeType : "image/png";
 
@@ -227,11 +269,19 @@ export async function buildResponsePlan(request: ResolvedRequest, options: Build
     return part;
   };
 
+  const signedTail = outcome === "text_signed_tail" && signs;
   if (text !== undefined) {
     const pieces = splitText(text);
     pieces.forEach((piece, index) => {
       const part: WirePart = { text: piece };
-      steps.push({ parts: [index === 0 ? sign(part, "text", responseId) : part], mergeTextWithNext: index < pieces.length - 1 });
+      const merge = index < pieces.length - 1 || signedTail;
+      steps.push({ parts: [index === 0 ? sign(part, "text", responseId) : part], mergeTextWithNext: merge });
+    });
+  }
+  // Gemini 3 text streams end with one more chunk: an empty text part holding the final signature.
+  if (signedTail) {
+    steps.push({
+      parts: [{ text: "", thoughtSignature: createSignature({ kind: "text", modelId: model.id, content: `${responseId}:tail`, realisticSize: options.realistic }) }],
     });
   }
 
@@ -256,13 +306,16 @@ export async function buildResponsePlan(request: ResolvedRequest, options: Build
   const thoughts = thinkingTokens(request, options.seed);
   const prompt = promptTokenCount(request);
 
-  const usageFor = (thoughtsTokenCount: number | undefined): WireUsage => ({
+  const toolUse = grounded ? deterministicInt(`tool-use:${options.seed}`, 80, 260) : 0;
+  const usageFor = (thoughtsTokenCount: number | undefined, candidates = candidatesTokenCount): WireUsage => ({
     promptTokenCount: prompt,
-    candidatesTokenCount,
-    totalTokenCount: prompt + candidatesTokenCount + (thoughtsTokenCount ?? 0),
+    candidatesTokenCount: candidates,
+    totalTokenCount: prompt + candidates + (thoughtsTokenCount ?? 0) + toolUse,
     promptTokensDetails: promptDetails(request),
-    candidatesTokensDetails,
+    // Text-only answers carry no per-modality breakdown of what they produced.
+    ...(imageTokenCount > 0 ? { candidatesTokensDetails } : {}),
     ...(thoughtsTokenCount === undefined ? {} : { thoughtsTokenCount }),
+    ...(toolUse > 0 ? { toolUsePromptTokenCount: toolUse, toolUsePromptTokensDetails: [{ modality: "TEXT" as const, tokenCount: toolUse }] } : {}),
     serviceTier: "standard",
   });
 
@@ -272,12 +325,19 @@ export async function buildResponsePlan(request: ResolvedRequest, options: Build
 
   // Earlier chunks report a larger thoughtsTokenCount than the last one, as in the recording.
   const drift = thoughts === undefined ? 0 : deterministicInt(`drift:${options.seed}`, 40, 120);
+  const finishes = outcome !== "no_finish";
+  let producedSoFar = 0;
   const chunks = steps.map((step, index): WireResponse => {
     const last = index === steps.length - 1;
     const candidate: WireCandidate = { content: { parts: step.parts, role: "model" }, index: 0 };
     if (last) {
-      candidate.finishReason = "STOP";
+      if (finishes) candidate.finishReason = "STOP";
       if (grounded) candidate.groundingMetadata = grounded.metadata;
+    }
+    if (signedTail) {
+      // As recorded for text streams: output tokens grow chunk by chunk, thinking stays the same.
+      producedSoFar += step.parts.reduce((sum, part) => sum + (part.thought ? 0 : textTokens(part.text ?? "")), 0);
+      return withUsage(orderCandidate(candidate), usageFor(thoughts, producedSoFar), request, responseId);
     }
     const stepThoughts =
       thoughts === undefined || steps.length < 2 ? thoughts : thoughts + Math.round((drift * (steps.length - 1 - index)) / (steps.length - 1));
@@ -291,6 +351,7 @@ export async function buildResponsePlan(request: ResolvedRequest, options: Build
       if (imageBytes && part.text === "" && !part.thought && step === steps[steps.length - 1]) continue;
       if (pendingText) {
         pendingText.text = `${pendingText.text ?? ""}${part.text ?? ""}`;
+        if (part.thoughtSignature) pendingText.thoughtSignature = part.thoughtSignature;
         if (!step.mergeTextWithNext) {
           unaryParts.push(pendingText);
           pendingText = undefined;
@@ -301,9 +362,24 @@ export async function buildResponsePlan(request: ResolvedRequest, options: Build
       else unaryParts.push({ ...part });
     }
   }
-  const unaryCandidate: WireCandidate = { content: { parts: unaryParts, role: "model" }, finishReason: "STOP", index: 0 };
+  const unaryCandidate: WireCandidate = { content: { parts: unaryParts, role: "model" }, index: 0 };
+  if (finishes) unaryCandidate.finishReason = "STOP";
   if (grounded) unaryCandidate.groundingMetadata = grounded.metadata;
-  return { chunks, unary: withUsage(orderCandidate(unaryCandidate), usageFor(thoughts), request, responseId) };
+  const unary = withUsage(orderCandidate(unaryCandidate), usageFor(thoughts), request, responseId);
+  if (outcome === "vertex_chunks") return { chunks: chunks.map((chunk) => asVertexChunk(chunk, options.seed)), unary: asVertexChunk(unary, options.seed) };
+  return { chunks, unary };
+}
+
+/** What a Vertex-style proxy passes through: no candidate index, usage with only trafficType, a createTime. */
+function asVertexChunk(chunk: WireResponse, seed: string): WireResponse {
+  const createTime = new Date(Date.UTC(2026, 11, 1) + deterministicInt(`create:${seed}`, 0, 86_400_000)).toISOString();
+  return {
+    ...(chunk.candidates ? { candidates: chunk.candidates.map(({ index: _index, ...candidate }) => candidate) } : {}),
+    usageMetadata: { trafficType: "ON_DEMAND" },
+    modelVersion: chunk.modelVersion,
+    createTime,
+    responseId: chunk.responseId,
+  };
 }
 
 /** Field order as the service serialises it, which keeps logs and diffs against recordings readable. */
@@ -313,6 +389,6 @@ function orderCandidate(candidate: WireCandidate): WireCandidate {
     ...(candidate.finishReason ? { finishReason: candidate.finishReason } : {}),
     ...(candidate.finishMessage ? { finishMessage: candidate.finishMessage } : {}),
     ...(candidate.groundingMetadata ? { groundingMetadata: candidate.groundingMetadata } : {}),
-    index: candidate.index,
+    ...(candidate.index === undefined ? {} : { index: candidate.index }),
   };
 }

@@ -33,8 +33,43 @@ export interface LiveConfig {
   enforceSignatures: boolean;
 }
 
+/** Requests whose fault says `hold`, each waiting for a release. */
+export class HeldRequests {
+  private readonly waiting = new Set<() => void>();
+
+  get count(): number {
+    return this.waiting.size;
+  }
+
+  /** Resolves true when released, false when the client went away first. */
+  wait(signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const release = () => {
+        this.waiting.delete(release);
+        signal.removeEventListener("abort", abort);
+        resolve(true);
+      };
+      const abort = () => {
+        this.waiting.delete(release);
+        resolve(false);
+      };
+      this.waiting.add(release);
+      signal.addEventListener("abort", abort, { once: true });
+    });
+  }
+
+  /** Lets every held request go on; how many there were. */
+  releaseAll(): number {
+    const released = [...this.waiting];
+    for (const release of released) release();
+    return released.length;
+  }
+}
+
 export class EmulatorState {
   readonly faults = new FaultQueue();
+  readonly held = new HeldRequests();
   readonly requests = new RequestLog();
   readonly invalidApiKeys: ReadonlySet<string>;
   readonly writeLog: (line: string) => void;
@@ -64,5 +99,7 @@ export class EmulatorState {
     this.overrides = {};
     this.faults.clear();
     this.requests.clear();
+    // Nothing stays stuck from one test into the next.
+    this.held.releaseAll();
   }
 }

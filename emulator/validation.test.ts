@@ -276,7 +276,9 @@ describe("validation", () => {
     expect(answer.some((part) => part.inlineData)).toBe(false);
     expect(response.text).toEqual(expect.any(String));
     expect(response.candidates?.[0]?.finishReason).toBe("STOP");
-    expect(response.usageMetadata?.candidatesTokensDetails).toEqual([{ modality: "TEXT", tokenCount: expect.any(Number) }]);
+    // Text-only answers carry no candidatesTokensDetails (gemini-facts.md, "Shapes seen in real recordings").
+    expect(response.usageMetadata?.candidatesTokensDetails).toBeUndefined();
+    expect(response.usageMetadata?.candidatesTokenCount).toBeGreaterThan(0);
   });
 
   it("answers text models with text", async () => {

@@ -48,13 +48,13 @@ describe("parseEnv: rate limit, proxy trust and job deadline", () => {
   it("defaults to 20 generations a minute, no trusted proxy and the runner's own deadline", () => {
     const env = parseEnv({});
     expect(env.rateLimitPerMinute).toBe(20);
-    expect(env.trustProxy).toBe(false);
+    expect(env.trustedProxies).toEqual([]);
     expect(env.jobDeadlineMs).toBeUndefined();
   });
 
   it("reads them, with 0 turning the limit off", () => {
     const env = parseEnv({ STUDIO_RATE_LIMIT_PER_MINUTE: "0", STUDIO_TRUST_PROXY: "1", STUDIO_JOB_DEADLINE_MS: "3000" });
-    expect(env).toMatchObject({ rateLimitPerMinute: 0, trustProxy: true, jobDeadlineMs: 3000 });
+    expect(env).toMatchObject({ rateLimitPerMinute: 0, trustedProxies: ["127.0.0.0/8", "::1"], jobDeadlineMs: 3000 });
   });
 
   it("rejects nonsense with the variable's name", () => {
@@ -78,6 +78,24 @@ describe("parseEnv: job slots and queue", () => {
       expect(() => parseEnv({ STUDIO_MAX_CONCURRENT_JOBS: value })).toThrow(/STUDIO_MAX_CONCURRENT_JOBS/);
     }
     expect(() => parseEnv({ STUDIO_MAX_QUEUED_JOBS: "-1" })).toThrow(/STUDIO_MAX_QUEUED_JOBS/);
+  });
+
+  it("reads trusted proxies as IPs and CIDRs, and refuses anything else", () => {
+    expect(parseEnv({ STUDIO_TRUSTED_PROXIES: " 10.0.0.0/8, ::1 ,192.168.1.5" }).trustedProxies).toEqual(["10.0.0.0/8", "::1", "192.168.1.5"]);
+    // The list replaces the old switch when both are set.
+    expect(parseEnv({ STUDIO_TRUSTED_PROXIES: "10.0.0.1", STUDIO_TRUST_PROXY: "1" }).trustedProxies).toEqual(["10.0.0.1"]);
+    expect(() => parseEnv({ STUDIO_TRUSTED_PROXIES: "10.0.0.0/40" })).toThrow(/STUDIO_TRUSTED_PROXIES/);
+    expect(() => parseEnv({ STUDIO_TRUSTED_PROXIES: "proxy.internal" })).toThrow(/proxy\.internal/);
+  });
+
+  it("reads the disk threshold, upload quota and unused-upload grace, with defaults", () => {
+    expect(parseEnv({})).toMatchObject({ minFreeDiskBytes: 512_000_000, uploadQuotaBytesPerHour: 2_000_000_000, unusedUploadTtlMs: 24 * 3_600_000 });
+    expect(parseEnv({ STUDIO_MIN_FREE_DISK_MB: "0", STUDIO_UPLOAD_QUOTA_MB_PER_HOUR: "50", STUDIO_UNUSED_UPLOAD_TTL_HOURS: "0.5" })).toMatchObject({
+      minFreeDiskBytes: 0,
+      uploadQuotaBytesPerHour: 50_000_000,
+      unusedUploadTtlMs: 1_800_000,
+    });
+    expect(() => parseEnv({ STUDIO_MIN_FREE_DISK_MB: "-1" })).toThrow(EnvError);
   });
 });
 
@@ -113,5 +131,18 @@ describe("parseEnv: PostgreSQL and S3", () => {
     expect(() => parseEnv({ DATABASE_URL: "postgres://h/db", STUDIO_S3_BUCKET: "images", STUDIO_S3_ACCESS_KEY_ID: "x" })).toThrow(/set both/);
     expect(() => parseEnv({ DATABASE_URL: "postgres://h/db", STUDIO_S3_BUCKET: "Not_A_Bucket" })).toThrow(/STUDIO_S3_BUCKET: must be an S3 bucket name/);
     expect(() => parseEnv({ DATABASE_URL: "postgres://h/db", STUDIO_S3_BUCKET: "images", STUDIO_S3_FORCE_PATH_STYLE: "yes" })).toThrow(/STUDIO_S3_FORCE_PATH_STYLE/);
+  });
+});
+
+describe("parseEnv: Google's request storage", () => {
+  it("leaves Google's default unless STUDIO_GEMINI_STORE says true or false", () => {
+    expect(parseEnv({}).geminiStore).toBeUndefined();
+    expect(parseEnv({ STUDIO_GEMINI_STORE: "" }).geminiStore).toBeUndefined();
+    expect(parseEnv({ STUDIO_GEMINI_STORE: "false" }).geminiStore).toBe(false);
+    expect(parseEnv({ STUDIO_GEMINI_STORE: "true" }).geminiStore).toBe(true);
+  });
+
+  it("rejects anything else, naming the variable", () => {
+    expect(() => parseEnv({ STUDIO_GEMINI_STORE: "no" })).toThrow(/STUDIO_GEMINI_STORE/);
   });
 });

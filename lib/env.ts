@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -17,12 +18,14 @@ const envSchema = z.object({
   GEMINI_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   STUDIO_DATA_DIR: optionalString,
   STUDIO_DEFAULT_MODEL: optionalString,
+  // Google's per-request storage setting for generateContent (store); unset leaves Google's default.
+  STUDIO_GEMINI_STORE: optionalString.pipe(z.enum(["true", "false"]).optional()),
   // Set by scripts/serve.ts when it started the bundled emulator because no key was given.
   STUDIO_OFFLINE_PREVIEW: optionalString.pipe(z.enum(["0", "1"]).optional()),
   PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65_535).optional()),
   // Generations (starts and retries) one client may begin per minute; 0 turns the limit off.
   STUDIO_RATE_LIMIT_PER_MINUTE: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(100_000).optional()),
-  // 1 behind a reverse proxy that sets X-Forwarded-For; only then is that header believed.
+  // Deprecated: 1 means STUDIO_TRUSTED_PROXIES=127.0.0.0/8,::1 (a proxy on this machine).
   STUDIO_TRUST_PROXY: optionalString.pipe(z.enum(["0", "1"]).optional()),
   // No generation runs longer than this, whatever the model does (default 5 min).
   STUDIO_JOB_DEADLINE_MS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1_000).max(3_600_000).optional()),
@@ -38,6 +41,14 @@ const envSchema = z.object({
   STUDIO_S3_ACCESS_KEY_ID: optionalString,
   STUDIO_S3_SECRET_ACCESS_KEY: optionalString,
   STUDIO_S3_FORCE_PATH_STYLE: optionalString.pipe(z.enum(["0", "1"]).optional()),
+  // Comma list of proxy addresses (IPs or CIDRs) whose X-Forwarded-For is believed.
+  STUDIO_TRUSTED_PROXIES: optionalString,
+  // /api/health answers 503 below this much free space in the data directory (default 512 MB).
+  STUDIO_MIN_FREE_DISK_MB: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(10_000_000).optional()),
+  // Upload bytes one user may send per hour (default 2000 MB); 0 turns the quota off.
+  STUDIO_UPLOAD_QUOTA_MB_PER_HOUR: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(10_000_000).optional()),
+  // Hours an uploaded image no turn uses is kept before it is removed (default 24).
+  STUDIO_UNUSED_UPLOAD_TTL_HOURS: optionalString.pipe(z.coerce.number<string | undefined>().min(0).max(100_000).optional()),
   // Accounts (lib/server/auth). Signs session cookies; when unset, one is generated on first start
   // and kept in the data directory (auth-secret).
   BETTER_AUTH_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
@@ -102,11 +113,12 @@ export interface StudioEnv {
   geminiBaseUrl: string | undefined;
   dataDir: string;
   defaultModel: string | undefined;
+  /** STUDIO_GEMINI_STORE: false asks Google not to store requests (`store: false`); undefined: Google's default. */
+  geminiStore: boolean | undefined;
   mode: StudioMode;
   port: number;
   /** 0 when generation is not rate limited. */
   rateLimitPerMinute: number;
-  trustProxy: boolean;
   /** Undefined: the job runner's default. */
   jobDeadlineMs: number | undefined;
   /** Undefined: the job runner's default (32). */
@@ -117,6 +129,17 @@ export interface StudioEnv {
   databaseUrl: string | undefined;
   /** Set: images live in this bucket instead of the data directory (requires databaseUrl). */
   s3: S3Settings | undefined;
+  /**
+   * Proxies whose X-Forwarded-For is believed, as IPs or CIDRs. STUDIO_TRUST_PROXY=1 without a list
+   * means loopback (a proxy on the same machine), which is the only case it was ever safe for.
+   */
+  trustedProxies: string[];
+  /** Readiness fails below this many free bytes in the data directory. */
+  minFreeDiskBytes: number;
+  /** Upload bytes per user per hour; 0 when unlimited. */
+  uploadQuotaBytesPerHour: number;
+  /** How long an image no turn references is kept (an upload waiting in a composer). */
+  unusedUploadTtlMs: number;
   auth: AuthEnv;
 }
 
@@ -138,6 +161,11 @@ export interface AuthEnv {
   e2eSessionToken: string | undefined;
 }
 
+export const DEFAULT_MIN_FREE_DISK_MB = 512;
+export const DEFAULT_UPLOAD_QUOTA_MB_PER_HOUR = 2_000;
+export const DEFAULT_UNUSED_UPLOAD_TTL_HOURS = 24;
+const LOOPBACK_PROXIES = ["127.0.0.0/8", "::1"];
+
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 20;
 
 export class EnvError extends Error {
@@ -154,7 +182,11 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
   }
   const values = parsed.data;
   const s3 = s3Settings(values);
-  if (s3.issues.length > 0) throw new EnvError(s3.issues);
+  const proxies = values.STUDIO_TRUSTED_PROXIES?.split(",").map((entry) => entry.trim()).filter(Boolean) ?? [];
+  const badProxies = proxies.filter((entry) => !isAddressOrCidr(entry));
+  const issues = [...s3.issues];
+  if (badProxies.length > 0) issues.push(`STUDIO_TRUSTED_PROXIES: not an IP address or CIDR: ${badProxies.join(", ")}`);
+  if (issues.length > 0) throw new EnvError(issues);
   const oidcValues = [values.STUDIO_OIDC_ISSUER, values.STUDIO_OIDC_CLIENT_ID, values.STUDIO_OIDC_CLIENT_SECRET];
   if (oidcValues.some((value) => value !== undefined) && !oidcValues.every((value) => value !== undefined)) {
     throw new EnvError(["STUDIO_OIDC_ISSUER, STUDIO_OIDC_CLIENT_ID and STUDIO_OIDC_CLIENT_SECRET: set all three for single sign-on, or none"]);
@@ -170,15 +202,23 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     geminiBaseUrl: values.GEMINI_BASE_URL,
     dataDir: path.resolve(cwd, values.STUDIO_DATA_DIR ?? ".nano-banana"),
     defaultModel: values.STUDIO_DEFAULT_MODEL,
+    geminiStore: values.STUDIO_GEMINI_STORE === undefined ? undefined : values.STUDIO_GEMINI_STORE === "true",
     mode,
     port: values.PORT ?? 3000,
     rateLimitPerMinute: values.STUDIO_RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
-    trustProxy: values.STUDIO_TRUST_PROXY === "1",
     jobDeadlineMs: values.STUDIO_JOB_DEADLINE_MS,
     maxConcurrentJobs: values.STUDIO_MAX_CONCURRENT_JOBS,
     maxQueuedJobs: values.STUDIO_MAX_QUEUED_JOBS,
     databaseUrl: values.DATABASE_URL,
     s3: s3.settings,
+    trustedProxies: proxies.length > 0
+      ? proxies
+      : values.STUDIO_TRUST_PROXY === "1"
+        ? LOOPBACK_PROXIES
+        : [],
+    minFreeDiskBytes: (values.STUDIO_MIN_FREE_DISK_MB ?? DEFAULT_MIN_FREE_DISK_MB) * 1_000_000,
+    uploadQuotaBytesPerHour: (values.STUDIO_UPLOAD_QUOTA_MB_PER_HOUR ?? DEFAULT_UPLOAD_QUOTA_MB_PER_HOUR) * 1_000_000,
+    unusedUploadTtlMs: (values.STUDIO_UNUSED_UPLOAD_TTL_HOURS ?? DEFAULT_UNUSED_UPLOAD_TTL_HOURS) * 3_600_000,
     auth: {
       secret: values.BETTER_AUTH_SECRET,
       publicUrl: values.BETTER_AUTH_URL ?? values.STUDIO_PUBLIC_URL,
@@ -195,6 +235,15 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
       e2eSessionToken: values.STUDIO_E2E_SESSION_TOKEN,
     },
   };
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = "", prefix, extra] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (family === 6 ? 128 : 32);
 }
 
 let cached: StudioEnv | undefined;

@@ -80,6 +80,12 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
     await studio.budgets.setDefault(20_000_000, "admin");
     await studio.budgets.setOverride("someone", null, "admin");
     await studio.budgets.setOverride("local", Number.MAX_SAFE_INTEGER, "admin");
+    const rootResult = { turnId: root.id, hash: stored.hash };
+    await studio.library.setFavourite("local", rootResult, true);
+    const board = await studio.boards.create("local", "Desserts");
+    await studio.boards.addItem("local", board.id, rootResult);
+    await studio.boards.create("local", "Empty");
+    await studio.prompts.create("local", { name: "Plated", text: "A [dish] on slate", tags: ["food"] });
     return { studio, session, root, modelTurn, hashes: [stored.hash, reference.hash] };
   }
 
@@ -93,6 +99,9 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
       spent: await storage.ledger.spent({ from: "2000-01-01T00:00:00.000Z", to: "2999-01-01T00:00:00.000Z", ownerId: "local" }),
       shares: await storage.shares.list(),
       budgets: { default: await storage.budgets.getDefault(), overrides: await storage.budgets.listOverrides() },
+      library: await storage.library.list("local"),
+      boards: await storage.boards.list("local"),
+      prompts: await storage.prompts.list("local"),
     };
   }
 
@@ -107,6 +116,8 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
     expect(before.spent).toBe(67_896);
     expect(before.shares.map((entry) => [entry.session.id, entry.share.mode])).toEqual([[session.id, "continue"]]);
     expect(before.budgets.overrides.map((o) => o.limitMicroUsd)).toEqual([Number.MAX_SAFE_INTEGER, null]);
+    expect(before.library.map((item) => [item.favourite, item.boardIds.length])).toEqual([[true, 1]]);
+    expect(before.boards.map((board) => [board.name, board.itemCount])).toEqual([["Desserts", 1], ["Empty", 0]]);
     await studio.close();
     const url = await cluster().createDatabase();
     const images = await bucketStore();
@@ -120,6 +131,10 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
       settings: { copied: 1, present: 0 },
       budgetOverrides: { copied: 2, present: 0 },
       imageAccess: { copied: 2, present: 0 },
+      favourites: { copied: 1, present: 0 },
+      boards: { copied: 2, present: 0 },
+      boardItems: { copied: 1, present: 0 },
+      savedPrompts: { copied: 1, present: 0 },
       accounts: { copied: 0, present: 0 },
       images: { copied: 2, present: 0, verified: 2 },
       mismatches: [],
@@ -149,6 +164,10 @@ describe.skipIf(skipPostgres)("npm run migrate-data -- --to postgres", () => {
       settings: { copied: 0, present: 1 },
       budgetOverrides: { copied: 0, present: 2 },
       imageAccess: { copied: 0, present: 2 },
+      favourites: { copied: 0, present: 1 },
+      boards: { copied: 0, present: 2 },
+      boardItems: { copied: 0, present: 1 },
+      savedPrompts: { copied: 0, present: 1 },
       accounts: { copied: 0, present: 0 },
       images: { copied: 0, present: 2, verified: 2 },
       mismatches: [],

@@ -36,6 +36,11 @@ export interface MigrationCounts {
   settings: { copied: number; present: number };
   budgetOverrides: { copied: number; present: number };
   imageAccess: { copied: number; present: number };
+  /** The library: favourites, boards with their items, saved prompts. */
+  favourites: { copied: number; present: number };
+  boards: { copied: number; present: number };
+  boardItems: { copied: number; present: number };
+  savedPrompts: { copied: number; present: number };
   /** Rows of the accounts' tables (people, their sign-in methods and sessions, invitations, audit log). */
   accounts: { copied: number; present: number };
   images: { copied: number; present: number; verified: number };
@@ -93,7 +98,8 @@ async function listFiles(dir: string): Promise<string[]> {
 async function insertNew<T extends keyof StudioDatabase>(
   db: Kysely<StudioDatabase>,
   table: T,
-  conflictColumn: keyof StudioDatabase[T] & string,
+  /** null: any unique key (for tables keyed by several columns). */
+  conflictColumn: (keyof StudioDatabase[T] & string) | null,
   rows: Array<Record<string, unknown>>,
 ): Promise<number> {
   let copied = 0;
@@ -102,7 +108,7 @@ async function insertNew<T extends keyof StudioDatabase>(
     const result = await db
       .insertInto(table)
       .values(batch as never)
-      .onConflict((conflict) => conflict.column(conflictColumn as never).doNothing())
+      .onConflict((conflict) => (conflictColumn === null ? conflict : conflict.column(conflictColumn as never)).doNothing())
       .executeTakeFirst();
     copied += Number(result.numInsertedOrUpdatedRows ?? 0);
   }
@@ -205,6 +211,10 @@ export async function migrateData(options: MigrateDataOptions): Promise<Migratio
     settings: { copied: 0, present: 0 },
     budgetOverrides: { copied: 0, present: 0 },
     imageAccess: { copied: 0, present: 0 },
+    favourites: { copied: 0, present: 0 },
+    boards: { copied: 0, present: 0 },
+    boardItems: { copied: 0, present: 0 },
+    savedPrompts: { copied: 0, present: 0 },
     accounts: { copied: 0, present: 0 },
     images: { copied: 0, present: 0, verified: 0 },
     mismatches: [],
@@ -283,7 +293,7 @@ export async function migrateData(options: MigrateDataOptions): Promise<Migratio
     log(`model turns: ${counts.modelTurns.copied} copied, ${counts.modelTurns.present} already there`);
 
     // After the sessions: a share names its session (and goes with it when it is deleted).
-    async function copyRows<T extends keyof StudioDatabase>(table: T, key: keyof StudioDatabase[T] & string, query: string) {
+    async function copyRows<T extends keyof StudioDatabase>(table: T, key: (keyof StudioDatabase[T] & string) | null, query: string) {
       const rows = source.prepare(query).all() as Array<Record<string, unknown>>;
       const copied = await insertNew(target.db, table, key, rows);
       log(`${table.replace(/_/g, " ")}: ${copied} copied, ${rows.length - copied} already there`);
@@ -315,6 +325,12 @@ export async function migrateData(options: MigrateDataOptions): Promise<Migratio
     }
     counts.imageAccess = { copied: accessCopied, present: access.length - accessCopied };
     log(`image access: ${counts.imageAccess.copied} copied, ${counts.imageAccess.present} already there`);
+
+    // After the turns and sessions they name; boards before their items.
+    counts.favourites = await copyRows("favourites", null, "SELECT owner_id, turn_id, hash, created_at FROM favourites ORDER BY rowid");
+    counts.boards = await copyRows("boards", "id", "SELECT id, owner_id, name, created_at, updated_at FROM boards ORDER BY rowid");
+    counts.boardItems = await copyRows("board_items", null, "SELECT board_id, turn_id, hash, added_at FROM board_items ORDER BY rowid");
+    counts.savedPrompts = await copyRows("saved_prompts", "id", "SELECT id, owner_id, name, text, tags_json, created_at FROM saved_prompts ORDER BY rowid");
 
     counts.accounts = await copyAccounts(source, options.connectionString, dataDir, log);
   } finally {

@@ -16,7 +16,7 @@ export default async function GalleryPage() {
     <PageFrame title="Gallery">
       <h2 className="text-lg font-semibold">Shared with the team</h2>
       {shared.length === 0 ? (
-        <p className="text-sm text-zinc-500" data-testid="gallery-empty">
+        <p className="text-sm text-zinc-500 dark:text-zinc-400" data-testid="gallery-empty">
           Nothing is shared yet. Open one of your sessions and choose Share in its header.
         </p>
       ) : (
@@ -34,12 +34,12 @@ export default async function GalleryPage() {
                       loading="lazy"
                     />
                   ) : (
-                    <span className="text-xs text-zinc-500">No image yet</span>
+                    <span className="text-xs text-zinc-500 dark:text-zinc-400">No image yet</span>
                   )}
                 </div>
                 <div className="p-3">
                   <p className="truncate text-sm font-medium">{session.title}</p>
-                  <p className="mt-1 text-xs text-zinc-500">
+                  <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
                     <span data-testid="gallery-owner">{session.ownerId === viewer.userId ? "You" : (names.get(session.ownerId) ?? "Someone no longer in the team")}</span> ·{" "}
                     {share.mode === "view" ? "view only" : "can continue"} · {new Date(session.updatedAt).toLocaleDateString("en-GB", { timeZone: "UTC" })}
                   </p>

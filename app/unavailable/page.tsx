@@ -24,7 +24,7 @@ export default async function UnavailablePage() {
       <AuthCard title="The studio can't open its data" intro={<p>Nothing can be shown or made until it can. Nothing was lost by this.</p>}>
         <div role="alert" data-testid="unavailable" className="flex flex-col gap-3 text-sm">
           <p>{STORAGE_FAILED_ACTION}</p>
-          <p className="text-zinc-500">The server log says what went wrong. After fixing it, restart the studio or try again.</p>
+          <p className="text-zinc-500 dark:text-zinc-400">The server log says what went wrong. After fixing it, restart the studio or try again.</p>
           <Link href="/" className="self-start rounded-md bg-zinc-900 px-3 py-1.5 font-medium text-white dark:bg-zinc-100 dark:text-zinc-900">
             Try again
           </Link>

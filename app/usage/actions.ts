@@ -107,7 +107,9 @@ export async function checkBudgetAction(input: CheckBudgetInput): Promise<Budget
   const parsed = checkBudgetSchema.safeParse(input);
   if (!parsed.success) return invalid(parsed.error.issues);
   return guarded(async () => {
-    const refusal = await checkBudget(await getStorage(), viewer.userId, { settings: parsed.data.settings });
+    const { settings } = parsed.data;
+    const requests = Array.isArray(settings) ? settings.map((one) => ({ settings: one })) : { settings };
+    const refusal = await checkBudget(await getStorage(), viewer.userId, requests);
     if (!refusal) return { ok: true, data: { fits: true } };
     return {
       ok: false,

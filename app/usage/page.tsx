@@ -47,9 +47,9 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
             ? "No monthly budget is set for you."
             : `Budget ${formatUsd(own.limitMicroUsd)} a month${own.source === "override" ? " (set for you)" : ""}: ${formatUsd(own.leftMicroUsd ?? 0)} left this month${own.committedMicroUsd > 0 ? ` after ${formatUsd(own.committedMicroUsd)} reserved by images being made` : ""}. Resets on ${formatResetDate(own.resetsAt)} (UTC).`}
         </p>
-        {!current && <p className="mt-1 text-xs text-zinc-500">The budget line is for the current month.</p>}
+        {!current && <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">The budget line is for the current month.</p>}
         {report.ownSummary.total.unreported > 0 && (
-          <p className="mt-1 text-xs text-zinc-500">{report.ownSummary.total.unreported} finished turns have no figure: Google reported no usage for them (for example, cancelled before the answer ended).</p>
+          <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">{report.ownSummary.total.unreported} finished turns have no figure: Google reported no usage for them (for example, cancelled before the answer ended).</p>
         )}
         <div className="mt-4">
           <LedgerTable entries={report.ownEntries} showUser={false} />
@@ -63,7 +63,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
             <p className="mt-1 text-2xl font-semibold tabular-nums" data-testid="team-spend" data-micro-usd={report.team.summary.total.microUsd}>
               {formatUsd(report.team.summary.total.microUsd)}
             </p>
-            <p className="text-xs text-zinc-500">
+            <p className="text-xs text-zinc-500 dark:text-zinc-400">
               Includes {formatUsd(report.team.summary.total.unsuccessfulMicroUsd)} billed for failed, blocked or cancelled turns; {report.team.summary.total.unreported} turns without a figure. Prices read on {pricesReadOn.join(" and ")}; several are third-party figures (see lib/gemini/prices.ts).
             </p>
           </div>
@@ -73,10 +73,10 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
             <table className="w-full text-sm" data-testid="user-budgets">
               <thead>
                 <tr>
-                  <th className="px-2 py-1 text-left font-medium text-zinc-500">User</th>
-                  <th className="px-2 py-1 text-right font-medium text-zinc-500">Spend</th>
-                  <th className="px-2 py-1 text-left font-medium text-zinc-500">Budget</th>
-                  <th className="px-2 py-1 text-left font-medium text-zinc-500">Change</th>
+                  <th className="px-2 py-1 text-left font-medium text-zinc-500 dark:text-zinc-400">User</th>
+                  <th className="px-2 py-1 text-right font-medium text-zinc-500 dark:text-zinc-400">Spend</th>
+                  <th className="px-2 py-1 text-left font-medium text-zinc-500 dark:text-zinc-400">Budget</th>
+                  <th className="px-2 py-1 text-left font-medium text-zinc-500 dark:text-zinc-400">Change</th>
                 </tr>
               </thead>
               <tbody>
@@ -84,7 +84,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
                   <tr key={user.userId} data-user={user.userId} className="border-t border-zinc-100 dark:border-zinc-800">
                     <td className="px-2 py-1">
                       {user.name}
-                      {user.email && <span className="block text-xs text-zinc-500">{user.email}</span>}
+                      {user.email && <span className="block text-xs text-zinc-500 dark:text-zinc-400">{user.email}</span>}
                     </td>
                     <td className="px-2 py-1 text-right tabular-nums">{formatUsd(user.spentMicroUsd)}</td>
                     <td className="px-2 py-1">

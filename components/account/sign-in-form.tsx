@@ -9,9 +9,10 @@ const WRONG = "Email or password is wrong.";
 
 /**
  * Posts straight to better-auth (/api/auth/sign-in/email), so its origin check, its per-address
- * rate limit and the studio's lock after repeated failures all apply.
+ * rate limit and the studio's lock after repeated failures all apply. Signed in, it goes to
+ * `returnTo`: the page asked for, already checked on the server (lib/server/auth/return-to.ts).
  */
-export function SignInForm({ sso, initialError }: { sso: boolean; initialError: string | null }) {
+export function SignInForm({ sso, initialError, returnTo }: { sso: boolean; initialError: string | null; returnTo: string }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(initialError);
   const [pending, setPending] = useState(false);
@@ -28,7 +29,7 @@ export function SignInForm({ sso, initialError }: { sso: boolean; initialError: 
         body: JSON.stringify({ email: String(form.get("email") ?? ""), password: String(form.get("password") ?? "") }),
       });
       if (response.ok) {
-        router.replace("/");
+        router.replace(returnTo);
         return;
       }
       const body = (await response.json().catch(() => null)) as { code?: string; message?: string } | null;
@@ -52,7 +53,7 @@ export function SignInForm({ sso, initialError }: { sso: boolean; initialError: 
       const response = await fetch("/api/auth/sign-in/social", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ provider: "sso", callbackURL: "/", errorCallbackURL: "/sign-in" }),
+        body: JSON.stringify({ provider: "sso", callbackURL: returnTo, errorCallbackURL: "/sign-in" }),
       });
       const body = (await response.json().catch(() => null)) as { url?: string } | null;
       if (response.ok && body?.url) {

@@ -1,30 +1,52 @@
 "use client";
 
+import { useId, useState } from "react";
 import { ShortcutHint } from "@/components/ui/shortcut-hint";
+import type { ReferenceRoleCounts } from "@/lib/studio/reference-limits";
 import { ModelControls } from "./model-controls";
 import { PromptEditor } from "./prompt-editor";
-import { useComposer } from "./studio-provider";
+import { VariationsControl } from "./variations-control";
+import { useComposer, useModels } from "./studio-provider";
 
 interface ComposerProps {
   running: boolean;
   /** A generation is being started: Generate is disabled until it is. */
   submitting?: boolean;
   editing: boolean;
+  /** Why Generate is refused (references over the model's limits); null when it is not. */
+  blockedReason?: string | null;
+  /** The tray's references by role, for the model-switch notice. */
+  referenceCounts?: ReferenceRoleCounts;
   onGenerate(): void;
   onCancel(): void;
+  /** Opens the "Compare models…" dialog. */
+  onCompareModels?(): void;
   /** Slot for the reference tray. */
   references?: React.ReactNode;
 }
 
-export function Composer({ running, submitting = false, editing, onGenerate, onCancel, references }: ComposerProps) {
+export function Composer({ running, submitting = false, editing, blockedReason = null, referenceCounts, onGenerate, onCancel, onCompareModels, references }: ComposerProps) {
   const prompt = useComposer((state) => state.prompt);
+  const models = useModels();
   const updateSettings = useComposer((state) => state.updateSettings);
-  const canGenerate = prompt.trim().length > 0 && !running && !submitting;
+  const canGenerate = prompt.trim().length > 0 && !running && !submitting && blockedReason === null;
+  const variations = useComposer((state) => state.variations);
+  const summary = useComposer((state) => {
+    const profile = models.find((model) => model.id === state.settings.model);
+    return [profile?.displayName ?? state.settings.model, state.settings.imageSize, state.settings.aspectRatio === "match-input" ? "ratio of the input" : state.settings.aspectRatio].join(" · ");
+  });
+  // Below xl the composer shares the screen with the result: the references and model options fold
+  // under one button. A model-switch notice unfolds them, as it must be read.
+  const switchNotice = useComposer((state) => state.modelSwitchChanges.length > 0);
+  const dismissChanges = useComposer((state) => state.dismissModelSwitchChanges);
+  const [optionsOpen, setOptionsOpen] = useState(false);
+  const showOptions = optionsOpen || switchNotice;
+  const optionsId = useId();
 
   return (
     <form
       aria-label="Compose"
-      className="flex flex-col gap-5"
+      className="flex flex-col gap-3 xl:gap-5"
       onSubmit={(event) => {
         event.preventDefault();
         if (canGenerate) onGenerate();
@@ -54,16 +76,58 @@ export function Composer({ running, submitting = false, editing, onGenerate, onC
             type="submit"
             data-testid="generate"
             disabled={!canGenerate}
+            aria-describedby={blockedReason ? "generate-blocked" : undefined}
             aria-keyshortcuts="Control+Enter Meta+Enter"
             className="flex-1 rounded-lg bg-banana-400 px-4 py-2.5 font-semibold text-zinc-950 shadow-sm hover:bg-banana-500 disabled:cursor-not-allowed disabled:opacity-50"
           >
             {editing ? "Apply edit" : "Generate"}
+            {variations > 1 && <span data-testid="generate-count"> ×{variations}</span>}
             <ShortcutHint className="ml-2">Ctrl+Enter</ShortcutHint>
           </button>
         )}
+        {/* On the Generate row, so it costs the result no height on a tablet or phone. */}
+        {!running && <VariationsControl />}
       </div>
-      {references}
-      <ModelControls editing={editing} />
+      {blockedReason && !running && (
+        <p id="generate-blocked" data-testid="generate-blocked" className="text-sm text-red-800 dark:text-red-300">
+          {blockedReason} Unmark or remove references, or pick another model.
+        </p>
+      )}
+      <button
+        type="button"
+        data-testid="options-toggle"
+        aria-expanded={showOptions}
+        aria-controls={optionsId}
+        onClick={() => {
+          // Folding them away is reading the switch notice too; else it would hold them open.
+          if (showOptions) dismissChanges();
+          setOptionsOpen(!showOptions);
+        }}
+        className="flex items-center gap-2 rounded-lg border border-zinc-300 px-3 py-2 text-left text-sm hover:bg-zinc-100 xl:hidden dark:border-zinc-700 dark:hover:bg-zinc-800"
+      >
+        <span aria-hidden>{showOptions ? "▾" : "▸"}</span>
+        <span className="shrink-0 font-medium">References and options</span>
+        <span className="min-w-0 truncate text-zinc-600 dark:text-zinc-400" data-testid="options-summary">
+          {referenceCounts && referenceCounts.total > 0 ? `${referenceCounts.total} ref. · ` : ""}
+          {summary}
+        </span>
+      </button>
+      <div id={optionsId} data-testid="composer-options" className={`${showOptions ? "flex" : "hidden"} flex-col gap-5 xl:flex`}>
+        {onCompareModels && (
+          <button
+            type="button"
+            data-testid="compare-models"
+            aria-haspopup="dialog"
+            disabled={running || submitting}
+            onClick={onCompareModels}
+            className="self-start rounded-lg border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800"
+          >
+            Compare models…
+          </button>
+        )}
+        {references}
+        <ModelControls editing={editing} referenceCounts={referenceCounts} />
+      </div>
     </form>
   );
 }

@@ -140,6 +140,18 @@ describe("GroundingPanel with hostile or unusual data", () => {
     expect(markup).toContain('href="https://other.example/page"');
   });
 
+  it("shows Image Search results as thumbnails that open their pages, a placeholder where the thumbnail is unusable", () => {
+    const results = tagsWithTestId(markup, "image-result");
+    expect(results).toHaveLength(2);
+    expect(attribute(results[0] ?? "", "href")).toBe("https://photos.example/page");
+    expect(attribute(results[0] ?? "", "aria-label")).toBe("[2] photos.example: image result, Red bicycle (opens its page)");
+    expect(attribute(results[0] ?? "", "rel")).toBe("noopener noreferrer");
+    expect(attribute(results[1] ?? "", "href")).toBe("https://other.example/page");
+    expect(tagsWithTestId(markup, "image-result-thumbnail")).toHaveLength(1);
+    expect(tagsWithTestId(markup, "image-result-missing")).toHaveLength(1);
+    expect(markup).toContain("Image results");
+  });
+
   it("keeps even a hostile widget inside the sandboxed frame only", () => {
     expect(markup).not.toContain("<script");
     expect(tagsWithTestId(markup, "search-suggestions")[0]).toContain("&lt;script&gt;");

@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useMemo } from "react";
+import { useCallback, useId, useMemo, useState } from "react";
 import type { Grounding } from "@/lib/gemini/types";
 import { describeSource, segmentTextWithCitations, type CitedTextPart, type SourceView } from "@/lib/studio/citations";
 import {
@@ -55,10 +55,83 @@ export function GroundingPanel({ grounding, text, theme }: GroundingPanelProps) 
         Grounded with Google Search
       </h2>
       {hasSearchWidget(grounding.searchEntryPointHtml) && <SearchSuggestions html={grounding.searchEntryPointHtml} theme={theme} />}
+      {sources.some((source) => source.kind === "image") && <ImageResults sources={sources.filter((source) => source.kind === "image")} />}
       {parts.length > 0 && <CitedText parts={parts} sourcesByIndex={sourcesByIndex} />}
       {sources.length > 0 && <SourceList sources={sources} />}
       <SearchQueries webQueries={grounding.webQueries} imageQueries={grounding.imageQueries} />
     </section>
+  );
+}
+
+/**
+ * The images Google Image Search found, as thumbnails that open the page each image is on. A
+ * thumbnail that fails to load (offline, or removed by the site) leaves its title and domain, so the
+ * source stays readable and reachable.
+ */
+function ImageResults({ sources }: { sources: SourceView[] }) {
+  const headingId = useId();
+  return (
+    <div className="flex flex-col gap-2">
+      <h3 id={headingId} className={SUBHEADING_CLASS}>
+        Image results
+      </h3>
+      <ul aria-labelledby={headingId} data-testid="image-results" className="grid grid-cols-2 gap-2 sm:grid-cols-3 lg:grid-cols-2">
+        {sources.map((source) => (
+          <li key={source.index}>
+            <ImageResult source={source} />
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function ImageResult({ source }: { source: SourceView }) {
+  const [broken, setBroken] = useState(false);
+  // A server-rendered thumbnail may fail before React hydrates and attaches onError: check once it is mounted.
+  const checkLoaded = useCallback((img: HTMLImageElement | null) => {
+    if (img?.complete && img.naturalWidth === 0) setBroken(true);
+  }, []);
+  const caption = source.domain ?? source.title;
+  const body = (
+    <figure className="flex flex-col gap-1">
+      <div className="flex aspect-square items-center justify-center overflow-hidden rounded-md border border-zinc-200 bg-zinc-100 dark:border-zinc-700 dark:bg-zinc-800">
+        {source.imageSrc && !broken ? (
+          // eslint-disable-next-line @next/next/no-img-element -- a third-party thumbnail shown as is; next/image would fetch it through the studio's server
+          <img
+            src={source.imageSrc}
+            alt={source.title}
+            loading="lazy"
+            referrerPolicy="no-referrer"
+            data-testid="image-result-thumbnail"
+            ref={checkLoaded}
+            onError={() => setBroken(true)}
+            className="size-full object-cover"
+          />
+        ) : (
+          <span data-testid="image-result-missing" className="p-2 text-center text-xs text-zinc-600 dark:text-zinc-400">
+            Thumbnail not available
+          </span>
+        )}
+      </div>
+      <figcaption className="truncate text-xs text-zinc-600 dark:text-zinc-400">
+        [{source.number}] {caption}
+      </figcaption>
+    </figure>
+  );
+  if (!source.href) return <div data-testid="image-result">{body}</div>;
+  return (
+    <a
+      href={source.href}
+      target="_blank"
+      rel="noopener noreferrer"
+      data-testid="image-result"
+      // Starts with the text shown (WCAG 2.5.3, label in name), then says what the link is.
+      aria-label={`${broken || !source.imageSrc ? "Thumbnail not available " : ""}[${source.number}] ${caption}: image result, ${source.title} (opens its page)`}
+      className="block rounded-md outline-offset-2 hover:opacity-90 focus-visible:outline-2 focus-visible:outline-sky-600"
+    >
+      {body}
+    </a>
   );
 }
 
@@ -155,30 +228,14 @@ function SourceEntry({ source }: { source: SourceView }) {
       )}
     </span>
   );
-  const thumbnail = source.imageSrc ? (
-    // eslint-disable-next-line @next/next/no-img-element -- a third-party thumbnail shown as is; next/image would fetch it through the studio's server
-    <img
-      src={source.imageSrc}
-      alt=""
-      width={48}
-      height={48}
-      loading="lazy"
-      referrerPolicy="no-referrer"
-      className="size-12 shrink-0 rounded border border-zinc-200 object-cover dark:border-zinc-700"
-    />
-  ) : null;
 
   if (!source.href) {
     return (
-      <span className="flex min-w-0 items-start gap-2">
-        {thumbnail}
-        {details}
-      </span>
+      <span className="flex min-w-0 items-start gap-2">{details}</span>
     );
   }
   return (
     <a href={source.href} target="_blank" rel="noopener noreferrer" className={`flex min-w-0 items-start gap-2 ${LINK_CLASS}`}>
-      {thumbnail}
       {details}
     </a>
   );
@@ -213,5 +270,25 @@ function QueryList({ id, label, queries, kind }: { id: string; label: string; qu
         ))}
       </ul>
     </div>
+  );
+}
+
+/**
+ * Google Search was requested but the answer came back without grounding metadata (Google does
+ * that): say so, rather than show nothing and leave the designer guessing whether search ran.
+ */
+export function NoGroundingNotice() {
+  return (
+    <section
+      data-testid="grounding-missing"
+      aria-label="Google Search"
+      className="rounded-lg border border-zinc-200 bg-white p-3 text-xs text-zinc-700 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-300"
+    >
+      <p className="font-semibold text-zinc-900 dark:text-zinc-100">Google Search was on, but nothing was grounded</p>
+      <p className="mt-1">
+        Google returned this answer without search results, sources or search suggestions, so nothing in it is backed by a cited
+        source. Ask for facts explicitly in the prompt to make the model search.
+      </p>
+    </section>
   );
 }

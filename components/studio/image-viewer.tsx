@@ -74,7 +74,7 @@ export function ImageViewer({ src, alt, width, height, dragData, testId = "resul
   const percent = Math.round(scale * 100);
 
   return (
-    <div className="flex min-h-0 flex-1 flex-col gap-2">
+    <div className="flex flex-1 flex-col gap-2">
       <div
         ref={stage}
         tabIndex={0}
@@ -101,7 +101,7 @@ export function ImageViewer({ src, alt, width, height, dragData, testId = "resul
           drag.current = null;
         }}
         onDoubleClick={() => (zoom === "fit" ? setScale(1) : setZoom("fit"))}
-        className={`relative flex min-h-72 flex-1 items-center justify-center overflow-hidden rounded-xl bg-[repeating-conic-gradient(#e4e4e7_0%_25%,#f4f4f5_0%_50%)] bg-size-[16px_16px] dark:bg-[repeating-conic-gradient(#27272a_0%_25%,#18181b_0%_50%)] ${zoomed ? "cursor-grab active:cursor-grabbing" : ""}`}
+        className={`relative flex h-72 flex-none items-center justify-center md:h-[max(18rem,40dvh)] xl:h-auto xl:min-h-72 xl:flex-1 overflow-hidden rounded-xl bg-[repeating-conic-gradient(#e4e4e7_0%_25%,#f4f4f5_0%_50%)] bg-size-[16px_16px] dark:bg-[repeating-conic-gradient(#27272a_0%_25%,#18181b_0%_50%)] ${zoomed ? "cursor-grab active:cursor-grabbing" : ""}`}
       >
         {/* eslint-disable-next-line @next/next/no-img-element -- originals are served as stored files, at full resolution */}
         <img

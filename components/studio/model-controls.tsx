@@ -1,9 +1,11 @@
 "use client";
 
 import { useId } from "react";
-import { outputPixelSize, pricePerImage, tokensPerImage, type ModelProfile } from "@/lib/gemini/catalog";
+import { UNVERIFIED_LABELS, outputPixelSize, tokensPerImage, type ModelProfile } from "@/lib/gemini/catalog";
 import { describeModelOptions, type OptionAvailability } from "@/lib/gemini/settings";
 import type { AspectRatio, AspectRatioSetting, ImageSize, ThinkingLevel } from "@/lib/gemini/types";
+import { imagePriceEstimate } from "@/lib/studio/price-estimate";
+import type { ReferenceRoleCounts } from "@/lib/studio/reference-limits";
 import { useComposer, useModels } from "./studio-provider";
 
 const SIZE_LABELS: Record<ImageSize, string> = { "512": "512", "1K": "1K", "2K": "2K", "4K": "4K" };
@@ -44,7 +46,7 @@ function Toggle({
       />
       <label htmlFor={id} className={`text-sm ${option.enabled ? "" : "text-zinc-400 dark:text-zinc-600"}`}>
         {label}
-        <span id={`${id}-reason`} className="block text-xs text-zinc-500">
+        <span id={`${id}-reason`} className="block text-xs text-zinc-500 dark:text-zinc-400">
           {option.enabled ? description : option.reason}
         </span>
       </label>
@@ -52,7 +54,7 @@ function Toggle({
   );
 }
 
-export function ModelControls({ editing }: { editing: boolean }) {
+export function ModelControls({ editing, referenceCounts }: { editing: boolean; referenceCounts?: ReferenceRoleCounts }) {
   const models = useModels();
   const settings = useComposer((state) => state.settings);
   const updateSettings = useComposer((state) => state.updateSettings);
@@ -76,10 +78,12 @@ export function ModelControls({ editing }: { editing: boolean }) {
     const pixels = outputPixelSize(profile, settings.imageSize, ratio);
     return pixels ? `${ratio} · ${pixels.width}×${pixels.height}` : ratio;
   };
-  const aspect: AspectRatioSetting = settings.aspectRatio === "match-input" && !editing ? profile.defaultAspectRatio : settings.aspectRatio;
+  // "Match input" needs an input image: the result being edited or a reference in the tray.
+  const hasInputImage = editing || (referenceCounts?.total ?? 0) > 0;
+  const aspect: AspectRatioSetting = settings.aspectRatio === "match-input" && !hasInputImage ? profile.defaultAspectRatio : settings.aspectRatio;
   const pixels = aspect === "match-input" ? null : outputPixelSize(profile, settings.imageSize, aspect);
   const tokens = tokensPerImage(profile, settings.imageSize);
-  const price = pricePerImage(profile, settings.imageSize);
+  const price = imagePriceEstimate(profile, settings.imageSize);
 
   return (
     <div className="flex flex-col gap-4" data-testid="model-controls">
@@ -93,7 +97,7 @@ export function ModelControls({ editing }: { editing: boolean }) {
           value={profile.id}
           onChange={(event) => {
             const next = models.find((model) => model.id === event.target.value);
-            if (next) selectModel(next);
+            if (next) selectModel(next, referenceCounts);
           }}
           className="w-full min-w-0 truncate rounded-lg border border-zinc-300 bg-white p-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
         >
@@ -108,13 +112,18 @@ export function ModelControls({ editing }: { editing: boolean }) {
             );
           })}
         </select>
-        <div className="text-xs text-zinc-500" data-testid="model-info">
+        <div className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="model-info">
           {stage && (
             <span className="mr-1 rounded bg-amber-100 px-1.5 py-0.5 font-medium text-amber-900 uppercase dark:bg-amber-900 dark:text-amber-100">
               {stage}
             </span>
           )}
           {profile.notes[0]}
+          {profile.unverified && profile.unverified.length > 0 && (
+            <span className="block" data-testid="model-unverified">
+              Not verified (third-party reports): {profile.unverified.map((capability) => UNVERIFIED_LABELS[capability]).join(", ")}.
+            </span>
+          )}
           {profile.status.stage === "deprecated" && (
             <span className="block text-amber-700 dark:text-amber-400">
               {profile.status.shutdownOn ? `Shuts down from ${profile.status.shutdownOn}. ` : ""}
@@ -123,7 +132,7 @@ export function ModelControls({ editing }: { editing: boolean }) {
                   type="button"
                   className="underline"
                   data-testid="use-replacement"
-                  onClick={() => selectModel(replacement)}
+                  onClick={() => selectModel(replacement, referenceCounts)}
                 >
                   Switch to {replacement.displayName}
                 </button>
@@ -176,7 +185,7 @@ export function ModelControls({ editing }: { editing: boolean }) {
           ))}
         </div>
         {options.imageSizes.some((option) => !option.enabled) && (
-          <p className="text-xs text-zinc-500">{options.imageSizes.find((option) => !option.enabled)?.reason}</p>
+          <p className="text-xs text-zinc-500 dark:text-zinc-400">{options.imageSizes.find((option) => !option.enabled)?.reason}</p>
         )}
       </fieldset>
 
@@ -191,14 +200,14 @@ export function ModelControls({ editing }: { editing: boolean }) {
           onChange={(event) => updateSettings({ aspectRatio: event.target.value as AspectRatioSetting })}
           className="w-full min-w-0 truncate rounded-lg border border-zinc-300 bg-white p-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
         >
-          {editing && <option value="match-input">Match input image</option>}
+          {hasInputImage && <option value="match-input">Match input image</option>}
           {options.aspectRatios.map((option) => (
             <option key={option.value} value={option.value} disabled={!option.enabled}>
               {option.enabled ? ratioLabel(option.value) : `${option.value} — not on ${profile.displayName}`}
             </option>
           ))}
         </select>
-        <p className="text-xs text-zinc-500" data-testid="pixel-size">
+        <p className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="pixel-size">
           {pixels ? `Output ${pixels.width} × ${pixels.height} px` : "Output follows the input image's shape"}
         </p>
       </div>
@@ -222,12 +231,12 @@ export function ModelControls({ editing }: { editing: boolean }) {
                     onChange={() => updateSettings({ thinkingLevel: option.value as ThinkingLevel })}
                     className="accent-banana-500"
                   />
-                  {option.value === "minimal" ? "Minimal (faster)" : "High (better composition)"}
+                  {option.value === "minimal" ? "Minimal (faster)" : option.value === "medium" ? "Medium" : "High (better composition)"}
                 </label>
               ))}
             </div>
           ) : (
-            <p className="text-xs text-zinc-500">{profile.displayName} always thinks before drawing, at its own level.</p>
+            <p className="text-xs text-zinc-500 dark:text-zinc-400">{profile.displayName} always thinks before drawing, at its own level.</p>
           )}
         </fieldset>
       )}
@@ -267,9 +276,15 @@ export function ModelControls({ editing }: { editing: boolean }) {
         />
       </div>
 
-      <p className="text-xs text-zinc-500" data-testid="estimate">
+      <p className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="estimate">
         Estimate: {tokens ? `${tokens.toLocaleString("en-US")} output tokens` : "tokens unknown"}
-        {price !== null ? ` · ≈ $${price.toFixed(3)} per image` : ""}
+        {price ? (
+          <span title={`${price.source}${price.thirdParty ? "; reported by third parties, not seen on Google's pricing page" : ""}`}>
+            {` · ≈ $${price.usd.toFixed(3)} per image (price read ${price.readOn})`}
+          </span>
+        ) : (
+          " · price not published"
+        )}
         {profile.thinking.alwaysOn || settings.thinkingLevel === "high" ? " + thinking tokens" : ""}
       </p>
     </div>

@@ -1,10 +1,25 @@
 "use client";
 
-import { useId, useRef } from "react";
+import { useEffect, useId, useRef } from "react";
+import { PromptLibrary } from "@/components/library/prompt-library";
 import { Menu, MenuContent, MenuGroup, MenuItem, MenuLabel, MenuTrigger } from "@/components/ui/menu";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
 import { insertTemplate, nextPlaceholder, PROMPT_TEMPLATES, type PromptTemplate } from "@/lib/studio/prompt-templates";
 import { useComposer } from "./studio-provider";
+
+/**
+ * The page a generation is moving the studio to (the first turn of a new session), set just before
+ * it goes: the prompt there takes focus once it renders, where without this focus would drop to the
+ * page body. A module variable, as it must outlive the page that set it.
+ */
+let focusOnPath: string | null = null;
+
+export function keepPromptFocus(pathname: string): void {
+  focusOnPath = pathname;
+}
+
+/** The prompt's element id, which the "Skip to prompt" link targets. */
+export const PROMPT_ID = "prompt";
 
 interface PromptEditorProps {
   onSubmit(): void;
@@ -25,14 +40,38 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
   // Set while the menu closes after a pick: where focus goes then (null: the prompt, no selection).
   const pickedSlot = useRef<{ start: number; end: number } | null | undefined>(undefined);
 
-  function applyTemplate(template: PromptTemplate) {
+  // After every render: the new page may mount this prompt or render the old one again.
+  useEffect(() => {
+    if (focusOnPath === null || focusOnPath !== window.location.pathname) return;
+    focusOnPath = null;
+    const element = textarea.current;
+    element?.focus();
+    element?.setSelectionRange(element.value.length, element.value.length);
+  });
+
+  // Templates and saved prompts go in the same way.
+  function insertText(inserted: string) {
     const element = textarea.current;
     const selection = element ? { start: element.selectionStart, end: element.selectionEnd } : { start: prompt.length, end: prompt.length };
     // A fresh template replaces an empty prompt; otherwise it goes in at the cursor.
-    const { text, select: slot } = insertTemplate(prompt, prompt.trim() === "" ? { start: 0, end: prompt.length } : selection, template.text);
+    const { text, select: slot } = insertTemplate(prompt, prompt.trim() === "" ? { start: 0, end: prompt.length } : selection, inserted);
     setPrompt(text.slice(0, MAX_PROMPT_LENGTH));
-    onTemplate?.(template);
     pickedSlot.current = slot ?? null;
+  }
+
+  function applyTemplate(template: PromptTemplate) {
+    insertText(template.text);
+    onTemplate?.(template);
+  }
+
+  function focusPicked(event: Event) {
+    const slot = pickedSlot.current;
+    if (slot === undefined) return;
+    pickedSlot.current = undefined;
+    // A picked template continues in the prompt, its first [placeholder] selected for typing over.
+    event.preventDefault();
+    textarea.current?.focus();
+    if (slot) textarea.current?.setSelectionRange(slot.start, slot.end);
   }
 
   function onKeyDown(event: React.KeyboardEvent<HTMLTextAreaElement>) {
@@ -65,9 +104,10 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
   return (
     <div className="flex flex-col gap-1.5">
       <div className="flex items-center justify-between">
-        <label htmlFor={id} className="text-sm font-medium">
+        <label htmlFor={PROMPT_ID} className="text-sm font-medium">
           {editing ? "Describe the change" : "Prompt"}
         </label>
+        <PromptLibrary className="ml-auto" prompt={prompt} onUse={insertText} onCloseAutoFocus={focusPicked} />
         <Menu>
           <MenuTrigger
             data-testid="templates-button"
@@ -79,15 +119,7 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
             align="end"
             aria-label="Prompt templates"
             className="w-80"
-            onCloseAutoFocus={(event) => {
-              const slot = pickedSlot.current;
-              if (slot === undefined) return;
-              pickedSlot.current = undefined;
-              // A picked template continues in the prompt, its first [placeholder] selected for typing over.
-              event.preventDefault();
-              textarea.current?.focus();
-              if (slot) textarea.current?.setSelectionRange(slot.start, slot.end);
-            }}
+            onCloseAutoFocus={focusPicked}
           >
             {groups.map((group) => (
               <MenuGroup key={group.key} aria-labelledby={`${id}-group-${group.key}`}>
@@ -105,7 +137,7 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
       </div>
       <textarea
         ref={textarea}
-        id={id}
+        id={PROMPT_ID}
         data-testid="prompt"
         value={prompt}
         maxLength={MAX_PROMPT_LENGTH}
@@ -118,10 +150,10 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
         }
         onChange={(event) => setPrompt(event.target.value)}
         onKeyDown={onKeyDown}
-        className="field-sizing-content max-h-[50vh] min-h-28 w-full resize-none rounded-lg border border-zinc-300 bg-white p-3 text-sm leading-relaxed shadow-sm placeholder:text-zinc-400 dark:border-zinc-700 dark:bg-zinc-900"
+        className="field-sizing-content max-h-[30dvh] min-h-20 w-full xl:max-h-[50vh] xl:min-h-28 resize-none rounded-lg border border-zinc-300 bg-white p-3 text-sm leading-relaxed shadow-sm placeholder:text-zinc-400 dark:border-zinc-700 dark:bg-zinc-900"
       />
-      <div className="flex items-start justify-between gap-3 text-xs text-zinc-500">
-        <p id={`${id}-hint`}>
+      <div className="flex items-start justify-between gap-3 text-xs text-zinc-500 dark:text-zinc-400 max-xl:justify-end">
+        <p id={`${id}-hint`} className="max-xl:sr-only">
           Describe the scene rather than listing keywords. Put text that must appear in &ldquo;quotes&rdquo;.
         </p>
         <span id={`${id}-count`} className={nearLimit ? "text-amber-600 dark:text-amber-400" : undefined}>

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import type { SessionListItem } from "@/lib/studio/session-list";
+import { distinguishingSuffixes } from "@/lib/studio/session-titles";
 
 interface SessionsSidebarProps {
   sessions: SessionListItem[];
@@ -19,11 +20,17 @@ interface SessionsSidebarProps {
 function SessionItem({
   session,
   active,
+  suffix,
+  tabbable,
   onRename,
   onDelete,
 }: {
   session: SessionListItem;
   active: boolean;
+  /** The words that tell this title from a similar one, when another listed title reads alike. */
+  suffix: string | undefined;
+  /** The list's one tab stop (roving tabindex): the others are reached with the arrow keys. */
+  tabbable: boolean;
   onRename(title: string): Promise<void>;
   onDelete(): Promise<void>;
 }) {
@@ -75,9 +82,17 @@ function SessionItem({
             aria-current={active ? "page" : undefined}
             className="min-w-0 flex-1 px-2 py-1.5"
             data-testid="session-link"
+            data-roving=""
+            tabIndex={tabbable ? 0 : -1}
+            title={session.title}
           >
             <span className="block truncate text-sm">{session.title}</span>
-            <span className="block truncate text-[11px] text-zinc-500">
+            {suffix && (
+              <span className="block truncate text-xs text-zinc-700 dark:text-zinc-300" data-testid="session-title-suffix">
+                {suffix}
+              </span>
+            )}
+            <span className="block truncate text-[11px] text-zinc-600 dark:text-zinc-400">
               {session.turnCount} turn{session.turnCount === 1 ? "" : "s"} · {new Date(session.updatedAt).toLocaleString()}
             </span>
           </Link>
@@ -86,8 +101,9 @@ function SessionItem({
               type="button"
               aria-label={`Rename ${session.title}`}
               data-testid="session-rename"
+              tabIndex={-1}
               onClick={() => setEditing(true)}
-              className="rounded p-1 text-xs text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100"
+              className="rounded p-1 text-xs text-zinc-500 dark:text-zinc-400 hover:text-zinc-900 dark:hover:text-zinc-100"
             >
               ✎
             </button>
@@ -95,8 +111,9 @@ function SessionItem({
               type="button"
               aria-label={`Delete ${session.title}`}
               data-testid="session-delete"
+              tabIndex={-1}
               onClick={() => setConfirming(true)}
-              className="rounded p-1 text-xs text-zinc-500 hover:text-red-700"
+              className="rounded p-1 text-xs text-zinc-500 dark:text-zinc-400 hover:text-red-700 dark:hover:text-red-400"
             >
               ✕
             </button>
@@ -159,6 +176,48 @@ export function SessionsSidebar({ sessions, activeId, hasMore, onLoadMore, onSea
 
   const searching = query.trim() !== "";
   const shown = searching ? (results ?? sessions) : sessions;
+  const suffixes = distinguishingSuffixes(shown);
+  // Roving tabindex: the list is one tab stop (the current session, else the first). ArrowUp/Down,
+  // Home and End move between sessions; ArrowRight/Left reach a session's Rename and Delete.
+  const [rovingId, setRovingId] = useState<string | null>(null);
+  const tabStopId = shown.some((session) => session.id === rovingId) ? rovingId : (shown.find((session) => session.id === activeId) ?? shown[0])?.id;
+
+  function onListKeyDown(event: React.KeyboardEvent<HTMLUListElement>) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const target = event.target as HTMLElement;
+    if (target.tagName === "INPUT") return;
+    const row = target.closest<HTMLElement>("li");
+    const rows = [...(list.current?.querySelectorAll<HTMLElement>(":scope > li") ?? [])].filter((item) =>
+      item.querySelector("[data-roving], [data-testid='sessions-more']"),
+    );
+    const index = row ? rows.indexOf(row) : -1;
+    const focusRow = (next: number) => {
+      const item = rows[Math.min(rows.length - 1, Math.max(0, next))];
+      const focusable = item?.querySelector<HTMLElement>("[data-roving], [data-testid='sessions-more']");
+      if (!item || !focusable) return;
+      const id = item.getAttribute("data-session-id");
+      if (id) setRovingId(id);
+      focusable.focus();
+    };
+    const moves: Record<string, () => void> = {
+      ArrowDown: () => focusRow(index + 1),
+      ArrowUp: () => focusRow(index - 1),
+      Home: () => focusRow(0),
+      End: () => focusRow(rows.length - 1),
+      ArrowRight: () => {
+        const controls = row ? [...row.querySelectorAll<HTMLElement>("a, button")] : [];
+        controls[controls.indexOf(target) + 1]?.focus();
+      },
+      ArrowLeft: () => {
+        const controls = row ? [...row.querySelectorAll<HTMLElement>("a, button")] : [];
+        controls[controls.indexOf(target) - 1]?.focus();
+      },
+    };
+    const move = moves[event.key];
+    if (!move || index === -1) return;
+    event.preventDefault();
+    move();
+  }
   return (
     <nav aria-label="Sessions" className="flex min-h-0 flex-col gap-2" data-testid="sessions">
       <Link
@@ -180,13 +239,26 @@ export function SessionsSidebar({ sessions, activeId, hasMore, onLoadMore, onSea
         onChange={(event) => setQuery(event.target.value)}
         className="rounded-md border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"
       />
-      <ul ref={list} className="flex min-h-0 flex-col gap-0.5 overflow-y-auto">
-        {shown.length === 0 && <li className="px-2 py-1 text-xs text-zinc-500">{searching ? "No session matches." : "No sessions yet."}</li>}
+      <ul
+        ref={list}
+        aria-label="Sessions, newest first (arrow keys move between them)"
+        data-testid="session-list"
+        onKeyDown={onListKeyDown}
+        onFocus={(event) => {
+          // Wherever focus lands in the list (a click, Show older sessions), Tab comes back there.
+          const id = event.target.hasAttribute("data-roving") ? event.target.closest("li")?.getAttribute("data-session-id") : null;
+          if (id) setRovingId(id);
+        }}
+        className="flex min-h-0 flex-col gap-0.5 overflow-y-auto"
+      >
+        {shown.length === 0 && <li className="px-2 py-1 text-xs text-zinc-500 dark:text-zinc-400">{searching ? "No session matches." : "No sessions yet."}</li>}
         {shown.map((session) => (
           <SessionItem
             key={session.id}
             session={session}
             active={session.id === activeId}
+            suffix={suffixes.get(session.id)}
+            tabbable={session.id === tabStopId}
             onRename={(title) => onRename(session.id, title)}
             onDelete={() => onDelete(session.id)}
           />
@@ -196,6 +268,7 @@ export function SessionsSidebar({ sessions, activeId, hasMore, onLoadMore, onSea
             <button
               type="button"
               data-testid="sessions-more"
+              tabIndex={-1}
               disabled={loadingMore}
               aria-busy={loadingMore}
               onClick={() => void loadMore()}

@@ -44,7 +44,8 @@ export function ShareMenu({ sessionId, mode }: { sessionId: string; mode: ShareM
           {error}
         </span>
       )}
-      <DropdownMenu.Root>
+      {/* Non-modal, as every menu of the studio (components/ui/menu.tsx says why). */}
+      <DropdownMenu.Root modal={false}>
         <DropdownMenu.Trigger
           data-testid="share-button"
           data-share-mode={current}
@@ -59,7 +60,7 @@ export function ShareMenu({ sessionId, mode }: { sessionId: string; mode: ShareM
             sideOffset={6}
             className="z-50 w-72 rounded-lg border border-zinc-200 bg-white p-1 text-sm shadow-lg dark:border-zinc-700 dark:bg-zinc-900"
           >
-            <DropdownMenu.Label className="px-2 py-1.5 text-xs font-medium text-zinc-500">Share with the team</DropdownMenu.Label>
+            <DropdownMenu.Label className="px-2 py-1.5 text-xs font-medium text-zinc-500 dark:text-zinc-400">Share with the team</DropdownMenu.Label>
             <DropdownMenu.RadioGroup value={current} onValueChange={choose}>
               {(Object.keys(LABELS) as ShareChoice[]).map((choice) => (
                 <DropdownMenu.RadioItem
@@ -72,7 +73,7 @@ export function ShareMenu({ sessionId, mode }: { sessionId: string; mode: ShareM
                     <DropdownMenu.ItemIndicator className="mr-1">✓</DropdownMenu.ItemIndicator>
                     {LABELS[choice].title}
                   </span>
-                  <span className="text-xs font-normal text-zinc-500">{LABELS[choice].description}</span>
+                  <span className="text-xs font-normal text-zinc-500 dark:text-zinc-400">{LABELS[choice].description}</span>
                 </DropdownMenu.RadioItem>
               ))}
             </DropdownMenu.RadioGroup>

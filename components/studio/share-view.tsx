@@ -16,11 +16,11 @@ export function ShareView({ session, turns, mode, ownerName }: { session: Sessio
         <Link href="/" className="text-base font-semibold tracking-tight">
           Nano Banana Studio
         </Link>
-        <span className="truncate text-sm text-zinc-500" data-testid="session-title">
+        <span className="truncate text-sm text-zinc-500 dark:text-zinc-400" data-testid="session-title">
           / {session.title}
         </span>
         <span className="flex-1" />
-        <span data-testid="shared-by" className="text-sm text-zinc-500">
+        <span data-testid="shared-by" className="text-sm text-zinc-500 dark:text-zinc-400">
           Shared by {ownerName} · {mode === "view" ? "view only" : "can continue"}
         </span>
         <Link href="/gallery" className="text-sm text-zinc-600 hover:underline dark:text-zinc-300">
@@ -28,11 +28,11 @@ export function ShareView({ session, turns, mode, ownerName }: { session: Sessio
         </Link>
       </header>
       <main className="mx-auto flex max-w-4xl flex-col gap-6 p-4" aria-label={session.title}>
-        {turns.length === 0 && <p className="text-sm text-zinc-500">This session has no turns yet.</p>}
+        {turns.length === 0 && <p className="text-sm text-zinc-500 dark:text-zinc-400">This session has no turns yet.</p>}
         {turns.map((turn) => (
           <article key={turn.id} data-testid="shared-turn" className="rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">
-            <p className="text-sm whitespace-pre-wrap">{turn.request.prompt || <em className="text-zinc-500">(no prompt)</em>}</p>
-            <p className="mt-1 text-xs text-zinc-500">
+            <p className="text-sm whitespace-pre-wrap">{turn.request.prompt || <em className="text-zinc-500 dark:text-zinc-400">(no prompt)</em>}</p>
+            <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
               {turn.request.settings.model} · {turn.request.settings.imageSize} · {turn.status}
             </p>
             {turn.status === "succeeded" && turn.outcome && turn.outcome.images.length > 0 && (

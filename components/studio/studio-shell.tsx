@@ -8,6 +8,7 @@ import { parseTheme, THEME_COOKIE } from "@/lib/studio/theme";
 import { UserMenu } from "@/components/account/user-menu";
 import { Logo } from "./logo";
 import { ModeBanner } from "./mode-banner";
+import { SkipToPrompt } from "./skip-link";
 import { Studio } from "./studio";
 import { StudioProvider } from "./studio-provider";
 import { ThemeToggle } from "./theme-toggle";
@@ -18,6 +19,7 @@ export async function StudioShell({
   session,
   turns,
   selectedTurnId,
+  variationIds,
   headerActions,
 }: {
   /** The newest sessions, one more than the sidebar shows (which says whether older ones follow). */
@@ -25,29 +27,57 @@ export async function StudioShell({
   session: Session | null;
   turns: Turn[];
   selectedTurnId: string | null;
+  /** The turns of a variations or comparison grid named in the URL. */
+  variationIds?: string[];
   /** Controls for the open session (its share menu), shown at the end of the header. */
   headerActions?: React.ReactNode;
 }) {
-  const { mode } = getEnv();
+  const { mode, geminiStore } = getEnv();
   const [discovery, cookieStore] = await Promise.all([getModelDiscovery(), cookies()]);
   return (
-    <div className="flex min-h-screen flex-col md:h-dvh md:min-h-0">
+    // One screen high at every width: the result and the prompt share the screen (the areas inside
+    // scroll on their own), so a designer on a tablet or phone sees the image while typing.
+    <div className="flex h-dvh min-h-0 flex-col">
+      <SkipToPrompt />
       <ModeBanner mode={mode} />
       {!discovery.ok && (
         <div role="alert" data-testid="api-banner" className="border-b border-red-300 bg-red-50 px-4 py-2 text-sm text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
           <strong className="font-semibold">{discovery.error.message}</strong> {discovery.error.action}
         </div>
       )}
-      <header className="flex h-14 shrink-0 items-center gap-3 border-b border-zinc-200 px-4 dark:border-zinc-800">
-        <Logo />
-        <h1 className="text-base font-semibold tracking-tight">Nano Banana Studio</h1>
+      {discovery.warnings.length > 0 && (
+        <div role="status" data-testid="model-notice" className="border-b border-amber-300 bg-amber-50 px-4 py-2 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+          {discovery.warnings.join(" ")}
+        </div>
+      )}
+      <header
+        data-testid="app-header"
+        className="flex h-14 shrink-0 items-center gap-2 border-b border-zinc-200 px-3 sm:gap-3 sm:px-4 dark:border-zinc-800"
+      >
+        <Logo className="size-7 shrink-0" />
+        {/* On a phone the logo stands for the name; the header stays one line. */}
+        <h1 className="shrink-0 text-base font-semibold tracking-tight whitespace-nowrap max-sm:sr-only">Nano Banana Studio</h1>
         {session && (
-          <span className="truncate text-sm text-zinc-500" data-testid="session-title">
+          <span className="min-w-0 truncate text-sm text-zinc-500 dark:text-zinc-400" data-testid="session-title">
             / {session.title}
           </span>
         )}
         <span className="flex-1" />
-        <nav aria-label="Team" className="flex items-center gap-3 text-sm">
+        {mode === "live" && (
+          <span
+            data-testid="privacy-note"
+            className="hidden text-xs text-zinc-500 dark:text-zinc-400 lg:inline"
+            title="STUDIO_GEMINI_STORE on the server: Google's per-request storage setting for generateContent (see the README, Privacy)."
+          >
+            {geminiStore === false
+              ? "Google asked not to store requests"
+              : geminiStore === true
+                ? "Google may store requests (store on)"
+                : "Google may store requests (its default)"}
+          </span>
+        )}
+        <nav aria-label="Team" className="flex shrink-0 items-center gap-3 text-sm max-sm:hidden">
+          <Link href="/library" className="text-zinc-600 hover:underline dark:text-zinc-300">Library</Link>
           <Link href="/gallery" className="text-zinc-600 hover:underline dark:text-zinc-300">Gallery</Link>
           <Link href="/usage" className="text-zinc-600 hover:underline dark:text-zinc-300">Usage</Link>
         </nav>
@@ -56,7 +86,7 @@ export async function StudioShell({
         <UserMenu />
       </header>
       <StudioProvider models={discovery.models} defaultModel={discovery.defaultModel}>
-        <Studio sessions={toSessionListPage(sessions)} session={session} turns={turns} selectedTurnId={selectedTurnId} />
+        <Studio sessions={toSessionListPage(sessions)} session={session} turns={turns} selectedTurnId={selectedTurnId} variationIds={variationIds} />
       </StudioProvider>
     </div>
   );

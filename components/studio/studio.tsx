@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useId, useMemo, useState } from "react";
 import { useStore } from "zustand";
 import { useHydrated } from "@/components/ui/use-hydrated";
 import {
@@ -14,18 +14,25 @@ import {
   renameSessionAction,
   retryTurnAction,
   startTurnAction,
+  startTurnSetAction,
 } from "@/app/actions";
 import { checkBudgetAction } from "@/app/usage/actions";
 import { isAcceptedMimeType } from "@/lib/images/limits";
 import { createTrayUploader } from "@/lib/images/upload-client";
+import type { GenerationSettings } from "@/lib/gemini/types";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
 import { suggestModelSwitch } from "@/lib/studio/model-switch";
 import { appendSessionPage, applySessionActivity, type SessionListPage } from "@/lib/studio/session-list";
-import { buildTurnTree, visiblePath } from "@/lib/studio/turn-tree";
-import { createReferenceTrayStore, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
+import { referenceLimitProblems } from "@/lib/studio/reference-limits";
+import { buildTurnTree, continuationOf, numberTurns, visiblePath } from "@/lib/studio/turn-tree";
+import { createReferenceTrayStore, selectCounts, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
+import { VARIATIONS_PARAM } from "@/lib/studio/turn-set-schemas";
+import { CompareModelsDialog } from "./compare-models-dialog";
 import { CompareView, type CompareImage } from "./compare-view";
+import { TurnSetGrid } from "./turn-set-grid";
 import { Composer } from "./composer";
 import { GroundingPanel } from "./grounding-panel";
+import { keepPromptFocus } from "./prompt-editor";
 import { ReferenceTray } from "./reference-tray";
 import { SessionsSidebar } from "./sessions-sidebar";
 import { useComposerStore, useModels } from "./studio-provider";
@@ -39,6 +46,8 @@ interface StudioProps {
   session: Session | null;
   turns: Turn[];
   selectedTurnId: string | null;
+  /** The turns of a variations or comparison grid named in the URL (`?variations=`), in order. */
+  variationIds?: string[];
 }
 
 interface Notice {
@@ -55,7 +64,9 @@ function sessionTitle(prompt: string): string {
   return words.length > 0 ? words.slice(0, 80) : "Untitled session";
 }
 
-export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId }: StudioProps) {
+const NO_VARIATIONS: string[] = [];
+
+export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId, variationIds = NO_VARIATIONS }: StudioProps) {
   const hydrated = useHydrated();
   const router = useRouter();
   const models = useModels();
@@ -66,22 +77,32 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const [moreSessions, setMoreSessions] = useState(initialSessions.hasMore);
   const [selectedId, setSelectedId] = useState<string | null>(selectedTurnId);
   const [notice, setNotice] = useState<Notice | null>(null);
+  // Phones only (the toggle is hidden from md up, where the sidebar is a column of its own).
+  const [sidebarOpen, setSidebarOpen] = useState(false);
+  const sidebarId = useId();
   const [submitting, setSubmitting] = useState(false);
   const [compare, setCompare] = useState<{ left: CompareImage; right: CompareImage } | null>(null);
+  const [gridIds, setGridIds] = useState<string[]>(variationIds);
+  // Each opening mounts the dialog afresh, so it starts from the composer's current model and size.
+  const [compareModels, setCompareModels] = useState({ open: false, key: 0 });
   const [tray] = useState(createReferenceTrayStore);
   const [trayUploader] = useState(() => createTrayUploader(tray));
   const trayBusy = useStore(tray, selectIsBusy);
-  const trayCount = useStore(tray, (state) => state.items.length);
+  const trayObjects = useStore(tray, (state) => selectCounts(state).object);
+  const trayCharacters = useStore(tray, (state) => selectCounts(state).character);
+  const trayTotal = useStore(tray, (state) => state.items.length);
 
   // Server data wins whenever the route delivers new props (navigation, refresh): adjust the state
   // during render rather than in an effect, so there is no render with stale data.
-  const [serverProps, setServerProps] = useState({ initialTurns, initialSessions, selectedTurnId });
+  const [serverProps, setServerProps] = useState({ initialTurns, initialSessions, selectedTurnId, variationIds });
   if (
     serverProps.initialTurns !== initialTurns ||
     serverProps.initialSessions !== initialSessions ||
-    serverProps.selectedTurnId !== selectedTurnId
+    serverProps.selectedTurnId !== selectedTurnId ||
+    serverProps.variationIds !== variationIds
   ) {
-    setServerProps({ initialTurns, initialSessions, selectedTurnId });
+    setServerProps({ initialTurns, initialSessions, selectedTurnId, variationIds });
+    setGridIds(variationIds);
     setTurns(initialTurns);
     setSessions(initialSessions.items);
     setMoreSessions(initialSessions.hasMore);
@@ -90,7 +111,13 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
 
   const tree = useMemo(() => buildTurnTree(turns), [turns]);
   const path = useMemo(() => visiblePath(tree, selectedId), [tree, selectedId]);
-  const selected = (selectedId ? tree.byId.get(selectedId) : undefined) ?? path.at(-1) ?? null;
+  const shown = (selectedId ? tree.byId.get(selectedId) : undefined) ?? path.at(-1) ?? null;
+  const gridTurns = useMemo(() => gridIds.flatMap((id) => tree.byId.get(id) ?? []), [gridIds, tree]);
+  const gridOpen = gridTurns.length > 0;
+  // While a grid is shown, the composer works from the set's parent: Generate makes another set
+  // (or turn) beside it, until one cell is picked to continue from.
+  const gridParentId = gridTurns[0]?.parentId ?? null;
+  const selected = gridOpen ? (gridParentId ? (tree.byId.get(gridParentId) ?? null) : null) : shown;
 
   const upsertTurn = useCallback((turn: Turn) => {
     setTurns((current) => {
@@ -105,7 +132,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   // Finished turns arrive whole over the stream: nothing needs to be fetched again.
   const live = useLiveTurns(activeIds, upsertTurn);
   const now = useNow(activeIds.length > 0);
-  const running = selected !== null && isActive(selected);
+  const running = !gridOpen && selected !== null && isActive(selected);
 
   // The URL names the selected turn so reloads and shared links open it. Writing it through the
   // History API (which Next's router follows) keeps the page as it is instead of rendering it
@@ -113,7 +140,17 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const selectTurn = useCallback(
     (turnId: string) => {
       setSelectedId(turnId);
+      setGridIds(NO_VARIATIONS);
       if (session) window.history.replaceState(null, "", `/s/${session.id}?turn=${encodeURIComponent(turnId)}`);
+    },
+    [session],
+  );
+
+  /** Shows the turns of a set as a grid; the URL keeps it (`?variations=<id,id,…>`). */
+  const showGrid = useCallback(
+    (turnIds: string[]) => {
+      setGridIds(turnIds);
+      if (session) window.history.replaceState(null, "", `/s/${session.id}?${VARIATIONS_PARAM}=${turnIds.map(encodeURIComponent).join(",")}`);
     },
     [session],
   );
@@ -121,8 +158,8 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   // The sidebar's entry for this session follows its turns as they are made and finish.
   const listedSessions = useMemo(() => (session ? applySessionActivity(sessions, session.id, turns) : sessions), [sessions, session, turns]);
 
-  // Turns are numbered in creation order across branches, as the compare picker names them.
-  const turnNumbers = useMemo(() => new Map(turns.map((turn, index) => [turn.id, index + 1])), [turns]);
+  const turnNumbers = useMemo(() => numberTurns(turns), [turns]);
+  const continuation = useMemo(() => continuationOf(tree, selected), [tree, selected]);
   const compareCandidates = useMemo(
     () =>
       turns
@@ -149,11 +186,31 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   }
 
   const profile = models.find((model) => model.id === settings.model);
-  const editing = selected !== null || trayCount > 0;
+  // "Describe the change" and "Apply edit" only when there is an answer to change: references on
+  // their own are material for a new image, not an edit.
+  const editing = continuation !== null;
+  const referenceCounts = useMemo(() => ({ total: trayTotal, object: trayObjects, character: trayCharacters }), [trayTotal, trayObjects, trayCharacters]);
+  // A model switch can leave the tray over the new model's limits (the tray only stops a role being
+  // picked past its limit): Generate is refused with the reason until the references fit.
+  const referenceProblems = profile ? referenceLimitProblems(referenceCounts, profile.references, profile.displayName) : [];
+  const blockedReason = referenceProblems.length > 0 ? referenceProblems.map((problem) => problem.message).join(" ") : null;
 
-  async function generate() {
+  /**
+   * Starts what the composer holds: one turn, N variations of it (the "×N" control), or with
+   * `compareRuns` one turn per model/size of the "Compare models…" dialog.
+   */
+  async function generate(compareRuns?: GenerationSettings[]) {
     const state = composer.getState();
+    const set: { kind: "variations"; count: number; runs: GenerationSettings[] } | { kind: "compare"; runs: GenerationSettings[] } | null = compareRuns
+      ? { kind: "compare", runs: compareRuns }
+      : state.variations > 1
+        ? { kind: "variations", count: state.variations, runs: Array.from({ length: state.variations }, () => state.settings) }
+        : null;
     if (submitting || state.prompt.trim() === "") return;
+    if (blockedReason) {
+      setNotice({ message: blockedReason, action: "Unmark or remove references, or pick another model." });
+      return;
+    }
     if (trayBusy) {
       setNotice({ message: "Reference images are still uploading.", action: "Wait a moment, then generate." });
       return;
@@ -164,7 +221,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
       let sessionId = session?.id;
       if (!sessionId) {
         // Over budget, the first image would be refused after the session exists: ask first, so nothing is stored.
-        const fits = await checkBudgetAction({ settings: state.settings });
+        const fits = await checkBudgetAction({ settings: set ? set.runs : state.settings });
         if (!fits.ok) {
           setNotice(fits.error);
           return;
@@ -180,9 +237,35 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         hash: reference.hash,
         ...(reference.role ? { role: reference.role } : {}),
       }));
+      if (set) {
+        const base = { sessionId, parentId: continuation?.id ?? null, prompt: state.prompt, references };
+        const startedSet = await startTurnSetAction(set.kind === "compare" ? { ...base, kind: "compare", runs: set.runs } : { ...base, kind: "variations", count: set.count, settings: state.settings });
+        if (!startedSet.ok) {
+          setNotice(startedSet.error);
+          return;
+        }
+        const { turns: setTurns, refused } = startedSet.data;
+        for (const turn of setTurns) upsertTurn(turn);
+        if (refused.length > 0) {
+          const first = refused[0];
+          setNotice({
+            message: `${refused.length} of ${setTurns.length + refused.length} images could not start: ${first?.message ?? ""}`,
+            ...(first?.action ? { action: first.action } : {}),
+          });
+        }
+        composer.getState().setPrompt("");
+        tray.getState().clear();
+        const ids = setTurns.map((turn) => turn.id);
+        if (session?.id === sessionId) showGrid(ids);
+        else {
+          keepPromptFocus(`/s/${sessionId}`);
+          router.push(`/s/${sessionId}?${VARIATIONS_PARAM}=${ids.join(",")}`);
+        }
+        return;
+      }
       const started = await startTurnAction({
         sessionId,
-        parentId: selected?.id ?? null,
+        parentId: continuation?.id ?? null,
         prompt: state.prompt,
         references,
         settings: state.settings,
@@ -195,7 +278,11 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
       composer.getState().setPrompt("");
       tray.getState().clear();
       if (session?.id === sessionId) selectTurn(started.data.id);
-      else router.push(`/s/${sessionId}?turn=${started.data.id}`);
+      else {
+        // The session page mounts a new composer: the prompt takes focus there, where it was here.
+        keepPromptFocus(`/s/${sessionId}`);
+        router.push(`/s/${sessionId}?turn=${started.data.id}`);
+      }
     } finally {
       setSubmitting(false);
     }
@@ -218,6 +305,44 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     selectTurn(result.data.id);
   }
 
+  /**
+   * A request that can't succeed unchanged goes back into the composer for editing: prompt,
+   * settings and references as they were, continuing from the same turn, the caret in the prompt.
+   */
+  async function editAndRetry(turn: Turn) {
+    composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models);
+    if (turn.parentId) selectTurn(turn.parentId);
+    document.querySelector<HTMLTextAreaElement>('[data-testid="prompt"]')?.focus();
+    tray.getState().clear();
+    for (const reference of turn.request.references) {
+      await trayUploader.addStored({
+        hash: reference.hash,
+        ...(isAcceptedMimeType(reference.mimeType) ? { mimeType: reference.mimeType } : {}),
+        ...(reference.width ? { width: reference.width } : {}),
+        ...(reference.height ? { height: reference.height } : {}),
+      });
+      const item = tray.getState().items.find((candidate) => candidate.hash === reference.hash);
+      if (item && reference.role) tray.getState().setRole(item.id, reference.role);
+    }
+  }
+
+  /** The error's one-click fix: the same request from the same place, with the named setting changed. */
+  async function applyFix(turn: Turn, change: Partial<GenerationSettings>) {
+    const started = await startTurnAction({
+      sessionId: turn.sessionId,
+      parentId: turn.parentId,
+      prompt: turn.request.prompt,
+      references: turn.request.references.map((reference) => ({ hash: reference.hash, ...(reference.role ? { role: reference.role } : {}) })),
+      settings: { ...turn.request.settings, ...change },
+    });
+    if (!started.ok) {
+      setNotice(started.error);
+      return;
+    }
+    upsertTurn(started.data);
+    selectTurn(started.data.id);
+  }
+
   function useAsReference(image: StoredImageRef) {
     // The uploader reads any missing type or size from the stored file and reports problems in the tray.
     void trayUploader.addStored({
@@ -238,13 +363,32 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   });
 
   return (
-    // From md up the frame is one screen high: the sidebar, the main area and the composer scroll
-    // on their own, and so does the timeline inside the sidebar. Narrower, the page stacks and scrolls.
+    // The frame is one screen high: the sidebar, the main area and the composer scroll on their own,
+    // and so does the timeline inside the sidebar. Below xl the composer sits under the result, its
+    // options folded, so a tablet shows the image and the prompt at once; on a phone the sidebar
+    // folds too, behind one button above the result.
     <div
       data-testid="studio"
       data-hydrated={hydrated}
-      className="grid min-h-0 flex-1 grid-cols-1 md:grid-cols-[220px_minmax(0,1fr)] md:grid-rows-[minmax(0,1fr)_auto] xl:grid-cols-[240px_minmax(0,1fr)_400px] xl:grid-rows-[minmax(0,1fr)]">
-      <aside className="flex min-h-0 flex-col gap-4 border-b border-zinc-200 p-3 max-md:[&>nav]:max-h-56 md:row-span-2 md:overflow-hidden md:border-r md:border-b-0 xl:row-span-1 dark:border-zinc-800">
+      className="grid min-h-0 flex-1 grid-cols-1 grid-rows-[auto_minmax(0,1fr)_auto] md:grid-cols-[220px_minmax(0,1fr)] md:grid-rows-[minmax(0,1fr)_auto] xl:grid-cols-[240px_minmax(0,1fr)_400px] xl:grid-rows-[minmax(0,1fr)]">
+      <aside className="flex min-h-0 flex-col border-b border-zinc-200 md:row-span-2 md:overflow-hidden md:border-r md:border-b-0 xl:row-span-1 dark:border-zinc-800">
+        <button
+          type="button"
+          data-testid="sidebar-toggle"
+          aria-expanded={sidebarOpen}
+          aria-controls={sidebarId}
+          onClick={() => setSidebarOpen((open) => !open)}
+          className="flex items-center gap-2 px-3 py-2 text-left text-sm font-medium md:hidden"
+        >
+          <span aria-hidden>{sidebarOpen ? "▾" : "▸"}</span>
+          <span className="shrink-0">Sessions{session ? " and timeline" : ""}</span>
+          {session && <span className="min-w-0 truncate font-normal text-zinc-600 dark:text-zinc-400">· {session.title}</span>}
+        </button>
+        <div
+          id={sidebarId}
+          data-testid="sidebar-panel"
+          className={`${sidebarOpen ? "flex" : "hidden"} min-h-0 flex-1 flex-col gap-4 p-3 max-md:max-h-[60dvh] max-md:overflow-y-auto max-md:pt-0 max-md:[&>nav]:max-h-56 md:flex`}
+        >
         <SessionsSidebar
           sessions={listedSessions}
           activeId={session?.id ?? null}
@@ -280,14 +424,15 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         {session && (
           // The timeline scrolls within itself (it renders only the rows in view); the session list
           // above it gives way first.
-          <section aria-label="Timeline" className="flex max-h-[50dvh] min-h-0 flex-col gap-2 md:max-h-none md:min-h-[55%] md:flex-1">
-            <h2 className="text-xs font-semibold tracking-wide text-zinc-500 uppercase">Timeline</h2>
-            <Timeline tree={tree} path={path} selectedId={selected?.id ?? null} onSelect={(turnId) => selectTurn(turnId)} />
+          <section aria-label="Timeline" className="flex h-64 min-h-0 shrink-0 flex-col gap-2 md:h-auto md:min-h-[55%] md:flex-1 md:shrink">
+            <h2 className="text-xs font-semibold tracking-wide text-zinc-500 dark:text-zinc-400 uppercase">Timeline</h2>
+            <Timeline tree={tree} path={path} numbers={turnNumbers} selectedId={selected?.id ?? null} onSelect={(turnId) => selectTurn(turnId)} />
           </section>
         )}
+        </div>
       </aside>
 
-      <main className="flex min-h-[60vh] min-w-0 flex-col gap-4 p-4 md:min-h-0 md:overflow-y-auto" aria-label={session ? session.title : "New session"}>
+      <main className="flex min-h-0 min-w-0 flex-col gap-4 overflow-y-auto p-3 sm:p-4" aria-label={session ? session.title : "New session"}>
         {compare && <CompareView left={compare.left} right={compare.right} onClose={() => setCompare(null)} />}
         {session && (
           <div className="flex items-center justify-end gap-2 text-xs">
@@ -312,13 +457,38 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             </button>
           </div>
         )}
-        {selected ? (
+        {gridOpen ? (
+          <TurnSetGrid
+            turns={gridTurns}
+            numbers={turnNumbers}
+            live={live}
+            now={now}
+            models={models}
+            onContinue={(turn) => {
+              selectTurn(turn.id);
+              document.querySelector<HTMLTextAreaElement>('[data-testid="prompt"]')?.focus();
+            }}
+            onCancel={async (turn) => {
+              const result = await cancelTurnAction({ turnId: turn.id });
+              if (result.ok) upsertTurn(result.data);
+              else setNotice(result.error);
+            }}
+            onOpen={(turn) => selectTurn(turn.id)}
+            onClose={() => {
+              const first = gridTurns[0];
+              if (first) selectTurn(first.id);
+            }}
+          />
+        ) : selected ? (
           <TurnView
             key={selected.id}
             turn={selected}
+            number={turnNumbers.get(selected.id) ?? null}
             live={live[selected.id] ?? null}
             now={now}
             onRetry={(turn) => void retry(turn)}
+            onEditAndRetry={(turn) => void editAndRetry(turn)}
+            onApplyFix={(turn, change) => void applyFix(turn, change)}
             onReuse={(turn) => composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models)}
             onUseAsReference={useAsReference}
             switchTarget={suggestModelSwitch(selected.error, selected.request.settings.model, models)}
@@ -332,7 +502,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             }
           />
         ) : (
-          <div className="m-auto flex max-w-md flex-col items-center gap-2 text-center text-sm text-zinc-500" data-testid="empty-stage">
+          <div className="m-auto flex max-w-md flex-col items-center gap-2 text-center text-sm text-zinc-500 dark:text-zinc-400" data-testid="empty-stage">
             <p className="text-base font-medium text-zinc-700 dark:text-zinc-300">Start with a prompt</p>
             <p>Describe the image, add up to 14 reference images, pick a model and size, then press Ctrl+Enter.</p>
             <p>Keep talking to the result to refine it: every turn is kept, and you can branch from any of them.</p>
@@ -342,12 +512,12 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
 
       <aside
         aria-label="Composer"
-        className="border-t border-zinc-200 p-4 md:col-start-2 md:max-h-[45dvh] md:overflow-y-auto xl:col-start-3 xl:max-h-none xl:border-t-0 xl:border-l dark:border-zinc-800"
+        className="max-h-[60dvh] overflow-y-auto border-t border-zinc-200 p-3 sm:p-4 md:col-start-2 xl:col-start-3 xl:max-h-none xl:border-t-0 xl:border-l dark:border-zinc-800"
       >
-        {selected && !running && (
-          <p className="mb-3 text-xs text-zinc-500" data-testid="continue-from">
-            Continues from turn {path.findIndex((turn) => turn.id === selected.id) + 1}
-            {tree.children.get(selected.id)?.length ? " (creates a new branch)" : ""}.{" "}
+        {continuation && !running && (
+          <p className="mb-3 text-xs text-zinc-600 dark:text-zinc-400" data-testid="continue-from">
+            Continues from turn {turnNumbers.get(continuation.id)}
+            {tree.children.get(continuation.id)?.length ? " (creates a new branch)" : ""}.{" "}
             <Link href="/" className="underline">
               Start a new session
             </Link>
@@ -357,8 +527,11 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           running={running}
           submitting={submitting}
           editing={editing}
+          blockedReason={blockedReason}
+          referenceCounts={referenceCounts}
           onGenerate={() => void generate()}
           onCancel={() => void cancel()}
+          onCompareModels={() => setCompareModels((current) => ({ open: true, key: current.key + 1 }))}
           references={
             <ReferenceTray
               store={tray}
@@ -368,6 +541,16 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           }
         />
       </aside>
+      <CompareModelsDialog
+        key={compareModels.key}
+        open={compareModels.open}
+        onOpenChange={(open) => setCompareModels((current) => ({ ...current, open }))}
+        models={models}
+        prompt={composer.getState().prompt}
+        settings={settings}
+        referenceCounts={referenceCounts}
+        onCompare={(runs) => void generate(runs)}
+      />
     </div>
   );
 }

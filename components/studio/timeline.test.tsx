@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { findModel } from "@/lib/gemini/catalog";
 import type { Turn } from "@/lib/storage/types";
 import { defaultSettings } from "@/lib/studio/model-switch";
-import { buildTurnTree, visiblePath } from "@/lib/studio/turn-tree";
+import { buildTurnTree, numberTurns, visiblePath } from "@/lib/studio/turn-tree";
 import { Timeline } from "./timeline";
 
 // Server markup only (the unit tests run without a DOM): what the page opens with before the
@@ -31,7 +31,7 @@ function chain(count: number): Turn[] {
 function render(turns: Turn[], selectedId: string | null) {
   const tree = buildTurnTree(turns);
   const path = visiblePath(tree, selectedId);
-  return renderToStaticMarkup(<Timeline tree={tree} path={path} selectedId={selectedId ?? path.at(-1)?.id ?? null} onSelect={() => {}} />);
+  return renderToStaticMarkup(<Timeline tree={tree} path={path} numbers={numberTurns(turns)} selectedId={selectedId ?? path.at(-1)?.id ?? null} onSelect={() => {}} />);
 }
 
 function rows(markup: string): string[] {

@@ -9,6 +9,8 @@ import { TurnStatusBadge } from "./turn-status";
 interface TimelineProps {
   tree: TurnTree<Turn>;
   path: Turn[];
+  /** Each turn's number in the session (lib/studio/turn-tree.ts numberTurns), as every view shows it. */
+  numbers: ReadonlyMap<string, number>;
   selectedId: string | null;
   onSelect(turnId: string): void;
 }
@@ -56,7 +58,7 @@ function estimateHeight(tree: TurnTree<Turn>, turn: Turn): number {
 /** The visible branch of a session, oldest first, with a switcher wherever a turn has siblings. */
 export function Timeline(props: TimelineProps) {
   if (props.path.length === 0) {
-    return <p className="p-4 text-sm text-zinc-500">No turns yet. Write a prompt to start.</p>;
+    return <p className="p-4 text-sm text-zinc-500 dark:text-zinc-400">No turns yet. Write a prompt to start.</p>;
   }
   return <WindowedTimeline {...props} />;
 }
@@ -68,7 +70,7 @@ export function Timeline(props: TimelineProps) {
  * estimated height; a row above the top edge that measures taller or shorter than counted moves the
  * scroll position by the difference, so the rows in view stay where they are.
  */
-function WindowedTimeline({ tree, path, selectedId, onSelect }: TimelineProps) {
+function WindowedTimeline({ tree, path, numbers, selectedId, onSelect }: TimelineProps) {
   const scrollerRef = useRef<HTMLDivElement>(null);
   // False for the server render and hydration, which know no viewport: they show the rows around
   // the selection, and the first layout switches to the window the virtualizer computes.
@@ -186,6 +188,7 @@ function WindowedTimeline({ tree, path, selectedId, onSelect }: TimelineProps) {
               key={turn.id}
               tree={tree}
               turn={turn}
+              number={numbers.get(turn.id) ?? position + 1}
               position={position}
               count={path.length}
               selected={position === selectedIndex}
@@ -209,6 +212,7 @@ function windowAround(count: number, first: number, last: number): number[] {
 interface TimelineRowProps {
   tree: TurnTree<Turn>;
   turn: Turn;
+  number: number;
   position: number;
   count: number;
   selected: boolean;
@@ -216,7 +220,7 @@ interface TimelineRowProps {
   measure(element: HTMLElement | null): void | (() => void);
 }
 
-const TimelineRow = memo(function TimelineRow({ tree, turn, position, count, selected, onSelect, measure }: TimelineRowProps) {
+const TimelineRow = memo(function TimelineRow({ tree, turn, number, position, count, selected, onSelect, measure }: TimelineRowProps) {
   const { siblings, index } = siblingsOf(tree, turn);
   const image = turn.outcome?.images[0];
   return (
@@ -233,7 +237,7 @@ const TimelineRow = memo(function TimelineRow({ tree, turn, position, count, sel
       className="pb-2"
     >
       {siblings.length > 1 && (
-        <div className="mb-1 flex items-center gap-1 text-[11px] text-zinc-500" data-testid="branch-switcher">
+        <div className="mb-1 flex items-center gap-1 text-[11px] text-zinc-500 dark:text-zinc-400" data-testid="branch-switcher">
           <button
             type="button"
             aria-label="Previous branch"
@@ -261,7 +265,7 @@ const TimelineRow = memo(function TimelineRow({ tree, turn, position, count, sel
         type="button"
         onClick={() => onSelect(turn.id)}
         aria-current={selected ? "step" : undefined}
-        className={`flex w-full gap-3 rounded-lg border p-2 text-left transition-colors ${
+        className={`group flex w-full gap-3 rounded-lg border p-2 text-left transition-colors ${
           selected
             ? "border-banana-500 bg-banana-300/20 dark:bg-banana-500/10"
             : "border-zinc-200 hover:border-zinc-300 hover:bg-white dark:border-zinc-800 dark:hover:border-zinc-700 dark:hover:bg-zinc-900"
@@ -281,8 +285,8 @@ const TimelineRow = memo(function TimelineRow({ tree, turn, position, count, sel
           )}
         </span>
         <span className="flex min-w-0 flex-1 flex-col gap-1">
-          <span className="flex items-center gap-2 text-[11px] text-zinc-500">
-            <span>Turn {position + 1}</span>
+          <span className="flex items-center gap-2 text-[11px] text-zinc-500 group-aria-[current=step]:text-zinc-600 dark:text-zinc-400 dark:group-aria-[current=step]:text-zinc-400">
+            <span>Turn {number}</span>
             <TurnStatusBadge status={turn.status} />
             {turn.request.references.length > 0 && <span>{turn.request.references.length} ref.</span>}
           </span>

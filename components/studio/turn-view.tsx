@@ -2,18 +2,28 @@
 
 import { useState } from "react";
 import type { StoredImageRef, Turn } from "@/lib/storage/types";
-import type { LiveProgress } from "@/lib/store/live-progress";
-import type { StudioError } from "@/lib/gemini/types";
+import { retrySecondsLeft, type LiveProgress } from "@/lib/store/live-progress";
+import { needsEdit, type GenerationSettings, type StudioError } from "@/lib/gemini/types";
 import { CompareMenu } from "./compare-menu";
+import { FinishMessage } from "./finish-message";
+import { NoGroundingNotice } from "./grounding-panel";
+import { ResultControls } from "@/components/library/result-controls";
 import { ImageViewer } from "./image-viewer";
 import { ThoughtFilmstrip } from "./thought-filmstrip";
+import { UsageSummary, billingNote } from "./usage-summary";
 import { TurnStatusBadge } from "./turn-status";
 
 interface TurnViewProps {
   turn: Turn;
+  /** The turn's number in its session, as the timeline and the compare picker show it. */
+  number?: number | null;
   live: LiveProgress | null;
   now: number;
   onRetry(turn: Turn): void;
+  /** Puts the turn's prompt, settings and references back in the composer, focused, to edit before sending. */
+  onEditAndRetry?(turn: Turn): void;
+  /** Sends the turn again with these settings changed (the error's one-click fix). */
+  onApplyFix?(turn: Turn, settings: Partial<GenerationSettings>): void;
   onReuse(turn: Turn): void;
   onUseAsReference(image: StoredImageRef): void;
   /** Renders grounding beside the image (sources, citations, search suggestions). */
@@ -33,19 +43,34 @@ function imageUrl(hash: string): string {
   return `/api/images/${hash}`;
 }
 
+const PRIMARY_BUTTON = "mt-3 mr-2 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800";
+const SECONDARY_BUTTON =
+  "mt-3 mr-2 rounded-lg border border-red-700 px-3 py-1.5 text-sm font-semibold text-red-800 hover:bg-red-100 dark:text-red-100 dark:hover:bg-red-900";
+
 function ErrorPanel({
   error,
   status,
+  outcome,
   onRetry,
+  onEditAndRetry,
+  onApplyFix,
   switchTarget,
   onSwitchModel,
 }: {
   error: StudioError | null;
   status: Turn["status"];
+  outcome: Turn["outcome"];
   onRetry(): void;
+  onEditAndRetry?(): void;
+  onApplyFix?(settings: Partial<GenerationSettings>): void;
   switchTarget?: { id: string; label: string } | null;
   onSwitchModel?(modelId: string): void;
 }) {
+  // Sending the identical request again can't succeed for these: the way on is an edit.
+  const editFirst = status === "failed" && error !== null && needsEdit(error) && onEditAndRetry !== undefined;
+  const fix = error?.fix;
+  const noImage = (outcome?.images.length ?? 0) === 0;
+  const billed = status === "failed" && noImage && (error?.code === "safety_block" || error?.code === "no_image" || error?.code === "incomplete");
   const title =
     status === "interrupted"
       ? "This generation was interrupted (the server stopped while it ran)."
@@ -60,31 +85,42 @@ function ErrorPanel({
       className="rounded-xl border border-red-300 bg-red-50 p-4 text-sm text-red-950 dark:border-red-900 dark:bg-red-950/60 dark:text-red-100"
     >
       <p className="font-semibold">{title}</p>
-      {error?.detail && error.detail !== error.message && <p className="mt-1 font-mono text-xs break-words opacity-80">{error.detail}</p>}
       {error?.modelText && (
         <blockquote className="mt-2 border-l-2 border-red-300 pl-2 text-xs italic">The model said: {error.modelText}</blockquote>
       )}
+      {outcome?.finishMessage && <FinishMessage message={outcome.finishMessage} />}
       {error?.action && status !== "cancelled" && <p className="mt-2">{error.action}</p>}
+      {billed && (
+        <p className="mt-2 text-xs" data-testid="billing-note">
+          {billingNote(outcome?.usage ?? null)}
+        </p>
+      )}
+      {fix?.settings && onApplyFix && (
+        <button type="button" data-testid="apply-fix" data-control={fix.control} onClick={() => onApplyFix(fix.settings ?? {})} className={PRIMARY_BUTTON}>
+          {fix.label}
+        </button>
+      )}
       {switchTarget && onSwitchModel && (
-        <button
-          type="button"
-          data-testid="switch-model"
-          onClick={() => onSwitchModel(switchTarget.id)}
-          className="mt-3 mr-2 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
-        >
+        <button type="button" data-testid="switch-model" onClick={() => onSwitchModel(switchTarget.id)} className={PRIMARY_BUTTON}>
           Switch to {switchTarget.label}
         </button>
       )}
-      {/* A retired model answers every retry the same way: switching is the only way forward. */}
-      {error?.code !== "model_retired" && (
+      {editFirst ? (
         <button
           type="button"
-          data-testid="retry"
-          onClick={onRetry}
-          className="mt-3 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
+          data-testid="edit-and-retry"
+          onClick={onEditAndRetry}
+          className={fix?.settings || switchTarget ? SECONDARY_BUTTON : PRIMARY_BUTTON}
         >
-          Retry
+          {fix && !fix.settings ? fix.label.replace(/ and retry$/, "") + ", then retry" : "Edit and retry"}
         </button>
+      ) : (
+        // A retired model answers every retry the same way: switching is the only way forward.
+        error?.code !== "model_retired" && (
+          <button type="button" data-testid="retry" onClick={onRetry} className={PRIMARY_BUTTON}>
+            Retry
+          </button>
+        )
       )}
     </div>
   );
@@ -97,14 +133,14 @@ function QueuedNotice({ ahead }: { ahead: number | null }) {
       <span className="font-medium">
         {ahead === null ? "Queued — starts when a slot frees" : `Waiting for a free slot — ${ahead === 0 ? "next in line" : `${ahead} ahead`}`}
       </span>
-      <span className="text-zinc-500">Cancel takes it out of the line.</span>
+      <span className="text-zinc-500 dark:text-zinc-400">Cancel takes it out of the line.</span>
     </div>
   );
 }
 
 function Progress({ live, now }: { live: LiveProgress; now: number }) {
   const elapsed = Math.max(0, Math.floor((now - live.startedAt) / 1000));
-  const retryIn = live.retry ? Math.max(0, Math.ceil((live.retry.until - now) / 1000)) : 0;
+  const retryIn = retrySecondsLeft(live.retry, now);
   return (
     <div role="status" data-testid="progress" className="flex flex-col gap-1 rounded-xl bg-white p-4 text-sm shadow-sm dark:bg-zinc-900">
       <div className="flex items-center gap-2">
@@ -112,11 +148,11 @@ function Progress({ live, now }: { live: LiveProgress; now: number }) {
         <span data-testid="progress-phase" className="font-medium">
           {live.retry && retryIn > 0 ? "Waiting to retry" : live.phase ? PHASE_LABELS[live.phase] : "Starting"}
         </span>
-        <span className="text-zinc-500 tabular-nums" data-testid="progress-elapsed">
+        <span className="text-zinc-500 dark:text-zinc-400 tabular-nums" data-testid="progress-elapsed">
           {elapsed} s
         </span>
         {live.maxAttempts > 1 && live.attempt > 1 && (
-          <span className="text-zinc-500">
+          <span className="text-zinc-500 dark:text-zinc-400">
             · attempt {live.attempt} of {live.maxAttempts}
           </span>
         )}
@@ -132,9 +168,12 @@ function Progress({ live, now }: { live: LiveProgress; now: number }) {
 
 export function TurnView({
   turn,
+  number = null,
   live,
   now,
   onRetry,
+  onEditAndRetry,
+  onApplyFix,
   onReuse,
   onUseAsReference,
   renderGrounding,
@@ -155,8 +194,13 @@ export function TurnView({
   const failed = turn.status === "failed" || turn.status === "interrupted" || turn.status === "cancelled";
 
   return (
-    <article aria-label="Selected turn" data-testid="turn-view" data-turn-id={turn.id} data-status={turn.status} className="flex min-h-0 flex-1 flex-col gap-4">
+    <article aria-label="Selected turn" data-testid="turn-view" data-turn-id={turn.id} data-status={turn.status} className="flex flex-1 flex-col gap-4">
       <header className="flex flex-wrap items-start gap-2">
+        {number !== null && (
+          <span className="text-xs font-medium text-zinc-600 dark:text-zinc-400" data-testid="turn-number">
+            Turn {number}
+          </span>
+        )}
         <TurnStatusBadge status={turn.status} />
         <p className="min-w-48 flex-1 text-sm wrap-break-word" data-testid="turn-prompt">
           {turn.request.prompt}
@@ -200,9 +244,12 @@ export function TurnView({
               references: turn.request.references,
               usage: turn.outcome?.usage ?? null,
               finishReason: turn.outcome?.finishReason ?? null,
+              finishMessage: turn.outcome?.finishMessage ?? null,
               sources: turn.outcome?.grounding?.sources.map((source) => source.uri) ?? [],
               createdAt: turn.createdAt,
               responseId: turn.outcome?.responseId ?? null,
+              // The raw cause stays here, out of the error message, which speaks the studio's own words.
+              ...(turn.error?.detail ? { errorDetail: turn.error.detail } : {}),
             },
             null,
             2,
@@ -213,7 +260,7 @@ export function TurnView({
       {queued && <QueuedNotice ahead={live?.ahead ?? null} />}
       {running && !queued && live && <Progress live={live} now={now} />}
       {running && !queued && !live && (
-        <p role="status" data-testid="progress" className="text-sm text-zinc-500">
+        <p role="status" data-testid="progress" className="text-sm text-zinc-500 dark:text-zinc-400">
           Connecting to the running generation…
         </p>
       )}
@@ -222,17 +269,21 @@ export function TurnView({
         <ErrorPanel
           error={turn.error}
           status={turn.status}
+          outcome={turn.outcome}
           onRetry={() => onRetry(turn)}
+          onEditAndRetry={onEditAndRetry ? () => onEditAndRetry(turn) : undefined}
+          onApplyFix={onApplyFix ? (settings) => onApplyFix(turn, settings) : undefined}
           switchTarget={switchTarget}
           onSwitchModel={onSwitchModel ? (modelId) => onSwitchModel(turn, modelId) : undefined}
         />
       )}
 
-      {thoughts.length > 0 || (running && !queued && turn.request.settings.showThoughts) ? <ThoughtFilmstrip thoughts={thoughts} live={running} /> : null}
 
       {image && (
-        <div className="flex min-h-0 flex-1 flex-col gap-3 lg:flex-row">
-          <div className="flex min-h-[50vh] min-w-0 flex-1 flex-col gap-2">
+        // At least as tall as its content (no min-h-0): the notes beside the image, or a tall grounding
+        // panel, push what follows down instead of running over it; the page area scrolls.
+        <div className="flex flex-1 flex-col gap-3 lg:flex-row">
+          <div className="flex min-h-72 min-w-0 flex-1 flex-col gap-2 xl:min-h-[50vh]">
             {images.length > 1 && (
               <div role="tablist" aria-label="Images in this response" className="flex gap-1">
                 {images.map((candidate, index) => (
@@ -266,6 +317,7 @@ export function TurnView({
                 </span>
               )}
               <span className="flex-1" />
+              {turn.status === "succeeded" && <ResultControls result={{ turnId: turn.id, hash: image.hash }} />}
               {image.fileName && (
                 <a
                   href={imageUrl(image.hash)}
@@ -297,21 +349,23 @@ export function TurnView({
                 {text}
               </p>
             ) : null}
+            {turn.outcome && !turn.outcome.grounding && (turn.request.settings.webSearch || turn.request.settings.imageSearch) && (
+              <NoGroundingNotice />
+            )}
             {turn.outcome?.warnings.map((warning) => (
               <p key={warning} className="text-xs text-amber-700 dark:text-amber-400">
                 {warning}
               </p>
             ))}
-            {turn.outcome?.usage && (
-              <p className="text-xs text-zinc-500" data-testid="usage">
-                {turn.outcome.usage.totalTokens.toLocaleString("en-US")} tokens ({turn.outcome.usage.imageTokens.toLocaleString("en-US")} image
-                {turn.outcome.usage.thoughtsTokens ? `, ${turn.outcome.usage.thoughtsTokens.toLocaleString("en-US")} thinking` : ""})
-              </p>
-            )}
-            <p className="text-xs text-zinc-500">Every image Gemini makes carries an invisible SynthID watermark.</p>
+            {turn.outcome && <UsageSummary usage={turn.outcome.usage} />}
+            <p className="text-xs text-zinc-500 dark:text-zinc-400">Every image Gemini makes carries an invisible SynthID watermark.</p>
           </aside>
         </div>
       )}
+
+      {/* After the result: on a tablet or phone the image must be on the first screen, and while a
+          turn runs (no image yet) the drafts are the first thing here anyway. */}
+      {thoughts.length > 0 || (running && !queued && turn.request.settings.showThoughts) ? <ThoughtFilmstrip thoughts={thoughts} live={running} /> : null}
     </article>
   );
 }

@@ -7,7 +7,15 @@ import * as DropdownMenu from "@radix-ui/react-dropdown-menu";
  * open it with focus on the first item, arrows and Home/End move, typeahead, Enter picks, Esc closes
  * and returns focus to the button), styled to match the studio in both themes.
  */
-export const Menu = DropdownMenu.Root;
+/**
+ * Non-modal: a modal Radix menu hides the rest of the page from assistive technology with
+ * aria-hidden while leaving it focusable (axe's serious aria-hidden-focus; radix-ui/primitives#2459).
+ * Open non-modally the menu still takes focus and arrow keys, Esc still returns focus to its button,
+ * and a click or Tab outside closes it, as the menu button pattern has it.
+ */
+export function Menu(props: DropdownMenu.DropdownMenuProps) {
+  return <DropdownMenu.Root modal={false} {...props} />;
+}
 export const MenuTrigger = DropdownMenu.Trigger;
 export const MenuGroup = DropdownMenu.Group;
 
@@ -30,7 +38,7 @@ export function MenuContent({ className = "", children, ...props }: DropdownMenu
 }
 
 export function MenuLabel({ className = "", ...props }: DropdownMenu.DropdownMenuLabelProps) {
-  return <DropdownMenu.Label {...props} className={`px-2 pt-2 pb-1 text-[11px] font-semibold tracking-wide text-zinc-500 uppercase ${className}`} />;
+  return <DropdownMenu.Label {...props} className={`px-2 pt-2 pb-1 text-[11px] font-semibold tracking-wide text-zinc-500 dark:text-zinc-400 uppercase ${className}`} />;
 }
 
 export function MenuItem({ className = "", ...props }: DropdownMenu.DropdownMenuItemProps) {

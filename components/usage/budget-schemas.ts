@@ -20,7 +20,8 @@ export const userIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "That use
 
 export const setDefaultBudgetSchema = z.object({ usd: budgetUsdSchema });
 export const setUserBudgetSchema = z.object({ userId: userIdSchema, usd: z.union([budgetUsdSchema, z.literal("default")]) });
-export const checkBudgetSchema = z.object({ settings: generationSettingsSchema });
+/** One request's settings, or each run of a set (variations, a comparison), checked as their sum. */
+export const checkBudgetSchema = z.object({ settings: z.union([generationSettingsSchema, z.array(generationSettingsSchema).min(1).max(4)]) });
 
 export type SetDefaultBudgetInput = z.input<typeof setDefaultBudgetSchema>;
 export type SetUserBudgetInput = z.input<typeof setUserBudgetSchema>;

@@ -3,7 +3,7 @@ import { formatUsd } from "@/lib/gemini/prices";
 import { describeBill, type UsageRow } from "@/lib/server/ledger";
 import type { LedgerEntry } from "@/lib/storage/types";
 
-const th = "px-2 py-1 text-left font-medium text-zinc-500";
+const th = "px-2 py-1 text-left font-medium text-zinc-500 dark:text-zinc-400";
 const td = "px-2 py-1";
 
 /** "12 turns, 1 without a figure" */
@@ -19,7 +19,7 @@ export function UsageTable({ title, rows, testId, keyLabel }: { title: string; r
     <section aria-label={title}>
       <h3 className="mb-2 text-sm font-semibold">{title}</h3>
       {rows.length === 0 ? (
-        <p className="text-sm text-zinc-500">Nothing this month.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">Nothing this month.</p>
       ) : (
         <table className="w-full text-sm" data-testid={testId}>
           <thead>
@@ -38,7 +38,7 @@ export function UsageTable({ title, rows, testId, keyLabel }: { title: string; r
                   {formatUsd(row.microUsd)}
                 </td>
                 <td className={`${td} text-right tabular-nums`}>{formatUsd(row.unsuccessfulMicroUsd)}</td>
-                <td className={`${td} text-zinc-500`}>{countNote(row)}</td>
+                <td className={`${td} text-zinc-500 dark:text-zinc-400`}>{countNote(row)}</td>
               </tr>
             ))}
           </tbody>
@@ -50,7 +50,7 @@ export function UsageTable({ title, rows, testId, keyLabel }: { title: string; r
 
 /** Every finished turn of the month with what Google billed for it, failed and blocked ones included. */
 export function LedgerTable({ entries, showUser, names }: { entries: LedgerEntry[]; showUser: boolean; names?: Readonly<Record<string, string>> }) {
-  if (entries.length === 0) return <p className="text-sm text-zinc-500">No finished turns this month.</p>;
+  if (entries.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">No finished turns this month.</p>;
   return (
     <table className="w-full text-sm" data-testid="ledger">
       <thead>

@@ -17,6 +17,11 @@ export async function fillAccountForm(page: Page, account: { name: string; email
 
 export async function signIn(page: Page, baseUrl: string, email: string, password: string) {
   await page.goto(`${baseUrl}/sign-in`);
+  await fillSignInForm(page, email, password);
+}
+
+/** Signs in on the sign-in form the page already shows (e.g. after a redirect with ?next=). */
+export async function fillSignInForm(page: Page, email: string, password: string) {
   const form = page.getByTestId("sign-in-form");
   await form.getByLabel("Email").fill(email);
   await form.getByLabel("Password").fill(password);

@@ -18,8 +18,17 @@ export function emulatorControl(request: APIRequestContext, baseUrl: string = E2
     async reset() {
       await request.post(`${baseUrl}/_emulator/reset`);
     },
-    async queueFaults(faults: Array<Record<string, string | number>>) {
+    async queueFaults(faults: Array<Record<string, string | number | boolean>>) {
       await request.post(`${baseUrl}/_emulator/faults`, { data: { faults } });
+    },
+    /** How many requests wait for release (faults queued with `hold: true`). */
+    async held(): Promise<number> {
+      const response = await request.get(`${baseUrl}/_emulator/held`);
+      return ((await response.json()) as { held: number }).held;
+    },
+    async release(): Promise<number> {
+      const response = await request.post(`${baseUrl}/_emulator/release`);
+      return ((await response.json()) as { released: number }).released;
     },
     async configure(config: { latencyMs?: number; realisticPayload?: boolean; enforceSignatures?: boolean }) {
       await request.post(`${baseUrl}/_emulator/config`, { data: config });

@@ -15,10 +15,21 @@ export interface InjectedError {
   body: { error: { code: number; message: string; status: string; details?: Array<Record<string, unknown>> } };
 }
 
+/**
+ * A whole answer as it goes on the wire, for answers no well-behaved server sends: a streamed body
+ * that is not JSON, an SVG image part, base64 that isn't. `{{key}}` in the body becomes the API key
+ * the request carried, for a proxy (or an upstream) that echoes it.
+ */
+export interface RawAnswer {
+  raw: { httpStatus: number; contentType: string; body: string };
+}
+
+export type Injected = InjectedError | RawAnswer;
+
 export interface FaultProxy {
   readonly url: string;
-  /** Queues errors; each generation call takes one, first in first out. */
-  inject(...errors: InjectedError[]): void;
+  /** Queues errors or raw answers; each generation call takes one, first in first out. */
+  inject(...answers: Injected[]): void;
   /** Generation calls seen (answered here or forwarded), oldest first. */
   generationCalls(): Array<{ path: string; injected: boolean }>;
   reset(): void;
@@ -29,7 +40,7 @@ const GENERATION_PATH = /:(stream)?[gG]enerateContent/;
 
 export async function startFaultProxy({ port, upstream }: { port: number; upstream: string }): Promise<FaultProxy> {
   const target = new URL(upstream);
-  const queue: InjectedError[] = [];
+  const queue: Injected[] = [];
   const calls: Array<{ path: string; injected: boolean }> = [];
 
   const server = http.createServer((request, response) => {
@@ -41,6 +52,12 @@ export async function startFaultProxy({ port, upstream }: { port: number; upstre
         // Drain the body first: answering before the client finished sending can reset the socket.
         request.resume();
         request.on("end", () => {
+          if ("raw" in injected) {
+            const key = String(request.headers["x-goog-api-key"] ?? new URL(url, "http://proxy").searchParams.get("key") ?? "");
+            response.writeHead(injected.raw.httpStatus, { "content-type": injected.raw.contentType });
+            response.end(injected.raw.body.split("{{key}}").join(key));
+            return;
+          }
           response.writeHead(injected.httpStatus, { "content-type": "application/json; charset=UTF-8" });
           response.end(JSON.stringify(injected.body));
         });
@@ -126,3 +143,33 @@ export const GOOGLE_ERRORS = {
     },
   },
 } satisfies Record<string, InjectedError | ((model: string) => InjectedError)>;
+
+function sse(...events: string[]): RawAnswer {
+  return { raw: { httpStatus: 200, contentType: "text/event-stream", body: events.map((event) => `data: ${event}\r\n\r\n`).join("") } };
+}
+
+function imagePart(mimeType: string, data: string): string {
+  return JSON.stringify({
+    candidates: [{ content: { role: "model", parts: [{ inlineData: { mimeType, data } }] }, finishReason: "STOP", index: 0 }],
+    modelVersion: "gemini-3.1-flash-image",
+    responseId: "hostile-1",
+  });
+}
+
+/** Answers a broken or hostile upstream (or a proxy in front of it) might send. */
+export const HOSTILE_ANSWERS = {
+  /** A streamed chunk cut in the middle of a JSON object. */
+  malformedJson: sse('{"candidates": [{"content": {"role": "model", "parts": [{"text": "Here'),
+  /** A "picture" that is an SVG drawing, declared as one. */
+  svgImage: sse(imagePart("image/svg+xml", Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>').toString("base64"))),
+  /** Declared a PNG, but the data isn't base64 of anything. */
+  invalidBase64: sse(imagePart("image/png", "!!!!not*base64***%%%%")),
+  /** An upstream error that quotes the request's API key back, as some proxies do. */
+  echoedKey: {
+    raw: {
+      httpStatus: 400,
+      contentType: "application/json; charset=UTF-8",
+      body: JSON.stringify({ error: { code: 400, message: "API key not valid: {{key}}. Please pass a valid API key.", status: "INVALID_ARGUMENT" } }),
+    },
+  },
+} satisfies Record<string, RawAnswer>;

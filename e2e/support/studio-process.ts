@@ -29,6 +29,9 @@ export const STUDIO_PORTS = {
   longSession: 3111 + PORT_OFFSET,
   auth: 3112 + PORT_OFFSET,
   authSso: 3113 + PORT_OFFSET,
+  lockFirst: 3114 + PORT_OFFSET,
+  lockSecond: 3115 + PORT_OFFSET,
+  hostileUpstream: 3116 + PORT_OFFSET,
 } as const;
 
 export interface StudioProcessOptions {

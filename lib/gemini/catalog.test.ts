@@ -6,7 +6,6 @@ import {
   findModel,
   newestStableFlash,
   outputPixelSize,
-  pricePerImage,
   resolveModel,
   staticModels,
   supportedSizes,
@@ -56,7 +55,12 @@ describe("MODEL_CATALOG", () => {
     expect(outputPixelSize(flash, "2K", "16:9")).toEqual({ width: 2752, height: 1536 });
     expect(outputPixelSize(flash, "4K", "16:9")).toEqual({ width: 5504, height: 3072 });
     expect(outputPixelSize(flash, "4K", "1:8")).toEqual({ width: 1536, height: 12288 });
-    expect(outputPixelSize(flash, "512", "21:9")).toEqual({ width: 792, height: 168 });
+    // Google's table misprints this row as 792x168; every 512 entry is half of its 1K entry.
+    expect(outputPixelSize(flash, "512", "21:9")).toEqual({ width: 792, height: 336 });
+    for (const ratio of flash.aspectRatios) {
+      const full = outputPixelSize(flash, "1K", ratio);
+      expect(outputPixelSize(flash, "512", ratio), ratio).toEqual(full && { width: full.width / 2, height: full.height / 2 });
+    }
     expect(outputPixelSize(pro, "2K", "4:5")).toEqual({ width: 1856, height: 2304 });
     expect(outputPixelSize(pro, "1K", "1:4")).toBeNull();
     expect(outputPixelSize(flash25, "1K", "21:9")).toEqual({ width: 1536, height: 672 });
@@ -80,29 +84,35 @@ describe("MODEL_CATALOG", () => {
     expect(flash25.acceptsImageSize).toBe(false);
     expect(flash25.search).toEqual({ web: false, image: false });
     expect(flash25.thinking).toMatchObject({ levels: [], alwaysOn: false, canShowThoughts: false });
-    expect(flash25.status).toMatchObject({ stage: "deprecated", replacement: "gemini-3.1-flash-image" });
+    expect(flash25.status).toMatchObject({ stage: "deprecated", shutdownOn: "2026-10-02", replacement: "gemini-nano-banana-2.1" });
   });
 
-  it("knows tokens and indicative prices per output image", () => {
+  it("knows tokens per output image", () => {
     expect(tokensPerImage(flash, "512")).toBe(747);
     expect(tokensPerImage(flash, "2K")).toBe(1120);
     expect(tokensPerImage(pro, "4K")).toBe(2000);
     expect(tokensPerImage(flash25, "1K")).toBe(1290);
-    expect(pricePerImage(flash, "1K")).toBe(0.067);
-    expect(pricePerImage(pro, "4K")).toBe(0.24);
-    expect(pricePerImage(flash25, "1K")).toBe(0.039);
-    expect(pricePerImage(flash, "4K")).toBeNull();
   });
 
-  it("keeps unverified, reported models conservative", () => {
-    for (const id of ["gemini-3.1-flash-lite-image", "gemini-nano-banana-2.1"]) {
-      const model = profile(id);
-      expect(model.verified).toBe(false);
-      expect(model.acceptsImageSize).toBe(false);
-      expect(model.search).toEqual({ web: false, image: false });
-      expect(model.thinking.levels).toEqual([]);
-      expect(model.notes[0]).toMatch(/not verified/);
-    }
+  it("records the models of December 2026, marking what only third parties report (gemini-facts.md, Update December 2026)", () => {
+    const banana21 = profile("gemini-nano-banana-2.1");
+    expect(banana21).toMatchObject({
+      status: { stage: "stable", since: "2026-10-06" },
+      imageSizes: ["1K", "2K", "4K"],
+      thinking: { levels: ["minimal", "medium", "high"], defaultLevel: "medium" },
+    });
+    expect(banana21.aspectRatios).toEqual(expect.arrayContaining(["1:4", "4:1", "1:8", "8:1"]));
+    expect(banana21.unverified).toEqual(expect.arrayContaining(["aspectRatios", "thinking"]));
+
+    const lite = profile("gemini-3.1-flash-lite-image");
+    expect(lite).toMatchObject({ nickname: "Nano Banana 2 Lite", imageSizes: ["1K"], acceptsImageSize: false, references: { total: 14 } });
+    expect(lite.aspectRatios).toHaveLength(14);
+    // Not reported either way: not offered, and said so.
+    expect(lite.search).toEqual({ web: false, image: false });
+    expect(lite.thinking.levels).toEqual([]);
+    expect(lite.unverified).toEqual(expect.arrayContaining(["thinking", "search"]));
+
+    expect(profile("gemini-3.1-flash-image").status).toMatchObject({ stage: "deprecated", replacement: "gemini-nano-banana-2.1", shutdownOn: null });
   });
 });
 
@@ -146,11 +156,20 @@ describe("helpers", () => {
   });
 
   it("offers the verified, non-retired models when the API cannot be asked", () => {
-    expect(staticModels().map((model) => model.id)).toEqual(["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-2.5-flash-image"]);
+    // 2.5 Flash Image is past its announced shutdown: only a key that still lists it gets it.
+    expect(staticModels(MODEL_CATALOG, "2026-12-05").map((model) => model.id)).toEqual([
+      "gemini-3.1-flash-image",
+      "gemini-3-pro-image",
+      "gemini-nano-banana-2.1",
+      "gemini-3.1-flash-lite-image",
+    ]);
+    expect(staticModels(MODEL_CATALOG, "2026-10-01").map((model) => model.id)).toContain("gemini-2.5-flash-image");
   });
 
   it("defaults to the newest stable Flash model", () => {
-    expect(newestStableFlash(MODEL_CATALOG)?.id).toBe("gemini-3.1-flash-image");
+    expect(newestStableFlash(MODEL_CATALOG)?.id).toBe("gemini-nano-banana-2.1");
+    // A deprecated Flash is no default, even when it is all a key offers.
+    expect(newestStableFlash([profile("gemini-3.1-flash-image"), pro])).toBeNull();
     expect(newestStableFlash([pro, flash25])).toBeNull();
   });
 

@@ -56,6 +56,11 @@ export interface ModelProfile {
   aliases: ModelAlias[];
   /** False for models the studio only knows by name: capabilities are a conservative guess. */
   verified: boolean;
+  /**
+   * For a verified model, the capabilities only third parties report (the UI says so): what the
+   * studio offers for them may be refused by Google.
+   */
+  unverified?: UnverifiedCapability[];
   imageSizes: ImageSize[];
   defaultImageSize: ImageSize;
   /** Whether imageConfig.imageSize may be sent; models with one fixed size table reject or ignore it. */
@@ -69,10 +74,19 @@ export interface ModelProfile {
   search: { web: boolean; image: boolean };
   thinking: ThinkingProfile;
   tokensPerImage: Partial<Record<ImageSize, number>>;
-  /** Indicative USD per output image (third-party figures; thinking tokens are billed on top). */
-  pricePerImageUsd: Partial<Record<ImageSize, number>>;
   notes: string[];
 }
+
+export type UnverifiedCapability = "imageSizes" | "aspectRatios" | "outputSizes" | "references" | "search" | "thinking";
+
+export const UNVERIFIED_LABELS: Record<UnverifiedCapability, string> = {
+  imageSizes: "output sizes",
+  aspectRatios: "aspect ratios",
+  outputSizes: "pixel sizes",
+  references: "reference limits",
+  search: "Google Search",
+  thinking: "thinking levels",
+};
 
 export const STANDARD_ASPECT_RATIOS: AspectRatio[] = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
 export const INPUT_MIME_TYPES = ["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"];
@@ -101,6 +115,9 @@ function parseResolutionTable(sizes: ImageSize[], table: string) {
   return { outputSizes, tokensPerImage };
 }
 
+// The seed's table, except 512 at 21:9: Google prints 792x168 (4.7:1). Every other 512 row is half
+// its 1K row (1K 21:9 is 1584x672) at the same 747 tokens, so 168 is a misprint of 336. The emulator
+// draws the same corrected size (emulator/models.ts).
 const FLASH_31_TABLE = parseResolutionTable(
   ["512", "1K", "2K", "4K"],
   `
@@ -117,7 +134,7 @@ const FLASH_31_TABLE = parseResolutionTable(
 8:1 1536x192 747 3072x384 1120 6144x768 1120 12288x1536 2000
 9:16 384x688 747 768x1376 1120 1536x2752 1120 3072x5504 2000
 16:9 688x384 747 1376x768 1120 2752x1536 1120 5504x3072 2000
-21:9 792x168 747 1584x672 1120 3168x1344 1120 6336x2688 2000
+21:9 792x336 747 1584x672 1120 3168x1344 1120 6336x2688 2000
 `,
 );
 
@@ -177,7 +194,6 @@ export function conservativeProfile(id: string, displayName?: string, notes: str
     search: { web: false, image: false },
     thinking: { levels: [], defaultLevel: null, alwaysOn: false, canShowThoughts: false },
     tokensPerImage: {},
-    pricePerImageUsd: {},
     notes: ["Capabilities not verified: the studio offers only options every Gemini image model accepts.", ...notes],
   };
 }
@@ -189,11 +205,11 @@ export const MODEL_CATALOG: ModelProfile[] = [
     nickname: "Nano Banana 2",
     family: "flash",
     status: {
-      stage: "stable",
+      stage: "deprecated",
       since: "2026-05-28",
       shutdownOn: null,
-      replacement: null,
-      note: "Third parties reported a deprecation in favour of gemini-nano-banana-2.1 in October 2026 (not confirmed by Google).",
+      replacement: "gemini-nano-banana-2.1",
+      note: "Deprecated by Google's changelog of 2026-10-06 in favour of Nano Banana 2.1, no shutdown date announced (third parties report 2026-10-29, unverified).",
     },
     aliases: [{ id: "gemini-3.1-flash-image-preview", retired: true, shutdownOn: "2026-06-25" }],
     verified: true,
@@ -208,7 +224,6 @@ export const MODEL_CATALOG: ModelProfile[] = [
     search: { web: true, image: true },
     thinking: { levels: ["minimal", "high"], defaultLevel: "minimal", alwaysOn: true, canShowThoughts: true },
     tokensPerImage: FLASH_31_TABLE.tokensPerImage,
-    pricePerImageUsd: { "1K": 0.067 },
     notes: ["Image search cannot use real-world images of people."],
   },
   {
@@ -231,7 +246,6 @@ export const MODEL_CATALOG: ModelProfile[] = [
     // Pro always thinks at its own level; the API exposes no level for it.
     thinking: { levels: [], defaultLevel: null, alwaysOn: true, canShowThoughts: true },
     tokensPerImage: PRO_3_TABLE.tokensPerImage,
-    pricePerImageUsd: { "1K": 0.134, "2K": 0.134, "4K": 0.24 },
     notes: ["Best for text rendering and complex instructions."],
   },
   {
@@ -239,12 +253,14 @@ export const MODEL_CATALOG: ModelProfile[] = [
     displayName: "Gemini 2.5 Flash Image",
     nickname: "Nano Banana",
     family: "flash",
+    // Google's deprecations page lists shutdown on 2026-10-02, and since 2026-09-18 2.5 models are
+    // for existing users only: retired for new keys, so it is offered only while a key still lists it.
     status: {
       stage: "deprecated",
       since: null,
-      shutdownOn: "2026-10-01",
-      replacement: "gemini-3.1-flash-image",
-      note: "Earliest announced shutdown October 2026; hidden once the API stops listing it for your key.",
+      shutdownOn: "2026-10-02",
+      replacement: "gemini-nano-banana-2.1",
+      note: "Listed for shutdown on 2026-10-02 and restricted to existing users since 2026-09-18: new keys can't use it.",
     },
     aliases: [],
     verified: true,
@@ -259,21 +275,54 @@ export const MODEL_CATALOG: ModelProfile[] = [
     search: { web: false, image: false },
     thinking: { levels: [], defaultLevel: null, alwaysOn: false, canShowThoughts: false },
     tokensPerImage: FLASH_25_TABLE.tokensPerImage,
-    pricePerImageUsd: { "1K": 0.039 },
     notes: ["Works best with up to 3 input images."],
   },
   {
-    ...conservativeProfile("gemini-3.1-flash-lite-image", "Gemini 3.1 Flash Lite Image", [
-      "Reported released on 2026-06-30 by third parties.",
-    ]),
-    nickname: "Nano Banana 2 Lite",
-    family: "flash-lite",
-    status: { stage: "stable", since: "2026-06-30", shutdownOn: null, replacement: null, note: "Reported by third parties." },
+    id: "gemini-nano-banana-2.1",
+    displayName: "Nano Banana 2.1",
+    nickname: "Nano Banana 2.1",
+    family: "flash",
+    // GA per Google's changelog (localized page); sizes, ratios and levels come from third-party docs.
+    status: { stage: "stable", since: "2026-10-06", shutdownOn: null, replacement: null, note: null },
+    aliases: [],
+    verified: true,
+    unverified: ["aspectRatios", "outputSizes", "thinking", "references", "search"],
+    imageSizes: ["1K", "2K", "4K"],
+    defaultImageSize: "1K",
+    acceptsImageSize: true,
+    aspectRatios: [...ASPECT_RATIOS],
+    defaultAspectRatio: "1:1",
+    // Assumed to draw what 3.1 Flash draws at these sizes; no published table yet.
+    outputSizes: { "1K": FLASH_31_TABLE.outputSizes["1K"], "2K": FLASH_31_TABLE.outputSizes["2K"], "4K": FLASH_31_TABLE.outputSizes["4K"] },
+    references: { total: 14, objects: 10, characters: 4, totalEnforced: true },
+    inputMimeTypes: [...INPUT_MIME_TYPES],
+    search: { web: true, image: false },
+    thinking: { levels: ["minimal", "medium", "high"], defaultLevel: "medium", alwaysOn: true, canShowThoughts: true },
+    tokensPerImage: {},
+    notes: ["Replaces Nano Banana 2. Mask-based editing is claimed, but its API is unpublished."],
   },
   {
-    ...conservativeProfile("gemini-nano-banana-2.1", "Nano Banana 2.1", ["Reported by third parties."]),
-    nickname: "Nano Banana 2.1",
-    status: { stage: "stable", since: null, shutdownOn: null, replacement: null, note: "Reported by third parties." },
+    id: "gemini-3.1-flash-lite-image",
+    displayName: "Gemini 3.1 Flash Lite Image",
+    nickname: "Nano Banana 2 Lite",
+    family: "flash-lite",
+    status: { stage: "stable", since: "2026-06-30", shutdownOn: null, replacement: null, note: null },
+    aliases: [],
+    verified: true,
+    unverified: ["outputSizes", "thinking", "search"],
+    imageSizes: ["1K"],
+    defaultImageSize: "1K",
+    // 1K only: Vertex answers 400 for 2K/4K, and nothing says the size may be sent at all.
+    acceptsImageSize: false,
+    aspectRatios: [...ASPECT_RATIOS],
+    defaultAspectRatio: "1:1",
+    outputSizes: { "1K": FLASH_31_TABLE.outputSizes["1K"] },
+    references: { total: 14, objects: null, characters: null, totalEnforced: true },
+    inputMimeTypes: [...INPUT_MIME_TYPES],
+    search: { web: false, image: false },
+    thinking: { levels: [], defaultLevel: null, alwaysOn: false, canShowThoughts: false },
+    tokensPerImage: {},
+    notes: ["1K only, one image per request. Thinking and Google Search not verified, so not offered."],
   },
 ];
 
@@ -362,19 +411,19 @@ export function closestAspectRatio(profile: ModelProfile, width: number, height:
   return best;
 }
 
-export function pricePerImage(profile: ModelProfile, imageSize: ImageSize): number | null {
-  const size = profile.acceptsImageSize ? imageSize : profile.defaultImageSize;
-  return profile.pricePerImageUsd[size] ?? null;
-}
-
 export function tokensPerImage(profile: ModelProfile, imageSize: ImageSize): number | null {
   const size = profile.acceptsImageSize ? imageSize : profile.defaultImageSize;
   return profile.tokensPerImage[size] ?? null;
 }
 
-/** Models the studio offers without asking the API (verified and still answering). */
-export function staticModels(catalog: readonly ModelProfile[] = MODEL_CATALOG): ModelProfile[] {
-  return catalog.filter((profile) => profile.verified && profile.status.stage !== "retired");
+/**
+ * Models the studio offers without asking the API: verified, not retired, and not past an
+ * announced shutdown (such a model may still answer old keys, but only models.list can say so).
+ */
+export function staticModels(catalog: readonly ModelProfile[] = MODEL_CATALOG, today = new Date().toISOString().slice(0, 10)): ModelProfile[] {
+  return catalog.filter(
+    (profile) => profile.verified && profile.status.stage !== "retired" && !(profile.status.shutdownOn && profile.status.shutdownOn <= today),
+  );
 }
 
 /** The newest stable, verified Flash image model: the studio's default when the operator set none. */

@@ -143,7 +143,8 @@ describe("multi-turn editing with thought signatures", () => {
       httpStatus: 400,
       detail: `Image part is missing a thought_signature in content position 2, part position ${index + 1}.`,
     });
-    expect(result.error.message).toContain("missing a thought_signature");
+    // The service's words stay in detail; the message is the studio's own.
+    expect(result.error.message).toBe("Google rejected the request.");
     expect(events.filter((event) => event.type === "retry")).toEqual([]);
     expect(await generateRequests()).toHaveLength(2);
   });
@@ -312,9 +313,15 @@ describe("models", () => {
     const result = await gateway().listModels();
     expect(result.ok).toBe(true);
     const ids = result.models.map((model) => model.id);
-    expect(ids).toEqual(["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-2.5-flash-image"]);
+    expect(ids).toEqual([
+      "gemini-3.1-flash-image",
+      "gemini-3-pro-image",
+      "gemini-2.5-flash-image",
+      "gemini-nano-banana-2.1",
+      "gemini-3.1-flash-lite-image",
+    ]);
     expect(result.models.every((model) => model.verified)).toBe(true);
-    expect(result.defaultModel).toBe("gemini-3.1-flash-image");
+    expect(result.defaultModel).toBe("gemini-nano-banana-2.1");
     const withDefault = await gateway({ defaultModel: "gemini-3-pro-image" }).listModels();
     expect(withDefault.defaultModel).toBe("gemini-3-pro-image");
   });

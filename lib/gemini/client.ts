@@ -2,7 +2,7 @@ import "server-only";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { GoogleGenAI } from "@google/genai";
 import { MODEL_CATALOG, conservativeProfile, resolveModel, type ModelProfile } from "./catalog";
-import { createStudioError, errorFromOutcome, retiredModelError, toStudioError } from "./errors";
+import { ERROR_COPY, createStudioError, errorFromOutcome, fixForRejection, retiredModelError, toStudioError, type ErrorContext } from "./errors";
 import { discoverModels, type ListedModel, type ModelDiscovery } from "./models";
 import { planGeneration } from "./request";
 import { createResponseFolder, type ResponseFolder } from "./response";
@@ -27,6 +27,14 @@ export interface GeminiGatewayOptions {
   /** STUDIO_DEFAULT_MODEL, used by listModels to pick the default. */
   defaultModel?: string;
   catalog?: readonly ModelProfile[];
+  /**
+   * STUDIO_GEMINI_STORE: sent as `store` on every generateContent request (GenerateContentConfig.store
+   * in @google/genai 3.1, Developer API only; false is Google's per-request opt-out of request
+   * storage); undefined sends nothing and leaves Google's default.
+   */
+  store?: boolean;
+  /** How long models.list answers are kept: a rejected key is not asked about on every page load. */
+  modelsCacheMs?: { success: number; failure: number };
   /** Replaces the HTTP client, for tests that check what goes on the wire. */
   fetch?: typeof fetch;
   now?: () => number;
@@ -52,6 +60,8 @@ export interface GeminiGateway {
 /** Long enough for a 4K Pro image with high thinking; a hung connection still ends. */
 export const DEFAULT_TIMEOUT_MS = 180_000;
 
+export const DEFAULT_MODELS_CACHE_MS = { success: 60_000, failure: 30_000 };
+
 export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGateway {
   // The attempt a fetch belongs to: the SDK calls fetch from inside generateContentStream, with
   // no way to hand it anything per call.
@@ -70,10 +80,40 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
   const now = options.now ?? Date.now;
   const retryOptions = { policy: options.retryPolicy, sleep: options.sleep, random: options.random, now };
 
-  async function listModels({ signal }: { signal?: AbortSignal } = {}): Promise<ListModelsResult> {
+  const modelsCacheMs = options.modelsCacheMs ?? DEFAULT_MODELS_CACHE_MS;
+  let listed: { value: Promise<ListModelsResult>; settled: ListModelsResult | null; expiresAt: number } | null = null;
+
+  /**
+   * One models.list per cache period, shared by everyone who asks meanwhile; a failure (a rejected
+   * key, Google down) is kept for a shorter time so a fixed key shows up soon. Once an answer is
+   * old, the next caller still gets it at once while a fresh one is fetched (page loads never wait
+   * on Google after the first). A caller's cancel only stops its own wait.
+   */
+  function listModels({ signal }: { signal?: AbortSignal } = {}): Promise<ListModelsResult> {
+    const previous = listed;
+    let current = previous;
+    if (!current || (current.settled && now() >= current.expiresAt)) {
+      const entry: NonNullable<typeof listed> = { value: fetchModels(), settled: null, expiresAt: Number.POSITIVE_INFINITY };
+      listed = current = entry;
+      void entry.value.then((result) => {
+        entry.settled = result;
+        entry.expiresAt = now() + (result.ok ? modelsCacheMs.success : modelsCacheMs.failure);
+      });
+      if (previous?.settled) return Promise.resolve(previous.settled);
+    }
+    const shared = current.value;
+    if (!signal) return shared;
+    return new Promise<ListModelsResult>((resolve, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+      void shared.then(resolve, reject);
+    });
+  }
+
+  async function fetchModels(): Promise<ListModelsResult> {
     const result = await withRetries<ListedModel[]>(
       async () => {
-        const attempt = attemptSignal(signal, timeoutMs);
+        const attempt = attemptSignal(undefined, timeoutMs);
         try {
           const pager = await ai.models.list({ config: { pageSize: 1000, abortSignal: attempt.signal } });
           const listed: ListedModel[] = [];
@@ -85,7 +125,7 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
           attempt.dispose();
         }
       },
-      { ...retryOptions, signal },
+      retryOptions,
     );
     const discovery = discoverModels(result.ok ? result.value : null, { defaultModelId: options.defaultModel, catalog });
     return result.ok ? { ok: true, ...discovery } : { ok: false, error: result.error, ...discovery };
@@ -115,6 +155,11 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
 
     const startedAt = now();
     const clock = () => now() - startedAt;
+    const errorContext = { model: profile.id, catalog, settings: settings.data };
+    // A stream that ends without a finish reason is resent once, and only when nothing costly had
+    // arrived; any later one stops, so a request that may be billed is not repeated silently.
+    let earlyEnds = 0;
+    const store = options.store === undefined ? {} : { store: options.store };
 
     const result = await withRetries<GenerationOutcome>(
       async () => {
@@ -127,7 +172,7 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
           const stream = await attemptStash.run(stash, () =>
             ai.models.generateContentStream({
               ...plan.call,
-              config: { ...plan.call.config, abortSignal: attempt.signal },
+              config: { ...plan.call.config, ...store, abortSignal: attempt.signal },
             }),
           );
           folder = createResponseFolder(plan.effective.expectedPixelSize, clock, plan.warnings);
@@ -135,9 +180,11 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
             for (const event of folder.push(stash.restore(chunk))) emit(event);
             if (folder.streamError) break;
           }
-          return settle(folder);
+          const settled = settle(folder, errorContext, earlyEnds === 0);
+          if (!folder.complete && !settled.ok) earlyEnds += 1;
+          return settled;
         } catch (error) {
-          const studioError = toStudioError(error, { model: profile.id, catalog, abortReason: attempt.abortReason() });
+          const studioError = toStudioError(error, { ...errorContext, abortReason: attempt.abortReason() });
           return { ok: false, error: studioError, value: folder?.finish() };
         } finally {
           attempt.dispose();
@@ -145,26 +192,60 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
       },
       { ...retryOptions, signal, onEvent: emit },
     );
-    return result.ok ? { ok: true, outcome: result.value } : fail(result.error, result.value);
+    if (!result.ok) return fail(result.error, result.value);
+    // The resend is said in the progress while it happens; the result keeps saying it, since the
+    // first attempt may be billed too.
+    const resent = earlyEnds > 0 ? [EARLY_END_RESENT] : [];
+    return { ok: true, outcome: { ...result.value, warnings: [...result.value.warnings, ...resent] } };
   }
 
   return { listModels, generate };
 }
 
-function settle(folder: ResponseFolder): AttemptResult<GenerationOutcome> {
+export const EARLY_END_RESENT =
+  "Google's first answer ended after its first chunk without finishing; the studio sent the request once more (the first attempt may be billed for its prompt).";
+
+/** Below this many chunks with no image among them, an early end cost next to nothing. */
+const CHEAP_EARLY_END_CHUNKS = 1;
+
+function settle(folder: ResponseFolder, context: ErrorContext, mayResend: boolean): AttemptResult<GenerationOutcome> {
   const outcome = folder.finish();
-  if (folder.streamError) return { ok: false, error: folder.streamError, value: outcome };
+  if (folder.streamError) return { ok: false, error: withContext(folder.streamError, context), value: outcome };
   if (!folder.complete) {
-    // finishReason only comes in the last chunk: without it the stream was cut short, and the
-    // turn may lack the part that carries its thought signature.
+    // The connection closed cleanly but the model never said it was done. Vertex-style proxies
+    // never send a finish reason: a final image that arrived whole is kept, with a note.
+    if (outcome.images.length > 0) {
+      return {
+        ok: true,
+        value: { ...outcome, warnings: [...outcome.warnings, "Google's answer ended without saying it was finished; the image arrived whole, but text after it may be missing."] },
+      };
+    }
+    const cheap = folder.chunkCount <= CHEAP_EARLY_END_CHUNKS && !folder.sawImage;
+    const resend = cheap && mayResend;
     return {
       ok: false,
-      error: createStudioError("network", { detail: "The response stream ended before the model finished." }),
+      error: createStudioError("incomplete", {
+        retryable: resend,
+        message: resend
+          ? "Google's answer ended after its first chunk, before anything costly arrived: resending once."
+          : ERROR_COPY.incomplete.message,
+        detail: `The stream closed after ${folder.chunkCount} chunk${folder.chunkCount === 1 ? "" : "s"} without a finish reason${outcome.thoughts.length > 0 ? "; the thoughts that arrived are kept" : ""}.`,
+        action: folder.sawImage || folder.chunkCount > CHEAP_EARLY_END_CHUNKS
+          ? "Retry sends the request again; Google may bill the first attempt's thinking too, so the studio did not resend it on its own."
+          : ERROR_COPY.incomplete.action,
+      }),
       value: outcome,
     };
   }
   const error = errorFromOutcome(outcome);
   return error ? { ok: false, error, value: outcome } : { ok: true, value: outcome };
+}
+
+/** An error event inside the stream is mapped without the request's settings; add the fix now. */
+function withContext(error: StudioError, context: ErrorContext): StudioError {
+  if (error.code !== "invalid_request" || error.fix || !error.detail) return error;
+  const fix = fixForRejection(error.detail, context);
+  return fix ? { ...error, fix } : error;
 }
 
 function fail(error: StudioError, outcome?: GenerationOutcome): GenerateResult {

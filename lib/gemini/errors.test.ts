@@ -3,15 +3,18 @@ import { describe, expect, it } from "vitest";
 import { readFixtureJson, readFixtureText } from "./__fixtures__/load";
 import {
   ERROR_COPY,
+  controlNamedBy,
   createStudioError,
   errorFromOutcome,
+  errorFromService,
+  needsEdit,
   parseRetryDelay,
   parseServiceError,
   redactSecrets,
   toStudioError,
 } from "./errors";
 import { foldChunks, type WireChunk } from "./response";
-import { STUDIO_ERROR_CODES, type GenerationOutcome } from "./types";
+import { STUDIO_ERROR_CODES, type GenerationOutcome, type GenerationSettings } from "./types";
 
 function apiError(status: number, fixture: string): ApiError {
   // The SDK puts the JSON body, as text, in the message.
@@ -52,12 +55,12 @@ describe("toStudioError with recorded error bodies", () => {
     expect(toStudioError(apiError(404, "errors/404-model-not-found.json"), { model: "gemini-3-pro-image-preview" })).toMatchObject({
       code: "model_retired",
       message: "Google has retired gemini-3-pro-image-preview.",
-      action: "Switch to Nano Banana Pro (gemini-3-pro-image).",
+      action: "Switch to Gemini 3 Pro Image.",
       replacementModel: "gemini-3-pro-image",
     });
     expect(toStudioError(apiError(404, "errors/404-model-not-found.json"), { model: "gemini-2.5-flash-image" })).toMatchObject({
       code: "model_retired",
-      replacementModel: "gemini-3.1-flash-image",
+      replacementModel: "gemini-nano-banana-2.1",
     });
   });
 
@@ -109,12 +112,12 @@ describe("toStudioError with other service errors", () => {
     return new ApiError({ message: JSON.stringify({ error }), status });
   }
 
-  it("a missing thought signature → invalid_request quoting the reason", () => {
+  it("a missing thought signature → invalid_request, Google's reason kept in detail, never in the message", () => {
     const message = "Image part is missing a thought_signature in content position 2, part position 1.";
     expect(toStudioError(bodyError(400, { code: 400, message, status: "INVALID_ARGUMENT" }))).toMatchObject({
       code: "invalid_request",
       retryable: false,
-      message: `Google rejected the request: “${message}”`,
+      message: "Google rejected the request.",
       detail: message,
     });
   });
@@ -270,5 +273,103 @@ describe("invalid_request names the setting to change", () => {
 
   it("keeps the general advice when nothing names a setting", () => {
     expect(toStudioError(rejected("Request contains an invalid argument.")).action).toBe(ERROR_COPY.invalid_request.action);
+  });
+});
+
+describe("Google's plain-English request errors point at the control and offer the fix", () => {
+  const flash: GenerationSettings = {
+    model: "gemini-3.1-flash-image",
+    imageSize: "2K",
+    aspectRatio: "16:9",
+    thinkingLevel: "minimal",
+    showThoughts: false,
+    webSearch: true,
+    imageSearch: true,
+    imageOnly: false,
+  };
+  const rejected = (message: string, settings: GenerationSettings = flash) =>
+    errorFromService(400, { code: 400, status: "INVALID_ARGUMENT", message }, { model: settings.model, settings });
+
+  // Wordings as Google sends them (gemini-facts.md), as other Google APIs phrase the same idea,
+  // and with the wire names older messages used.
+  it.each([
+    ["Thinking level is not supported for this model. Please retry with other thinking level.", "thinking"],
+    ["The specified thinking level MINIMAL is not supported for this model. Please retry with other thinking level.", "thinking"],
+    ["You can only set only one of thinking budget and thinking level.", "thinking"],
+    ["Invalid value at 'generation_config.thinking_config.thinking_level'", "thinking"],
+    ["Thinking is not enabled for models/gemini-2.5-flash-image", "thinking"],
+    ["Budget 0 is invalid. This model only works in thinking mode.", "thinking"],
+    ['Unsupported image size: "8K". Supported image sizes for models/x are: "1K".', "imageSize"],
+    ["The requested output resolution is not available for this model.", "imageSize"],
+    ["4K is not supported for this model.", "imageSize"],
+    ['Unsupported aspect ratio: "9:21".', "aspectRatio"],
+    ["Invalid value at 'generation_config.image_config.aspect_ratio'", "aspectRatio"],
+    ["The ratio 2:1 is not supported.", "aspectRatio"],
+    ["Search Grounding is not supported.", "search"],
+    ["Image Search is not supported for models/gemini-3-pro-image.", "search"],
+    ["Tool use with google_search is not supported for this model.", "search"],
+    ["Provided image is not valid.", "references"],
+    ["Unsupported MIME type: image/gif", "references"],
+    ["Too many images in the request: at most 14 input images are allowed.", "references"],
+    ["The input token count (1200000) exceeds the maximum number of tokens allowed (131072).", "prompt"],
+  ])("%s → %s", (message, control) => {
+    expect(controlNamedBy(message)).toBe(control);
+    expect(rejected(message).fix?.control).toBe(control);
+  });
+
+  it("names no control for a message about none of them, and none for a missing thought signature", () => {
+    expect(controlNamedBy("Request contains an invalid argument.")).toBeNull();
+    expect(rejected("Request contains an invalid argument.").fix).toBeUndefined();
+    expect(rejected("Image part is missing a thought_signature in content position 2, part position 1.").fix).toBeUndefined();
+  });
+
+  it("proposes another thinking level the model accepts, High first", () => {
+    expect(rejected("Thinking level is not supported for this model. Please retry with other thinking level.").fix).toEqual({
+      control: "thinking",
+      label: "Use thinking level High and retry",
+      settings: { thinkingLevel: "high" },
+    });
+    const onHigh = rejected("Thinking level is not supported for this model. Please retry with other thinking level.", {
+      ...flash,
+      thinkingLevel: "high",
+    });
+    expect(onHigh.fix).toMatchObject({ label: "Use thinking level Minimal and retry", settings: { thinkingLevel: "minimal" } });
+  });
+
+  it("drops the level when only one of budget and level may be set, or when the model takes none", () => {
+    expect(rejected("You can only set only one of thinking budget and thinking level.").fix).toMatchObject({
+      label: "Let the model choose its thinking and retry",
+      settings: { thinkingLevel: undefined },
+    });
+    const pro = { ...flash, model: "gemini-3-pro-image", thinkingLevel: "high" as const };
+    expect(rejected("Thinking level is not supported for this model. Please retry with other thinking level.", pro).fix).toMatchObject({
+      settings: { thinkingLevel: undefined },
+    });
+  });
+
+  it("offers the model's default size and ratio, and turns off only the search that was refused", () => {
+    expect(rejected("4K is not supported for this model.").fix).toMatchObject({ label: "Use output size 1K and retry", settings: { imageSize: "1K" } });
+    expect(rejected('Unsupported aspect ratio: "16:9".').fix).toMatchObject({ label: "Use aspect ratio 1:1 and retry", settings: { aspectRatio: "1:1" } });
+    expect(rejected("Image Search is not supported for models/gemini-3.1-flash-image.").fix).toEqual({
+      control: "search",
+      label: "Turn Image Search off and retry",
+      settings: { imageSearch: false },
+    });
+    expect(rejected("Search Grounding is not supported.").fix?.settings).toEqual({ webSearch: false, imageSearch: false });
+    expect(rejected("Provided image is not valid.").fix).toEqual({ control: "references", label: "Edit the reference images and retry" });
+  });
+
+  it("maps the 403s for a leaked key and for a key restricted to other APIs to key_blocked, never retried", () => {
+    const leaked = errorFromService(403, { code: 403, status: "PERMISSION_DENIED", message: "Your API key was reported as leaked. Please use another API key." });
+    expect(leaked).toMatchObject({ code: "key_blocked", retryable: false, message: expect.stringMatching(/leaked/) });
+    const blocked = errorFromService(403, {
+      code: 403,
+      status: "PERMISSION_DENIED",
+      message: "Requests to this API generativelanguage.googleapis.com method x are blocked.",
+      details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_SERVICE_BLOCKED", domain: "googleapis.com" }],
+    });
+    expect(blocked).toMatchObject({ code: "key_blocked", retryable: false, message: expect.stringMatching(/restricted to other Google APIs/) });
+    expect(needsEdit(leaked) && needsEdit(blocked)).toBe(true);
+    expect(needsEdit({ code: "service_unavailable" })).toBe(false);
   });
 });

@@ -1,7 +1,11 @@
 import "server-only";
 
-import { MODEL_CATALOG, resolveModel, type ModelProfile } from "./catalog";
-import type { GenerationOutcome, StudioError, StudioErrorCode } from "./types";
+import { MODEL_CATALOG, findModel, resolveModel, type ModelProfile } from "./catalog";
+import type { GenerationOutcome, GenerationSettings, StudioError, StudioErrorCode, StudioFix, ThinkingLevel } from "./types";
+
+import { isMalformedAnswer, malformedAnswerError } from "./unusable-answer";
+
+export { needsEdit } from "./types";
 
 // One closed set of errors with copy a designer understands. No SDK import: the UI reads the copy
 // table, and the SDK's ApiError is recognised by shape (name + numeric status), which also holds
@@ -74,6 +78,12 @@ export const ERROR_COPY: Record<StudioErrorCode, ErrorCopy> = {
     message: "The model took too long to answer.",
     action: "Try again; smaller sizes and less thinking are faster.",
     retryable: true,
+  },
+  incomplete: {
+    title: "Answer ended early",
+    message: "Google's answer ended before the model said it was finished.",
+    action: "Retry sends the request again; Google may bill the thinking of the first attempt too.",
+    retryable: false,
   },
   network: {
     title: "Connection problem",
@@ -173,6 +183,8 @@ export interface ErrorContext {
   catalog?: readonly ModelProfile[];
   /** Why our own AbortController fired, when it did. */
   abortReason?: "cancelled" | "timeout";
+  /** The settings the request was sent with, to propose a concrete change for a rejected one. */
+  settings?: GenerationSettings;
 }
 
 export function errorFromService(httpStatus: number, body: ServiceError | null, context: ErrorContext = {}): StudioError {
@@ -182,8 +194,25 @@ export function errorFromService(httpStatus: number, body: ServiceError | null, 
   const reasons = details.map((detail) => detail.reason).filter((reason): reason is string => Boolean(reason));
   const base = { httpStatus, detail: serviceMessage };
 
-  if (reasons.some((reason) => KEY_BLOCKED_REASONS.has(reason)) || /leaked/i.test(serviceMessage ?? "")) {
-    return createStudioError("key_blocked", base);
+  if (/leaked/i.test(serviceMessage ?? "")) {
+    return createStudioError("key_blocked", {
+      ...base,
+      message: "Google reported this API key as leaked and no longer accepts it.",
+      action: "Create a new key in Google AI Studio, put it in GEMINI_API_KEY and restart the studio; delete the leaked one.",
+    });
+  }
+  if (reasons.some((reason) => KEY_BLOCKED_REASONS.has(reason))) {
+    const service = details.find((detail) => detail.reason === "API_KEY_SERVICE_BLOCKED");
+    return createStudioError("key_blocked", {
+      ...base,
+      ...(service
+        ? {
+            message: "This API key is restricted to other Google APIs: it may not call the Gemini API.",
+            action:
+              "In Google Cloud console → APIs & Services → Credentials, allow the Generative Language API for this key (or create an unrestricted Gemini key in Google AI Studio), then restart the studio.",
+          }
+        : {}),
+    });
   }
   if (reasons.some((reason) => KEY_INVALID_REASONS.has(reason)) || httpStatus === 401 || status === "UNAUTHENTICATED") {
     return createStudioError("invalid_key", base);
@@ -201,11 +230,13 @@ export function errorFromService(httpStatus: number, body: ServiceError | null, 
   if (httpStatus === 408 || httpStatus === 504 || status === "DEADLINE_EXCEEDED") return createStudioError("timeout", base);
   if (httpStatus >= 500) return createStudioError("service_unavailable", base);
   if (httpStatus >= 400) {
-    const setting = settingNamedBy([serviceMessage ?? "", ...fieldViolations(details)].join("\n"));
+    const text = [serviceMessage ?? "", ...fieldViolations(details)].join("\n");
+    const setting = settingNamedBy(text);
+    const fix = fixForRejection(text, context);
     return createStudioError("invalid_request", {
       ...base,
-      message: serviceMessage ? `Google rejected the request: “${serviceMessage}”` : ERROR_COPY.invalid_request.message,
       ...(setting ? { action: setting } : {}),
+      ...(fix ? { fix } : {}),
     });
   }
   return createStudioError("internal", base);
@@ -240,8 +271,107 @@ const SETTING_HINTS: Array<[RegExp, string]> = [
 ];
 
 function settingNamedBy(text: string): string | null {
+  const control = controlNamedBy(text);
+  if (control && !/thought_?signature/i.test(text)) return CONTROL_HINTS[control];
   for (const [pattern, action] of SETTING_HINTS) if (pattern.test(text)) return action;
   return null;
+}
+
+const CONTROL_HINTS: Record<StudioFix["control"], string> = {
+  thinking: "Change the thinking setting (or turn Show thoughts off) and try again.",
+  imageSize: "Change the output size setting and try again.",
+  aspectRatio: "Change the aspect ratio setting and try again.",
+  search: "Turn Google Search grounding (and Image Search) off and try again.",
+  references: "Change or remove the reference images and try again.",
+  prompt: "Shorten the prompt or remove reference images, then try again.",
+};
+
+/**
+ * Google words request errors about the concept in plain English ("Thinking level is not
+ * supported for this model", "only one of thinking budget and thinking level", "Unsupported
+ * aspect ratio"), sometimes with the wire name (thinking_level, image_size, aspectRatio). Each
+ * control is recognised by meaning, in any of those spellings. Order matters: a message about
+ * "image search" concerns Search, not the reference images.
+ */
+const CONTROL_PATTERNS: Array<[StudioFix["control"], RegExp]> = [
+  ["thinking", /\bthinking[\s_-]*(level|budget|config|mode)\b|\bthinking\b.*\b(not (supported|enabled)|only works)|include[\s_-]*thoughts|\bthoughts?\b.*\bnot supported/i],
+  ["search", /google[\s_-]*search|search[\s_-]*(grounding|types?|tool)|\bgrounding\b|\b(image|web)[\s_-]*search\b|\btools?\b.*not supported/i],
+  ["aspectRatio", /aspect[\s_-]*ratio|\bratio\b.*\b(not supported|unsupported|invalid)|\b\d{1,2}:\d{1,2}\b.*\b(not supported|unsupported)/i],
+  ["imageSize", /image[\s_-]*size|output[\s_-]*size|\bresolution\b|\b(512|1K|2K|4K)\b.*\b(not supported|unsupported|only)\b/i],
+  [
+    "references",
+    /inline[\s_-]*data|mime[\s_-]*type|reference[\s_-]*images?|input[\s_-]*images?|too many images|number of images|provided image|image (is|was) (not valid|invalid|too large|corrupt)|unsupported image/i,
+  ],
+  ["prompt", /\btoo long\b|token (limit|count)|exceeds the maximum number of tokens|input token/i],
+];
+
+export function controlNamedBy(text: string): StudioFix["control"] | null {
+  for (const [control, pattern] of CONTROL_PATTERNS) if (pattern.test(text)) return control;
+  return null;
+}
+
+const LEVEL_LABEL: Record<ThinkingLevel, string> = { minimal: "Minimal", medium: "Medium", high: "High" };
+
+/**
+ * The setting change that answers a rejected request, offered as one click. Without the settings
+ * the request used, only the control is named (the designer edits it).
+ */
+export function fixForRejection(text: string, context: ErrorContext = {}): StudioFix | undefined {
+  if (/thought_?signature/i.test(text)) return undefined;
+  const control = controlNamedBy(text);
+  if (!control) return undefined;
+  const settings = context.settings;
+  const profile = findModel(settings?.model ?? context.model ?? "", context.catalog ?? MODEL_CATALOG);
+  if (!settings) return { control, label: `Edit the ${CONTROL_NAMES[control]} and retry` };
+
+  switch (control) {
+    case "thinking": {
+      const levels = profile?.thinking.levels ?? [];
+      // "Only one of budget and level": the studio only sends a level, so the level is what to drop.
+      const tooMany = /only (set )?(only )?one of|both .*budget|budget and (a )?(thinking )?level/i.test(text);
+      const other = tooMany ? undefined : pickLevel(levels, settings.thinkingLevel);
+      if (other) return { control, label: `Use thinking level ${LEVEL_LABEL[other]} and retry`, settings: { thinkingLevel: other } };
+      return {
+        control,
+        label: "Let the model choose its thinking and retry",
+        settings: { thinkingLevel: undefined, ...(profile?.thinking.canShowThoughts === false ? { showThoughts: false } : {}) },
+      };
+    }
+    case "imageSize": {
+      const sizes = profile?.imageSizes ?? ["1K"];
+      const next = [profile?.defaultImageSize ?? "1K", ...sizes].find((size) => size !== settings.imageSize && sizes.includes(size)) ?? "1K";
+      return { control, label: `Use output size ${next} and retry`, settings: { imageSize: next } };
+    }
+    case "aspectRatio": {
+      const ratio = profile?.defaultAspectRatio ?? "1:1";
+      return { control, label: `Use aspect ratio ${ratio} and retry`, settings: { aspectRatio: ratio } };
+    }
+    case "search": {
+      const imageOnly = /image[\s_-]*search/i.test(text) && settings.webSearch;
+      return imageOnly
+        ? { control, label: "Turn Image Search off and retry", settings: { imageSearch: false } }
+        : { control, label: "Turn Google Search off and retry", settings: { webSearch: false, imageSearch: false } };
+    }
+    case "references":
+      return { control, label: "Edit the reference images and retry" };
+    case "prompt":
+      return { control, label: "Shorten the prompt and retry" };
+  }
+}
+
+const CONTROL_NAMES: Record<StudioFix["control"], string> = {
+  thinking: "Thinking setting",
+  imageSize: "output size",
+  aspectRatio: "aspect ratio",
+  search: "Google Search setting",
+  references: "reference images",
+  prompt: "prompt",
+};
+
+/** Another level the model accepts, High first (the one every thinking image model has offered). */
+function pickLevel(levels: readonly ThinkingLevel[], current: ThinkingLevel | undefined): ThinkingLevel | undefined {
+  const preference: ThinkingLevel[] = ["high", "medium", "minimal"];
+  return preference.find((level) => level !== current && levels.includes(level));
 }
 
 function quotaError(details: ServiceErrorDetail[], base: { httpStatus: number; detail?: string }): StudioError {
@@ -296,7 +426,7 @@ export function retiredModelError(
 ): StudioError {
   const replacement = replacementId ? catalog.find((profile) => profile.id === replacementId) : undefined;
   const replacementName = replacement
-    ? `${replacement.nickname ?? replacement.displayName} (${replacement.id})`
+    ? replacement.displayName
     : (replacementId ?? "another model");
   return createStudioError("model_retired", {
     ...extra,
@@ -352,6 +482,7 @@ export function toStudioError(error: unknown, context: ErrorContext = {}): Studi
   if (/is only supported in|is not supported in Gemini API/i.test(error.message)) {
     return createStudioError("invalid_request", { detail: error.message });
   }
+  if (isMalformedAnswer(error)) return malformedAnswerError();
   if (/exception parsing stream chunk/i.test(error.message)) {
     return createStudioError("service_unavailable", { detail: "The service sent a malformed streamed response." });
   }

@@ -39,11 +39,17 @@ describe("discoverModels", () => {
   it("shows a reported model under its catalog name once the key lists it", () => {
     const discovery = discoverModels([{ name: "models/gemini-nano-banana-2.1", supportedActions: ["generateContent"] }]);
     expect(discovery.models).toHaveLength(1);
-    expect(discovery.models[0]).toMatchObject({ displayName: "Nano Banana 2.1", verified: false });
+    expect(discovery.models[0]).toMatchObject({ displayName: "Nano Banana 2.1", verified: true, unverified: expect.arrayContaining(["thinking"]) });
   });
 
-  it("defaults to the newest stable Flash model", () => {
-    expect(discoverModels(listed).defaultModel).toBe("gemini-3.1-flash-image");
+  it("defaults to the newest stable Flash model, and says so when the key doesn't list it", () => {
+    const withNew = discoverModels([...listed, { name: "models/gemini-nano-banana-2.1", supportedActions: ["generateContent"] }]);
+    expect(withNew).toMatchObject({ defaultModel: "gemini-nano-banana-2.1", warnings: [] });
+    const without = discoverModels(listed);
+    expect(without.defaultModel).toBe("gemini-3.1-flash-image");
+    expect(without.warnings).toEqual([
+      "Nano Banana 2.1 (gemini-nano-banana-2.1) isn't available to this API key; the studio starts with Nano Banana 2 (gemini-3.1-flash-image).",
+    ]);
   });
 
   it("honours STUDIO_DEFAULT_MODEL when the key can use it, resolving retired ids", () => {
@@ -73,7 +79,12 @@ describe("discoverModels", () => {
   it("falls back to the verified catalog when the list could not be fetched", () => {
     const discovery = discoverModels(null);
     expect(discovery.source).toBe("catalog");
-    expect(discovery.models.map((model) => model.id)).toEqual(["gemini-3.1-flash-image", "gemini-3-pro-image", "gemini-2.5-flash-image"]);
-    expect(discovery.defaultModel).toBe("gemini-3.1-flash-image");
+    expect(discovery.models.map((model) => model.id)).toEqual([
+      "gemini-3.1-flash-image",
+      "gemini-3-pro-image",
+      "gemini-nano-banana-2.1",
+      "gemini-3.1-flash-lite-image",
+    ]);
+    expect(discovery.defaultModel).toBe("gemini-nano-banana-2.1");
   });
 });

@@ -60,6 +60,14 @@ export function discoverModels(listed: readonly ListedModel[] | null, options: D
   }
 
   const defaultModel = chooseDefault(models, options.defaultModelId, catalog, warnings);
+  // The catalog's default is missing from what this key may use: say which model stands in.
+  const catalogDefault = newestStableFlash(staticModels(catalog));
+  if (listed !== null && !options.defaultModelId && catalogDefault && defaultModel !== catalogDefault.id) {
+    const stand = models.find((profile) => profile.id === defaultModel);
+    warnings.push(
+      `${catalogDefault.nickname ?? catalogDefault.displayName} (${catalogDefault.id}) isn't available to this API key; ${stand ? `the studio starts with ${stand.nickname ?? stand.displayName} (${stand.id})` : "no image model is available"}.`,
+    );
+  }
   return { models, defaultModel, warnings, source: listed === null ? "catalog" : "live" };
 }
 

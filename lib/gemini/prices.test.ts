@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MODEL_CATALOG } from "./catalog";
 import { PRICE_TABLE, billedUsage, costOfUsage, estimateRequestMicroUsd, findPrices, formatUsd, formatUsdPrecise } from "./prices";
+import { normalizeUsage } from "./response";
 
 describe("price table", () => {
   it("prices every model of the catalog, each figure with a date and a source", () => {
@@ -93,6 +94,41 @@ describe("billedUsage", () => {
       toolUsePromptTokens: 0,
       searchQueries: 2,
     });
+  });
+});
+
+describe("from Google's wire usage (normalizeUsage, then the ledger)", () => {
+  it("bills a grounded answer's toolUsePromptTokenCount at the input rate", () => {
+    // 3.1 Flash: 100 x 0.5 = 50; 1120 image x 60 = 67 200; 150 search tool tokens x 0.5 = 75 => 67 325 µ$.
+    const usage = normalizeUsage({
+      promptTokenCount: 100,
+      candidatesTokenCount: 1120,
+      totalTokenCount: 1370,
+      toolUsePromptTokenCount: 150,
+      candidatesTokensDetails: [{ modality: "IMAGE", tokenCount: 1120 }],
+    });
+    expect(billedUsage(usage)).toMatchObject({ toolUsePromptTokens: 150, outputImageTokens: 1120, outputTextTokens: 0 });
+    expect(costOfUsage("gemini-3.1-flash-image", usage)).toMatchObject({ status: "priced", microUsd: 67_325, unpriced: [] });
+  });
+
+  it("bills output of unknown image/text split as a lower bound, never as plain text", () => {
+    // An image came back with no candidatesTokensDetails: 1120 x the cheaper rate ($3/M text) =
+    // 3 360 µ$, and the image part is named as unpriced, so the ledger says "at least".
+    const usage = normalizeUsage({ promptTokenCount: 0, candidatesTokenCount: 1120, totalTokenCount: 1120 }, { imagesReturned: true });
+    expect(usage?.notReported).toEqual(["imageTokens", "textTokens"]);
+    expect(billedUsage(usage)).toMatchObject({ outputImageTokens: 0, outputTextTokens: 1120, outputSplitUnknown: true });
+    expect(costOfUsage("gemini-3.1-flash-image", usage)).toEqual({ status: "priced", microUsd: 3_360, unpriced: ["outputImage"], pricesReadOn: "2026-02-01" });
+    // With no text rate there is no lower bound for the output at all.
+    expect(costOfUsage("gemini-3.1-flash-lite-image", usage)).toMatchObject({ microUsd: 0, unpriced: ["outputText", "outputImage"] });
+  });
+
+  it("keeps a text-only answer's output as text without a breakdown", () => {
+    const usage = normalizeUsage({ promptTokenCount: 10, candidatesTokenCount: 40, totalTokenCount: 50 });
+    expect(billedUsage(usage)).toEqual({ inputTokens: 10, thinkingTokens: 0, outputImageTokens: 0, outputTextTokens: 40, toolUsePromptTokens: 0, searchQueries: 0 });
+  });
+
+  it("has nothing to bill when Google sent only trafficType", () => {
+    expect(costOfUsage("gemini-3.1-flash-image", normalizeUsage({ trafficType: "ON_DEMAND" })).status).toBe("not_reported");
   });
 });
 

@@ -108,12 +108,18 @@ export interface BilledUsage {
   outputTextTokens: number;
   toolUsePromptTokens: number;
   searchQueries: number;
+  /**
+   * Google counted output tokens for an answer with an image but no per-modality breakdown: the
+   * output sits in outputTextTokens, and its image/text split is unknown.
+   */
+  outputSplitUnknown?: boolean;
 }
 
 /** Google's usage (as lib/gemini/response.ts keeps it) in billing terms; null when none was reported. */
 export function billedUsage(usage: Usage | null | undefined, searchQueries = 0): BilledUsage | null {
   if (!usage) return null;
   const count = (value: number | undefined) => (Number.isFinite(value) && (value ?? 0) > 0 ? Math.floor(value ?? 0) : 0);
+  const splitUnknown = usage.notReported?.includes("imageTokens") === true && count(usage.outputTokens) > 0;
   return {
     inputTokens: count(usage.promptTokens),
     thinkingTokens: count(usage.thoughtsTokens),
@@ -122,6 +128,7 @@ export function billedUsage(usage: Usage | null | undefined, searchQueries = 0):
     outputTextTokens: Math.max(0, count(usage.outputTokens) - count(usage.imageTokens)),
     toolUsePromptTokens: count(usage.toolUsePromptTokens),
     searchQueries: count(searchQueries),
+    ...(splitUnknown ? { outputSplitUnknown: true } : {}),
   };
 }
 
@@ -157,7 +164,7 @@ export function costOfUsage(
     ["input", billed.inputTokens, prices.input, 1_000_000],
     ["thinking", billed.thinkingTokens, prices.thinking ?? prices.outputText, 1_000_000],
     ["outputImage", billed.outputImageTokens, prices.outputImage, 1_000_000],
-    ["outputText", billed.outputTextTokens, prices.outputText, 1_000_000],
+    ["outputText", billed.outputTextTokens, billed.outputSplitUnknown ? cheaperOutputRate(prices) : prices.outputText, 1_000_000],
     ["toolUse", billed.toolUsePromptTokens, prices.input, 1_000_000],
     ["search", billed.searchQueries, prices.searchPer1000Queries, 1_000],
   ];
@@ -176,7 +183,19 @@ export function costOfUsage(
     numerator += count * microUsdPerUnitTimesPer * (1_000_000 / per);
     if (oldest === null || price.readOn < oldest) oldest = price.readOn;
   }
+  // Output of unknown split was priced at the cheaper rate (or not at all): what the image part
+  // cost beyond that is unknown, so the figure is a lower bound.
+  if (billed.outputSplitUnknown && billed.outputTextTokens > 0 && !unpriced.includes("outputImage")) unpriced.push("outputImage");
   return { status: "priced", microUsd: Math.round(numerator / 1_000_000), unpriced, pricesReadOn: oldest };
+}
+
+/**
+ * The rate that makes output of unknown image/text split a lower bound: the cheaper of the two, and
+ * none when either is unknown (the unknown one might be the cheaper).
+ */
+function cheaperOutputRate(prices: ModelPrices): Price | null {
+  if (!prices.outputImage || !prices.outputText) return null;
+  return prices.outputImage.usd <= prices.outputText.usd ? prices.outputImage : prices.outputText;
 }
 
 /**

@@ -21,6 +21,7 @@ export interface GenerationPlan {
 
 const SDK_THINKING_LEVEL: Record<ThinkingLevel, SdkThinkingLevel> = {
   minimal: SdkThinkingLevel.MINIMAL,
+  medium: SdkThinkingLevel.MEDIUM,
   high: SdkThinkingLevel.HIGH,
 };
 

@@ -29,7 +29,15 @@ describe("recorded responses", () => {
     expect(outcome.blockReason).toBeNull();
     expect(outcome.modelVersion).toBe("gemini-3.1-flash-image");
     expect(outcome.responseId).toBe("dTOras2iGqLc-sAPiO2BiAw");
-    expect(outcome.usage).toEqual({ promptTokens: 10, outputTokens: 1392, imageTokens: 1120, thoughtsTokens: 0, totalTokens: 1402 });
+    expect(outcome.usage).toEqual({
+      promptTokens: 10,
+      outputTokens: 1392,
+      imageTokens: 1120,
+      thoughtsTokens: 0,
+      totalTokens: 1402,
+      // The recording itemises only IMAGE; the rest of the 1392 is not broken down.
+      textTokens: 0,
+    });
     expect(outcome.modelTurn.parts).toEqual(chunk.candidates?.[0]?.content?.parts);
     expect(outcome.modelTurn.parts[0]?.thoughtSignature).toBe("<redacted thought signature; length=597616>");
     // Redacted bytes cannot be measured; say so rather than report a mismatch.
@@ -66,7 +74,14 @@ describe("recorded responses", () => {
     const { outcome, complete } = foldChunks([readFixtureJson<WireChunk>("responses/no-image.json")]);
     expect(complete).toBe(true);
     expect(outcome).toMatchObject({ images: [], thoughts: [], text: "", finishReason: "NO_IMAGE", blockReason: null, modelTurn: { parts: [] } });
-    expect(outcome.usage).toEqual({ promptTokens: 9, outputTokens: 0, imageTokens: 0, thoughtsTokens: 0, totalTokens: 9 });
+    expect(outcome.usage).toEqual({
+      promptTokens: 9,
+      outputTokens: 0,
+      imageTokens: 0,
+      thoughtsTokens: 0,
+      totalTokens: 9,
+      textTokens: 0,
+    });
   });
 
   it("folds a blocked prompt with no candidates at all", () => {

@@ -13,6 +13,7 @@ import type {
   StudioError,
   Thought,
   Usage,
+  UsageField,
 } from "./types";
 
 // Folds streamed generateContent chunks into one outcome. The wire shapes below are the subset the
@@ -44,14 +45,20 @@ export interface WireUsage {
   candidatesTokenCount?: number;
   thoughtsTokenCount?: number;
   totalTokenCount?: number;
-  toolUsePromptTokenCount?: number;
   candidatesTokensDetails?: Array<{ modality?: string; tokenCount?: number }>;
+  /** What Google Search added to the prompt on grounded answers; part of totalTokenCount. */
+  toolUsePromptTokenCount?: number;
+  toolUsePromptTokensDetails?: Array<{ modality?: string; tokenCount?: number }>;
+  /** Vertex-style proxies may send only this, with no counts at all. */
+  trafficType?: string;
 }
 
 export interface WireChunk {
   candidates?: Array<{
     content?: { parts?: WirePart[]; role?: string };
     finishReason?: string;
+    /** Google's own explanation (safety blocks, recitation); may hold markdown links. */
+    finishMessage?: string;
     groundingMetadata?: WireGroundingMetadata;
     index?: number;
   }>;
@@ -70,6 +77,9 @@ export interface ResponseFolder {
   readonly streamError: StudioError | null;
   /** True once a finish reason or a prompt block arrived: the stream was not cut short. */
   readonly complete: boolean;
+  /** Chunks pushed so far, and whether any of them held an image (final or thought): what was paid for. */
+  readonly chunkCount: number;
+  readonly sawImage: boolean;
   finish(): GenerationOutcome;
 }
 
@@ -85,6 +95,9 @@ export function createResponseFolder(requested: PixelSize | null, clock: Clock, 
   let grounding: WireGroundingMetadata | null = null;
   let usage: WireUsage | null = null;
   let finishReason: string | null = null;
+  let finishMessage: string | null = null;
+  let chunkCount = 0;
+  let sawImage = false;
   let blockReason: string | null = null;
   let modelVersion: string | null = null;
   let responseId: string | null = null;
@@ -104,6 +117,7 @@ export function createResponseFolder(requested: PixelSize | null, clock: Clock, 
       streamError = errorFromService(chunk.error.code ?? 500, chunk.error);
       return events;
     }
+    chunkCount += 1;
     modelVersion = chunk.modelVersion ?? modelVersion;
     responseId = chunk.responseId ?? responseId;
     if (chunk.usageMetadata) usage = chunk.usageMetadata;
@@ -113,10 +127,12 @@ export function createResponseFolder(requested: PixelSize | null, clock: Clock, 
     const candidate = chunk.candidates?.[0];
     if (!candidate) return events;
     if (candidate.finishReason) finishReason = candidate.finishReason;
+    if (candidate.finishMessage?.trim()) finishMessage = candidate.finishMessage;
     if (candidate.groundingMetadata) grounding = { ...grounding, ...candidate.groundingMetadata };
 
     for (const part of candidate.content?.parts ?? []) {
       const bytes = part.inlineData?.data ? decodeBase64(part.inlineData.data) : null;
+      if (bytes) sawImage = true;
       const partIndex = parts.push(storePart(part, bytes)) - 1;
       if (part.thought) {
         enterPhase("thinking", events);
@@ -156,8 +172,9 @@ export function createResponseFolder(requested: PixelSize | null, clock: Clock, 
       thoughts: [...thoughts],
       text,
       grounding: grounding ? normalizeGrounding(grounding) : null,
-      usage: usage ? normalizeUsage(usage) : null,
+      usage: usage ? normalizeUsage(usage, { imagesReturned: images.length > 0 }) : null,
       finishReason,
+      finishMessage,
       blockReason,
       modelVersion,
       responseId,
@@ -174,6 +191,12 @@ export function createResponseFolder(requested: PixelSize | null, clock: Clock, 
     },
     get complete() {
       return finishReason !== null || blockReason !== null;
+    },
+    get chunkCount() {
+      return chunkCount;
+    },
+    get sawImage() {
+      return sawImage;
     },
   };
 }
@@ -278,16 +301,30 @@ export function normalizeGrounding(metadata: WireGroundingMetadata): Grounding {
   };
 }
 
-export function normalizeUsage(usage: WireUsage): Usage {
+/**
+ * Usage as Google reported it, or null when it reported no counts at all (Vertex-style proxies send
+ * only `trafficType`). Within a usage block a missing count is a zero (proto3 leaves zeros out:
+ * NO_IMAGE answers have no candidatesTokenCount); only the image/text split of an answer with an
+ * image but no candidatesTokensDetails is unknown, and is listed in `notReported`.
+ */
+export function normalizeUsage(usage: WireUsage, { imagesReturned = false }: { imagesReturned?: boolean } = {}): Usage | null {
+  const counts = [usage.promptTokenCount, usage.candidatesTokenCount, usage.thoughtsTokenCount, usage.totalTokenCount, usage.toolUsePromptTokenCount];
+  if (counts.every((count) => typeof count !== "number")) return null;
+  const details = usage.candidatesTokensDetails;
+  const byModality = (modality: string) =>
+    (details ?? []).filter((detail) => detail.modality === modality).reduce((sum, detail) => sum + (detail.tokenCount ?? 0), 0);
+  const outputTokens = usage.candidatesTokenCount ?? 0;
+  const known = details !== undefined || !imagesReturned;
   return {
     promptTokens: usage.promptTokenCount ?? 0,
-    outputTokens: usage.candidatesTokenCount ?? 0,
-    imageTokens: (usage.candidatesTokensDetails ?? [])
-      .filter((detail) => detail.modality === "IMAGE")
-      .reduce((sum, detail) => sum + (detail.tokenCount ?? 0), 0),
+    outputTokens,
+    imageTokens: details ? byModality("IMAGE") : 0,
     thoughtsTokens: usage.thoughtsTokenCount ?? 0,
     totalTokens: usage.totalTokenCount ?? 0,
     ...(usage.toolUsePromptTokenCount ? { toolUsePromptTokens: usage.toolUsePromptTokenCount } : {}),
+    // Text-only answers carry no breakdown: everything they produced is text.
+    textTokens: details ? byModality("TEXT") : known ? outputTokens : null,
+    ...(known ? {} : { notReported: ["imageTokens", "textTokens"] satisfies UsageField[] }),
   };
 }
 

@@ -120,6 +120,7 @@ describe("describeModelOptions", () => {
 
   it("says when a model's capabilities are not verified", () => {
     const lite = describeModelOptions(profile("gemini-3.1-flash-lite-image"));
-    expect(lite.webSearch.reason).toMatch(/capabilities not verified/);
+    expect(lite.webSearch.reason).toMatch(/\(not verified\)/);
+    expect(lite.imageSizes.find((option) => option.value === "2K")?.reason).not.toMatch(/verified/);
   });
 });

@@ -4,6 +4,7 @@ import {
   supportsAspectRatio,
   supportsSize,
   type ModelProfile,
+  type UnverifiedCapability,
 } from "./catalog";
 import {
   ASPECT_RATIOS,
@@ -175,27 +176,29 @@ export interface ModelOptions {
 /** Per-option availability with a reason, for controls that enable, disable and explain. */
 export function describeModelOptions(profile: ModelProfile): ModelOptions {
   const name = modelLabel(profile);
-  const unverified = profile.verified ? "" : " (capabilities not verified)";
-  const option = <T>(value: T, enabled: boolean, reason: string): OptionAvailability<T> => ({
+  const suffix = (capability: UnverifiedCapability) =>
+    !profile.verified ? " (capabilities not verified)" : profile.unverified?.includes(capability) ? " (not verified)" : "";
+  const option = <T>(value: T, enabled: boolean, reason: string, capability: UnverifiedCapability): OptionAvailability<T> => ({
     value,
     enabled,
-    reason: enabled ? null : `${reason}${unverified}`,
+    reason: enabled ? null : `${reason}${suffix(capability)}`,
   });
   return {
     imageSizes: IMAGE_SIZES.map((size) =>
-      option(size, supportsSize(profile, size), `${name} draws ${profile.imageSizes.map(labelSize).join(", ")} only.`),
+      option(size, supportsSize(profile, size), `${name} draws ${profile.imageSizes.map(labelSize).join(", ")} only.`, "imageSizes"),
     ),
-    aspectRatios: ASPECT_RATIOS.map((ratio) => option(ratio, supportsAspectRatio(profile, ratio), `${name} doesn't draw ${ratio}.`)),
+    aspectRatios: ASPECT_RATIOS.map((ratio) => option(ratio, supportsAspectRatio(profile, ratio), `${name} doesn't draw ${ratio}.`, "aspectRatios")),
     thinkingLevels: THINKING_LEVELS.map((level) =>
       option(
         level,
         profile.thinking.levels.includes(level),
         profile.thinking.alwaysOn ? `${name} chooses its own thinking level.` : `${name} doesn't think before drawing.`,
+        "thinking",
       ),
     ),
-    showThoughts: option(true, profile.thinking.canShowThoughts, `${name} can't show its thoughts.`),
-    webSearch: option(true, profile.search.web, `${name} can't use Google web search.`),
-    imageSearch: option(true, profile.search.image, `${name} can't use Google image search.`),
+    showThoughts: option(true, profile.thinking.canShowThoughts, `${name} can't show its thoughts.`, "thinking"),
+    webSearch: option(true, profile.search.web, `${name} can't use Google web search.`, "search"),
+    imageSearch: option(true, profile.search.image, `${name} can't use Google image search.`, "search"),
   };
 }
 

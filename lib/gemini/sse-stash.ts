@@ -15,6 +15,11 @@ import type { WireChunk, WirePart } from "./response";
  * yields with the very same strings back. Nothing else in the event changes (it is the same parsed
  * JSON, serialised again), and an event that does not parse passes through as it came, for the
  * SDK to report.
+ *
+ * It also carries `finishMessage` past the SDK: @google/genai 3.1.0's Developer-API converter
+ * (`candidateFromMldev`) copies finishReason but drops finishMessage, Google's own explanation of a
+ * safety block. The stasher moves it into the candidate's content (copied through as is) under a
+ * private key, and `restore` puts it back on the candidate.
  */
 export interface InlineStash {
   /**
@@ -38,6 +43,8 @@ export const STASH_VALUE_MIN_CHARS = 1024;
 
 // A NUL can't occur in base64, so no value the service sends is ever taken for a token.
 const TOKEN_PREFIX = "\u0000stashed:";
+/** Where finishMessage rides through the SDK inside candidate.content; a NUL keeps it from clashing. */
+const FINISH_MESSAGE_KEY = "\u0000finishMessage";
 
 export function createInlineStash(): InlineStash {
   const values = new Map<string, string>();
@@ -70,9 +77,17 @@ export function createInlineStash(): InlineStash {
       return {
         ...chunk,
         candidates: chunk.candidates.map((candidate) => {
-          const parts = candidate.content?.parts;
-          if (!candidate.content || !parts) return candidate;
-          return { ...candidate, content: { ...candidate.content, parts: parts.map(restorePart) } };
+          const carried = candidate.content ? (candidate.content as Record<string, unknown>)[FINISH_MESSAGE_KEY] : undefined;
+          const finishMessage = typeof carried === "string" ? take(carried) : undefined;
+          let content = candidate.content;
+          if (content && carried !== undefined) {
+            const { [FINISH_MESSAGE_KEY]: _carried, ...rest } = content as Record<string, unknown>;
+            content = rest as typeof content;
+          }
+          const parts = content?.parts;
+          const restored = content && parts ? { ...content, parts: parts.map(restorePart) } : content;
+          if (finishMessage === undefined && restored === candidate.content) return candidate;
+          return { ...candidate, content: restored, ...(finishMessage === undefined ? {} : { finishMessage }) };
         }),
       };
     },
@@ -97,7 +112,9 @@ export function createSseStasher(stash: InlineStash): TransformStream<Uint8Array
   const encoder = new TextEncoder();
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      if (chunk.length < STASH_EVENT_MIN_CHARS) {
+      // Small events are only looked at when they carry a finishMessage (rare: blocks and refusals).
+      const small = chunk.length < STASH_EVENT_MIN_CHARS;
+      if (small && !includesFinishMessage(chunk)) {
         controller.enqueue(chunk);
         return;
       }
@@ -109,7 +126,7 @@ export function createSseStasher(stash: InlineStash): TransformStream<Uint8Array
         const match = DELIMITER.exec(rest);
         if (!match) break;
         const event = rest.slice(0, match.index);
-        const rewritten = event.length >= STASH_EVENT_MIN_CHARS ? stashEvent(event, store) : null;
+        const rewritten = event.length >= STASH_EVENT_MIN_CHARS || event.includes(FINISH_MESSAGE_FIELD) ? stashEvent(event, store) : null;
         if (rewritten !== null) changed = true;
         out += (rewritten ?? event) + match[0];
         rest = rest.slice(match.index + match[0].length);
@@ -117,6 +134,20 @@ export function createSseStasher(stash: InlineStash): TransformStream<Uint8Array
       controller.enqueue(changed ? encoder.encode(out + rest) : chunk);
     },
   });
+}
+
+const FINISH_MESSAGE_FIELD = '"finishMessage"';
+const FINISH_MESSAGE_BYTES = new TextEncoder().encode(FINISH_MESSAGE_FIELD);
+
+function includesFinishMessage(chunk: Uint8Array): boolean {
+  const first = FINISH_MESSAGE_BYTES[0];
+  outer: for (let index = chunk.indexOf(first ?? 0); index >= 0; index = chunk.indexOf(first ?? 0, index + 1)) {
+    for (let offset = 1; offset < FINISH_MESSAGE_BYTES.length; offset += 1) {
+      if (chunk[index + offset] !== FINISH_MESSAGE_BYTES[offset]) continue outer;
+    }
+    return true;
+  }
+  return false;
 }
 
 /** The event with its big strings stashed, or null when it has none or is not a JSON data event. */
@@ -134,6 +165,13 @@ function stashEvent(event: string, stash: StashStore): string | null {
   let stashed = false;
   const big = (value: unknown): value is string => typeof value === "string" && value.length >= STASH_VALUE_MIN_CHARS;
   for (const candidate of Array.isArray(chunk.candidates) ? chunk.candidates : []) {
+    if (candidate && typeof candidate === "object" && typeof candidate.finishMessage === "string") {
+      const content = candidate.content && typeof candidate.content === "object" ? candidate.content : {};
+      (content as Record<string, unknown>)[FINISH_MESSAGE_KEY] = stash.put(candidate.finishMessage);
+      candidate.content = content;
+      delete candidate.finishMessage;
+      stashed = true;
+    }
     const parts: unknown = candidate?.content?.parts;
     if (!Array.isArray(parts)) continue;
     for (const part of parts as unknown[]) {

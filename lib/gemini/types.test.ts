@@ -40,6 +40,6 @@ describe("generationSettingsSchema", () => {
     expect(generationSettingsSchema.parse(settings).model).toBe("gemini-3.1-flash-image");
     expect(generationSettingsSchema.safeParse({ ...settings, imageSize: "2k" }).success).toBe(false);
     expect(generationSettingsSchema.safeParse({ ...settings, aspectRatio: "7:3" }).success).toBe(false);
-    expect(generationSettingsSchema.safeParse({ ...settings, thinkingLevel: "medium" }).success).toBe(false);
+    expect(generationSettingsSchema.safeParse({ ...settings, thinkingLevel: "low" }).success).toBe(false);
   });
 });

@@ -24,7 +24,7 @@ export const ASPECT_RATIOS = [
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 export type AspectRatioSetting = AspectRatio | "match-input";
 
-export const THINKING_LEVELS = ["minimal", "high"] as const;
+export const THINKING_LEVELS = ["minimal", "medium", "high"] as const;
 export type ThinkingLevel = (typeof THINKING_LEVELS)[number];
 
 export const REFERENCE_ROLES = ["object", "character", "style"] as const;
@@ -170,14 +170,23 @@ export interface Grounding {
   searchEntryPointHtml: string | null;
 }
 
+export type UsageField = "promptTokens" | "outputTokens" | "imageTokens" | "textTokens" | "totalTokens";
+
+/** Token counts as Google reported them. Fields added later are optional: older turns lack them. */
 export interface Usage {
   promptTokens: number;
+  /** Everything the candidate produced (image + text), thinking excluded. */
   outputTokens: number;
   imageTokens: number;
   thoughtsTokens: number;
+  /** Google's total: prompt + output + thinking + search tool tokens. */
   totalTokens: number;
   /** Prompt tokens added by Google Search grounding, billed as input; absent in turns recorded before it was read. */
   toolUsePromptTokens?: number;
+  /** Text output; null when Google gave no per-modality breakdown. */
+  textTokens?: number | null;
+  /** Counts Google did not send: shown as "not reported", never as 0. */
+  notReported?: UsageField[];
 }
 
 export interface GenerationOutcome {
@@ -187,6 +196,8 @@ export interface GenerationOutcome {
   grounding: Grounding | null;
   usage: Usage | null;
   finishReason: string | null;
+  /** Google's own explanation of the finish (safety blocks, recitation), verbatim; may hold markdown links. */
+  finishMessage?: string | null;
   blockReason: string | null;
   modelVersion: string | null;
   responseId: string | null;
@@ -205,6 +216,7 @@ export const STUDIO_ERROR_CODES = [
   "no_image",
   "service_unavailable",
   "timeout",
+  "incomplete",
   "network",
   "cancelled",
   "internal",
@@ -227,6 +239,35 @@ export interface StudioError {
   blockReason?: string;
   /** What the model said instead of drawing, if anything. */
   modelText?: string;
+  /** The control the service's complaint is about, and the setting change that answers it. */
+  fix?: StudioFix;
+}
+
+/**
+ * Errors that would come back the same if the identical request were sent again: the way forward
+ * is to edit the prompt, settings or key, never a bare resend. Here rather than in errors.ts
+ * (server-only) because the turn view picks its button with it.
+ */
+export function needsEdit(error: Pick<StudioError, "code">): boolean {
+  return (
+    error.code === "invalid_key" ||
+    error.code === "key_blocked" ||
+    error.code === "invalid_request" ||
+    error.code === "safety_block" ||
+    error.code === "model_access" ||
+    error.code === "model_retired"
+  );
+}
+
+export const FIX_CONTROLS = ["thinking", "imageSize", "aspectRatio", "search", "references", "prompt"] as const;
+export type FixControl = (typeof FIX_CONTROLS)[number];
+
+export interface StudioFix {
+  control: FixControl;
+  /** One-click label, e.g. "Use thinking level High and retry"; for edits with no setting change, what to edit. */
+  label: string;
+  /** The settings to change before sending again; absent when the designer has to edit (references, prompt). */
+  settings?: Partial<Omit<GenerationSettings, "model">>;
 }
 
 export type GenerationPhase = "sending" | "thinking" | "rendering";

@@ -12,10 +12,13 @@ export const UPLOAD_ERROR_CODES = [
   "unsupported_type",
   "truncated",
   "too_many_pixels",
+  "too_much_metadata",
   "no_file",
   "too_many_files",
   "bad_request",
+  "unauthenticated",
   "forbidden",
+  "quota_exceeded",
   "storage_failed",
 ] as const;
 export type UploadErrorCode = (typeof UPLOAD_ERROR_CODES)[number];

@@ -1,6 +1,7 @@
 import "server-only";
 
 import path from "node:path";
+import pLimit from "p-limit";
 import sharp, { type Metadata } from "sharp";
 import {
   ACCEPTED_TYPES_LABEL,
@@ -16,8 +17,47 @@ import type { UploadErrorCode } from "./upload-contract";
 
 export type ImageValidationCode = Extract<
   UploadErrorCode,
-  "empty" | "too_large" | "not_an_image" | "unsupported_type" | "truncated" | "too_many_pixels"
+  "empty" | "too_large" | "not_an_image" | "unsupported_type" | "truncated" | "too_many_pixels" | "too_much_metadata"
 >;
+
+// ---------------------------------------------------------------------------------------------
+// Decoding under load
+
+/**
+ * Every sharp call runs on libuv's thread pool, which file reads share (4 threads unless
+ * UV_THREADPOOL_SIZE says otherwise). Unbounded, 50 uploads at once fill the pool with decodes and
+ * /api/health and image GETs queue behind them for seconds; and each decode of a 12 MP photo holds
+ * about 40 MB. So decodes take turns: at most DECODE_SLOTS at once, always leaving pool threads for
+ * reads, and each decode uses one libvips thread rather than one per core.
+ */
+const POOL_THREADS = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+export const DECODE_SLOTS = Math.max(1, Math.min(2, POOL_THREADS - 2));
+const decodeSlots = pLimit(DECODE_SLOTS);
+
+sharp.concurrency(1);
+// libvips caches decoded operations for reuse; an upload is decoded once, so the cache only holds
+// memory the process would otherwise give back. A small cap keeps thumbnails' repeats cheap.
+sharp.cache({ memory: 32, files: 0, items: 64 });
+
+/** Runs `work` (sharp calls on one upload) when a decode slot is free. */
+export function withDecodeSlot<T>(work: () => Promise<T>): Promise<T> {
+  return decodeSlots(work);
+}
+
+/** Uploads waiting for a slot and decoding now, for diagnostics and tests. */
+export function decodeLoad(): { active: number; waiting: number } {
+  return { active: decodeSlots.activeCount, waiting: decodeSlots.pendingCount };
+}
+
+/**
+ * Metadata (EXIF, XMP, IPTC, ICC) a reference may carry. A phone photo carries well under 100 KB;
+ * a file far beyond this is padding (a 1×1 JPEG with 19 MB of EXIF costs disk and, sent to Gemini,
+ * request size and money, for nothing). Refused rather than stripped: stripping a JPEG losslessly
+ * means rewriting its segments and losing the orientation, and re-encoding loses quality.
+ */
+export const MAX_METADATA_BYTES = 2_000_000;
+/** No image format needs more than this per pixel (16-bit RGBA, uncompressed). */
+const MAX_BYTES_PER_PIXEL = 8;
 
 export interface ValidatedImage {
   mimeType: AcceptedMimeType;
@@ -121,6 +161,17 @@ export async function validateUpload(bytes: Uint8Array, options: ValidateUploadO
     return failure(
       "too_many_pixels",
       `${name} is ${width.toLocaleString("en-US")} × ${height.toLocaleString("en-US")} px (${formatMegapixels(width * height)}); the limit is ${formatMegapixels(MAX_PIXELS)}. Downscale it first.`,
+    );
+  }
+  const reportedMetadata = (metadata.exif?.byteLength ?? 0) + (metadata.xmp?.byteLength ?? 0) + (metadata.iptc?.byteLength ?? 0) + (metadata.icc?.byteLength ?? 0);
+  // Padding a decoder skips (extra APP segments, comments, unknown chunks) is not reported as
+  // metadata; it shows as more bytes than the pixels could ever need.
+  const beyondPixels = bytes.byteLength - width * height * MAX_BYTES_PER_PIXEL;
+  const excess = Math.max(reportedMetadata, beyondPixels);
+  if (excess > MAX_METADATA_BYTES) {
+    return failure(
+      "too_much_metadata",
+      `${name} is ${width.toLocaleString("en-US")} × ${height.toLocaleString("en-US")} px but carries ${formatBytes(excess)} of metadata or padding; the limit is ${formatBytes(MAX_METADATA_BYTES)}. Export it again without metadata.`,
     );
   }
   if (mimeType === "image/webp" && (metadata.pages ?? 1) > 1) {

@@ -271,7 +271,7 @@ describe("bad input, case by case", () => {
   it("names the replacement of a retired model", async () => {
     const { id } = await session();
     const result = await studio.startTurn(OWNER, turn(id, { settings: { ...settings, model: "gemini-3-pro-image-preview" } }) as never);
-    expect(result).toMatchObject({ ok: false, error: { action: "Switch to Gemini 3 Pro Image (Nano Banana Pro) in the model menu." } });
+    expect(result).toMatchObject({ ok: false, error: { action: "Switch to Gemini 3 Pro Image in the model menu." } });
   });
 
   it("accepts a model the key lists that the catalog doesn't know, with the sizes it offers", async () => {

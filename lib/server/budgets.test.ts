@@ -1,25 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { GeminiGateway, GenerateResult } from "@/lib/gemini/client";
-import type { GenerationRequest, GenerationSettings, Usage } from "@/lib/gemini/types";
-import { fakePng } from "@/lib/storage/contract";
+import { BILLED_SETTINGS, BILLED_USAGE, billingGateway } from "@/test/support/billing-gateway";
+import type { GeminiGateway } from "@/lib/gemini/client";
+import type { GenerationRequest } from "@/lib/gemini/types";
 import { createMemoryStorage } from "@/lib/storage/memory-storage";
 import type { Storage } from "@/lib/storage/types";
-import { budgetStatus, checkBudget, estimateMicroUsd, monthOf, parseMonth } from "./budgets";
+import { budgetStatus, checkBudget, estimateMicroUsd, monthOf, parseMonth, refuseOverBudget, type BudgetStatus } from "./budgets";
 import { createJobRunner, type JobRunner } from "./jobs/runner";
 import { createStudioSessions, type StudioSessions } from "./sessions";
 
 const OWNER = "alice";
-const settings: GenerationSettings = {
-  model: "gemini-3.1-flash-image",
-  imageSize: "1K",
-  aspectRatio: "1:1",
-  showThoughts: false,
-  webSearch: false,
-  imageSearch: false,
-  imageOnly: false,
-};
-// 1120 image tokens at $60/M: $0.0672 billed per turn. The 1K estimate is $0.067.
-const USAGE: Usage = { promptTokens: 0, outputTokens: 1120, imageTokens: 1120, thoughtsTokens: 0, totalTokens: 1120 };
+const settings = BILLED_SETTINGS;
+const USAGE = BILLED_USAGE;
 const NOW = new Date("2026-12-15T12:00:00.000Z");
 
 let storage: Storage;
@@ -29,32 +20,8 @@ let requests: GenerationRequest[];
 
 beforeEach(() => {
   storage = createMemoryStorage({ now: () => NOW });
-  requests = [];
-  const gateway: GeminiGateway = {
-    async listModels() {
-      throw new Error("not used");
-    },
-    async generate(request): Promise<GenerateResult> {
-      requests.push(request);
-      const image = fakePng();
-      return {
-        ok: true,
-        outcome: {
-          images: [{ mimeType: "image/png", data: image, width: 1024, height: 1024, requested: null, sizeMismatch: false }],
-          thoughts: [],
-          text: "",
-          grounding: null,
-          usage: USAGE,
-          finishReason: "STOP",
-          blockReason: null,
-          modelVersion: null,
-          responseId: null,
-          modelTurn: { parts: [{ inlineData: { mimeType: "image/png", data: image.toString("base64") }, thoughtSignature: "c2ln" }] },
-          warnings: [],
-        },
-      };
-    },
-  };
+  let gateway: GeminiGateway;
+  ({ gateway, requests } = billingGateway(USAGE));
   jobs = createJobRunner({ storage, gateway: () => gateway });
   studio = createStudioSessions({ storage, jobs, now: () => NOW });
 });
@@ -139,5 +106,40 @@ describe("budgets", () => {
   it("estimate from the per-image price of the size", () => {
     expect(estimateMicroUsd({ model: "gemini-3-pro-image", imageSize: "4K" })).toBe(240_000);
     expect(estimateMicroUsd({ model: "no-such-model", imageSize: "1K" })).toBe(0);
+  });
+});
+
+describe("the sum of a set", () => {
+  const status = (left: number | null, limit: number | null = 200_000): BudgetStatus => ({
+    limitMicroUsd: limit,
+    source: "default",
+    spentMicroUsd: 0,
+    committedMicroUsd: 0,
+    leftMicroUsd: left,
+    resetsAt: "2027-01-01T00:00:00.000Z",
+  });
+
+  it("refuses the whole set when the sum passes what is left, though each run alone would fit", () => {
+    const refusal = refuseOverBudget(status(150_000), [67_000, 67_000, 67_000]);
+    expect(refusal).toMatchObject({ code: "budget_exceeded", leftMicroUsd: 150_000 });
+    expect(refusal?.message).toContain("These 3 images (about $0.20 together)");
+    expect(refusal?.action).toContain("fewer images");
+    expect(refuseOverBudget(status(150_000), [67_000])).toBeNull();
+  });
+
+  it("lets a set through when the sum fits exactly, and without a limit", () => {
+    expect(refuseOverBudget(status(134_000), [67_000, 67_000])).toBeNull();
+    expect(refuseOverBudget(status(null, null), [240_000, 240_000, 240_000, 240_000])).toBeNull();
+  });
+
+  it("refuses unpriced runs once nothing is left", () => {
+    expect(refuseOverBudget(status(0), [0, 0])).not.toBeNull();
+    expect(refuseOverBudget(status(1), [0, 0])).toBeNull();
+  });
+
+  it("checks a list of requests against storage as one sum", async () => {
+    await storage.budgets.setDefault(150_000, "admin");
+    expect(await checkBudget(storage, OWNER, [{ settings }, { settings }], NOW)).toBeNull();
+    expect(await checkBudget(storage, OWNER, [{ settings }, { settings }, { settings }], NOW)).toMatchObject({ code: "budget_exceeded" });
   });
 });

@@ -89,27 +89,47 @@ export interface BudgetRefusal {
   resetsAt: string;
 }
 
-/** null when the request fits the user's budget; otherwise the refusal to show, with what is left and when it resets. */
-export async function checkBudget(
-  storage: Storage,
-  ownerId: OwnerId,
-  request: Pick<TurnRequest, "settings">,
-  now: Date = new Date(),
-): Promise<BudgetRefusal | null> {
-  const status = await budgetStatus(storage, ownerId, now);
+/**
+ * The refusal of a set of requests (one, or the N of a variations or comparison set) against a
+ * budget status, or null when their estimates together fit what is left. Pure, so the sum is
+ * tested without storage: a set is all or nothing, never the first few that fit.
+ */
+export function refuseOverBudget(status: BudgetStatus, estimates: readonly number[]): BudgetRefusal | null {
   if (status.limitMicroUsd === null || status.leftMicroUsd === null) return null;
-  const estimate = estimateMicroUsd(request.settings);
+  const total = estimates.reduce((sum, estimate) => sum + estimate, 0);
   // An unpriced request (estimate 0) still fits only while something is left.
-  if (status.leftMicroUsd > 0 && estimate <= status.leftMicroUsd) return null;
+  if (status.leftMicroUsd > 0 && total <= status.leftMicroUsd) return null;
   const reset = formatResetDate(status.resetsAt);
   const pending = status.committedMicroUsd > 0 ? `, ${formatUsd(status.committedMicroUsd)} more is reserved by images still being made` : "";
+  const what = estimates.length > 1 ? `These ${estimates.length} images (about ${formatUsd(total)} together)` : `This image (about ${formatUsd(total)})`;
   return {
     code: "budget_exceeded",
     message:
-      `This image (about ${formatUsd(estimate)}) would go over your monthly budget of ${formatUsd(status.limitMicroUsd)}: ` +
+      `${what} would go over your monthly budget of ${formatUsd(status.limitMicroUsd)}: ` +
       `${formatUsd(status.leftMicroUsd)} is left${pending}. The budget resets on ${reset} (UTC).`,
-    action: "Pick a smaller size or a cheaper model, wait for the reset, or ask an admin to raise your budget.",
+    action:
+      estimates.length > 1
+        ? "Ask for fewer images, pick a smaller size or a cheaper model, wait for the reset, or ask an admin to raise your budget."
+        : "Pick a smaller size or a cheaper model, wait for the reset, or ask an admin to raise your budget.",
     leftMicroUsd: status.leftMicroUsd,
     resetsAt: status.resetsAt,
   };
+}
+
+/**
+ * null when the request (or every request of a set, summed) fits the user's budget; otherwise the
+ * refusal to show, with what is left and when it resets.
+ */
+export async function checkBudget(
+  storage: Storage,
+  ownerId: OwnerId,
+  request: Pick<TurnRequest, "settings"> | ReadonlyArray<Pick<TurnRequest, "settings">>,
+  now: Date = new Date(),
+): Promise<BudgetRefusal | null> {
+  const requests = Array.isArray(request) ? request : [request as Pick<TurnRequest, "settings">];
+  const status = await budgetStatus(storage, ownerId, now);
+  return refuseOverBudget(
+    status,
+    requests.map((one) => estimateMicroUsd(one.settings)),
+  );
 }

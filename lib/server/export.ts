@@ -7,7 +7,7 @@ import { describeSource } from "@/lib/studio/citations";
 import { extensionForMimeType, fileTimestamp } from "@/lib/studio/file-names";
 import type { ActionResult } from "@/lib/studio/result";
 import { buildSearchWidgetDocument, hasSearchWidget } from "@/lib/studio/search-widget";
-import { buildTurnTree, type TurnTree } from "@/lib/studio/turn-tree";
+import { buildTurnTree, numberTurns, type TurnTree } from "@/lib/studio/turn-tree";
 import type { ZipEntry } from "./zip";
 
 /**
@@ -88,6 +88,8 @@ export interface ExportedGrounding {
 export interface ExportedTurn {
   id: string;
   parentId: string | null;
+  /** "Turn 3" in the studio: creation order in the session, the one numbering every view uses. */
+  number: number;
   /** 0 for a first turn; a child is one deeper than its parent. */
   depth: number;
   status: TurnStatus;
@@ -104,6 +106,8 @@ export interface ExportedTurn {
   grounding: ExportedGrounding | null;
   usage: Usage | null;
   finishReason: string | null;
+  /** Google's own explanation of the finish, verbatim (markdown links kept as text). */
+  finishMessage: string | null;
   blockReason: string | null;
   warnings: string[];
   responseId: string | null;
@@ -305,6 +309,7 @@ function buildManifest(
   facts: FileFacts,
   exportedAt: Date,
 ): SessionExportManifest {
+  const numbers = numberTurns(ordered.map(({ turn }) => turn));
   const located = (path: string | undefined): Pick<ExportedOutput, "file" | "omitted" | "byteLength"> => {
     if (path === undefined) return { file: null, omitted: "unfinished", byteLength: null };
     if (facts.missing.has(path)) return { file: null, omitted: "missing_from_storage", byteLength: null };
@@ -328,6 +333,7 @@ function buildManifest(
       return {
         id: turn.id,
         parentId: turn.parentId,
+        number: numbers.get(turn.id) ?? 0,
         depth,
         status: turn.status,
         createdAt: turn.createdAt,
@@ -358,6 +364,7 @@ function buildManifest(
         grounding: outcome?.grounding ? exportGrounding(outcome.grounding, plan.suggestionPaths.get(turn.id) ?? null) : null,
         usage: outcome?.usage ?? null,
         finishReason: outcome?.finishReason ?? null,
+        finishMessage: outcome?.finishMessage ?? null,
         blockReason: outcome?.blockReason ?? null,
         warnings: outcome?.warnings ?? [],
         responseId: outcome?.responseId ?? null,
@@ -378,8 +385,10 @@ function buildReadme(session: Session, plan: Plan, exportedAt: Date): string {
     "session.json",
     "  Every turn in tree order (each turn before the turns that continue it): prompt, settings,",
     "  model, reference and output files, the model's text, Google Search grounding (queries,",
-    "  numbered sources, supports), token usage, finish reason, and the error of failed turns.",
+    "  numbered sources, supports), token usage, finish reason and Google's own finish message, and",
+    "  the error of failed turns.",
     "  A turn's parentId names the turn it continued; turns sharing a parent are branches.",
+    "  A turn's number is the one the studio shows (\"Turn 3\"): its place in the order the turns were made.",
   ];
   if (plan.images.length > 0) {
     lines.push("", "images/", "  The final images, named like the studio's downloads: {kind}-{prompt words}-{YYYYMMDD-HHMMSS}.");

@@ -14,30 +14,20 @@ export function getGateway(): GeminiGateway | null {
     apiKey: env.geminiApiKey,
     baseUrl: env.geminiBaseUrl,
     defaultModel: env.defaultModel,
+    store: env.geminiStore,
   });
   return gateway;
 }
 
-const DISCOVERY_TTL_MS = 5 * 60_000;
-let discovery: { value: Promise<ListModelsResult>; at: number } | undefined;
-
 /**
- * The models this key can use, asked of the API at most every few minutes.
- * Without a key, or when the API cannot be reached, the static catalog stands in; a failure
- * (a rejected key, say) comes with its error so the page can say so.
+ * The models this key can use. The gateway keeps models.list's answer for a minute, and a failure
+ * (a rejected key, say) for 30 s, so a bad key is not asked about on every page load; the failure
+ * comes with its error so the page can say so. Without a key the static catalog stands in.
  */
 export function getModelDiscovery(): Promise<ListModelsResult> {
-  const now = Date.now();
-  if (discovery && now - discovery.at < DISCOVERY_TTL_MS) return discovery.value;
   const current = getGateway();
-  const value: Promise<ListModelsResult> = current
-    ? current.listModels().then((result) => {
-        // A failed listing is retried on the next page load instead of being cached.
-        if (!result.ok) discovery = undefined;
-        return result;
-      })
+  return current
+    ? current.listModels()
     : Promise.resolve({ ok: true as const, ...discoverModels(null, { defaultModelId: getEnv().defaultModel }) });
-  discovery = { value, at: now };
-  return value;
 }
 

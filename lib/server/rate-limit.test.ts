@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SHARED_CLIENT, clientKey, createRateLimiter, formatRetryAfter, getGenerationLimiter } from "./rate-limit";
+import { SHARED_CLIENT, clientKey, createRateLimiter, formatRetryAfter, getGenerationLimiter, parseTrustedProxies, takeMany } from "./rate-limit";
 
 function clock(start = 1_000_000) {
   let at = start;
@@ -79,25 +79,55 @@ describe("createRateLimiter", () => {
 });
 
 describe("clientKey", () => {
-  const headers = (value: string | null) => ({ get: (name: string) => (name === "x-forwarded-for" ? value : null) });
+  const PEER = "x-studio-peer-test";
+  const headers = (peer: string | null, forwarded: string | null = null) => ({
+    get: (name: string) => (name === PEER ? peer : name === "x-forwarded-for" ? forwarded : null),
+  });
+  const direct = { trustedProxies: [], peerHeader: PEER };
+  const behind = { trustedProxies: ["127.0.0.1", "10.0.0.0/8", "fd00::/8"], peerHeader: PEER };
 
-  it("shares one bucket when no proxy is trusted, whatever X-Forwarded-For claims", () => {
-    expect(clientKey(headers("203.0.113.9"), { trustProxy: false })).toBe(SHARED_CLIENT);
-    expect(clientKey(headers(null), { trustProxy: false })).toBe(SHARED_CLIENT);
+  it("counts each direct client by its own address, whatever X-Forwarded-For claims", () => {
+    expect(clientKey(headers("203.0.113.9", "198.51.100.1"), direct)).toBe("203.0.113.9");
+    expect(clientKey(headers("::ffff:192.0.2.1"), direct)).toBe("192.0.2.1");
+    expect(clientKey(headers("2001:DB8::1"), direct)).toBe("2001:db8::1");
   });
 
-  it("behind a trusted proxy uses the address the proxy appended, not what the client claimed", () => {
-    expect(clientKey(headers("203.0.113.9"), { trustProxy: true })).toBe("203.0.113.9");
-    expect(clientKey(headers("1.2.3.4, 10.0.0.7"), { trustProxy: true })).toBe("10.0.0.7");
-    expect(clientKey(headers("::ffff:192.0.2.1"), { trustProxy: true })).toBe("192.0.2.1");
-    expect(clientKey(headers("2001:DB8::1"), { trustProxy: true })).toBe("2001:db8::1");
+  it("believes X-Forwarded-For only from a configured proxy, taking the last address that isn't a proxy", () => {
+    expect(clientKey(headers("127.0.0.1", "203.0.113.9"), behind)).toBe("203.0.113.9");
+    // The client claimed 1.2.3.4; the proxy appended what it saw.
+    expect(clientKey(headers("10.0.0.7", "1.2.3.4, 198.51.100.7"), behind)).toBe("198.51.100.7");
+    // Two proxies in a row (10.1.2.3 forwarded to 10.0.0.7): skip both.
+    expect(clientKey(headers("10.0.0.7", "1.2.3.4, 198.51.100.7, 10.1.2.3"), behind)).toBe("198.51.100.7");
+    expect(clientKey(headers("fd00::5", "2001:db8::9"), behind)).toBe("2001:db8::9");
   });
 
-  it("falls back to the shared bucket for a missing or malformed address", () => {
-    expect(clientKey(headers(null), { trustProxy: true })).toBe(SHARED_CLIENT);
-    expect(clientKey(headers("1.2.3.4, "), { trustProxy: true })).toBe(SHARED_CLIENT);
-    expect(clientKey(headers("<script>"), { trustProxy: true })).toBe(SHARED_CLIENT);
-    expect(clientKey(headers("1".repeat(100)), { trustProxy: true })).toBe(SHARED_CLIENT);
+  it("ignores a forged X-Forwarded-For from a client that reaches the port directly", () => {
+    // Trusting forwarded headers from anyone let each request pick a fresh bucket.
+    for (const forged of ["1.1.1.1", "2.2.2.2", "3.3.3.3"]) expect(clientKey(headers("203.0.113.50", forged), behind)).toBe("203.0.113.50");
+  });
+
+  it("falls back to the proxy's own address for a missing or malformed entry, and to one bucket with no peer", () => {
+    expect(clientKey(headers("127.0.0.1", null), behind)).toBe("127.0.0.1");
+    expect(clientKey(headers("127.0.0.1", "<script>"), behind)).toBe("127.0.0.1");
+    expect(clientKey(headers("127.0.0.1", "1".repeat(100)), behind)).toBe("127.0.0.1");
+    expect(clientKey(headers(null, "203.0.113.9"), behind)).toBe(SHARED_CLIENT);
+    expect(clientKey(headers("203.0.113.9"), { ...direct, peerHeader: null })).toBe(SHARED_CLIENT);
+  });
+
+  it("counts a signed-in user as that user, from any address", () => {
+    expect(clientKey(headers("203.0.113.9"), { ...direct, userId: "user-42" })).toBe("user:user-42");
+    expect(clientKey(headers("198.51.100.1"), { ...direct, userId: "user-42" })).toBe("user:user-42");
+  });
+});
+
+describe("parseTrustedProxies", () => {
+  it("matches IPs and CIDRs of both families and reports entries that are neither", () => {
+    const trusted = parseTrustedProxies(["192.168.1.0/24", "::1", "bogus", "10.0.0.0/33"]);
+    expect(trusted.invalid).toEqual(["bogus", "10.0.0.0/33"]);
+    expect(trusted.matches("192.168.1.200")).toBe(true);
+    expect(trusted.matches("::ffff:192.168.1.7")).toBe(true);
+    expect(trusted.matches("192.168.2.1")).toBe(false);
+    expect(trusted.matches("::1")).toBe(true);
   });
 });
 
@@ -116,5 +146,27 @@ describe("formatRetryAfter", () => {
     expect(formatRetryAfter(1)).toBe("1 s");
     expect(formatRetryAfter(12_300)).toBe("13 s");
     expect(formatRetryAfter(120_000)).toBe("2 min");
+  });
+});
+
+describe("takeMany", () => {
+  it("takes N starts at once, or none when fewer are left, and refunds each on its own", async () => {
+    const limiter = createRateLimiter({ perMinute: 5, now: () => 0 });
+    const three = await takeMany(limiter, "a", 3);
+    if (!three.ok) throw new Error("refused");
+    expect(three.refunds).toHaveLength(3);
+    // Two left: a set of three is refused whole and spends nothing.
+    expect(await takeMany(limiter, "a", 3)).toMatchObject({ ok: false });
+    const two = await takeMany(limiter, "a", 2);
+    expect(two.ok).toBe(true);
+    expect(limiter.take("a").ok).toBe(false);
+    // One run of the first set did not start: its token comes back.
+    three.refunds[2]?.();
+    expect(limiter.take("a").ok).toBe(true);
+  });
+
+  it("always allows when the limit is off", async () => {
+    const limiter = createRateLimiter({ perMinute: 0 });
+    expect(await takeMany(limiter, "a", 4)).toMatchObject({ ok: true });
   });
 });

@@ -123,6 +123,28 @@ describe("sessions", () => {
   });
 });
 
+describe("deleting a session", () => {
+  it("stops serving its images at once, except those another session still uses", async () => {
+    const doomed = data(await studio.createSession(OWNER, {}));
+    const kept = data(await studio.createSession(OWNER, {}));
+    const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: "#f5c518" } }).png().toBuffer();
+    const shared = await storage.images.put(png);
+    // A reference is the owner's upload, as the upload route records it.
+    await storage.imageAccess.recordUpload(OWNER, shared.hash);
+    const reference = { hash: shared.hash, mimeType: "image/png" as const, width: 16, height: 16 };
+    const first = data(await studio.startTurn(OWNER, { sessionId: doomed.id, parentId: null, prompt: "A banana", settings, references: [reference] }));
+    await jobs.idle();
+    data(await studio.startTurn(OWNER, { sessionId: kept.id, parentId: null, prompt: "A pear", settings, references: [reference] }));
+    await jobs.idle();
+    const result = (await storage.turns.get(OWNER, first.id))?.outcome?.images[0]?.hash ?? "";
+    expect(await storage.images.get(result)).not.toBeNull();
+
+    data(await studio.deleteSession(OWNER, { sessionId: doomed.id }));
+    expect(await storage.images.get(result)).toBeNull();
+    expect(await storage.images.get(shared.hash)).not.toBeNull();
+  });
+});
+
 describe("turns", () => {
   it("starts a turn with references whose type and size are read from the stored bytes", async () => {
     const session = data(await studio.createSession(OWNER, {}));
@@ -166,6 +188,26 @@ describe("turns", () => {
     expect(await start({ references: [{ hash: gif.hash }] })).toMatchObject({ ok: false, error: { code: "invalid_request", message: expect.stringContaining("image/gif") } });
     expect(await start({ prompt: "  " })).toMatchObject({ ok: false, error: { code: "invalid_request", message: "Write a prompt or add a reference image." } });
     expect(await start({ settings: { ...settings, model: "" } })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(data(await studio.getSessionView(OWNER, { sessionId: session.id })).turns).toEqual([]);
+    expect(requests).toEqual([]);
+  });
+
+  it("refuses references over the model's per-role limits, whatever the browser allowed, storing nothing", async () => {
+    const session = data(await studio.createSession(OWNER, {}));
+    const hashes = await Promise.all(
+      Array.from({ length: 7 }, async (_, n) =>
+        (await storage.images.put(await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: n * 30, g: 10, b: 10 } } }).png().toBuffer())).hash,
+      ),
+    );
+    const pro = { ...settings, model: "gemini-3-pro-image", imageSize: "1K" as const, aspectRatio: "1:1" as const, thinkingLevel: undefined, showThoughts: false };
+    const refused = await studio.startTurn(OWNER, {
+      sessionId: session.id,
+      parentId: null,
+      prompt: "Arrange these",
+      references: hashes.map((hash) => ({ hash, role: "object" as const })),
+      settings: pro,
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: "invalid_request", message: "Gemini 3 Pro Image keeps up to 6 objects faithful; 7 are marked as objects." } });
     expect(data(await studio.getSessionView(OWNER, { sessionId: session.id })).turns).toEqual([]);
     expect(requests).toEqual([]);
   });

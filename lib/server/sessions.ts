@@ -15,10 +15,15 @@ import {
   type Turn,
   type TurnRequest as StoredTurnRequest,
 } from "@/lib/storage/types";
-import { checkBudget } from "./budgets";
+import { checkBudget, type BudgetRefusal } from "./budgets";
 import { getGateway, getModelDiscovery } from "./gateway";
-import { createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
+import { imagesOfTurns } from "@/lib/storage/garbage";
+import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
+import { openSharedJobQueue } from "./jobs/shared-queue";
+import { log } from "./log";
+import { isPostgresStorage, postgresFailure } from "@/lib/storage/postgres/postgres-storage";
 import { checkNewTurn } from "@/lib/studio/request-check";
+import { countReferenceRoles } from "@/lib/studio/reference-limits";
 import { STORAGE_FAILED_ACTION, type ActionResult } from "@/lib/studio/result";
 import {
   DEFAULT_SESSION_TITLE,
@@ -29,6 +34,7 @@ import {
   renameSessionSchema,
   startTurnSchema,
   turnActionSchema,
+  turnReferenceSchema,
   type CreateSessionInput,
   type DeleteSessionInput,
   type GetSessionViewInput,
@@ -72,17 +78,17 @@ export interface StudioSessions {
 /** The image types Gemini takes as input. */
 const GEMINI_INPUT_TYPES = new Set(["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"]);
 
-function fail<T>(code: SessionErrorCode, message: string, action?: string): SessionResult<T> {
+export function fail<T>(code: SessionErrorCode, message: string, action?: string): SessionResult<T> {
   return { ok: false, error: action ? { code, message, action } : { code, message } };
 }
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): { ok: true; data: z.output<S> } | { ok: false; result: SessionResult<never> } {
+export function parse<S extends z.ZodType>(schema: S, input: unknown): { ok: true; data: z.output<S> } | { ok: false; result: SessionResult<never> } {
   const parsed = schema.safeParse(input);
   if (parsed.success) return { ok: true, data: parsed.data };
   return { ok: false, result: fail("invalid_request", parsed.error.issues[0]?.message ?? "The request is not valid.") };
 }
 
-async function guarded<T>(work: () => Promise<SessionResult<T>>): Promise<SessionResult<T>> {
+export async function guarded<T>(work: () => Promise<SessionResult<T>>): Promise<SessionResult<T>> {
   try {
     return await work();
   } catch (error) {
@@ -93,6 +99,42 @@ async function guarded<T>(work: () => Promise<SessionResult<T>>): Promise<Sessio
     }
     return fail("internal", "Something went wrong inside the studio.", "Try again; if it keeps happening, report it.");
   }
+}
+
+/**
+ * The references of a new turn as stored: each one readable by the owner, of a type Gemini takes,
+ * with type and size read from the bytes. Also used by lib/server/turn-sets.ts.
+ */
+export async function resolveTurnReferences(
+  storage: Storage,
+  ownerId: OwnerId,
+  references: ReadonlyArray<z.output<typeof turnReferenceSchema>>,
+): Promise<StoredReference[] | SessionResult<never>> {
+  const resolved: StoredReference[] = [];
+  for (const reference of references) {
+    // An image someone else made is answered like a missing one: its hash proves nothing.
+    const readable = await storage.imageAccess.canRead(ownerId, reference.hash);
+    const stored = readable ? await storage.images.get(reference.hash) : null;
+    if (!stored) return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
+    if (!GEMINI_INPUT_TYPES.has(stored.image.mimeType)) {
+      return fail("invalid_request", `Gemini doesn't take ${stored.image.mimeType} images as references.`, "Use a PNG, JPEG, WebP or HEIC image.");
+    }
+    // The server reads type and size from the bytes; the client's word is never taken for them.
+    const info = readImageInfo(stored.bytes);
+    resolved.push({
+      hash: reference.hash,
+      mimeType: stored.image.mimeType,
+      width: info?.width ?? null,
+      height: info?.height ?? null,
+      ...(reference.role ? { role: reference.role } : {}),
+    });
+  }
+  return resolved;
+}
+
+/** A budget refusal as the actions answer it. */
+export function budgetRefusalResult(refusal: BudgetRefusal): SessionResult<never> {
+  return { ok: false, error: { code: refusal.code, message: refusal.message, action: refusal.action, budget: { leftMicroUsd: refusal.leftMicroUsd, resetsAt: refusal.resetsAt } } };
 }
 
 export interface StudioSessionsDeps {
@@ -108,34 +150,7 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
   /** Refuses a request over the owner's monthly budget before anything is stored or sent. */
   async function overBudget(ownerId: OwnerId, request: Pick<StoredTurnRequest, "settings">): Promise<SessionResult<never> | null> {
     const refusal = await checkBudget(storage, ownerId, request, now());
-    if (!refusal) return null;
-    return { ok: false, error: { code: refusal.code, message: refusal.message, action: refusal.action, budget: { leftMicroUsd: refusal.leftMicroUsd, resetsAt: refusal.resetsAt } } };
-  }
-
-  async function resolveReferences(
-    ownerId: OwnerId,
-    references: ReadonlyArray<z.output<typeof startTurnSchema>["references"][number]>,
-  ): Promise<StoredReference[] | SessionResult<never>> {
-    const resolved: StoredReference[] = [];
-    for (const reference of references) {
-      // An image someone else made is answered like a missing one: its hash proves nothing.
-      const readable = await storage.imageAccess.canRead(ownerId, reference.hash);
-      const stored = readable ? await storage.images.get(reference.hash) : null;
-      if (!stored) return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
-      if (!GEMINI_INPUT_TYPES.has(stored.image.mimeType)) {
-        return fail("invalid_request", `Gemini doesn't take ${stored.image.mimeType} images as references.`, "Use a PNG, JPEG, WebP or HEIC image.");
-      }
-      // The server reads type and size from the bytes; the client's word is never taken for them.
-      const info = readImageInfo(stored.bytes);
-      resolved.push({
-        hash: reference.hash,
-        mimeType: stored.image.mimeType,
-        width: info?.width ?? null,
-        height: info?.height ?? null,
-        ...(reference.role ? { role: reference.role } : {}),
-      });
-    }
-    return resolved;
+    return refusal ? budgetRefusalResult(refusal) : null;
   }
 
   return {
@@ -165,8 +180,13 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
         if (!(await storage.sessions.get(ownerId, sessionId))) return fail("not_found", "That session doesn't exist.");
         // Stop its jobs first, so none of them writes into a session that is going away.
         await jobs.cancelSession(ownerId, sessionId);
+        const released = imagesOfTurns(await storage.turns.listBySession(ownerId, sessionId));
         const deleted = await storage.sessions.delete(ownerId, sessionId);
-        return deleted ? { ok: true, data: { sessionId } } : fail("not_found", "That session doesn't exist.");
+        if (!deleted) return fail("not_found", "That session doesn't exist.");
+        // Its images stop being served now, unless another session uses them (lib/storage/garbage.ts).
+        // The session is gone either way; a file left behind goes with the next periodic collection.
+        await storage.collectGarbage({ released }).catch(() => undefined);
+        return { ok: true, data: { sessionId } };
       });
     },
 
@@ -190,12 +210,12 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
       const parsed = parse(startTurnSchema, input);
       if (!parsed.ok) return parsed.result;
       const { sessionId, parentId, prompt, references, settings } = parsed.data;
-      const problem = await checkNewTurn({ settings, referenceCount: references.length }, models);
+      const problem = await checkNewTurn({ settings, references: countReferenceRoles(references) }, models);
       if (problem) return fail("invalid_request", problem.message, problem.action);
       return guarded(async () => {
         const refused = await overBudget(ownerId, { settings });
         if (refused) return refused;
-        const resolved = await resolveReferences(ownerId, references);
+        const resolved = await resolveTurnReferences(storage, ownerId, references);
         if (!Array.isArray(resolved)) return resolved;
         return jobs.startTurn({ ownerId, sessionId, parentId, request: { prompt, references: resolved, settings } });
       });
@@ -233,14 +253,30 @@ type RunnerGlobal = typeof globalThis & { [RUNNER_KEY]?: Promise<JobRunner> };
 export function getJobRunner(): Promise<JobRunner> {
   const holder = globalThis as RunnerGlobal;
   holder[RUNNER_KEY] ??= getStorage().then(
-    (storage) => {
+    async (storage) => {
       const env = getEnv();
+      const maxConcurrentJobs = env.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS;
+      // With PostgreSQL, instances share one queue (and the cap); embedded, the queue is this process's.
+      const queue =
+        env.databaseUrl && isPostgresStorage(storage)
+          ? await openSharedJobQueue({
+              storage,
+              connectionString: env.databaseUrl,
+              maxConcurrentJobs,
+              onReaped: (turnId, outcome) => log.warn("jobs.lost_instance", { turnId, outcome }),
+              onError: (error) => log.warn("jobs.queue_failed", { error }),
+            }).catch((error: unknown) => {
+              throw postgresFailure(error, "open the shared job queue");
+            })
+          : undefined;
       return createJobRunner({
         storage,
         gateway: getGateway,
         deadlineMs: env.jobDeadlineMs,
-        maxConcurrentJobs: env.maxConcurrentJobs,
+        maxConcurrentJobs,
         maxQueuedJobs: env.maxQueuedJobs,
+        secrets: [env.geminiApiKey],
+        queue,
       });
     },
     (error: unknown) => {

@@ -2,7 +2,7 @@ import "server-only";
 
 import type { BudgetLimit, LedgerEntry, Storage } from "@/lib/storage/types";
 import type { Viewer } from "./auth/viewer";
-import { budgetStatus, effectiveLimit, monthOf, parseMonth, type BudgetStatus, type MonthRange } from "./budgets";
+import { budgetStatus, monthOf, parseMonth, type BudgetStatus, type MonthRange } from "./budgets";
 import { summarizeLedger, type UsageSummary } from "./ledger";
 
 /**
@@ -63,14 +63,18 @@ export async function loadUsageReport(
   const userIds = new Set<string>([viewer.userId, ...people.map((person) => person.id), ...summary.byUser.map((row) => row.key), ...overrides.map((o) => o.ownerId)]);
   const byId = new Map(people.map((person) => [person.id, person]));
   const spentBy = new Map(summary.byUser.map((row) => [row.key, row.microUsd]));
-  const users = await Promise.all(
-    [...userIds].map(async (userId): Promise<UserBudgetLine> => ({
+  // Limits from the two reads above, not one read per person (effectiveLimit's rule, applied here).
+  const overrideOf = new Map(overrides.map((override) => [override.ownerId, override.limitMicroUsd]));
+  const users = [...userIds].map(
+    (userId): UserBudgetLine => ({
       userId,
       name: byId.get(userId)?.name ?? userId,
       email: byId.get(userId)?.email ?? null,
-      ...(await effectiveLimit(storage, userId)),
+      ...(overrideOf.has(userId)
+        ? { limitMicroUsd: overrideOf.get(userId) as BudgetLimit, source: "override" as const }
+        : { limitMicroUsd: defaults.limitMicroUsd, source: "default" as const }),
       spentMicroUsd: spentBy.get(userId) ?? 0,
-    })),
+    }),
   );
   users.sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
   report.team = { entries, summary, defaultLimitMicroUsd: defaults.limitMicroUsd, users };

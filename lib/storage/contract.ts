@@ -3,6 +3,7 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { GenerationSettings, ModelTurn, StudioError } from "@/lib/gemini/types";
+import { imagesOfTurns } from "./garbage";
 import { StorageError, type Storage, type Turn, type TurnOutcome, type TurnRequest } from "./types";
 
 /**
@@ -10,11 +11,10 @@ import { StorageError, type Storage, type Turn, type TurnOutcome, type TurnReque
  * object storage, ...) calls `describeStorageContract("postgres", factory)` from its own test file
  * and is done when it passes. The in-memory double and SQLite run it too.
  *
- * Deleting a session keeps image files on purpose: images are content-addressed, so the same
- * bytes may back another session's turns, an upload waiting in the composer, or a named export the
- * designer kept. Knowing that none of those still uses a file needs a reference count across all
- * of them, taken without racing a job that is storing the same bytes; until a garbage collector
- * does that, keeping the files is the safe choice (they are also the designer's work).
+ * Deleting a session keeps image files: images are content-addressed, so the same bytes may back
+ * another session's turns or an upload waiting in the composer. collectGarbage removes them: the
+ * app calls it with the deleted session's images right after the delete, and periodically for
+ * uploads no turn used within the grace period (lib/storage/garbage.ts).
  */
 
 export interface StorageUnderTest {
@@ -644,6 +644,61 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
       });
     });
 
+    describe("garbage collection", () => {
+      const HOUR = 3_600_000;
+      const later = (ms: number) => Date.now() + ms;
+
+      it("removes uploads no turn used within the grace period, and keeps every image a turn uses", async () => {
+        const unused = await storage.images.put(fakePng());
+        const reference = await storage.images.put(fakePng());
+        const result = await storage.images.put(fakePng());
+        const thought = await storage.images.put(fakePng());
+        const session = await storage.sessions.create({ ownerId: ALICE, title: "Banana" });
+        const turn = await storage.turns.create({
+          ownerId: ALICE,
+          sessionId: session.id,
+          parentId: null,
+          request: request("with a reference", { references: [{ hash: reference.hash, mimeType: "image/png", width: 8, height: 8 }] }),
+        });
+        await succeed(turn, fullOutcome(result.hash, thought.hash));
+
+        expect(await storage.collectGarbage({ unusedOlderThanMs: 24 * HOUR, now: later(23 * HOUR) })).toEqual({ removed: [], bytes: 0 });
+        const report = await storage.collectGarbage({ unusedOlderThanMs: 24 * HOUR, now: later(25 * HOUR) });
+        expect(report.removed).toEqual([unused.hash]);
+        expect(report.bytes).toBe(unused.byteLength);
+        expect(await storage.images.get(unused.hash)).toBeNull();
+        for (const kept of [reference, result, thought]) expect(await storage.images.get(kept.hash)).not.toBeNull();
+      });
+
+      it("counts an upload of the same bytes again as new", async () => {
+        const bytes = fakePng();
+        const first = await storage.images.put(bytes);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const cutoff = Date.now();
+        await storage.images.put(bytes);
+        // Collected as if the grace period ended between the two uploads: the second keeps it.
+        expect((await storage.collectGarbage({ unusedOlderThanMs: 10, now: cutoff + 5 })).removed).toEqual([]);
+        expect(await storage.images.get(first.hash)).not.toBeNull();
+      });
+
+      it("removes a deleted session's images at once, except those another session still uses", async () => {
+        const own = await storage.images.put(fakePng());
+        const shared = await storage.images.put(fakePng());
+        const { turn } = await sessionWithTurn(ALICE, "doomed");
+        await succeed(turn, fullOutcome(own.hash, shared.hash));
+        const other = await sessionWithTurn(BOB, "kept");
+        await succeed(other.turn, fullOutcome(shared.hash, shared.hash));
+        const released = imagesOfTurns(await storage.turns.listBySession(ALICE, turn.sessionId));
+        expect(released).toEqual(new Set([own.hash, shared.hash]));
+
+        expect(await storage.sessions.delete(ALICE, turn.sessionId)).toBe(true);
+        const report = await storage.collectGarbage({ released });
+        expect(report.removed).toEqual([own.hash]);
+        expect(await storage.images.get(own.hash)).toBeNull();
+        expect(await storage.images.get(shared.hash)).not.toBeNull();
+      });
+    });
+
     describe("image access", () => {
       it("lets an owner read the references, results and thought images of their sessions and their uploads, and nobody else", async () => {
         const reference = await storage.images.put(fakePng());
@@ -674,6 +729,140 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
 
         await storage.sessions.delete(ALICE, session.id);
         expect(await storage.imageAccess.canRead(ALICE, result.hash)).toBe(false);
+      });
+    });
+
+    describe("library", () => {
+      /** A succeeded turn of `ownerId` with one final image; returns the turn and its result. */
+      async function result(ownerId = ALICE, prompt = "A banana") {
+        const { session, turn } = await sessionWithTurn(ownerId, prompt);
+        const image = await storage.images.put(fakePng());
+        const thought = await storage.images.put(fakePng());
+        await succeed(turn, fullOutcome(image.hash, thought.hash));
+        return { session, turn, ref: { turnId: turn.id, hash: image.hash }, thoughtHash: thought.hash };
+      }
+
+      it("lists the owner's final images across sessions, newest first, with their request", async () => {
+        const older = await result(ALICE, "older banana");
+        const newer = await result(ALICE, "newer banana");
+        const { turn: failed } = await sessionWithTurn(ALICE, "failed banana");
+        await storage.turns.update(ALICE, failed.id, { status: "failed", error: anError });
+        await result(BOB, "bob's banana");
+
+        const items = await storage.library.list(ALICE);
+        expect(items.map((item) => item.prompt)).toEqual(["newer banana", "older banana"]);
+        expect(items[0]).toMatchObject({
+          ...newer.ref,
+          sessionId: newer.session.id,
+          sessionTitle: "Banana",
+          index: 0,
+          mimeType: "image/png",
+          width: 1376,
+          height: 768,
+          model: settings.model,
+          imageSize: "1K",
+          aspectRatio: "16:9",
+          favourite: false,
+          boardIds: [],
+        });
+        expect(items.some((item) => item.hash === older.thoughtHash)).toBe(false);
+        expect(await storage.library.list(ALICE, { limit: 1 })).toHaveLength(1);
+      });
+
+      it("stars and unstars a result, idempotently, and only the owner's final images", async () => {
+        const { ref, turn, thoughtHash } = await result();
+        await storage.library.setFavourite(ALICE, ref, true);
+        await storage.library.setFavourite(ALICE, ref, true);
+        expect((await storage.library.list(ALICE))[0]?.favourite).toBe(true);
+        await storage.library.setFavourite(ALICE, ref, false);
+        expect((await storage.library.list(ALICE))[0]?.favourite).toBe(false);
+
+        await expect(storage.library.setFavourite(BOB, ref, true)).rejects.toMatchObject({ code: "not_found" });
+        await expect(storage.library.setFavourite(ALICE, { turnId: turn.id, hash: thoughtHash }, true)).rejects.toMatchObject({ code: "not_found" });
+        await expect(storage.library.setFavourite(ALICE, { turnId: "no-such-turn", hash: ref.hash }, true)).rejects.toBeInstanceOf(StorageError);
+        const { turn: running } = await sessionWithTurn();
+        await expect(storage.library.setFavourite(ALICE, { turnId: running.id, hash: ref.hash }, true)).rejects.toMatchObject({ code: "not_found" });
+      });
+
+      it("reads one result's favourite and boards by its key, as the library lists them", async () => {
+        const { ref } = await result();
+        expect(await storage.library.stateOf(ALICE, ref)).toEqual({ favourite: false, boardIds: [] });
+        const first = await storage.boards.create(ALICE, "First");
+        const second = await storage.boards.create(ALICE, "Second");
+        await storage.boards.addItem(ALICE, first.id, ref);
+        await storage.boards.addItem(ALICE, second.id, ref);
+        await storage.library.setFavourite(ALICE, ref, true);
+        const state = await storage.library.stateOf(ALICE, ref);
+        expect(state).toEqual({ favourite: true, boardIds: [first.id, second.id].sort() });
+        const listed = (await storage.library.list(ALICE)).find((item) => item.turnId === ref.turnId && item.hash === ref.hash);
+        expect([...(listed?.boardIds ?? [])].sort()).toEqual(state.boardIds);
+        // Another person sees nothing of it.
+        expect(await storage.library.stateOf(BOB, ref)).toEqual({ favourite: false, boardIds: [] });
+        await storage.boards.removeItem(ALICE, first.id, ref);
+        expect(await storage.library.stateOf(ALICE, ref)).toEqual({ favourite: true, boardIds: [second.id] });
+      });
+
+      it("keeps named boards per owner: create, rename, list, add, remove, delete", async () => {
+        const { ref } = await result();
+        const board = await storage.boards.create(ALICE, "  Mood  ");
+        expect(board).toMatchObject({ ownerId: ALICE, name: "Mood", itemCount: 0 });
+        await storage.boards.create(ALICE, "apples");
+        expect((await storage.boards.list(ALICE)).map((b) => b.name)).toEqual(["apples", "Mood"]);
+        expect(await storage.boards.list(BOB)).toEqual([]);
+
+        await storage.boards.addItem(ALICE, board.id, ref);
+        await storage.boards.addItem(ALICE, board.id, ref);
+        expect((await storage.boards.get(ALICE, board.id))?.itemCount).toBe(1);
+        expect((await storage.library.list(ALICE))[0]?.boardIds).toEqual([board.id]);
+
+        expect(await storage.boards.rename(ALICE, board.id, "Moodier")).toMatchObject({ name: "Moodier", itemCount: 1 });
+        await expect(storage.boards.rename(ALICE, board.id, "   ")).rejects.toMatchObject({ code: "invalid_value" });
+        await expect(storage.boards.create(ALICE, "x".repeat(81))).rejects.toMatchObject({ code: "invalid_value" });
+
+        // Another person's board is not found, whatever they try.
+        expect(await storage.boards.get(BOB, board.id)).toBeNull();
+        expect(await storage.boards.rename(BOB, board.id, "Mine")).toBeNull();
+        expect(await storage.boards.removeItem(BOB, board.id, ref)).toBe(false);
+        expect(await storage.boards.delete(BOB, board.id)).toBe(false);
+        await expect(storage.boards.addItem(BOB, board.id, ref)).rejects.toMatchObject({ code: "not_found" });
+        const bobs = await storage.boards.create(BOB, "Bob's");
+        await expect(storage.boards.addItem(BOB, bobs.id, ref)).rejects.toMatchObject({ code: "not_found" });
+
+        expect(await storage.boards.removeItem(ALICE, board.id, ref)).toBe(true);
+        expect(await storage.boards.removeItem(ALICE, board.id, ref)).toBe(false);
+        await storage.boards.addItem(ALICE, board.id, ref);
+        expect(await storage.boards.delete(ALICE, board.id)).toBe(true);
+        expect(await storage.boards.get(ALICE, board.id)).toBeNull();
+        expect((await storage.library.list(ALICE))[0]?.boardIds).toEqual([]);
+      });
+
+      it("deleting a session takes its results off boards and out of favourites, and keeps the boards", async () => {
+        const gone = await result(ALICE, "gone");
+        const kept = await result(ALICE, "kept");
+        const board = await storage.boards.create(ALICE, "Keep");
+        for (const { ref } of [gone, kept]) {
+          await storage.library.setFavourite(ALICE, ref, true);
+          await storage.boards.addItem(ALICE, board.id, ref);
+        }
+        expect(await storage.sessions.delete(ALICE, gone.session.id)).toBe(true);
+        const items = await storage.library.list(ALICE);
+        expect(items.map((item) => [item.prompt, item.favourite, item.boardIds])).toEqual([["kept", true, [board.id]]]);
+        expect((await storage.boards.get(ALICE, board.id))?.itemCount).toBe(1);
+      });
+
+      it("saves prompts per owner with normalised tags, newest first, and deletes them", async () => {
+        const first = await storage.prompts.create(ALICE, { name: " Studio shot ", text: "A [subject] on white", tags: ["Product", "product", " light "] });
+        expect(first).toMatchObject({ ownerId: ALICE, name: "Studio shot", text: "A [subject] on white", tags: ["light", "product"] });
+        const second = await storage.prompts.create(ALICE, { name: "Second", text: "Another", tags: [] });
+        expect((await storage.prompts.list(ALICE)).map((prompt) => prompt.id)).toEqual([second.id, first.id]);
+        expect(await storage.prompts.list(BOB)).toEqual([]);
+        await expect(storage.prompts.create(ALICE, { name: "", text: "x", tags: [] })).rejects.toMatchObject({ code: "invalid_value" });
+        await expect(storage.prompts.create(ALICE, { name: "x", text: "  ", tags: [] })).rejects.toMatchObject({ code: "invalid_value" });
+        await expect(storage.prompts.create(ALICE, { name: "x", text: "y", tags: ["t".repeat(33)] })).rejects.toMatchObject({ code: "invalid_value" });
+        expect(await storage.prompts.delete(BOB, first.id)).toBe(false);
+        expect(await storage.prompts.delete(ALICE, first.id)).toBe(true);
+        expect(await storage.prompts.delete(ALICE, first.id)).toBe(false);
+        expect((await storage.prompts.list(ALICE)).map((prompt) => prompt.id)).toEqual([second.id]);
       });
     });
 

@@ -1,6 +1,7 @@
 import path from "node:path";
 import sharp from "sharp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isCollectable } from "./garbage";
 import { ImageStoreError, type ImageStore } from "./image-store";
 
 /**
@@ -75,6 +76,42 @@ export function describeImageStoreContract(name: string, factory: () => Promise<
 
     it("refuses to export a malformed hash", async () => {
       await expect(store.exportAs("../etc/passwd", "x.png")).rejects.toBeInstanceOf(ImageStoreError);
+    });
+
+    // What garbage collection (lib/storage/garbage.ts) needs from a store.
+    it("lists stored images with size and time, and removes one by hash, never a named copy", async () => {
+      if (!isCollectable(store)) throw new Error(`${name}: list() and remove() are missing`);
+      const before = Date.now();
+      const kept = await store.put(await image("#123456"));
+      const doomed = await store.put(await image("#654321", 5));
+      const location = await store.exportAs(doomed.hash, "kept-by-the-designer.png");
+      const listed = await store.list();
+      expect(listed.map((entry) => entry.hash).sort()).toEqual([kept.hash, doomed.hash].sort());
+      const entry = listed.find((candidate) => candidate.hash === doomed.hash);
+      expect(entry?.byteLength).toBe(doomed.byteLength);
+      // S3's LastModified has whole seconds.
+      expect(entry?.storedAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+      expect(entry?.storedAt).toBeLessThanOrEqual(Date.now() + 1000);
+
+      expect(await store.remove(doomed.hash)).toBe(true);
+      expect(await store.remove(doomed.hash)).toBe(false);
+      expect(await store.remove("../etc/passwd")).toBe(false);
+      expect(await store.get(doomed.hash)).toBeNull();
+      expect((await store.list()).map((candidate) => candidate.hash)).toEqual([kept.hash]);
+      expect((await subject.readExport(location))?.byteLength).toBe(doomed.byteLength);
+    });
+
+    it("counts the same bytes stored again as stored now", async () => {
+      if (!isCollectable(store)) throw new Error(`${name}: list() and remove() are missing`);
+      const bytes = await image("#abcdef");
+      await store.put(bytes);
+      const first = (await store.list())[0]?.storedAt ?? Number.NaN;
+      // More than S3's one-second resolution.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await store.put(bytes);
+      const second = (await store.list())[0]?.storedAt ?? Number.NaN;
+      expect(second).toBeGreaterThan(first);
+      expect((await store.get((await store.put(bytes)).hash))?.bytes.equals(bytes)).toBe(true);
     });
   });
 }

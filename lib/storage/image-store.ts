@@ -4,6 +4,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { sniffImageType, type ImageMimeType } from "@/lib/images/sniff";
+import type { CollectableImageStore } from "./garbage";
 
 /** A stored image is addressed only by the SHA-256 of its bytes. */
 export interface StoredImage {
@@ -26,6 +27,8 @@ export interface ImageStore {
    * Only files older than `olderThanMs` go, so a write in flight in another process is spared.
    */
   sweepTemp?(olderThanMs: number): Promise<number>;
+  /** Throws when the store can't be reached (a bucket that is down or refuses the studio's keys); for readiness. */
+  ping?(): Promise<void>;
 }
 
 export class ImageStoreError extends Error {
@@ -86,7 +89,7 @@ export async function writeFileAtomically(target: string, bytes: Uint8Array | st
   }
 }
 
-export function createFileImageStore(dataDir: string): ImageStore {
+export function createFileImageStore(dataDir: string): ImageStore & CollectableImageStore {
   const objectsDir = path.join(dataDir, "objects");
   const tmpDir = path.join(dataDir, "tmp");
 
@@ -100,6 +103,9 @@ export function createFileImageStore(dataDir: string): ImageStore {
       const target = objectPath(hash);
       try {
         await fs.access(target);
+        // Stored again: it counts as new for garbage collection (lib/storage/garbage.ts).
+        const at = new Date();
+        await fs.utimes(target, at, at).catch(() => undefined);
       } catch {
         try {
           await fs.mkdir(path.dirname(target), { recursive: true });
@@ -144,6 +150,31 @@ export function createFileImageStore(dataDir: string): ImageStore {
         throw new ImageStoreError("write_failed", `Could not save ${safeName}: ${describeWriteFailure(error, dataDir)}.`, {
           cause: error,
         });
+      }
+    },
+
+    async list() {
+      const entries: Array<{ hash: string; storedAt: number; byteLength: number }> = [];
+      const shards = await fs.readdir(objectsDir).catch(() => [] as string[]);
+      for (const shard of shards) {
+        if (!/^[a-f0-9]{2}$/.test(shard)) continue;
+        const names = await fs.readdir(path.join(objectsDir, shard)).catch(() => [] as string[]);
+        for (const name of names) {
+          if (!isContentHash(name) || !name.startsWith(shard)) continue;
+          const stat = await fs.stat(path.join(objectsDir, shard, name)).catch(() => null);
+          if (stat?.isFile()) entries.push({ hash: name, storedAt: stat.mtimeMs, byteLength: stat.size });
+        }
+      }
+      return entries;
+    },
+
+    async remove(hash) {
+      if (!isContentHash(hash)) return false;
+      try {
+        await fs.unlink(objectPath(hash));
+        return true;
+      } catch {
+        return false;
       }
     },
 

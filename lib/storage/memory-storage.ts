@@ -4,6 +4,7 @@ import { createHash, randomUUID } from "node:crypto";
 import path from "node:path";
 import { sniffImageType } from "@/lib/images/sniff";
 import type { ModelTurn } from "@/lib/gemini/types";
+import { collectImageGarbage, imagesOfTurns, type CollectableImageStore } from "./garbage";
 import { ImageStoreError, isContentHash, type ImageStore, type StoredImage } from "./image-store";
 import { costOfTurn } from "./turn-cost";
 import {
@@ -17,7 +18,15 @@ import {
   imageHashesOf,
   isFinishedStatus,
   isValidBudgetLimit,
+  libraryItemsOf,
+  libraryLimit,
+  normalizeBoardName,
+  normalizeSavedPrompt,
+  resultImageOf,
+  type Board,
   type BudgetOverride,
+  type ResultRef,
+  type SavedPrompt,
   type DefaultBudget,
   type LedgerEntry,
   type Session,
@@ -37,13 +46,15 @@ function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-export interface MemoryImageStore extends ImageStore {
+export interface MemoryImageStore extends CollectableImageStore {
   /** Names passed to exportAs, in order; tests check output naming with it. */
   readonly exported: string[];
 }
 
-export function createMemoryImageStore(): MemoryImageStore {
+export function createMemoryImageStore(options: { now?: () => number } = {}): MemoryImageStore {
+  const now = options.now ?? Date.now;
   const objects = new Map<string, Buffer>();
+  const storedAt = new Map<string, number>();
   const exports = new Map<string, string>();
   const exported: string[] = [];
 
@@ -54,6 +65,7 @@ export function createMemoryImageStore(): MemoryImageStore {
       if (!mimeType) throw new ImageStoreError("not_an_image", "The data is not a recognised image.");
       const hash = createHash("sha256").update(bytes).digest("hex");
       if (!objects.has(hash)) objects.set(hash, Buffer.from(bytes));
+      storedAt.set(hash, now());
       return { hash, mimeType, byteLength: bytes.byteLength };
     },
     async get(hash) {
@@ -80,6 +92,13 @@ export function createMemoryImageStore(): MemoryImageStore {
     },
     async sweepTemp() {
       return 0;
+    },
+    async list() {
+      return [...objects].map(([hash, bytes]) => ({ hash, storedAt: storedAt.get(hash) ?? 0, byteLength: bytes.byteLength }));
+    },
+    async remove(hash) {
+      storedAt.delete(hash);
+      return objects.delete(hash);
     },
   };
 }
@@ -132,8 +151,123 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   /** ownerId -> hashes they uploaded. */
   const uploads = new Map<string, Set<string>>();
 
+  // Favourites and board items are kept by key and read through `turns`: a row whose turn has gone
+  // (its session was deleted) is dropped there, as the databases' cascade does.
+  const resultKey = (ref: ResultRef) => `${ref.turnId}\u0000${ref.hash}`;
+  const favourites = new Map<string, Map<string, ResultRef>>();
+  const boards = new Map<string, Omit<Board, "itemCount">>();
+  const boardItems = new Map<string, Map<string, ResultRef>>();
+  const prompts = new Map<string, SavedPrompt>();
+  const live = (refs: Iterable<ResultRef>) => [...refs].filter((ref) => turns.has(ref.turnId));
+  const ownedResult = (ownerId: string, ref: ResultRef) => {
+    const turn = ownedTurn(ownerId, ref.turnId);
+    if (!turn || !resultImageOf(turn, ref.hash)) throw new StorageError("not_found", "No such result.");
+  };
+  const ownedBoard = (ownerId: string, id: string) => {
+    const board = boards.get(id);
+    return board && board.ownerId === ownerId ? board : undefined;
+  };
+  const boardView = (board: Omit<Board, "itemCount">): Board => ({ ...clone(board), itemCount: live(boardItems.get(board.id)?.values() ?? []).length });
+
   return {
     images,
+
+    library: {
+      async list(ownerId, options = {}) {
+        const owned = [...turns.values()].filter((turn) => turn.ownerId === ownerId && turn.status === "succeeded").reverse();
+        const items = [...boards.values()]
+          .filter((board) => board.ownerId === ownerId)
+          .flatMap((board) => [...(boardItems.get(board.id)?.values() ?? [])].map((ref) => ({ ...ref, boardId: board.id })));
+        return clone(
+          libraryItemsOf(
+            owned.map((turn) => ({ turn, sessionTitle: sessions.get(turn.sessionId)?.title ?? "" })),
+            live(favourites.get(ownerId)?.values() ?? []),
+            items.filter((item) => turns.has(item.turnId)),
+            libraryLimit(options.limit),
+          ),
+        );
+      },
+      async setFavourite(ownerId, ref, favourite) {
+        ownedResult(ownerId, ref);
+        const mine = favourites.get(ownerId) ?? new Map<string, ResultRef>();
+        if (favourite) mine.set(resultKey(ref), { turnId: ref.turnId, hash: ref.hash });
+        else mine.delete(resultKey(ref));
+        favourites.set(ownerId, mine);
+      },
+      async stateOf(ownerId, ref) {
+        const key = resultKey(ref);
+        const boardIds = [...boards.values()]
+          .filter((board) => board.ownerId === ownerId && boardItems.get(board.id)?.has(key))
+          .map((board) => board.id)
+          .sort();
+        return { favourite: favourites.get(ownerId)?.has(key) ?? false, boardIds };
+      },
+    },
+
+    boards: {
+      async create(ownerId, name) {
+        const at = stamp();
+        const board = { id: randomUUID(), ownerId, name: normalizeBoardName(name), createdAt: at, updatedAt: at };
+        boards.set(board.id, board);
+        return boardView(board);
+      },
+      async list(ownerId) {
+        return [...boards.values()]
+          .filter((board) => board.ownerId === ownerId)
+          .sort((a, b) => a.name.localeCompare(b.name) || a.createdAt.localeCompare(b.createdAt))
+          .map(boardView);
+      },
+      async get(ownerId, id) {
+        const board = ownedBoard(ownerId, id);
+        return board ? boardView(board) : null;
+      },
+      async rename(ownerId, id, name) {
+        const clean = normalizeBoardName(name);
+        const board = ownedBoard(ownerId, id);
+        if (!board) return null;
+        board.name = clean;
+        board.updatedAt = stamp();
+        return boardView(board);
+      },
+      async delete(ownerId, id) {
+        if (!ownedBoard(ownerId, id)) return false;
+        boards.delete(id);
+        boardItems.delete(id);
+        return true;
+      },
+      async addItem(ownerId, boardId, ref) {
+        const board = ownedBoard(ownerId, boardId);
+        if (!board) throw new StorageError("not_found", "No such board.");
+        ownedResult(ownerId, ref);
+        const items = boardItems.get(boardId) ?? new Map<string, ResultRef>();
+        items.set(resultKey(ref), { turnId: ref.turnId, hash: ref.hash });
+        boardItems.set(boardId, items);
+        board.updatedAt = stamp();
+      },
+      async removeItem(ownerId, boardId, ref) {
+        const board = ownedBoard(ownerId, boardId);
+        if (!board) return false;
+        const removed = boardItems.get(boardId)?.delete(resultKey(ref)) ?? false;
+        if (removed) board.updatedAt = stamp();
+        return removed;
+      },
+    },
+
+    prompts: {
+      async create(ownerId, input) {
+        const prompt: SavedPrompt = { id: randomUUID(), ownerId, ...normalizeSavedPrompt(input), createdAt: stamp() };
+        prompts.set(prompt.id, prompt);
+        return clone(prompt);
+      },
+      async list(ownerId) {
+        return clone([...prompts.values()].filter((prompt) => prompt.ownerId === ownerId).reverse());
+      },
+      async delete(ownerId, id) {
+        const prompt = prompts.get(id);
+        if (!prompt || prompt.ownerId !== ownerId) return false;
+        return prompts.delete(id);
+      },
+    },
 
     imageAccess: {
       async recordUpload(ownerId, hash) {
@@ -174,6 +308,11 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       const override = overrides.get(from);
       overrides.delete(from);
       if (override && !overrides.has(to)) overrides.set(to, { ...override, ownerId: to });
+      const starred = favourites.get(from);
+      favourites.delete(from);
+      if (starred) favourites.set(to, new Map([...(favourites.get(to) ?? []), ...starred]));
+      for (const board of boards.values()) if (board.ownerId === from) board.ownerId = to;
+      for (const prompt of prompts.values()) if (prompt.ownerId === from) prompt.ownerId = to;
       const uploaded = uploads.get(from);
       if (uploaded) {
         uploads.delete(from);
@@ -439,6 +578,10 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       async delete(ownerId, turnId) {
         modelTurns.delete(modelTurnKey(ownerId, turnId));
       },
+    },
+
+    async collectGarbage(options) {
+      return collectImageGarbage(images, async () => imagesOfTurns(turns.values()), options);
     },
 
     async close() {},

@@ -10,6 +10,14 @@ import type {
   Usage,
 } from "@/lib/gemini/types";
 import type { CostComponent, UsageCost } from "@/lib/gemini/prices";
+import type { GarbageCollectionOptions, GarbageCollectionReport } from "./garbage";
+import {
+  MAX_BOARD_NAME_LENGTH,
+  MAX_PROMPT_NAME_LENGTH,
+  MAX_PROMPT_TAG_LENGTH,
+  MAX_PROMPT_TAGS,
+  MAX_SAVED_PROMPT_LENGTH,
+} from "@/lib/studio/library";
 import type { ImageStore } from "./image-store";
 
 // The studio's saved data, independent of where it lives. Every type here is JSON-safe (no bytes,
@@ -99,6 +107,8 @@ export interface TurnOutcome {
   grounding: Grounding | null;
   usage: Usage | null;
   finishReason: string | null;
+  /** Google's own explanation of the finish, verbatim (may hold markdown links); absent in turns saved before it was kept. */
+  finishMessage?: string | null;
   blockReason: string | null;
   modelVersion: string | null;
   responseId: string | null;
@@ -365,6 +375,172 @@ export interface ImageAccessRepository {
   sessionsWith(hash: string): Promise<Array<{ sessionId: string; ownerId: OwnerId }>>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The library: every result image across an owner's sessions, favourites, boards, saved prompts
+
+/** One final image of a succeeded turn; a turn with several images is several results. */
+export interface ResultRef {
+  turnId: string;
+  hash: string;
+}
+
+export interface LibraryItem extends ResultRef {
+  sessionId: string;
+  sessionTitle: string;
+  /** Position among the turn's final images. */
+  index: number;
+  mimeType: string;
+  width: number | null;
+  height: number | null;
+  /** The name it downloads under (see StoredImageRef). */
+  fileName: string | null;
+  prompt: string;
+  model: string;
+  imageSize: string;
+  aspectRatio: string;
+  createdAt: Timestamp;
+  favourite: boolean;
+  /** The owner's boards holding this result. */
+  boardIds: string[];
+}
+
+export const DEFAULT_LIBRARY_LIMIT = 2_000;
+export const MAX_LIBRARY_LIMIT = 10_000;
+
+export interface LibraryRepository {
+  /** The owner's results, newest turn first (a turn's images in their order). */
+  list(ownerId: OwnerId, options?: { limit?: number }): Promise<LibraryItem[]>;
+  /**
+   * Stars or unstars a result; idempotent. Throws StorageError "not_found" when the turn is not this
+   * owner's, has not succeeded, or has no such final image.
+   */
+  setFavourite(ownerId: OwnerId, ref: ResultRef, favourite: boolean): Promise<void>;
+  /**
+   * Whether the owner starred one result and which of their boards hold it: what a result's controls
+   * show, read by its key rather than by listing the whole library.
+   */
+  stateOf(ownerId: OwnerId, ref: ResultRef): Promise<{ favourite: boolean; boardIds: string[] }>;
+}
+
+export interface Board {
+  id: string;
+  ownerId: OwnerId;
+  name: string;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  itemCount: number;
+}
+
+
+export interface BoardRepository {
+  /** Throws StorageError "invalid_value" for an empty or over-long name. */
+  create(ownerId: OwnerId, name: string): Promise<Board>;
+  /** Alphabetical by name. */
+  list(ownerId: OwnerId): Promise<Board[]>;
+  get(ownerId: OwnerId, id: string): Promise<Board | null>;
+  /** null when there is no such board for this owner; "invalid_value" as for create. */
+  rename(ownerId: OwnerId, id: string, name: string): Promise<Board | null>;
+  /** Removes the board and its membership rows, never the results themselves. */
+  delete(ownerId: OwnerId, id: string): Promise<boolean>;
+  /** Idempotent. Throws StorageError "not_found" for another owner's board or a result as setFavourite does. */
+  addItem(ownerId: OwnerId, boardId: string, ref: ResultRef): Promise<void>;
+  /** false when it was not on the board (or the board is not this owner's). */
+  removeItem(ownerId: OwnerId, boardId: string, ref: ResultRef): Promise<boolean>;
+}
+
+export interface SavedPrompt {
+  id: string;
+  ownerId: OwnerId;
+  name: string;
+  text: string;
+  /** Lower-case, unique, sorted. */
+  tags: string[];
+  createdAt: Timestamp;
+}
+
+
+export interface SavedPromptRepository {
+  /** Throws StorageError "invalid_value" for an empty name or text, or tags beyond the limits. */
+  create(ownerId: OwnerId, input: { name: string; text: string; tags: string[] }): Promise<SavedPrompt>;
+  /** Newest first. */
+  list(ownerId: OwnerId): Promise<SavedPrompt[]>;
+  delete(ownerId: OwnerId, id: string): Promise<boolean>;
+}
+
+/** Trims and checks a board name; throws StorageError "invalid_value". */
+export function normalizeBoardName(name: string): string {
+  const trimmed = typeof name === "string" ? name.trim() : "";
+  if (trimmed.length === 0 || trimmed.length > MAX_BOARD_NAME_LENGTH) {
+    throw new StorageError("invalid_value", `A board name is 1 to ${MAX_BOARD_NAME_LENGTH} characters.`);
+  }
+  return trimmed;
+}
+
+/** Trims, lower-cases and de-duplicates tags, and checks the prompt; throws StorageError "invalid_value". */
+export function normalizeSavedPrompt(input: { name: string; text: string; tags: string[] }): { name: string; text: string; tags: string[] } {
+  const name = typeof input.name === "string" ? input.name.trim() : "";
+  if (name.length === 0 || name.length > MAX_PROMPT_NAME_LENGTH) {
+    throw new StorageError("invalid_value", `A prompt's name is 1 to ${MAX_PROMPT_NAME_LENGTH} characters.`);
+  }
+  const text = typeof input.text === "string" ? input.text : "";
+  if (text.trim().length === 0 || text.length > MAX_SAVED_PROMPT_LENGTH) {
+    throw new StorageError("invalid_value", `A saved prompt is 1 to ${MAX_SAVED_PROMPT_LENGTH} characters.`);
+  }
+  const tags = [...new Set((Array.isArray(input.tags) ? input.tags : []).map((tag) => String(tag).trim().toLowerCase()).filter(Boolean))].sort();
+  if (tags.length > MAX_PROMPT_TAGS || tags.some((tag) => tag.length > MAX_PROMPT_TAG_LENGTH)) {
+    throw new StorageError("invalid_value", `Up to ${MAX_PROMPT_TAGS} tags of at most ${MAX_PROMPT_TAG_LENGTH} characters.`);
+  }
+  return { name, text, tags };
+}
+
+/** The turn's final image with this hash, if the turn has succeeded; what every backend checks before starring or pinning. */
+export function resultImageOf(turn: Pick<Turn, "status" | "outcome">, hash: string): StoredImageRef | null {
+  if (turn.status !== "succeeded") return null;
+  return turn.outcome?.images.find((image) => image.hash === hash) ?? null;
+}
+
+/** Builds library items from a backend's rows, newest turn first as given. */
+export function libraryItemsOf(
+  turns: Array<{ turn: Pick<Turn, "id" | "sessionId" | "createdAt" | "request" | "outcome">; sessionTitle: string }>,
+  favourites: ReadonlyArray<ResultRef>,
+  boardItems: ReadonlyArray<ResultRef & { boardId: string }>,
+  limit: number,
+): LibraryItem[] {
+  const key = (ref: ResultRef) => `${ref.turnId}/${ref.hash}`;
+  const starred = new Set(favourites.map(key));
+  const boards = new Map<string, string[]>();
+  for (const item of boardItems) boards.set(key(item), [...(boards.get(key(item)) ?? []), item.boardId]);
+  const items: LibraryItem[] = [];
+  for (const { turn, sessionTitle } of turns) {
+    for (const [index, image] of (turn.outcome?.images ?? []).entries()) {
+      if (items.length >= limit) return items;
+      const ref = { turnId: turn.id, hash: image.hash };
+      items.push({
+        ...ref,
+        sessionId: turn.sessionId,
+        sessionTitle,
+        index,
+        mimeType: image.mimeType,
+        width: image.width,
+        height: image.height,
+        fileName: image.fileName,
+        prompt: turn.request.prompt,
+        model: turn.request.settings.model,
+        imageSize: turn.request.settings.imageSize,
+        aspectRatio: turn.request.settings.aspectRatio,
+        createdAt: turn.createdAt,
+        favourite: starred.has(key(ref)),
+        boardIds: (boards.get(key(ref)) ?? []).sort(),
+      });
+    }
+  }
+  return items;
+}
+
+export function libraryLimit(limit: number | undefined): number {
+  return Math.min(Math.max(1, Math.floor(limit ?? DEFAULT_LIBRARY_LIMIT)), MAX_LIBRARY_LIMIT);
+}
+
 export interface Storage {
   sessions: SessionRepository;
   turns: TurnRepository & TurnCopies;
@@ -374,12 +550,22 @@ export interface Storage {
   budgets: BudgetRepository;
   shares: ShareRepository;
   imageAccess: ImageAccessRepository;
+  library: LibraryRepository;
+  boards: BoardRepository;
+  prompts: SavedPromptRepository;
   /**
    * Gives everything `from` owns (sessions, turns, saved model replies, uploads) to `to`; used once,
    * when the first admin takes over what the studio made before it had accounts. Returns the number
    * of sessions moved.
    */
   reassignOwner(from: OwnerId, to: OwnerId): Promise<number>;
+  /**
+   * Removes image files no turn references: unused uploads past a grace period, and the released
+   * images of a deleted session at once (lib/storage/garbage.ts).
+   */
+  collectGarbage(options: GarbageCollectionOptions): Promise<GarbageCollectionReport>;
+  /** Throws when a database server is down or refuses the studio; for readiness (embedded storage has none). */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -4,16 +4,22 @@ import type { ModelProfile } from "@/lib/gemini/catalog";
 import type { GenerationSettings } from "@/lib/gemini/types";
 import { generationSettingsSchema } from "@/lib/gemini/types";
 import { adaptSettingsToModel, defaultSettings } from "@/lib/studio/model-switch";
+import type { ReferenceRoleCounts } from "@/lib/studio/reference-limits";
+import { MAX_SET_SIZE } from "@/lib/studio/turn-set-schemas";
 
 /** The composer draft: what the designer is about to send. Kept in the browser across reloads. */
 export interface ComposerState {
   prompt: string;
   settings: GenerationSettings;
+  /** How many variations Generate asks for at once (the "×N" control), 1 to 4. */
+  variations: number;
   /** What the last model switch changed, shown until the next edit of a setting. */
   modelSwitchChanges: string[];
   setPrompt(prompt: string): void;
+  setVariations(count: number): void;
   updateSettings(patch: Partial<GenerationSettings>): void;
-  selectModel(profile: ModelProfile): void;
+  /** `references`: the tray's counts by role, so the switch notice can say which limits they now break. */
+  selectModel(profile: ModelProfile, references?: ReferenceRoleCounts): void;
   /** Puts an earlier turn's prompt and settings back in the composer. */
   reuse(input: { prompt?: string; settings?: GenerationSettings }, models: readonly ModelProfile[]): void;
   dismissModelSwitchChanges(): void;
@@ -28,11 +34,13 @@ export function createComposerStore(options: { models: readonly ModelProfile[]; 
       (set, get) => ({
         prompt: "",
         settings: defaultSettings(fallback),
+        variations: 1,
         modelSwitchChanges: [],
         setPrompt: (prompt) => set({ prompt }),
+        setVariations: (count) => set({ variations: Math.min(MAX_SET_SIZE, Math.max(1, Math.round(count) || 1)) }),
         updateSettings: (patch) => set({ settings: { ...get().settings, ...patch }, modelSwitchChanges: [] }),
-        selectModel: (profile) => {
-          const { settings, changes } = adaptSettingsToModel(get().settings, profile);
+        selectModel: (profile, references) => {
+          const { settings, changes } = adaptSettingsToModel(get().settings, profile, references);
           set({ settings, modelSwitchChanges: changes });
         },
         reuse: (input, models) => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { StudioError } from "@/lib/gemini/types";
 import type { Turn } from "@/lib/storage/types";
 import type { JobEvent } from "@/lib/studio/job-events";
-import { initialProgress, reduceProgress } from "./live-progress";
+import { initialProgress, reduceProgress, retrySecondsLeft } from "./live-progress";
 
 const turn = { id: "t1", createdAt: "2026-11-22T10:00:00.000Z", status: "running" } as Turn;
 const error = { code: "quota_exhausted", message: "Quota used up.", action: "Wait.", retryable: true } as StudioError;
@@ -25,11 +25,23 @@ describe("reduceProgress", () => {
   it("shows a retry countdown and drops what the failed attempt sent", () => {
     let progress = reduceProgress(initialProgress(0), event({ type: "text", text: "partial" }), 10);
     progress = reduceProgress(progress, event({ type: "retry", attempt: 2, maxAttempts: 4, delayMs: 12_000, error }), 1_000);
-    expect(progress.retry).toEqual({ until: 13_000, attempt: 2, maxAttempts: 4, message: "Quota used up." });
+    expect(progress.retry).toEqual({ until: 13_000, delayMs: 12_000, attempt: 2, maxAttempts: 4, message: "Quota used up." });
     expect(progress.text).toBe("");
     progress = reduceProgress(progress, event({ type: "attempt", attempt: 2, maxAttempts: 4 }), 13_000);
     expect(progress.retry).toBeNull();
     expect(progress.attempt).toBe(2);
+  });
+
+  it("counts a retry wait down in whole seconds, never above the wait itself", () => {
+    const progress = reduceProgress(initialProgress(0), event({ type: "retry", attempt: 2, maxAttempts: 4, delayMs: 1_000, error }), 5_000);
+    // The view's clock ticks every 250 ms, so it can still read a time before the event arrived.
+    expect(retrySecondsLeft(progress.retry, 4_800)).toBe(1);
+    expect(retrySecondsLeft(progress.retry, 5_000)).toBe(1);
+    expect(retrySecondsLeft(progress.retry, 5_999)).toBe(1);
+    expect(retrySecondsLeft(progress.retry, 6_000)).toBe(0);
+    const longer = reduceProgress(initialProgress(0), event({ type: "retry", attempt: 2, maxAttempts: 4, delayMs: 3_000, error }), 5_000);
+    expect([4_900, 5_100, 6_100, 7_100, 8_100].map((now) => retrySecondsLeft(longer.retry, now))).toEqual([3, 3, 2, 1, 0]);
+    expect(retrySecondsLeft(null, 5_000)).toBe(0);
   });
 
   it("counts elapsed time from the turn's creation after a reload", () => {

@@ -10,7 +10,8 @@ export interface LiveProgress {
   startedAt: number;
   attempt: number;
   maxAttempts: number;
-  retry: { until: number; attempt: number; maxAttempts: number; message: string } | null;
+  /** A wait before the next attempt: it ends at `until` (browser clock) and lasts delayMs in all. */
+  retry: { until: number; delayMs: number; attempt: number; maxAttempts: number; message: string } | null;
   thoughts: StoredThought[];
   images: StoredImageRef[];
   text: string;
@@ -48,7 +49,7 @@ export function reduceProgress(progress: LiveProgress, event: JobEvent, now: num
         thoughts: [],
         images: [],
         text: "",
-        retry: { until: now + event.delayMs, attempt: event.attempt, maxAttempts: event.maxAttempts, message: event.error.message },
+        retry: { until: now + event.delayMs, delayMs: event.delayMs, attempt: event.attempt, maxAttempts: event.maxAttempts, message: event.error.message },
       };
     case "phase":
       return { ...progress, phase: event.phase, retry: null };
@@ -64,4 +65,13 @@ export function reduceProgress(progress: LiveProgress, event: JobEvent, now: num
     case "interrupted":
       return { ...progress, turn: event.turn, finished: true, retry: null };
   }
+}
+
+/**
+ * Whole seconds left of a retry wait, for its countdown. Never more than the wait itself: the
+ * view's ticking clock can lag the event's arrival by a tick, which would show a 1 s wait as "2 s".
+ */
+export function retrySecondsLeft(retry: LiveProgress["retry"], now: number): number {
+  if (!retry) return 0;
+  return Math.max(0, Math.min(Math.ceil(retry.delayMs / 1000), Math.ceil((retry.until - now) / 1000)));
 }

@@ -57,7 +57,7 @@ describe("suggestModelSwitch", () => {
   it("offers a retired model's replacement by name", () => {
     expect(suggestModelSwitch({ code: "model_retired", replacementModel: "gemini-3.1-flash-image" }, "gemini-2.5-flash-image", models)).toEqual({
       id: "gemini-3.1-flash-image",
-      label: flash.nickname ?? flash.displayName,
+      label: flash.displayName,
     });
     // A replacement the key's list lacks is still offered, by id.
     expect(suggestModelSwitch({ code: "model_retired", replacementModel: "gemini-9-image" }, "gemini-2.5-flash-image", models)).toEqual({
@@ -67,7 +67,9 @@ describe("suggestModelSwitch", () => {
   });
 
   it("offers another stable model the key can use when it may not use this one", () => {
-    expect(suggestModelSwitch({ code: "model_access" }, "gemini-3-pro-image", models)?.id).toBe("gemini-3.1-flash-image");
+    expect(suggestModelSwitch({ code: "model_access" }, "gemini-3-pro-image", [...models, findModel("gemini-nano-banana-2.1")!])?.id).toBe(
+      "gemini-nano-banana-2.1",
+    );
     expect(suggestModelSwitch({ code: "model_access" }, "gemini-3.1-flash-image", [flash])).toBeNull();
   });
 

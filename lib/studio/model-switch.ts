@@ -1,5 +1,6 @@
 import { supportsAspectRatio, supportsSize, type ModelProfile } from "@/lib/gemini/catalog";
 import type { GenerationSettings, StudioError } from "@/lib/gemini/types";
+import { describeLimitChange, referenceLimitProblems, type ReferenceRoleCounts } from "./reference-limits";
 
 /**
  * Switching model keeps every setting the new model still supports and says
@@ -8,6 +9,7 @@ import type { GenerationSettings, StudioError } from "@/lib/gemini/types";
 export function adaptSettingsToModel(
   settings: GenerationSettings,
   profile: ModelProfile,
+  references?: ReferenceRoleCounts,
 ): { settings: GenerationSettings; changes: string[] } {
   const changes: string[] = [];
   const next: GenerationSettings = { ...settings, model: profile.id };
@@ -41,6 +43,11 @@ export function adaptSettingsToModel(
     next.imageSearch = false;
     changes.push(`Image Search off (not available on ${name})`);
   }
+  // References are the designer's material, not settings: they are not dropped, but every limit
+  // they now break is named here, and Generate stays refused until they fit.
+  if (references) {
+    for (const problem of referenceLimitProblems(references, profile.references, name)) changes.push(describeLimitChange(problem, name));
+  }
   return { settings: next, changes };
 }
 
@@ -68,7 +75,7 @@ export function suggestModelSwitch(
   models: readonly ModelProfile[],
 ): { id: string; label: string } | null {
   if (!error) return null;
-  const label = (profile: ModelProfile | undefined, id: string) => (profile ? (profile.nickname ?? profile.displayName) : id);
+  const label = (profile: ModelProfile | undefined, id: string) => (profile ? profile.displayName : id);
   if (error.code === "model_retired" && error.replacementModel) {
     const id = error.replacementModel;
     return { id, label: label(models.find((profile) => profile.id === id), id) };

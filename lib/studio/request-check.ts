@@ -1,9 +1,11 @@
 import { MODEL_CATALOG, findModel, resolveModel, supportsAspectRatio, supportsSize, type ModelProfile } from "@/lib/gemini/catalog";
 import type { GenerationSettings } from "@/lib/gemini/types";
+import { referenceLimitProblems, type ReferenceRoleCounts } from "./reference-limits";
 
 /**
  * The checks of a new turn that need the model's profile, so they cannot live in the zod schema:
- * the model must exist, and the size, aspect ratio and reference count must be ones it takes.
+ * the model must exist, and the size, aspect ratio and references (in all and per role) must be
+ * ones it takes.
  *
  * The composer only offers valid combinations (lib/studio/model-switch.ts adapts the settings on
  * every model change), so a request failing here came from a stale tab or a script. It is refused
@@ -18,11 +20,12 @@ export interface RequestProblem {
 
 export interface NewTurnShape {
   settings: GenerationSettings;
-  referenceCount: number;
+  references: ReferenceRoleCounts;
 }
 
+/** Prose names a model by its display name, as the model menu leads with it. */
 function label(profile: ModelProfile): string {
-  return profile.nickname && profile.nickname !== profile.displayName ? `${profile.displayName} (${profile.nickname})` : profile.displayName;
+  return profile.displayName;
 }
 
 /**
@@ -30,7 +33,7 @@ function label(profile: ModelProfile): string {
  * know: the models this key can use, as the model menu lists them.
  */
 export async function checkNewTurn(
-  { settings, referenceCount }: NewTurnShape,
+  { settings, references }: NewTurnShape,
   offered: () => Promise<readonly ModelProfile[]>,
   catalog: readonly ModelProfile[] = MODEL_CATALOG,
 ): Promise<RequestProblem | null> {
@@ -64,10 +67,11 @@ export async function checkNewTurn(
       action: `Pick one of ${profile.aspectRatios.join(", ")}.`,
     };
   }
-  if (profile.references.totalEnforced && referenceCount > profile.references.total) {
+  const [problem] = referenceLimitProblems(references, profile.references, profile.displayName);
+  if (problem) {
     return {
-      message: `${name} takes up to ${profile.references.total} reference images; this request has ${referenceCount}.`,
-      action: "Remove some reference images.",
+      message: problem.message,
+      action: problem.kind === "total" ? "Remove some reference images." : `Mark at most ${problem.limit} references as ${problem.kind}s.`,
     };
   }
   return null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { branchCount, buildTurnTree, siblingsOf, visiblePath } from "./turn-tree";
+import { branchCount, buildTurnTree, continuationOf, numberTurns, siblingsOf, visiblePath } from "./turn-tree";
 
 const turn = (id: string, parentId: string | null, minute: number) => ({
   id,
@@ -43,5 +43,27 @@ describe("turn tree", () => {
 
   it("handles an empty session", () => {
     expect(visiblePath(buildTurnTree([]), null)).toEqual([]);
+  });
+});
+
+describe("turn numbers and continuation", () => {
+  it("numbers turns by creation order, whatever branch they are on or the order they arrive in", () => {
+    const numbers = numberTurns([...turns].reverse());
+    expect(["a", "b", "c", "d", "e"].map((id) => numbers.get(id))).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("continues from the selected turn when it succeeded, else from its nearest successful ancestor", () => {
+    const withStatus = [
+      { ...turn("a", null, 0), status: "succeeded" },
+      { ...turn("b", "a", 1), status: "failed" },
+      { ...turn("c", "b", 2), status: "failed" },
+      { ...turn("d", "a", 3), status: "succeeded" },
+    ];
+    const tree = buildTurnTree(withStatus);
+    expect(continuationOf(tree, tree.byId.get("c")!)?.id).toBe("a");
+    expect(continuationOf(tree, tree.byId.get("d")!)?.id).toBe("d");
+    expect(continuationOf(tree, null)).toBeNull();
+    const allFailed = buildTurnTree([{ ...turn("x", null, 0), status: "failed" }]);
+    expect(continuationOf(allFailed, allFailed.byId.get("x")!)).toBeNull();
   });
 });

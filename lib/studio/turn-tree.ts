@@ -68,3 +68,27 @@ export function branchCount<T extends TreeTurn>(tree: TurnTree<T>): number {
   for (const turn of tree.byId.values()) if (!tree.children.get(turn.id)?.length) leaves += 1;
   return leaves;
 }
+
+/**
+ * Every turn's number: its place in the session's creation order, 1 first. The one numbering the
+ * timeline, the turn header, the compare picker and dialog, the composer and the export all use:
+ * a position in the shown branch would give one turn another number after each branch, and
+ * creation order never renumbers a turn that exists.
+ */
+export function numberTurns<T extends TreeTurn>(turns: readonly T[]): Map<string, number> {
+  const ordered = [...turns].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  return new Map(ordered.map((turn, index) => [turn.id, index + 1]));
+}
+
+/**
+ * The turn a new one continues from when `selected` is the one shown: the selected turn itself if it
+ * succeeded, else its nearest ancestor that did. A failed, cancelled or running turn has no answer
+ * to build on (its request is not replayed), so chaining onto it would only bury the last real
+ * image under failures. Null when no turn up the path succeeded: the next turn starts afresh.
+ */
+export function continuationOf<T extends TreeTurn & { status: string }>(tree: TurnTree<T>, selected: T | null): T | null {
+  for (let current: T | undefined = selected ?? undefined; current; current = current.parentId ? tree.byId.get(current.parentId) : undefined) {
+    if (current.status === "succeeded") return current;
+  }
+  return null;
+}

@@ -10,7 +10,7 @@ export default async function AuditPage() {
       <h1 className="text-xl font-semibold">Audit log</h1>
       <div className="overflow-x-auto rounded-md border border-zinc-200 dark:border-zinc-800">
         <table className="w-full text-left text-sm" data-testid="audit-table">
-          <thead className="bg-zinc-50 text-xs uppercase text-zinc-500 dark:bg-zinc-900">
+          <thead className="bg-zinc-50 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:bg-zinc-900">
             <tr>
               <th className="px-3 py-2">When (UTC)</th>
               <th className="px-3 py-2">Who</th>
@@ -33,7 +33,7 @@ export default async function AuditPage() {
             ))}
             {entries.length === 0 && (
               <tr>
-                <td colSpan={6} className="px-3 py-6 text-center text-zinc-500">
+                <td colSpan={6} className="px-3 py-6 text-center text-zinc-500 dark:text-zinc-400">
                   Nothing recorded yet.
                 </td>
               </tr>

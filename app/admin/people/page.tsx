@@ -15,7 +15,7 @@ export default async function PeoplePage() {
         <h1 className="text-xl font-semibold">People</h1>
         <div className="overflow-x-auto rounded-md border border-zinc-200 dark:border-zinc-800">
           <table className="w-full text-left text-sm" data-testid="people-table">
-            <thead className="bg-zinc-50 text-xs uppercase text-zinc-500 dark:bg-zinc-900">
+            <thead className="bg-zinc-50 text-xs uppercase text-zinc-500 dark:text-zinc-400 dark:bg-zinc-900">
               <tr>
                 <th className="px-3 py-2">Name</th>
                 <th className="px-3 py-2">Email</th>

@@ -2,36 +2,51 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { MAX_UPLOAD_BYTES } from "@/lib/images/limits";
 import { uploadErrorBodySchema, uploadedImageSchema } from "@/lib/images/upload-contract";
+import { DECODE_SLOTS, decodeLoad } from "@/lib/images/validate";
 import { SVG_DRAWING, heicContainer, noisyImage, pngClaimingSize, solidImage, truncate } from "@/lib/images/test-images";
 
-// The signed-in person comes from the session cookie in the app; here, from this variable.
-const auth = vi.hoisted(() => ({ viewer: { userId: "local", email: "local@studio.test", name: "Local", role: "admin" as const } as object | null }));
-vi.mock("@/lib/server/auth/route-guard", () => ({
-  viewerOrUnauthorized: async () => auth.viewer ?? Response.json({ error: { code: "unauthenticated", message: "Sign in." } }, { status: 401 }),
-}));
-
+// The signed-in viewer the route sees; the real getViewer() returns null for nobody signed in.
+const session = vi.hoisted(() => ({ viewer: null as null | { userId: string; email: string; name: string; role: "admin" | "member" } }));
+const LOCAL_VIEWER = { userId: "local", email: "local@localhost", name: "Local admin", role: "admin" as const };
+vi.mock("@/lib/server/auth/viewer", () => ({ getViewer: async () => session.viewer }));
 
 let dataDir: string;
 let POST: (request: Request) => Promise<Response>;
+let handleUpload: typeof import("./handle-upload").handleUpload;
+let getEnv: typeof import("@/lib/env").getEnv;
+
+/** What a browser sends with a fetch from the studio's own page. */
+const SAME_ORIGIN = { origin: "http://studio.test", "sec-fetch-site": "same-origin" };
 
 beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "nb-uploads-"));
   // getEnv() reads the environment once, so it must be set before the route is first imported.
   process.env.STUDIO_DATA_DIR = dataDir;
   ({ POST } = await import("./route"));
+  ({ handleUpload } = await import("./handle-upload"));
+  ({ getEnv } = await import("@/lib/env"));
+});
+
+beforeEach(() => {
+  session.viewer = { ...LOCAL_VIEWER };
 });
 
 afterAll(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
+/** "" removes a header, so a test can send a request without it. */
+function withoutBlank(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== ""));
+}
+
 function upload(parts: Array<[field: string, bytes: Uint8Array, name: string]>, headers: Record<string, string> = {}) {
   const form = new FormData();
   for (const [field, bytes, name] of parts) form.append(field, new Blob([new Uint8Array(bytes)]), name);
-  return POST(new Request("http://studio.test/api/uploads", { method: "POST", body: form, headers }));
+  return POST(new Request("http://studio.test/api/uploads", { method: "POST", body: form, headers: withoutBlank({ ...SAME_ORIGIN, ...headers }) }));
 }
 
 async function expectError(response: Response, status: number, code: string) {
@@ -51,6 +66,15 @@ describe("POST /api/uploads", () => {
     expect(image.url).toBe(`/api/images/${image.hash}`);
     const stored = await fs.readFile(path.join(dataDir, "objects", image.hash.slice(0, 2), image.hash));
     expect(stored.equals(bytes)).toBe(true);
+  });
+
+  it("lets only the uploader read the upload (and use it as a reference)", async () => {
+    const bytes = await noisyImage(40, 30, "png");
+    const image = uploadedImageSchema.parse(await (await upload([["file", bytes, "mine.png"]])).json());
+    const { getStorage } = await import("@/lib/storage");
+    const storage = await getStorage();
+    expect(await storage.imageAccess.canRead(LOCAL_VIEWER.userId, image.hash)).toBe(true);
+    expect(await storage.imageAccess.canRead("someone-else", image.hash)).toBe(false);
   });
 
   it("refuses a text file named .jpg with a reason and stores nothing", async () => {
@@ -88,7 +112,7 @@ describe("POST /api/uploads", () => {
         method: "POST",
         body,
         duplex: "half",
-        headers: { "content-type": "multipart/form-data; boundary=x", "content-length": String(MAX_UPLOAD_BYTES * 2) },
+        headers: { ...SAME_ORIGIN, "content-type": "multipart/form-data; boundary=x", "content-length": String(MAX_UPLOAD_BYTES * 2) },
       } as RequestInit),
     );
     await expectError(response, 413, "too_large");
@@ -108,7 +132,7 @@ describe("POST /api/uploads", () => {
         method: "POST",
         body,
         duplex: "half",
-        headers: { "content-type": "multipart/form-data; boundary=x" },
+        headers: { ...SAME_ORIGIN, "content-type": "multipart/form-data; boundary=x" },
       } as RequestInit),
     );
     await expectError(response, 413, "too_large");
@@ -124,7 +148,7 @@ describe("POST /api/uploads", () => {
   it("refuses cross-site posts and non-multipart bodies", async () => {
     await expectError(await upload([["file", await solidImage(4, 4, "png"), "a.png"]], { "sec-fetch-site": "cross-site" }), 403, "forbidden");
     const json = await POST(
-      new Request("http://studio.test/api/uploads", { method: "POST", body: "{}", headers: { "content-type": "application/json" } }),
+      new Request("http://studio.test/api/uploads", { method: "POST", body: "{}", headers: { ...SAME_ORIGIN, "content-type": "application/json" } }),
     );
     await expectError(json, 400, "bad_request");
   });
@@ -150,5 +174,109 @@ describe("POST /api/uploads", () => {
     expect(response.status).toBe(201);
     const image = uploadedImageSchema.parse(await response.json());
     expect(image).toMatchObject({ mimeType: "image/heic", width: 4032, height: 3024, previewUrl: null });
+  });
+
+  it("refuses a post from another port of the same host, and one that carries neither Sec-Fetch-Site nor Origin", async () => {
+    const png = await solidImage(4, 4, "png");
+    const otherPort = { origin: "http://studio.test:8080", "sec-fetch-site": "same-site" };
+    await expectError(await upload([["file", png, "a.png"]], otherPort), 403, "forbidden");
+    // An older browser: no Sec-Fetch-Site, but an Origin naming another port.
+    await expectError(await upload([["file", png, "a.png"]], { origin: "http://studio.test:8080", "sec-fetch-site": "" }), 403, "forbidden");
+    const bare = new FormData();
+    bare.append("file", new Blob([new Uint8Array(png)]), "a.png");
+    await expectError(await POST(new Request("http://studio.test/api/uploads", { method: "POST", body: bare })), 403, "forbidden");
+    // Without Sec-Fetch-Site, a matching Origin is enough.
+    expect((await upload([["file", png, "a.png"]], { "sec-fetch-site": "" })).status).toBe(201);
+  });
+
+  it("refuses a 1×1 JPEG padded with 19 MB of EXIF, and stores nothing", async () => {
+    const pixel = await sharp({ create: { width: 1, height: 1, channels: 3, background: "#ff0000" } }).jpeg().toBuffer();
+    const segments: Buffer[] = [];
+    const payload = 65_000;
+    for (let total = 0; total < 19_000_000; total += payload) {
+      const segment = Buffer.alloc(4 + payload);
+      segment.writeUInt16BE(0xffe1, 0);
+      segment.writeUInt16BE(payload + 2, 2);
+      segment.write("Exif\0\0", 4, "latin1");
+      segments.push(segment);
+    }
+    const padded = Buffer.concat([pixel.subarray(0, 2), ...segments, pixel.subarray(2)]);
+    expect(padded.byteLength).toBeGreaterThan(19_000_000);
+    expect(padded.byteLength).toBeLessThan(MAX_UPLOAD_BYTES);
+    expect((await sharp(padded).metadata()).width).toBe(1);
+    const before = await fs.readdir(path.join(dataDir, "objects")).catch(() => []);
+    const message = await expectError(await upload([["file", padded, "pixel.jpg"]]), 422, "too_much_metadata");
+    expect(message).toContain("metadata");
+    expect(await fs.readdir(path.join(dataDir, "objects")).catch(() => [])).toEqual(before);
+    // A photo with ordinary EXIF is not affected.
+    const photo = await sharp(await noisyImage(64, 48, "jpeg")).withExif({ IFD0: { Make: "Studio", Model: "Test" } }).jpeg().toBuffer();
+    expect((await upload([["file", photo, "photo.jpg"]])).status).toBe(201);
+  });
+
+  it("decodes at most a few uploads at once, whatever arrives, and leaves no temp files", async () => {
+    let peak = 0;
+    let queued = 0;
+    const watch = setInterval(() => {
+      const load = decodeLoad();
+      peak = Math.max(peak, load.active);
+      queued = Math.max(queued, load.waiting);
+    }, 1);
+    const files = await Promise.all(Array.from({ length: 12 }, (_, index) => noisyImage(400 + index, 300, "jpeg")));
+    const responses = await Promise.all(files.map((bytes, index) => upload([["file", bytes, `p${index}.jpg`]])));
+    clearInterval(watch);
+    expect(responses.map((response) => response.status)).toEqual(files.map(() => 201));
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(DECODE_SLOTS);
+    expect(queued).toBeGreaterThan(0);
+    expect((await fs.readdir(path.join(dataDir, "tmp"))).filter((name) => name.startsWith("upload-"))).toEqual([]);
+  });
+
+  it("counts upload bytes per user per hour and refuses beyond the quota with a typed error, others unaffected", async () => {
+    const env = getEnv();
+    const previous = env.uploadQuotaBytesPerHour;
+    const image = await noisyImage(220, 220, "png");
+    // Room for two uploads of this image (and their multipart framing), not three.
+    env.uploadQuotaBytesPerHour = Math.floor(image.byteLength * 2.5);
+    try {
+      const send = async (ownerId: string) => {
+        const form = new FormData();
+        form.append("file", new Blob([new Uint8Array(image)]), "n.png");
+        return handleUpload(new Request("http://studio.test/api/uploads", { method: "POST", body: form, headers: SAME_ORIGIN }), { ownerId });
+      };
+      const statuses: number[] = [];
+      for (let index = 0; index < 3; index += 1) statuses.push((await send("alice")).status);
+      expect(statuses).toEqual([201, 201, 429]);
+      const refused = await send("alice");
+      expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+      const message = await expectError(refused, 429, "quota_exceeded");
+      expect(message).toContain("last hour");
+      expect((await send("bob")).status).toBe(201);
+    } finally {
+      env.uploadQuotaBytesPerHour = previous;
+    }
+  });
+
+  it("answers 401 when nobody is signed in, reading and storing nothing", async () => {
+    session.viewer = null;
+    const before = await fs.readdir(path.join(dataDir, "objects")).catch(() => []);
+    const message = await expectError(await upload([["file", await noisyImage(40, 40, "png"), "a.png"]]), 401, "unauthenticated");
+    expect(message).toContain("Sign in");
+    expect(await fs.readdir(path.join(dataDir, "objects")).catch(() => [])).toEqual(before);
+  });
+
+  it("counts the quota against the signed-in viewer", async () => {
+    const env = getEnv();
+    const previous = env.uploadQuotaBytesPerHour;
+    const image = await noisyImage(230, 230, "png");
+    env.uploadQuotaBytesPerHour = Math.floor(image.byteLength * 1.5);
+    try {
+      session.viewer = { ...LOCAL_VIEWER, userId: "carol", role: "member" };
+      expect((await upload([["file", image, "c.png"]])).status).toBe(201);
+      await expectError(await upload([["file", image, "c.png"]]), 429, "quota_exceeded");
+      session.viewer = { ...LOCAL_VIEWER, userId: "dave", role: "member" };
+      expect((await upload([["file", image, "d.png"]])).status).toBe(201);
+    } finally {
+      env.uploadQuotaBytesPerHour = previous;
+    }
   });
 });

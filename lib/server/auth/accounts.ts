@@ -148,6 +148,17 @@ export async function peopleNames(): Promise<Map<string, string>> {
   return new Map((await listPeople()).map((person) => [person.id, person.name]));
 }
 
+/** One person's display name (a shared session's owner), read by id; null for someone no longer in the team. */
+export async function personName(userId: string): Promise<string | null> {
+  const { kysely } = (await getAuthRuntime()).database;
+  const row = (await kysely
+    .selectFrom("user" as never)
+    .select(["name"] as never[])
+    .where("id" as never, "=", userId as never)
+    .executeTakeFirst()) as unknown as { name: string } | undefined;
+  return row?.name ?? null;
+}
+
 async function findPerson(userId: string): Promise<Person | undefined> {
   return (await listPeople()).find((person) => person.id === userId);
 }

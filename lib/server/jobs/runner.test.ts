@@ -712,6 +712,52 @@ describe("ending badly", () => {
     expect(stored?.outcome?.images.map((image) => image.hash)).toEqual([(await images.put(kept)).hash]);
   });
 
+  it("tells a follower who joins during a retry wait only the time left of it", async () => {
+    let clock = 50_000;
+    const waiting = deferred();
+    const release = deferred();
+    const jobs = runner(
+      async (call) => {
+        call.emit({ type: "attempt", attempt: 1, maxAttempts: 4 });
+        call.emit({ type: "retry", attempt: 2, maxAttempts: 4, delayMs: 3_000, error: createStudioError("quota_exhausted") });
+        await release.promise;
+        call.emit({ type: "attempt", attempt: 2, maxAttempts: 4 });
+        return answer(call);
+      },
+      { elapsedClock: () => clock },
+    );
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A patient banana") }));
+    const first = await jobs.follow(OWNER, turn.id, (event) => {
+      // Live, the wait is announced whole.
+      if (event.type === "retry") {
+        expect(event.delayMs).toBe(3_000);
+        waiting.resolve();
+      }
+    });
+    await waiting.promise;
+    if (first.ok) first.data.unsubscribe();
+
+    const delays = async () => {
+      const seen: JobEvent[] = [];
+      const followed = await jobs.follow(OWNER, turn.id, (event) => seen.push(event));
+      if (followed.ok) followed.data.unsubscribe();
+      return seen.flatMap((event) => (event.type === "retry" ? [event.delayMs] : []));
+    };
+    clock += 1_200;
+    expect(await delays()).toEqual([1_800]);
+    // A reconnecting EventSource (Last-Event-ID) gets the same correction.
+    clock += 1_300;
+    expect(await delays()).toEqual([500]);
+    // Once the wait is over nothing is left to count down, even before the next attempt starts.
+    clock += 4_000;
+    expect(await delays()).toEqual([0]);
+
+    release.resolve();
+    const live = await collect(jobs, turn.id);
+    expect(live.at(-1)?.type).toBe("done");
+  });
+
   it("fails with a clear error and stops the request when the data directory can't take an image", async () => {
     const broken: ImageStore = {
       ...images,
@@ -1023,4 +1069,156 @@ describe("event stream", () => {
     await jobs.idle();
     expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("succeeded");
   });
+});
+
+describe("a full disk at the very end", () => {
+  /** Storage whose final turn update fails with a full disk while `full` holds, like SQLITE_FULL. */
+  function fillable(): { full: boolean; failures: number } {
+    const state = { full: false, failures: 0 };
+    const inner = storage.turns;
+    storage = {
+      ...storage,
+      turns: {
+        ...inner,
+        async update(ownerId, id, patch) {
+          if (state.full && patch.status && patch.status !== "running") {
+            state.failures += 1;
+            const { StorageError } = await import("@/lib/storage/types");
+            throw new StorageError("storage_failed", "Could not save the turn: the disk holding /data/studio.db is full.");
+          }
+          return inner.update(ownerId, id, patch);
+        },
+      },
+    };
+    return state;
+  }
+
+  it("retries recording the end, so a disk that frees up within the backoff loses nothing", async () => {
+    const disk = fillable();
+    const release = deferred();
+    const jobs = runner(
+      async (call) => {
+        await release.promise;
+        return answer(call);
+      },
+      { finishRetryDelaysMs: [5, 5, 50], settleIntervalMs: 60_000 },
+    );
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const events = collect(jobs, turn.id);
+    disk.full = true;
+    release.resolve();
+    await waitFor(() => disk.failures >= 2);
+    disk.full = false;
+    expect((await events).at(-1)).toMatchObject({ type: "done" });
+    expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({ status: "succeeded" });
+  });
+
+  it("never leaves the row running: the end is written once storage works again, and Retry works at once", async () => {
+    const disk = fillable();
+    const release = deferred();
+    const jobs = runner(
+      async (call) => {
+        await release.promise;
+        return answer(call);
+      },
+      { finishRetryDelaysMs: [1, 1], settleIntervalMs: 20 },
+    );
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const events = collect(jobs, turn.id);
+    disk.full = true;
+    release.resolve();
+    expect((await events).at(-1)).toMatchObject({ type: "failed", turn: { status: "failed", error: { code: "internal", retryable: true } } });
+    expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("running");
+
+    // Still full: Retry says so instead of "still running".
+    const refused = await jobs.retry(OWNER, turn.id);
+    expect(refused).toMatchObject({ ok: false, error: { code: "storage_failed" } });
+
+    disk.full = false;
+    await waitFor(async () => (await storage.turns.get(OWNER, turn.id))?.status === "failed");
+    expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({ error: { code: "internal", message: expect.stringContaining("is full") } });
+    const retried = expectOk(await jobs.retry(OWNER, turn.id));
+    expect(retried.id).not.toBe(turn.id);
+  });
+
+  it("Retry writes the pending end itself when storage is back before the next timer", async () => {
+    const disk = fillable();
+    const release = deferred();
+    const jobs = runner(
+      async (call) => {
+        await release.promise;
+        return answer(call);
+      },
+      { finishRetryDelaysMs: [], settleIntervalMs: 60_000 },
+    );
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const events = collect(jobs, turn.id);
+    disk.full = true;
+    release.resolve();
+    await events;
+    disk.full = false;
+    const retried = expectOk(await jobs.retry(OWNER, turn.id));
+    expect(retried.id).not.toBe(turn.id);
+    expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("failed");
+  });
+});
+
+describe("secrets the upstream echoes", () => {
+  const KEY = "sk-proj_Zx9.not+google/shaped==";
+
+  it("redacts the configured key, whatever its shape and spelling, from every stored and streamed error", async () => {
+    const echoed = (text: string) =>
+      createStudioError("invalid_key", {
+        message: `Key ${text} rejected`,
+        detail: `API key not valid: ${text}; url=?key=${encodeURIComponent(KEY)}`,
+        modelText: `{"key":"${KEY}"}`,
+      });
+    const jobs = runner(
+      async (call) => {
+        call.emit({ type: "attempt", attempt: 1, maxAttempts: 2 });
+        call.emit({ type: "retry", attempt: 2, maxAttempts: 2, delayMs: 1, error: echoed(KEY) });
+        return { ok: false, error: echoed(KEY) };
+      },
+      { secrets: [KEY] },
+    );
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const events = await collect(jobs, turn.id);
+    const stored = await storage.turns.get(OWNER, turn.id);
+    const everything = JSON.stringify({ events, stored });
+    expect(everything).not.toContain(KEY);
+    expect(everything).not.toContain(encodeURIComponent(KEY));
+    expect(stored?.error?.detail).toContain("[redacted]");
+    expect(events.find((event) => event.type === "retry")).toMatchObject({ error: { message: "Key [redacted] rejected" } });
+  });
+});
+
+describe("answers that hold no usable image", () => {
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><rect width="10" height="10"/></svg>');
+  const junk = Buffer.from("!!!not*base64***", "base64");
+
+  for (const [name, bytes, words] of [
+    ["an SVG image part", svg, "SVG drawing"],
+    ["image data that isn't base64", junk, "can't be decoded"],
+  ] as const) {
+    it(`fails ${name} with a clear, retryable error: never Done, never a stored file, never the data directory`, async () => {
+      const jobs = runner(async (call) => {
+        call.emit({ type: "attempt", attempt: 1, maxAttempts: 1 });
+        call.emit({ type: "image", image: { ...outputImage(bytes), mimeType: "image/png" } });
+        return { ok: true, outcome: { ...outcome([]), images: [{ ...outputImage(bytes) }] } };
+      });
+      const session = await newSession();
+      const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+      const events = await collect(jobs, turn.id);
+      expect(events.at(-1)).toMatchObject({ type: "failed" });
+      const stored = await storage.turns.get(OWNER, turn.id);
+      expect(stored).toMatchObject({ status: "failed", error: { code: "no_image", retryable: true, message: expect.stringContaining(words) } });
+      expect(JSON.stringify(stored?.error)).not.toContain("data directory");
+      expect(await images.list()).toEqual([]);
+      expect(images.exported).toEqual([]);
+    });
+  }
 });

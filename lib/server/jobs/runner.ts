@@ -1,35 +1,31 @@
 import "server-only";
 
-import path from "node:path";
 import type { GeminiGateway } from "@/lib/gemini/client";
 import { createStudioError } from "@/lib/gemini/errors";
+import { unusableImageError } from "@/lib/gemini/unusable-answer";
 import {
   generationSettingsSchema,
   type GenerationEvent,
-  type GenerationOutcome,
   type GenerationRequest,
-  type HistoryTurn,
-  type ReferenceImage,
   type StudioError,
-  type Thought,
 } from "@/lib/gemini/types";
-import { ImageStoreError, type StoredImage } from "@/lib/storage/image-store";
+import { redactStudioError } from "@/lib/server/redact";
+import { ImageStoreError } from "@/lib/storage/image-store";
 import {
   INTERRUPTED_TURN_ERROR,
   StorageError,
   emptyOutcome,
   isFinishedStatus,
   type OwnerId,
-  type KnownInlineImages,
   type Storage,
-  type StoredImageRef,
-  type StoredReference,
-  type StoredThought,
   type Turn,
   type TurnOutcome,
   type TurnRequest,
 } from "@/lib/storage/types";
-import { outputFileName, outputKind } from "@/lib/studio/file-names";
+import { outputKind } from "@/lib/studio/file-names";
+import { JobFailure, createHistoryBuilder } from "./history";
+import { createOutcomeStore } from "./outcome-store";
+import type { ClaimedJob, SharedJobQueue } from "./shared-queue";
 import { snapshotEvent, type JobEvent, type JobEventBody, type JobEventType, type JobListener } from "@/lib/studio/job-events";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
 import type { ActionResult } from "@/lib/studio/result";
@@ -44,6 +40,12 @@ import type { ActionResult } from "@/lib/studio/result";
  * At most maxConcurrentJobs requests run at once; further starts wait in a FIFO queue (the turn is
  * stored "queued") and run as slots free, up to maxQueuedJobs waiting, beyond which a start is
  * refused as "busy".
+ *
+ * Embedded, that queue and every job live in this process. With PostgreSQL, the `queue` option
+ * (shared-queue.ts) holds the line for every instance: a start only enqueues, the instance that
+ * claims a job runs it here through the same code, its events go through the database to followers
+ * on any instance, and a cancel reaches it wherever it runs. Around this file: history.ts builds
+ * what a continuation replays, event-stream.ts serves the events as SSE.
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -90,8 +92,10 @@ export interface JobRunner {
   queuedTurnIds(): string[];
   /** Cancels every job of a session, queued ones included, e.g. before deleting it. */
   cancelSession(ownerId: OwnerId, sessionId: string): Promise<void>;
-  /** Resolves when no job is running or queued. */
+  /** Resolves when no job is running or queued here. */
   idle(): Promise<void>;
+  /** Throws when the shared queue (PostgreSQL) can't be reached; nothing to check embedded. */
+  checkQueue(): Promise<void>;
   /** Stops every job and empties the queue, marking their turns interrupted (so Retry is offered), for a graceful exit. */
   shutdown(): Promise<void>;
 }
@@ -108,14 +112,35 @@ export interface JobRunnerOptions {
   maxConcurrentJobs?: number;
   /** Starts that may wait for a slot; one more is refused as "busy". */
   maxQueuedJobs?: number;
+  /** Monotonic milliseconds, for the time left of a retry wait replayed to a late follower. */
+  elapsedClock?: () => number;
+  /**
+   * Values never to store, stream or show (the API key): the upstream may echo them in an error.
+   * Every error a turn records or an event carries passes through here, whatever built it.
+   */
+  secrets?: readonly (string | undefined)[];
+  /** Waits between attempts to record a turn's end when storage refuses it (a full disk). */
+  finishRetryDelaysMs?: readonly number[];
+  /** After those, how often an unrecorded end is tried again until storage takes it. */
+  settleIntervalMs?: number;
+  /**
+   * The queue shared with other instances (PostgreSQL, shared-queue.ts). Without it (embedded), the
+   * queue and every job live in this process. With it, a start only enqueues; whichever instance
+   * claims the job runs it here through the same code, and its events go through the database.
+   */
+  queue?: SharedJobQueue;
 }
 
 export const DEFAULT_JOB_DEADLINE_MS = 5 * 60_000;
 export const DEFAULT_MAX_CONCURRENT_JOBS = 32;
 export const DEFAULT_MAX_QUEUED_JOBS = 256;
 const MAX_UNRECORDED = 100;
+export const DEFAULT_FINISH_RETRY_DELAYS_MS: readonly number[] = [100, 500, 2_000];
+export const DEFAULT_SETTLE_INTERVAL_MS = 10_000;
+/** How long a cancel waits for another instance to stop the job it runs. */
+const SHARED_CANCEL_WAIT_MS = 15_000;
 
-type StopReason = "cancelled" | "deadline" | "storage" | "shutdown";
+type StopReason = "cancelled" | "deadline" | "storage" | "shutdown" | "unusable_answer";
 type FinalStatus = "succeeded" | "failed" | "cancelled" | "interrupted";
 
 const TERMINAL_EVENT = {
@@ -140,20 +165,16 @@ interface Job {
   /** Set once the outcome is being saved: a cancel from then on is too late and is ignored. */
   finalizing: boolean;
   events: JobEvent[];
+  /** When each retry wait began (by event seq), on the elapsed clock. */
+  retryWaitsFrom: Map<number, number>;
   listeners: Set<JobListener>;
   stopped: Promise<null>;
   markStopped: () => void;
   /** Resolves once the final state is recorded (or known to be unrecordable) and followers have it. */
   done: Promise<void>;
   markDone: () => void;
-}
-
-/** A failure with the copy to record on the turn. */
-class JobFailure extends Error {
-  constructor(readonly error: StudioError) {
-    super(error.message);
-    this.name = "JobFailure";
-  }
+  /** With a shared queue: the events handed to it so far are stored (in order). */
+  published: Promise<void>;
 }
 
 function fail<T>(code: JobErrorCode, message: string, action?: string): JobResult<T> {
@@ -190,8 +211,9 @@ export function validateTurnRequest(request: TurnRequest): string | null {
 }
 
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
-  const { storage } = options;
+  const { storage, queue: shared } = options;
   const now = options.now ?? (() => new Date());
+  const elapsedClock = options.elapsedClock ?? (() => performance.now());
   const deadlineMs = options.deadlineMs ?? DEFAULT_JOB_DEADLINE_MS;
   const maxJobs = options.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS;
   const maxQueued = options.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS;
@@ -203,13 +225,32 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   let running = 0;
   /** Starts between the capacity check and their job being registered. */
   let reserved = 0;
-  /** Final states that storage refused to record, so followers still see how those turns ended. */
+  const secrets = options.secrets ?? [];
+  const finishRetryDelaysMs = options.finishRetryDelaysMs ?? DEFAULT_FINISH_RETRY_DELAYS_MS;
+  const settleIntervalMs = options.settleIntervalMs ?? DEFAULT_SETTLE_INTERVAL_MS;
+  /**
+   * Final states that storage refused to record, so followers still see how those turns ended, and
+   * so they are written as soon as storage takes writes again (see settleUnrecorded).
+   */
   const unrecorded = new Map<string, Turn>();
+  let settleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Set by shutdown(): a job claimed from the shared queue from now on goes back to it. */
+  let closing = false;
+
+  const clean = (error: StudioError): StudioError => redactStudioError(error, secrets);
+  const { loadReferences, buildHistory } = createHistoryBuilder(storage);
+  const { storeThought, storeImage, storeOutcome, knownInlineImages } = createOutcomeStore(storage);
 
   function emit(job: Job, body: JobEventBody): void {
-    const event = { ...body, turnId: job.turnId, seq: job.events.length + 1 } as JobEvent;
+    const safe = body.type === "retry" ? { ...body, error: clean(body.error) } : body;
+    const event = { ...safe, turnId: job.turnId, seq: job.events.length + 1 } as JobEvent;
     job.events.push(event);
+    if (event.type === "retry") job.retryWaitsFrom.set(event.seq, elapsedClock());
     for (const listener of [...job.listeners]) safeCall(listener, event);
+    if (shared) {
+      // Followers on other instances miss an event the database refused; the end is in the turn row.
+      job.published = job.published.then(() => shared.publish(event)).catch(() => undefined);
+    }
   }
 
   function stop(job: Job, reason: StopReason): void {
@@ -270,144 +311,88 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     return run(job);
   }
 
-  async function loadReferences(references: readonly StoredReference[]): Promise<ReferenceImage[]> {
-    return Promise.all(
-      references.map(async (reference) => {
-        const stored = await storage.images.get(reference.hash);
-        if (!stored) {
-          throw new JobFailure(
-            createStudioError("invalid_request", {
-              message: "A reference image of this conversation is missing from the data directory.",
-              action: "Add the image again and start a new turn.",
-              detail: `Missing image ${reference.hash}`,
-            }),
-          );
-        }
-        const image: ReferenceImage = { mimeType: stored.image.mimeType, data: stored.bytes };
-        if (reference.role) image.role = reference.role;
-        if (reference.width !== null) image.width = reference.width;
-        if (reference.height !== null) image.height = reference.height;
-        return image;
-      }),
-    );
+  /**
+   * A failure that a later attempt may get past (a full disk, a locked or failing file), as opposed
+   * to a turn that is gone (its session was deleted) or already finished.
+   */
+  function isTransient(error: unknown): boolean {
+    return !(error instanceof StorageError && (error.code === "not_found" || error.code === "invalid_transition"));
   }
 
-  async function buildHistory(ownerId: OwnerId, chain: readonly Turn[]): Promise<HistoryTurn[]> {
-    const history: HistoryTurn[] = [];
-    for (const turn of chain) {
-      // Only a finished answer can be replayed: a failed or cut-off reply may lack the part that
-      // carries its thought signature, and Gemini would reject the whole request.
-      if (turn.status !== "succeeded") continue;
-      const modelTurn = await storage.modelTurns.get(ownerId, turn.id);
-      if (!modelTurn) {
-        throw new JobFailure(
-          createStudioError("invalid_request", {
-            message: "The model's earlier answer in this conversation is missing from the data directory.",
-            action: "Start a new conversation from the image instead.",
-            detail: `Missing model turn ${turn.id}`,
-          }),
-        );
+  async function recordEnd(ownerId: OwnerId, turnId: string, fields: { status: FinalStatus; outcome: TurnOutcome | null; error: StudioError | null; attempts: number }): Promise<Turn> {
+    return storage.turns.update(ownerId, turnId, fields);
+  }
+
+  /** Tries once more to write every end storage refused; keeps trying on a timer while any is left. */
+  async function settleUnrecorded(): Promise<void> {
+    if (settleTimer) clearTimeout(settleTimer);
+    settleTimer = null;
+    for (const [turnId, turn] of [...unrecorded]) {
+      if (jobs.has(turnId)) continue;
+      try {
+        await recordEnd(turn.ownerId, turnId, {
+          status: turn.status as FinalStatus,
+          outcome: turn.outcome,
+          error: turn.error,
+          attempts: turn.attempts,
+        });
+        unrecorded.delete(turnId);
+      } catch (error) {
+        if (!isTransient(error)) unrecorded.delete(turnId);
       }
-      history.push({ prompt: turn.request.prompt, references: await loadReferences(turn.request.references), modelTurn });
     }
-    return history;
+    scheduleSettle();
   }
 
-  // Image bytes this runner has put, by identity. The outcome a generation ends with holds the very
-  // arrays its image and thought events carried, so saving it reuses what was stored while it
-  // streamed instead of hashing (and, for the model turn, decoding) every image again.
-  const storedBytes = new WeakMap<Uint8Array, StoredImage>();
-
-  async function putImage(bytes: Uint8Array): Promise<StoredImage> {
-    const known = storedBytes.get(bytes);
-    if (known) return known;
-    const stored = await storage.images.put(bytes);
-    storedBytes.set(bytes, stored);
-    return stored;
+  function scheduleSettle(): void {
+    if (settleTimer || unrecorded.size === 0) return;
+    settleTimer = setTimeout(() => void settleUnrecorded(), settleIntervalMs);
+    settleTimer.unref?.();
   }
 
-  /** The model turn's inline images that are already in the image store, by part index. */
-  function knownInlineImages(outcome: GenerationOutcome): KnownInlineImages {
-    const known = new Map<number, { hash: string; byteLength: number }>();
-    for (const image of [...outcome.images, ...outcome.thoughts]) {
-      if (!("data" in image) || image.partIndex === undefined) continue;
-      const stored = storedBytes.get(image.data);
-      if (stored) known.set(image.partIndex, { hash: stored.hash, byteLength: stored.byteLength });
-    }
-    return known;
-  }
-
-  async function storeThought(thought: Thought): Promise<StoredThought> {
-    if (thought.kind === "text") return { kind: "text", text: thought.text, at: thought.at };
-    const stored = await putImage(thought.data);
-    return { kind: "image", hash: stored.hash, mimeType: stored.mimeType, width: thought.width, height: thought.height, at: thought.at };
-  }
-
-  async function storeImage(image: GenerationOutcome["images"][number]): Promise<StoredImageRef> {
-    const stored = await putImage(image.data);
-    return {
-      hash: stored.hash,
-      mimeType: stored.mimeType,
-      width: image.width,
-      height: image.height,
-      fileName: null,
-      requested: image.requested,
-      sizeMismatch: image.sizeMismatch,
-    };
-  }
-
-  async function storeOutcome(
-    outcome: GenerationOutcome,
-    naming: { prompt: string; kind: ReturnType<typeof outputKind>; at: Date } | null,
-  ): Promise<TurnOutcome> {
-    const images: StoredImageRef[] = [];
-    for (const [index, image] of outcome.images.entries()) {
-      const ref = await storeImage(image);
-      if (naming) {
-        const name = outputFileName({ kind: naming.kind, prompt: naming.prompt, at: naming.at, mimeType: ref.mimeType, index });
-        ref.fileName = path.basename(await storage.images.exportAs(ref.hash, name));
-      }
-      images.push(ref);
-    }
-    const thoughts: StoredThought[] = [];
-    for (const thought of outcome.thoughts) thoughts.push(await storeThought(thought));
-    return {
-      images,
-      thoughts,
-      text: outcome.text,
-      grounding: outcome.grounding,
-      usage: outcome.usage,
-      finishReason: outcome.finishReason,
-      blockReason: outcome.blockReason,
-      modelVersion: outcome.modelVersion,
-      responseId: outcome.responseId,
-      warnings: outcome.warnings,
-    };
-  }
-
-  /** Records the final state, tells the followers, and forgets the job. */
+  /**
+   * Records the final state, tells the followers, and forgets the job. Storage that refuses the
+   * write (disk full) is retried with backoff; if it still refuses, the end is kept in memory, shown
+   * to followers, and written by settleUnrecorded as soon as storage works again, so the row never
+   * stays "running" while its page offers Retry.
+   */
   async function finish(
     job: Job,
     status: FinalStatus,
-    fields: { outcome: TurnOutcome | null; error: StudioError | null; attempts: number },
+    given: { outcome: TurnOutcome | null; error: StudioError | null; attempts: number },
   ): Promise<void> {
-    let turn: Turn;
-    try {
-      turn = await storage.turns.update(job.ownerId, job.turnId, { status, ...fields });
-    } catch (error) {
-      // The result can't be recorded (disk full, session deleted meanwhile). Followers still learn
-      // how it ended; the row stays active until the next start marks it interrupted.
+    const fields = { ...given, error: given.error ? clean(given.error) : null };
+    let turn: Turn | null = null;
+    let failure: unknown = null;
+    for (let attempt = 0; turn === null; attempt += 1) {
+      try {
+        turn = await recordEnd(job.ownerId, job.turnId, { status, ...fields });
+      } catch (error) {
+        failure = error;
+        const delay = finishRetryDelaysMs[attempt];
+        if (!isTransient(error) || delay === undefined) break;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    if (turn === null) {
       const at = new Date().toISOString();
+      // A success that can't be recorded is reported as the failure it is; it is stored that way too.
       turn =
         status === "succeeded"
-          ? { ...job.turn, ...fields, status: "failed", error: storageStudioError(error), updatedAt: at }
+          ? { ...job.turn, ...fields, status: "failed", error: storageStudioError(failure), updatedAt: at }
           : { ...job.turn, ...fields, status, updatedAt: at };
       unrecorded.set(job.turnId, turn);
       // Only a broken disk fills this; keep the most recent ones.
       if (unrecorded.size > MAX_UNRECORDED) unrecorded.delete(unrecorded.keys().next().value ?? "");
+      if (isTransient(failure)) scheduleSettle();
     }
     job.turn = turn;
     emit(job, { type: TERMINAL_EVENT[turn.status as FinalStatus], turn });
+    if (shared) {
+      await job.published;
+      // Left behind if the database is down: the reaper of a later tick, or this one's next start, clears it.
+      await shared.release(job.turnId).catch(() => undefined);
+    }
     jobs.delete(job.turnId);
     job.listeners.clear();
     job.markDone();
@@ -429,6 +414,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     let live = emptyOutcome();
     let attempts = 0;
     let storageFailure: StudioError | null = null;
+    /** The answer held something that can't be an image (an SVG, base64 that isn't). */
+    let answerFailure: StudioError | null = null;
     let accepting = true;
     let queue: Promise<void> = Promise.resolve();
 
@@ -456,6 +443,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           emit(job, { type: "text", text: event.text });
           return;
         case "thought": {
+          if (event.thought.kind === "image") refuseUnusable(event.thought.data, event.thought.mimeType);
           const thought = await storeThought(event.thought);
           live.thoughts.push(thought);
           emit(job, { type: "thought", thought });
@@ -463,6 +451,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           return;
         }
         case "image": {
+          refuseUnusable(event.image.data, event.image.mimeType);
           const image = await storeImage(event.image);
           live.images.push(image);
           emit(job, { type: "image", image });
@@ -472,12 +461,22 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       }
     };
 
+    const refuseUnusable = (bytes: Uint8Array, mimeType: string) => {
+      const problem = unusableImageError(bytes, mimeType);
+      if (problem) throw new JobFailure(problem);
+    };
+
     // The gateway reports synchronously; storing images is not. One queue keeps events in order.
     const onEvent = (event: GenerationEvent) => {
       if (!accepting) return;
       queue = queue
         .then(() => handle(event))
         .catch((error: unknown) => {
+          if (error instanceof JobFailure) {
+            answerFailure ??= error.error;
+            stop(job, "unusable_answer");
+            return;
+          }
           storageFailure ??= storageStudioError(error);
           stop(job, "storage");
         });
@@ -487,6 +486,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const history = await buildHistory(job.ownerId, chain);
       const references = await loadReferences(request.references);
       const generation: GenerationRequest = { history, prompt: request.prompt, references, settings: request.settings };
+      // From here a lost instance's job is finished as interrupted, never sent a second time.
+      if (shared) await shared.markSent(job.turnId);
       const pending = gateway.generate(generation, { signal: job.controller.signal, onEvent });
       // A gateway that ignores the abort must not keep the job (and the turn) running.
       pending.catch(() => undefined);
@@ -511,12 +512,19 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           });
         case "storage":
           return await finish(job, "failed", { outcome: partial, error: storageFailure ?? storageStudioError(null), attempts });
+        case "unusable_answer":
+          return await finish(job, "failed", { outcome: partial, error: answerFailure ?? createStudioError("no_image", { retryable: true }), attempts });
         case null:
           break;
       }
       if (result === null) throw new Error("The job stopped without a reason.");
 
       if (result.ok) {
+        // Images that never came as events are checked here, before anything is stored.
+        for (const image of [...result.outcome.images, ...result.outcome.thoughts.flatMap((thought) => (thought.kind === "image" ? [thought] : []))]) {
+          const problem = unusableImageError(image.data, image.mimeType);
+          if (problem) return await finish(job, "failed", { outcome: partial, error: problem, attempts });
+        }
         const kind = outputKind({
           hasReferences: request.references.length > 0,
           hasHistory: history.length > 0,
@@ -567,6 +575,122 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
   }
 
+  function newJob(given: Pick<Job, "turn" | "state" | "gateway" | "chain" | "events">): Job {
+    let markStopped = () => {};
+    const stopped = new Promise<null>((resolve) => {
+      markStopped = () => resolve(null);
+    });
+    let markDone = () => {};
+    const done = new Promise<void>((resolve) => {
+      markDone = resolve;
+    });
+    return {
+      ...given,
+      turnId: given.turn.id,
+      ownerId: given.turn.ownerId,
+      sessionId: given.turn.sessionId,
+      controller: new AbortController(),
+      stopReason: null,
+      finalizing: false,
+      retryWaitsFrom: new Map(),
+      listeners: new Set(),
+      stopped,
+      markStopped,
+      done,
+      markDone,
+      published: Promise.resolve(),
+    };
+  }
+
+  /** Checks a start (session, parent, references) and returns the chain it continues. */
+  async function checkStart({ ownerId, sessionId, parentId, request }: StartTurnInput): Promise<JobResult<Turn[]>> {
+    if (!(await storage.sessions.get(ownerId, sessionId))) return fail("not_found", "That session doesn't exist.");
+    let chain: Turn[] = [];
+    if (parentId !== null) {
+      const found = await storage.turns.chain(ownerId, parentId);
+      if (!found || found.at(-1)?.sessionId !== sessionId) return fail("not_found", "The turn to continue doesn't exist in this session.");
+      if (!isFinishedStatus(found.at(-1)?.status ?? "queued")) {
+        return fail("conflict", "The turn to continue hasn't finished yet.", "Wait for it to finish, or cancel it.");
+      }
+      chain = found;
+    }
+    for (const reference of request.references) {
+      if (!(await storage.images.get(reference.hash))) {
+        return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
+      }
+    }
+    return { ok: true, data: chain };
+  }
+
+  const busy = <T>(): JobResult<T> =>
+    fail(
+      "busy",
+      `The studio's queue is full: ${maxJobs} images are being made and ${maxQueued} more are waiting for a free slot.`,
+      "Wait for some of them to finish, then try again. Whoever runs the studio can raise STUDIO_MAX_CONCURRENT_JOBS or STUDIO_MAX_QUEUED_JOBS.",
+    );
+
+  /** With a shared queue: the turn and its job are committed together; whichever instance claims it runs it. */
+  async function enqueueShared(queue: SharedJobQueue, input: StartTurnInput): Promise<JobResult<Turn>> {
+    return guarded(async () => {
+      const checked = await checkStart(input);
+      if (!checked.ok) return checked;
+      const { ownerId, sessionId, parentId, request } = input;
+      const queued = await queue.enqueue({ ownerId, sessionId, parentId, request }, { maxQueued });
+      if (queued === "busy") return busy();
+      return { ok: true, data: queued.turn };
+    });
+  }
+
+  /** A job of the shared queue this instance claimed: load what it needs and run it as any other. */
+  async function adopt(claimed: ClaimedJob): Promise<void> {
+    if (closing) {
+      // Claimed as this instance began to stop: another instance runs it instead.
+      await shared?.requeue(claimed.turnId).catch(() => undefined);
+      return;
+    }
+    running += 1;
+    let turn: Turn | null;
+    try {
+      turn = await storage.turns.get(claimed.ownerId, claimed.turnId);
+    } catch {
+      // Storage can't be read right now: back to the front of the line, for any instance.
+      running -= 1;
+      await shared?.requeue(claimed.turnId).catch(() => undefined);
+      return;
+    }
+    if (!turn || isFinishedStatus(turn.status)) {
+      running -= 1;
+      await shared?.release(claimed.turnId).catch(() => undefined);
+      return;
+    }
+    const gateway = options.gateway();
+    const chain = turn.parentId === null ? [] : ((await storage.turns.chain(turn.ownerId, turn.parentId).catch(() => null)) ?? []);
+    const job = newJob({ turn, state: "running", gateway: gateway ?? ({} as GeminiGateway), chain, events: claimed.events });
+    jobs.set(turn.id, job);
+    if (!gateway) {
+      job.finalizing = true;
+      return finish(job, "failed", {
+        outcome: null,
+        error: createStudioError("internal", {
+          message: "The studio instance that took this job has no Gemini API key configured.",
+          action: "Give every studio instance the same GEMINI_API_KEY, then retry.",
+        }),
+        attempts: 0,
+      });
+    }
+    return launch(job);
+  }
+
+  if (shared) {
+    shared.attach({
+      run: (claimed) => void adopt(claimed),
+      cancel: (turnId) => {
+        const job = jobs.get(turnId);
+        if (job) stop(job, "cancelled");
+      },
+    });
+  }
+
   async function startTurn(input: StartTurnInput): Promise<JobResult<Turn>> {
     const { ownerId, sessionId, parentId, request } = input;
     const problem = validateTurnRequest(request);
@@ -579,31 +703,14 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         "Start the studio with GEMINI_API_KEY set, or run `npm start` without a key for the offline preview.",
       );
     }
-    if (jobs.size + reserved >= maxJobs + maxQueued) {
-      return fail(
-        "busy",
-        `The studio's queue is full: ${maxJobs} images are being made and ${maxQueued} more are waiting for a free slot.`,
-        "Wait for some of them to finish, then try again. Whoever runs the studio can raise STUDIO_MAX_CONCURRENT_JOBS or STUDIO_MAX_QUEUED_JOBS.",
-      );
-    }
+    if (shared) return enqueueShared(shared, input);
+    if (jobs.size + reserved >= maxJobs + maxQueued) return busy();
     reserved += 1;
     try {
       return await guarded(async () => {
-        if (!(await storage.sessions.get(ownerId, sessionId))) return fail("not_found", "That session doesn't exist.");
-        let chain: Turn[] = [];
-        if (parentId !== null) {
-          const found = await storage.turns.chain(ownerId, parentId);
-          if (!found || found.at(-1)?.sessionId !== sessionId) return fail("not_found", "The turn to continue doesn't exist in this session.");
-          if (!isFinishedStatus(found.at(-1)?.status ?? "queued")) {
-            return fail("conflict", "The turn to continue hasn't finished yet.", "Wait for it to finish, or cancel it.");
-          }
-          chain = found;
-        }
-        for (const reference of request.references) {
-          if (!(await storage.images.get(reference.hash))) {
-            return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
-          }
-        }
+        const checked = await checkStart(input);
+        if (!checked.ok) return checked;
+        const chain = checked.data;
 
         let turn = await storage.turns.create({ ownerId, sessionId, parentId, request });
         // Claimed before the write below, so no other start takes the same slot meanwhile.
@@ -618,32 +725,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
             throw error;
           }
         }
-        let markStopped = () => {};
-        const stopped = new Promise<null>((resolve) => {
-          markStopped = () => resolve(null);
-        });
-        let markDone = () => {};
-        const done = new Promise<void>((resolve) => {
-          markDone = resolve;
-        });
-        const job: Job = {
-          turnId: turn.id,
-          ownerId,
-          sessionId,
-          turn,
-          state: slot ? "running" : "queued",
-          gateway,
-          chain,
-          controller: new AbortController(),
-          stopReason: null,
-          finalizing: false,
-          events: [],
-          listeners: new Set(),
-          stopped,
-          markStopped,
-          done,
-          markDone,
-        };
+        const job = newJob({ turn, state: slot ? "running" : "queued", gateway, chain, events: [] });
         jobs.set(turn.id, job);
         emit(job, { type: "started", turn });
         if (slot) {
@@ -670,9 +752,36 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const turn = await storage.turns.get(ownerId, turnId);
       if (!turn) return fail("not_found", "That turn doesn't exist.");
       if (isFinishedStatus(turn.status)) return { ok: true, data: turn };
+      if (shared) {
+        const ended = await cancelShared(shared, ownerId, turnId);
+        if (ended) return ended;
+      }
       // Active in storage but not running here: nothing left to stop, so close the record.
       return { ok: true, data: await storage.turns.update(ownerId, turnId, { status: "cancelled", error: createStudioError("cancelled") }) };
     });
+  }
+
+  /**
+   * A turn of the shared queue that no job here runs: taken out of the line if it still waits,
+   * else stopped by the instance running it (told by NOTIFY, again each second until it answers).
+   * Null when no instance has a job for it.
+   */
+  async function cancelShared(queue: SharedJobQueue, ownerId: OwnerId, turnId: string): Promise<JobResult<Turn> | null> {
+    if (await queue.dequeue(turnId)) {
+      const cancelled = await storage.turns.update(ownerId, turnId, { status: "cancelled", error: createStudioError("cancelled") });
+      await queue.publishNext(turnId, { type: "cancelled", turn: cancelled }).catch(() => undefined);
+      return { ok: true, data: cancelled };
+    }
+    if (!(await queue.isActive(turnId))) return null;
+    const until = elapsedClock() + SHARED_CANCEL_WAIT_MS;
+    for (let tick = 0; elapsedClock() < until; tick += 1) {
+      if (tick % 10 === 0) await queue.requestCancel(turnId);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const turn = await storage.turns.get(ownerId, turnId);
+      if (!turn) return fail("not_found", "That turn doesn't exist.");
+      if (isFinishedStatus(turn.status)) return { ok: true, data: turn };
+    }
+    return fail("internal", "The studio instance running this image did not stop it in time.", "Try again in a few seconds.");
   }
 
   async function retry(ownerId: OwnerId, turnId: string): Promise<JobResult<Turn>> {
@@ -681,7 +790,20 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       return turn ? { ok: true, data: turn } : fail("not_found", "That turn doesn't exist.");
     });
     if (!found.ok) return found;
-    const turn = found.data;
+    let turn = found.data;
+    if (!isFinishedStatus(turn.status) && !jobs.has(turnId) && unrecorded.has(turnId)) {
+      // Its end is known here but storage refused it so far: write it now, then retry as usual.
+      await settleUnrecorded();
+      if (unrecorded.has(turnId)) {
+        return fail("storage_failed", "The studio still can't save to its data directory.", "Check that the data directory exists, is writable and has free space, then retry.");
+      }
+      const settled = await guarded<Turn>(async () => {
+        const stored = await storage.turns.get(ownerId, turnId);
+        return stored ? { ok: true, data: stored } : fail("not_found", "That turn doesn't exist.");
+      });
+      if (!settled.ok) return settled;
+      turn = settled.data;
+    }
     if (!isFinishedStatus(turn.status)) return fail("conflict", "This turn is still running.", "Wait for it to finish, or cancel it.");
     return startTurn({ ownerId, sessionId: turn.sessionId, parentId: turn.parentId, request: turn.request });
   }
@@ -689,16 +811,32 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   function subscribe(ownerId: OwnerId, turnId: string, listener: JobListener, { afterSeq = 0 } = {}): (() => void) | null {
     const job = jobs.get(turnId);
     if (!job || job.ownerId !== ownerId) return null;
-    for (const event of job.events) if (event.seq > afterSeq) safeCall(listener, event);
+    for (const event of job.events) if (event.seq > afterSeq) safeCall(listener, replayed(job, event));
     job.listeners.add(listener);
     return () => {
       job.listeners.delete(listener);
     };
   }
 
+  /**
+   * A retry's delayMs counts from when the wait began: a follower who joins during it (a page that
+   * opened the turn late, a reload) is told only what is left, so its countdown is not restarted.
+   */
+  function replayed(job: Job, event: JobEvent): JobEvent {
+    if (event.type !== "retry") return event;
+    const from = job.retryWaitsFrom.get(event.seq);
+    if (from === undefined) return event;
+    return { ...event, delayMs: Math.max(0, Math.round(event.delayMs - (elapsedClock() - from))) };
+  }
+
   async function follow(ownerId: OwnerId, turnId: string, listener: JobListener, options: { afterSeq?: number } = {}): Promise<JobResult<FollowResult>> {
     const unsubscribe = subscribe(ownerId, turnId, listener, options);
     if (unsubscribe) return { ok: true, data: { live: true, unsubscribe } };
+    if (shared) {
+      // Queued, or running on another instance: its events come through the database.
+      const remote = await shared.follow(ownerId, turnId, listener, options.afterSeq ?? 0).catch(() => null);
+      if (remote) return { ok: true, data: { live: true, unsubscribe: remote } };
+    }
     return guarded(async () => {
       const lost = unrecorded.get(turnId);
       const turn = lost?.ownerId === ownerId ? lost : await storage.turns.get(ownerId, turnId);
@@ -723,10 +861,27 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     isRunning: (turnId) => jobs.get(turnId)?.state === "running",
     runningTurnIds: () => [...jobs.values()].filter((job) => job.state === "running").map((job) => job.turnId),
     queuedTurnIds: () => waiting.map((job) => job.turnId),
-    cancelSession: (ownerId, sessionId) => stopAll((job) => job.ownerId === ownerId && job.sessionId === sessionId, "cancelled"),
+    async cancelSession(ownerId, sessionId) {
+      await stopAll((job) => job.ownerId === ownerId && job.sessionId === sessionId, "cancelled");
+      if (!shared) return;
+      const elsewhere = await shared.activeTurnsOfSession(ownerId, sessionId).catch(() => []);
+      await Promise.all(elsewhere.map((turnId) => cancel(ownerId, turnId)));
+    },
     async idle() {
       while (jobs.size > 0) await Promise.all([...jobs.values()].map((job) => job.done));
     },
-    shutdown: () => stopAll(() => true, "shutdown"),
+    async checkQueue() {
+      if (!shared) return;
+      await shared.ping();
+    },
+    async shutdown() {
+      // No new claims while this instance's own jobs are being ended.
+      closing = true;
+      shared?.stopClaiming();
+      await stopAll(() => true, "shutdown");
+      await shared?.close();
+      if (settleTimer) clearTimeout(settleTimer);
+      settleTimer = null;
+    },
   };
 }

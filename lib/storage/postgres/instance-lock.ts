@@ -10,8 +10,9 @@ import pg from "pg";
  *
  * Startup recovery uses it: turns left queued or running may be marked interrupted only when no
  * other instance could be running them, i.e. when this one can take the key exclusively. With
- * others alive it leaves them alone; finishing the turns of an instance that died while others ran
- * is the job of the durable queue (issue 15's next step), which knows which instance ran what.
+ * others alive it leaves them alone: finishing the turns of an instance that dies while others run
+ * is the shared job queue's work (lib/server/jobs/shared-queue.ts), which knows which instance ran
+ * what and checks each second.
  */
 
 /** "nbstudio" in ASCII: one key for every studio sharing a database. */

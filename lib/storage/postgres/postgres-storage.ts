@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql, type Selectable, type Transaction } from 
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import type { StudioError } from "@/lib/gemini/types";
+import { collectImageGarbage } from "../garbage";
 import type { ImageStore } from "../image-store";
 import { externalizeModelTurn, inflateModelTurn } from "../model-turn-codec";
 import { costOfTurn } from "../turn-cost";
@@ -19,6 +20,14 @@ import {
   isStorageId,
   isValidBudgetLimit,
   imageHashesOf,
+  libraryItemsOf,
+  libraryLimit,
+  normalizeBoardName,
+  normalizeSavedPrompt,
+  resultImageOf,
+  type Board,
+  type ResultRef,
+  type SavedPrompt,
   type BudgetLimit,
   type BudgetOverride,
   type DefaultBudget,
@@ -35,7 +44,7 @@ import {
   type TurnRequest,
   type TurnStatus,
 } from "../types";
-import { POSTGRES_MIGRATIONS, type BudgetOverridesTable, type SessionSharesTable, type StudioDatabase, type TurnsTable } from "./schema";
+import { POSTGRES_MIGRATIONS, type BoardsTable, type SavedPromptsTable, type BudgetOverridesTable, type SessionSharesTable, type StudioDatabase, type TurnsTable } from "./schema";
 
 /**
  * Sessions, turns, model turns, the cost ledger, budgets and shares in PostgreSQL, for several studio instances sharing one team's
@@ -61,6 +70,15 @@ export interface PostgresStorageOptions {
 export interface PostgresStorage extends Storage {
   /** For tests, the data migration and diagnostics; app code goes through the repositories. */
   readonly db: Kysely<StudioDatabase>;
+  /**
+   * turns.create, with `alsoDo` in the same transaction (the shared job queue's row): both commit
+   * or neither does.
+   */
+  createTurnWith(input: Parameters<Storage["turns"]["create"]>[0], alsoDo: (trx: Transaction<StudioDatabase>, turn: Turn) => Promise<void>): Promise<Turn>;
+}
+
+export function isPostgresStorage(storage: Storage): storage is PostgresStorage {
+  return "createTurnWith" in storage && typeof storage.createTurnWith === "function";
 }
 
 type TurnRow = Selectable<TurnsTable>;
@@ -175,6 +193,26 @@ function likePattern(query: string): string {
 }
 
 /** Ids are checked before they reach a query, so junk never costs a round trip and never errors. */
+function toBoard(row: Selectable<BoardsTable> & { item_count: string | number | bigint }): Board {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    name: row.name,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    itemCount: Number(row.item_count),
+  };
+}
+
+function toSavedPrompt(row: Selectable<SavedPromptsTable>): SavedPrompt {
+  return { id: row.id, ownerId: row.owner_id, name: row.name, text: row.text, tags: JSON.parse(row.tags_json) as string[], createdAt: row.created_at.toISOString() };
+}
+
+/** A favourite or board item whose turn was deleted between the check and the insert. */
+function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { cause?: { code?: string } }).cause?.code === "23503" || (error as { code?: string }).code === "23503";
+}
+
 function validIds(...ids: string[]): boolean {
   return ids.every(isStorageId);
 }
@@ -251,6 +289,43 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     }
   }
 
+  async function createTurnWith(
+    { ownerId, sessionId, parentId, request }: Parameters<Storage["turns"]["create"]>[0],
+    alsoDo: (trx: Transaction<StudioDatabase>, turn: Turn) => Promise<void>,
+  ): Promise<Turn> {
+    if (!validIds(sessionId)) throw new StorageError("not_found", "No such session.");
+    if (parentId !== null && !validIds(parentId)) throw new StorageError("not_found", "No such parent turn in this session.");
+    return write("save the turn", async (trx) => {
+      await lockOwnedSession(trx, ownerId, sessionId);
+      if (parentId !== null) {
+        const parent = await trx.selectFrom("turns").select("session_id").where("id", "=", parentId).where("owner_id", "=", ownerId).executeTakeFirst();
+        if (parent?.session_id !== sessionId) throw new StorageError("not_found", "No such parent turn in this session.");
+      }
+      const id = randomUUID();
+      const at = stamp();
+      const row = await trx
+        .insertInto("turns")
+        .values({
+          id,
+          session_id: sessionId,
+          owner_id: ownerId,
+          parent_id: parentId,
+          created_at: at,
+          updated_at: at,
+          status: "queued",
+          prompt: pgText(request.prompt),
+          request_json: json(request),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await touchSession(trx, sessionId, at);
+      await grantImages(trx, ownerId, sessionId, { request, outcome: null });
+      const turn = toTurn(row);
+      await alsoDo(trx, turn);
+      return turn;
+    });
+  }
+
   async function sessionById(executor: Kysely<StudioDatabase>, ownerId: string, id: string): Promise<SessionRow | undefined> {
     const { rows } = await sql<SessionRow>`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = ${id} AND s.owner_id = ${ownerId}`.execute(executor);
     return rows[0];
@@ -277,6 +352,29 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       INSERT INTO image_access (owner_id, hash, session_id)
       SELECT ${ownerId}, hash, ${sessionId} FROM unnest(${hashes}::text[]) AS hash
       ON CONFLICT (owner_id, hash, (coalesce(session_id, ''))) DO NOTHING`.execute(trx);
+  }
+
+  /**
+   * Inside a transaction: the result must be a final image of one of the owner's succeeded turns.
+   * The turn row is locked FOR SHARE, so a session delete waits until the row naming it is written.
+   */
+  async function checkResult(trx: Transaction<StudioDatabase>, ownerId: string, ref: ResultRef): Promise<void> {
+    const row = validIds(ref.turnId) ? await turnById(trx, ownerId, ref.turnId).forShare().executeTakeFirst() : undefined;
+    if (!row || !resultImageOf(toTurn(row), ref.hash)) throw new StorageError("not_found", "No such result.");
+  }
+
+  function boardsQuery(executor: Kysely<StudioDatabase>, ownerId: string) {
+    return executor
+      .selectFrom("boards as b")
+      .selectAll("b")
+      .select((eb) => eb.selectFrom("board_items as i").select(eb.fn.countAll().as("n")).whereRef("i.board_id", "=", "b.id").as("item_count"))
+      .where("b.owner_id", "=", ownerId);
+  }
+
+  async function boardById(executor: Kysely<StudioDatabase>, ownerId: string, id: string): Promise<Board | null> {
+    if (!validIds(id)) return null;
+    const row = await boardsQuery(executor, ownerId).where("b.id", "=", id).executeTakeFirst();
+    return row ? toBoard({ ...row, item_count: row.item_count ?? 0 }) : null;
   }
 
   async function touchSession(trx: Transaction<StudioDatabase>, sessionId: string, at: string): Promise<void> {
@@ -327,6 +425,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
 
   const storage: PostgresStorage = {
     db,
+    createTurnWith,
     images,
 
     sessions: {
@@ -372,36 +471,8 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     },
 
     turns: {
-      async create({ ownerId, sessionId, parentId, request }) {
-        if (!validIds(sessionId)) throw new StorageError("not_found", "No such session.");
-        if (parentId !== null && !validIds(parentId)) throw new StorageError("not_found", "No such parent turn in this session.");
-        return write("save the turn", async (trx) => {
-          await lockOwnedSession(trx, ownerId, sessionId);
-          if (parentId !== null) {
-            const parent = await trx.selectFrom("turns").select("session_id").where("id", "=", parentId).where("owner_id", "=", ownerId).executeTakeFirst();
-            if (parent?.session_id !== sessionId) throw new StorageError("not_found", "No such parent turn in this session.");
-          }
-          const id = randomUUID();
-          const at = stamp();
-          const row = await trx
-            .insertInto("turns")
-            .values({
-              id,
-              session_id: sessionId,
-              owner_id: ownerId,
-              parent_id: parentId,
-              created_at: at,
-              updated_at: at,
-              status: "queued",
-              prompt: pgText(request.prompt),
-              request_json: json(request),
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          await touchSession(trx, sessionId, at);
-          await grantImages(trx, ownerId, sessionId, { request, outcome: null });
-          return toTurn(row);
-        });
+      async create(input) {
+        return createTurnWith(input, async () => undefined);
       },
       async get(ownerId, id) {
         if (!validIds(id)) return null;
@@ -760,6 +831,160 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       },
     },
 
+    library: {
+      async list(ownerId, options = {}) {
+        const limit = libraryLimit(options.limit);
+        return read("list the library", async () => {
+          const turns = await db
+            .selectFrom("turns as t")
+            .innerJoin("sessions as s", "s.id", "t.session_id")
+            .selectAll("t")
+            .select("s.title as session_title")
+            .where("t.owner_id", "=", ownerId)
+            .where("t.status", "=", "succeeded")
+            .orderBy("t.created_at", "desc")
+            .orderBy("t.seq", "desc")
+            .limit(limit)
+            .execute();
+          const favourites = await db.selectFrom("favourites").select(["turn_id", "hash"]).where("owner_id", "=", ownerId).execute();
+          const items = await db
+            .selectFrom("board_items as i")
+            .innerJoin("boards as b", "b.id", "i.board_id")
+            .select(["i.board_id", "i.turn_id", "i.hash"])
+            .where("b.owner_id", "=", ownerId)
+            .execute();
+          return libraryItemsOf(
+            turns.map((row) => ({ turn: toTurn(row), sessionTitle: row.session_title })),
+            favourites.map((row) => ({ turnId: row.turn_id, hash: row.hash })),
+            items.map((row) => ({ boardId: row.board_id, turnId: row.turn_id, hash: row.hash })),
+            limit,
+          );
+        });
+      },
+      async setFavourite(ownerId, ref, favourite) {
+        await write(favourite ? "star the result" : "unstar the result", async (trx) => {
+          await checkResult(trx, ownerId, ref);
+          if (favourite) {
+            await trx
+              .insertInto("favourites")
+              .values({ owner_id: ownerId, turn_id: ref.turnId, hash: ref.hash, created_at: stamp() })
+              .onConflict((conflict) => conflict.doNothing())
+              .execute();
+          } else {
+            await trx.deleteFrom("favourites").where("owner_id", "=", ownerId).where("turn_id", "=", ref.turnId).where("hash", "=", ref.hash).execute();
+          }
+        });
+      },
+      async stateOf(ownerId, ref) {
+        return read("read a result's favourite and boards", async () => {
+          const [favourite, boards] = await Promise.all([
+            db.selectFrom("favourites").select("turn_id").where("owner_id", "=", ownerId).where("turn_id", "=", ref.turnId).where("hash", "=", ref.hash).executeTakeFirst(),
+            db
+              .selectFrom("board_items as i")
+              .innerJoin("boards as b", "b.id", "i.board_id")
+              .select("i.board_id")
+              .where("b.owner_id", "=", ownerId)
+              .where("i.turn_id", "=", ref.turnId)
+              .where("i.hash", "=", ref.hash)
+              .orderBy("i.board_id")
+              .execute(),
+          ]);
+          return { favourite: favourite !== undefined, boardIds: boards.map((row) => row.board_id) };
+        });
+      },
+    },
+
+    boards: {
+      async create(ownerId, name) {
+        const clean = normalizeBoardName(name);
+        return write("create the board", async (trx) => {
+          const id = randomUUID();
+          const at = stamp();
+          await trx.insertInto("boards").values({ id, owner_id: ownerId, name: clean, created_at: at, updated_at: at }).execute();
+          return (await boardById(trx, ownerId, id)) as Board;
+        });
+      },
+      async list(ownerId) {
+        return read("list the boards", async () => {
+          const rows = await boardsQuery(db, ownerId).orderBy(sql`lower(b.name)`).orderBy("b.created_at").execute();
+          return rows.map((row) => toBoard({ ...row, item_count: row.item_count ?? 0 }));
+        });
+      },
+      async get(ownerId, id) {
+        return read("read the board", () => boardById(db, ownerId, id));
+      },
+      async rename(ownerId, id, name) {
+        const clean = normalizeBoardName(name);
+        if (!validIds(id)) return null;
+        return write("rename the board", async (trx) => {
+          const result = await trx.updateTable("boards").set({ name: clean, updated_at: stamp() }).where("id", "=", id).where("owner_id", "=", ownerId).executeTakeFirst();
+          return result.numUpdatedRows > 0n ? boardById(trx, ownerId, id) : null;
+        });
+      },
+      async delete(ownerId, id) {
+        if (!validIds(id)) return false;
+        return write("delete the board", async (trx) => {
+          const result = await trx.deleteFrom("boards").where("id", "=", id).where("owner_id", "=", ownerId).executeTakeFirst();
+          return result.numDeletedRows > 0n;
+        });
+      },
+      async addItem(ownerId, boardId, ref) {
+        if (!validIds(boardId)) throw new StorageError("not_found", "No such board.");
+        await write("add to the board", async (trx) => {
+          const board = await trx.selectFrom("boards").select("id").where("id", "=", boardId).where("owner_id", "=", ownerId).forUpdate().executeTakeFirst();
+          if (!board) throw new StorageError("not_found", "No such board.");
+          await checkResult(trx, ownerId, ref);
+          const inserted = await trx
+            .insertInto("board_items")
+            .values({ board_id: boardId, turn_id: ref.turnId, hash: ref.hash, added_at: stamp() })
+            .onConflict((conflict) => conflict.doNothing())
+            .executeTakeFirst();
+          if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) await trx.updateTable("boards").set({ updated_at: stamp() }).where("id", "=", boardId).execute();
+        }).catch((error: unknown) => {
+          if (isForeignKeyViolation(error)) throw new StorageError("not_found", "No such result.");
+          throw error;
+        });
+      },
+      async removeItem(ownerId, boardId, ref) {
+        if (!validIds(boardId)) return false;
+        return write("remove from the board", async (trx) => {
+          const board = await trx.selectFrom("boards").select("id").where("id", "=", boardId).where("owner_id", "=", ownerId).forUpdate().executeTakeFirst();
+          if (!board) return false;
+          const result = await trx.deleteFrom("board_items").where("board_id", "=", boardId).where("turn_id", "=", ref.turnId).where("hash", "=", ref.hash).executeTakeFirst();
+          if (result.numDeletedRows === 0n) return false;
+          await trx.updateTable("boards").set({ updated_at: stamp() }).where("id", "=", boardId).execute();
+          return true;
+        });
+      },
+    },
+
+    prompts: {
+      async create(ownerId, input) {
+        const clean = normalizeSavedPrompt(input);
+        return write("save the prompt", async (trx) => {
+          const row = await trx
+            .insertInto("saved_prompts")
+            .values({ id: randomUUID(), owner_id: ownerId, name: clean.name, text: clean.text, tags_json: JSON.stringify(clean.tags), created_at: stamp() })
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          return toSavedPrompt(row);
+        });
+      },
+      async list(ownerId) {
+        return read("list the saved prompts", async () => {
+          const rows = await db.selectFrom("saved_prompts").selectAll().where("owner_id", "=", ownerId).orderBy("created_at", "desc").orderBy("id").execute();
+          return rows.map(toSavedPrompt);
+        });
+      },
+      async delete(ownerId, id) {
+        if (!validIds(id)) return false;
+        return write("delete the saved prompt", async (trx) => {
+          const result = await trx.deleteFrom("saved_prompts").where("id", "=", id).where("owner_id", "=", ownerId).executeTakeFirst();
+          return result.numDeletedRows > 0n;
+        });
+      },
+    },
+
     imageAccess: {
       async recordUpload(ownerId, hash) {
         await write("record the upload", async (trx) => {
@@ -808,8 +1033,19 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             SELECT 1 FROM image_access b
             WHERE b.owner_id = ${to} AND b.hash = a.hash AND coalesce(b.session_id, '') = coalesce(a.session_id, ''))`.execute(trx);
         await trx.deleteFrom("image_access").where("owner_id", "=", from).execute();
+        await trx.updateTable("favourites").set({ owner_id: to }).where("owner_id", "=", from).execute();
+        await trx.updateTable("boards").set({ owner_id: to }).where("owner_id", "=", from).execute();
+        await trx.updateTable("saved_prompts").set({ owner_id: to }).where("owner_id", "=", from).execute();
         return Number(moved.numUpdatedRows);
       });
+    },
+
+    async collectGarbage(options) {
+      return collectImageGarbage(images, () => read("list the images in use", () => referencedImages(db)), options);
+    },
+
+    async ping() {
+      await sql`SELECT 1`.execute(db);
     },
 
     async close() {
@@ -817,4 +1053,25 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     },
   };
   return storage;
+}
+
+/**
+ * Every image a turn uses, as lib/storage/garbage.ts imagesOfTurns reads them, done by PostgreSQL;
+ * plus the images a model turn's parts point at (model-turn-codec.ts), which are the same ones in
+ * practice but would make a continued conversation unreadable if one were missing.
+ *
+ * PostgreSQL's JSON functions refuse a document holding the escape \u0000 (a model's text may),
+ * so it is swapped for \ufffd first. The swap keeps the JSON valid wherever the six characters
+ * stand (after an escaped backslash they become literal text), and no hash contains them.
+ */
+async function referencedImages(db: Kysely<StudioDatabase>): Promise<Set<string>> {
+  const nul = "\\u0000";
+  const replacement = "\\ufffd";
+  const doc = (column: string) => sql`replace(${sql.ref(column)}, ${nul}, ${replacement})::json`;
+  const { rows } = await sql<{ hash: string | null }>`
+    SELECT r->>'hash' AS hash FROM turns t, json_array_elements(${doc("t.request_json")}->'references') r
+    UNION SELECT i->>'hash' FROM turns t, json_array_elements(${doc("t.outcome_json")}->'images') i
+    UNION SELECT th->>'hash' FROM turns t, json_array_elements(${doc("t.outcome_json")}->'thoughts') th WHERE th->>'kind' = 'image'
+    UNION SELECT e->>1 FROM model_turns m, json_array_elements(${doc("m.body")}->'external') e`.execute(db);
+  return new Set(rows.flatMap((row) => (row.hash ? [row.hash] : [])));
 }

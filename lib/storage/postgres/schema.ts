@@ -89,6 +89,38 @@ export interface ImageAccessTable {
   session_id: string | null;
 }
 
+export interface FavouritesTable {
+  owner_id: string;
+  turn_id: string;
+  hash: string;
+  created_at: Timestamp;
+}
+
+export interface BoardsTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface BoardItemsTable {
+  board_id: string;
+  turn_id: string;
+  hash: string;
+  added_at: Timestamp;
+}
+
+export interface SavedPromptsTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  text: string;
+  /** A JSON array of lower-case tags. */
+  tags_json: string;
+  created_at: Timestamp;
+}
+
 export interface StudioDatabase {
   sessions: SessionsTable;
   turns: TurnsTable;
@@ -97,6 +129,10 @@ export interface StudioDatabase {
   studio_settings: StudioSettingsTable;
   budget_overrides: BudgetOverridesTable;
   image_access: ImageAccessTable;
+  favourites: FavouritesTable;
+  boards: BoardsTable;
+  board_items: BoardItemsTable;
+  saved_prompts: SavedPromptsTable;
 }
 
 /** Named so they sort in order: Kysely applies them alphabetically. */
@@ -240,6 +276,82 @@ export const POSTGRES_MIGRATIONS: Record<string, Migration> = {
         ALTER TABLE turns ALTER CONSTRAINT turns_session_id_owner_id_fkey DEFERRABLE INITIALLY IMMEDIATE;
         ALTER TABLE model_turns ALTER CONSTRAINT model_turns_turn_id_owner_id_fkey DEFERRABLE INITIALLY IMMEDIATE;
         ALTER TABLE session_shares ALTER CONSTRAINT session_shares_session_id_owner_id_fkey DEFERRABLE INITIALLY IMMEDIATE;
+      `.execute(db);
+    },
+  },  "0005_library": {
+    // SQLite's migration 5, column for column: favourites and board items name a result by (turn,
+    // image hash) and go with their turn, so deleting a session empties them from boards and
+    // favourites while the boards stay.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE favourites (
+          owner_id text NOT NULL,
+          turn_id text NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+          hash text NOT NULL,
+          created_at timestamptz(3) NOT NULL,
+          PRIMARY KEY (owner_id, turn_id, hash)
+        );
+        CREATE INDEX favourites_by_turn ON favourites (turn_id);
+
+        CREATE TABLE boards (
+          id text PRIMARY KEY,
+          owner_id text NOT NULL,
+          name text NOT NULL,
+          created_at timestamptz(3) NOT NULL,
+          updated_at timestamptz(3) NOT NULL
+        );
+        CREATE INDEX boards_by_owner ON boards (owner_id);
+
+        CREATE TABLE board_items (
+          board_id text NOT NULL REFERENCES boards (id) ON DELETE CASCADE,
+          turn_id text NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+          hash text NOT NULL,
+          added_at timestamptz(3) NOT NULL,
+          PRIMARY KEY (board_id, turn_id, hash)
+        );
+        CREATE INDEX board_items_by_turn ON board_items (turn_id);
+
+        CREATE TABLE saved_prompts (
+          id text PRIMARY KEY,
+          owner_id text NOT NULL,
+          name text NOT NULL,
+          text text NOT NULL,
+          tags_json text NOT NULL CHECK (tags_json::json IS NOT NULL),
+          created_at timestamptz(3) NOT NULL
+        );
+        CREATE INDEX saved_prompts_by_owner ON saved_prompts (owner_id, created_at DESC);
+      `.execute(db);
+    },
+  },
+  "0006_job_queue": {
+    // The shared job queue of lib/server/jobs/shared-queue.ts (PostgreSQL only: embedded, jobs live
+    // in the one process). A job row exists while its turn is queued or running; `seq` is the FIFO
+    // order, `instance_id` the instance running it (its liveness is an advisory lock), `sent` whether
+    // the request may have reached Google. Job events are kept while the job runs so a follower on
+    // any instance can replay them; they go with their turn.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE studio_jobs (
+          turn_id text PRIMARY KEY REFERENCES turns (id) ON DELETE CASCADE,
+          owner_id text NOT NULL,
+          seq bigserial NOT NULL,
+          state text NOT NULL CHECK (state IN ('queued', 'running', 'reaping')),
+          instance_id integer,
+          sent boolean NOT NULL DEFAULT false,
+          enqueued_at timestamptz(3) NOT NULL DEFAULT now(),
+          claimed_at timestamptz(3)
+        );
+        CREATE INDEX studio_jobs_queued ON studio_jobs (seq) WHERE state = 'queued';
+        CREATE INDEX studio_jobs_by_instance ON studio_jobs (instance_id) WHERE instance_id IS NOT NULL;
+
+        CREATE TABLE studio_job_events (
+          turn_id text NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+          seq integer NOT NULL,
+          body_json text NOT NULL,
+          created_at timestamptz(3) NOT NULL DEFAULT now(),
+          PRIMARY KEY (turn_id, seq)
+        );
+        CREATE INDEX studio_job_events_by_age ON studio_job_events (created_at);
       `.execute(db);
     },
   },

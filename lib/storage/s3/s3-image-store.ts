@@ -4,14 +4,18 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { sniffImageType } from "@/lib/images/sniff";
+import type { CollectableImageStore, StoredImageEntry } from "../garbage";
 import { ImageStoreError, isContentHash, type ImageStore, type StoredImage } from "../image-store";
 import { StorageError } from "../types";
 
@@ -41,7 +45,7 @@ export interface S3ImageStoreOptions {
   client?: S3Client;
 }
 
-export interface S3ImageStore extends ImageStore {
+export interface S3ImageStore extends ImageStore, CollectableImageStore {
   readonly bucket: string;
   /** The object's bytes as a stream, for responses and archives that must not buffer whole images. */
   stream(hash: string): Promise<{ image: StoredImage; body: Readable } | null>;
@@ -128,18 +132,28 @@ export function createS3ImageStore(options: S3ImageStoreOptions): S3ImageStore {
   return {
     bucket,
 
+    async ping() {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      } catch (error) {
+        throw new ImageStoreError("write_failed", `The bucket can't be reached: ${describeS3Failure(error, bucket)}.`, { cause: error });
+      }
+    },
+
     async put(bytes) {
       const mimeType = sniffImageType(bytes);
       if (!mimeType) throw new ImageStoreError("not_an_image", "The data is not a recognised image.");
       const hash = createHash("sha256").update(bytes).digest("hex");
       const key = objectKey(hash);
       try {
-        // The key is the content: when it exists, these bytes are already there.
-        if (!(await head(key))) {
-          await client.send(
-            new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: mimeType, Metadata: { [HASH_META]: hash } }),
-          );
-        }
+        // The key is the content, so an existing object already holds these bytes; it is written
+        // again all the same, because storing counts as new for garbage collection
+        // (lib/storage/garbage.ts) and only a write renews LastModified everywhere (a copy onto
+        // itself does on AWS, not on every S3-compatible server). Same bytes again are rare: jobs
+        // reuse what they stored, and model turns name their images by hash.
+        await client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: mimeType, Metadata: { [HASH_META]: hash } }),
+        );
       } catch (error) {
         throw new ImageStoreError("write_failed", `Could not save the image: ${describeS3Failure(error, bucket)}.`, { cause: error });
       }
@@ -187,6 +201,39 @@ export function createS3ImageStore(options: S3ImageStoreOptions): S3ImageStore {
         return (await head(objectKey(hash)))?.sha256 ?? null;
       } catch (error) {
         throw new StorageError("storage_failed", `Could not read image ${hash}: ${describeS3Failure(error, bucket)}.`, { cause: error });
+      }
+    },
+
+    async list() {
+      const entries: StoredImageEntry[] = [];
+      let token: string | undefined;
+      try {
+        do {
+          const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "objects/", ContinuationToken: token }));
+          for (const object of page.Contents ?? []) {
+            const hash = object.Key?.split("/").pop() ?? "";
+            // Only the content-addressed layout; anything else someone put under objects/ is not ours to judge.
+            if (!isContentHash(hash) || object.Key !== objectKey(hash)) continue;
+            entries.push({ hash, storedAt: object.LastModified?.getTime() ?? 0, byteLength: object.Size ?? 0 });
+          }
+          token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+      } catch (error) {
+        throw new StorageError("storage_failed", `Could not list the images: ${describeS3Failure(error, bucket)}.`, { cause: error });
+      }
+      return entries;
+    },
+
+    async remove(hash) {
+      if (!isContentHash(hash)) return false;
+      const key = objectKey(hash);
+      try {
+        // DeleteObject succeeds for a missing key too; the report should only count what went.
+        if (!(await head(key))) return false;
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+        return true;
+      } catch (error) {
+        throw new StorageError("storage_failed", `Could not remove image ${hash}: ${describeS3Failure(error, bucket)}.`, { cause: error });
       }
     },
 

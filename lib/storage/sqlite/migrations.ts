@@ -147,6 +147,51 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE t.outcome_json IS NOT NULL AND json_extract(th.value, '$.kind') = 'image';
     `,
   },
+  {
+    version: 5,
+    name: "library: favourites, boards, saved prompts",
+    // Favourites and board items name a result by (turn, image hash) and go with their turn
+    // (CASCADE), so deleting a session takes its results off every board and out of favourites
+    // while the boards stay. Which hashes are a turn's final images is checked by the storage.
+    sql: `
+      CREATE TABLE favourites (
+        owner_id TEXT NOT NULL,
+        turn_id TEXT NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+        hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (owner_id, turn_id, hash)
+      );
+      CREATE INDEX favourites_by_turn ON favourites (turn_id);
+
+      CREATE TABLE boards (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX boards_by_owner ON boards (owner_id);
+
+      CREATE TABLE board_items (
+        board_id TEXT NOT NULL REFERENCES boards (id) ON DELETE CASCADE,
+        turn_id TEXT NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+        hash TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (board_id, turn_id, hash)
+      );
+      CREATE INDEX board_items_by_turn ON board_items (turn_id);
+
+      CREATE TABLE saved_prompts (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        tags_json TEXT NOT NULL CHECK (json_valid(tags_json)),
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX saved_prompts_by_owner ON saved_prompts (owner_id, created_at DESC);
+    `,
+  },
 ];
 
 export class SchemaTooNewError extends Error {

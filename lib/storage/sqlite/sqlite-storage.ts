@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { StudioError } from "@/lib/gemini/types";
+import { collectImageGarbage } from "../garbage";
 import { createFileImageStore, describeWriteFailure, type ImageStore } from "../image-store";
 import { costOfTurn } from "../turn-cost";
 import {
@@ -18,7 +19,15 @@ import {
   isFinishedStatus,
   isStorageId,
   isValidBudgetLimit,
+  libraryItemsOf,
+  libraryLimit,
+  normalizeBoardName,
+  normalizeSavedPrompt,
+  resultImageOf,
+  type Board,
   type BudgetLimit,
+  type ResultRef,
+  type SavedPrompt,
   type BudgetOverride,
   type DefaultBudget,
   type LedgerRange,
@@ -107,6 +116,34 @@ interface BudgetRow {
   updated_at: string;
   updated_by: string;
 }
+
+interface BoardRow {
+  id: string;
+  owner_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  item_count: number;
+}
+
+interface SavedPromptRow {
+  id: string;
+  owner_id: string;
+  name: string;
+  text: string;
+  tags_json: string;
+  created_at: string;
+}
+
+function toBoard(row: BoardRow): Board {
+  return { id: row.id, ownerId: row.owner_id, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at, itemCount: row.item_count };
+}
+
+function toSavedPrompt(row: SavedPromptRow): SavedPrompt {
+  return { id: row.id, ownerId: row.owner_id, name: row.name, text: row.text, tags: JSON.parse(row.tags_json) as string[], createdAt: row.created_at };
+}
+
+const BOARD_COLUMNS = "b.*, (SELECT count(*) FROM board_items i WHERE i.board_id = b.id) AS item_count";
 
 const DEFAULT_BUDGET_KEY = "budget.default_monthly_micro_usd";
 
@@ -312,14 +349,51 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
       FROM session_shares sh JOIN sessions s ON s.id = sh.session_id
       ORDER BY s.updated_at DESC, s.seq DESC LIMIT @max OFFSET @skip`),
     grantImage: db.prepare("INSERT OR IGNORE INTO image_access (owner_id, hash, session_id) VALUES (?, ?, ?)"),
+    libraryTurns: db.prepare<[string, number], TurnRow & { session_title: string }>(`
+      SELECT t.*, s.title AS session_title FROM turns t JOIN sessions s ON s.id = t.session_id
+      WHERE t.owner_id = ? AND t.status = 'succeeded' ORDER BY t.created_at DESC, t.seq DESC LIMIT ?`),
+    favouritesOf: db.prepare<[string], { turn_id: string; hash: string }>("SELECT turn_id, hash FROM favourites WHERE owner_id = ?"),
+    putFavourite: db.prepare("INSERT OR IGNORE INTO favourites (owner_id, turn_id, hash, created_at) VALUES (?, ?, ?, ?)"),
+    deleteFavourite: db.prepare("DELETE FROM favourites WHERE owner_id = ? AND turn_id = ? AND hash = ?"),
+    isFavourite: db.prepare<[string, string, string], { one: number }>("SELECT 1 AS one FROM favourites WHERE owner_id = ? AND turn_id = ? AND hash = ?"),
+    boardsHolding: db.prepare<[string, string, string], { board_id: string }>(
+      "SELECT i.board_id FROM board_items i JOIN boards b ON b.id = i.board_id WHERE b.owner_id = ? AND i.turn_id = ? AND i.hash = ? ORDER BY i.board_id",
+    ),
+    boardItemsOf: db.prepare<[string], { board_id: string; turn_id: string; hash: string }>(
+      "SELECT i.board_id, i.turn_id, i.hash FROM board_items i JOIN boards b ON b.id = i.board_id WHERE b.owner_id = ?",
+    ),
+    boardById: db.prepare<[string, string], BoardRow>(`SELECT ${BOARD_COLUMNS} FROM boards b WHERE b.id = ? AND b.owner_id = ?`),
+    boardsOf: db.prepare<[string], BoardRow>(`SELECT ${BOARD_COLUMNS} FROM boards b WHERE b.owner_id = ? ORDER BY b.name COLLATE NOCASE, b.created_at`),
+    insertBoard: db.prepare("INSERT INTO boards (id, owner_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"),
+    renameBoard: db.prepare("UPDATE boards SET name = ?, updated_at = ? WHERE id = ? AND owner_id = ?"),
+    touchBoard: db.prepare("UPDATE boards SET updated_at = ? WHERE id = ?"),
+    deleteBoard: db.prepare("DELETE FROM boards WHERE id = ? AND owner_id = ?"),
+    putBoardItem: db.prepare("INSERT OR IGNORE INTO board_items (board_id, turn_id, hash, added_at) VALUES (?, ?, ?, ?)"),
+    deleteBoardItem: db.prepare("DELETE FROM board_items WHERE board_id = ? AND turn_id = ? AND hash = ?"),
+    insertPrompt: db.prepare("INSERT INTO saved_prompts (id, owner_id, name, text, tags_json, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
+    promptById: db.prepare<[string], SavedPromptRow>("SELECT * FROM saved_prompts WHERE id = ?"),
+    promptsOf: db.prepare<[string], SavedPromptRow>("SELECT * FROM saved_prompts WHERE owner_id = ? ORDER BY created_at DESC, rowid DESC"),
+    deletePrompt: db.prepare("DELETE FROM saved_prompts WHERE id = ? AND owner_id = ?"),
     canReadImage: db.prepare<[string, string], { found: number }>("SELECT 1 AS found FROM image_access WHERE owner_id = ? AND hash = ? LIMIT 1"),
     sessionsWithImage: db.prepare<[string], { session_id: string; owner_id: string }>(
       "SELECT DISTINCT session_id, owner_id FROM image_access WHERE hash = ? AND session_id IS NOT NULL",
     ),
+    // Every image a turn uses, as lib/storage/garbage.ts imagesOfTurns reads them, done by SQLite.
+    referencedImages: db.prepare<[], { hash: string | null }>(`
+      SELECT json_extract(r.value, '$.hash') AS hash FROM turns t, json_each(t.request_json, '$.references') r
+      UNION SELECT json_extract(i.value, '$.hash') FROM turns t, json_each(t.outcome_json, '$.images') i
+      UNION SELECT json_extract(th.value, '$.hash') FROM turns t, json_each(t.outcome_json, '$.thoughts') th
+        WHERE json_extract(th.value, '$.kind') = 'image'`),
   };
 
   function ledgerRows({ from, to, ownerId }: LedgerRange): TurnRow[] {
     return ownerId === undefined ? statements.ledgerAll.all(from, to) : statements.ledgerOfOwner.all(ownerId, from, to);
+  }
+
+  /** Inside a transaction: the result must be a final image of one of the owner's succeeded turns. */
+  function checkResult(ownerId: string, ref: ResultRef): void {
+    const row = statements.turnById.get(ref.turnId, ownerId);
+    if (!row || !resultImageOf(toTurn(row), ref.hash)) throw new StorageError("not_found", "No such result.");
   }
 
   function readDefaultBudget(): DefaultBudget {
@@ -629,6 +703,96 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
       },
     },
 
+    library: {
+      async list(ownerId, options = {}) {
+        const limit = libraryLimit(options.limit);
+        return read("list the library", () =>
+          libraryItemsOf(
+            statements.libraryTurns.all(ownerId, limit).map((row) => ({ turn: toTurn(row), sessionTitle: row.session_title })),
+            statements.favouritesOf.all(ownerId).map((row) => ({ turnId: row.turn_id, hash: row.hash })),
+            statements.boardItemsOf.all(ownerId).map((row) => ({ boardId: row.board_id, turnId: row.turn_id, hash: row.hash })),
+            limit,
+          ),
+        );
+      },
+      async setFavourite(ownerId, ref, favourite) {
+        write(favourite ? "star the result" : "unstar the result", () => {
+          checkResult(ownerId, ref);
+          if (favourite) statements.putFavourite.run(ownerId, ref.turnId, ref.hash, stamp());
+          else statements.deleteFavourite.run(ownerId, ref.turnId, ref.hash);
+        });
+      },
+      async stateOf(ownerId, ref) {
+        return read("read a result's favourite and boards", () => ({
+          favourite: statements.isFavourite.get(ownerId, ref.turnId, ref.hash) !== undefined,
+          boardIds: statements.boardsHolding.all(ownerId, ref.turnId, ref.hash).map((row) => row.board_id),
+        }));
+      },
+    },
+
+    boards: {
+      async create(ownerId, name) {
+        const clean = normalizeBoardName(name);
+        return write("create the board", () => {
+          const id = randomUUID();
+          const at = stamp();
+          statements.insertBoard.run(id, ownerId, clean, at, at);
+          return toBoard(statements.boardById.get(id, ownerId) as BoardRow);
+        });
+      },
+      async list(ownerId) {
+        return read("list the boards", () => statements.boardsOf.all(ownerId).map(toBoard));
+      },
+      async get(ownerId, id) {
+        return read("read the board", () => {
+          const row = statements.boardById.get(id, ownerId);
+          return row ? toBoard(row) : null;
+        });
+      },
+      async rename(ownerId, id, name) {
+        const clean = normalizeBoardName(name);
+        return write("rename the board", () => {
+          if (statements.renameBoard.run(clean, stamp(), id, ownerId).changes === 0) return null;
+          return toBoard(statements.boardById.get(id, ownerId) as BoardRow);
+        });
+      },
+      async delete(ownerId, id) {
+        return write("delete the board", () => statements.deleteBoard.run(id, ownerId).changes > 0);
+      },
+      async addItem(ownerId, boardId, ref) {
+        write("add to the board", () => {
+          if (!statements.boardById.get(boardId, ownerId)) throw new StorageError("not_found", "No such board.");
+          checkResult(ownerId, ref);
+          if (statements.putBoardItem.run(boardId, ref.turnId, ref.hash, stamp()).changes > 0) statements.touchBoard.run(stamp(), boardId);
+        });
+      },
+      async removeItem(ownerId, boardId, ref) {
+        return write("remove from the board", () => {
+          if (!statements.boardById.get(boardId, ownerId)) return false;
+          const removed = statements.deleteBoardItem.run(boardId, ref.turnId, ref.hash).changes > 0;
+          if (removed) statements.touchBoard.run(stamp(), boardId);
+          return removed;
+        });
+      },
+    },
+
+    prompts: {
+      async create(ownerId, input) {
+        const clean = normalizeSavedPrompt(input);
+        return write("save the prompt", () => {
+          const id = randomUUID();
+          statements.insertPrompt.run(id, ownerId, clean.name, clean.text, json(clean.tags), stamp());
+          return toSavedPrompt(statements.promptById.get(id) as SavedPromptRow);
+        });
+      },
+      async list(ownerId) {
+        return read("list the saved prompts", () => statements.promptsOf.all(ownerId).map(toSavedPrompt));
+      },
+      async delete(ownerId, id) {
+        return write("delete the saved prompt", () => statements.deletePrompt.run(id, ownerId).changes > 0);
+      },
+    },
+
     imageAccess: {
       async recordUpload(ownerId, hash) {
         write("record the upload", () => {
@@ -657,10 +821,23 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
         db.prepare("UPDATE OR IGNORE budget_overrides SET owner_id = ? WHERE owner_id = ?").run(to, from);
         db.prepare("UPDATE OR IGNORE image_access SET owner_id = ? WHERE owner_id = ?").run(to, from);
         db.prepare("DELETE FROM image_access WHERE owner_id = ?").run(from);
+        db.prepare("UPDATE OR IGNORE favourites SET owner_id = ? WHERE owner_id = ?").run(to, from);
+        db.prepare("DELETE FROM favourites WHERE owner_id = ?").run(from);
+        db.prepare("UPDATE boards SET owner_id = ? WHERE owner_id = ?").run(to, from);
+        db.prepare("UPDATE saved_prompts SET owner_id = ? WHERE owner_id = ?").run(to, from);
         return changes;
       });
       await files.moveOwner(from, to);
       return moved;
+    },
+
+    async collectGarbage(options) {
+      return collectImageGarbage(
+        images,
+        async () =>
+          read("list the images in use", () => new Set(statements.referencedImages.all().flatMap((row) => (row.hash ? [row.hash] : [])))),
+        options,
+      );
     },
 
     async close() {
