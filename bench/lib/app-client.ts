@@ -4,6 +4,7 @@ import type { GenerationSettings } from "../../lib/gemini/types";
 import type { Session, Turn } from "../../lib/storage/types";
 import type { JobEvent } from "../../lib/studio/job-events";
 import { newStudioContext } from "./browser";
+import { BENCH_COOKIE } from "./auth";
 
 /**
  * The app's own HTTP surface, driven from Node: its server actions (createSessionAction,
@@ -76,6 +77,7 @@ export function createAppClient(appUrl: string, ids: ActionIds) {
         accept: "text/x-component",
         "content-type": "text/plain;charset=UTF-8",
         origin: appUrl,
+        cookie: BENCH_COOKIE,
       },
       body: JSON.stringify([input]),
     });
@@ -89,7 +91,7 @@ export function createAppClient(appUrl: string, ids: ActionIds) {
     startTurn: (input: StartTurnInput) => callAction<Turn>(ids.startTurn, input),
     /** Follows the turn's SSE stream to its terminal event, noting when each event arrived; `onEvent` sees each as it comes. */
     async follow(turnId: string, onEvent?: (event: JobEvent) => void): Promise<{ terminal: JobEvent; events: Array<{ type: string; at: number }> }> {
-      const response = await fetch(`${appUrl}/api/turns/${encodeURIComponent(turnId)}/events`, { headers: { accept: "text/event-stream" } });
+      const response = await fetch(`${appUrl}/api/turns/${encodeURIComponent(turnId)}/events`, { headers: { accept: "text/event-stream", cookie: BENCH_COOKIE } });
       if (!response.ok || !response.body) throw new Error(`The event stream answered HTTP ${response.status}.`);
       const decoder = new TextDecoder();
       const events: Array<{ type: string; at: number }> = [];

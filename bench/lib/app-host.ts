@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { BENCH_AUTH_ENV } from "./auth";
 import { createWriteStream, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 
@@ -27,6 +28,8 @@ export async function startApp(options: { port: number; emulatorUrl: string; dat
       STUDIO_DATA_DIR: options.dataDir,
       STUDIO_OFFLINE_PREVIEW: "",
       NEXT_TELEMETRY_DISABLED: "1",
+      // Signed in as the seeded admin (bench/lib/auth.ts).
+      ...BENCH_AUTH_ENV,
       // The bench is one client making hundreds of generations; the per-client limit (an operator
       // setting, lib/env.ts) would measure the limiter, not the studio.
       STUDIO_RATE_LIMIT_PER_MINUTE: "0",

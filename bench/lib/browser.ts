@@ -1,6 +1,7 @@
 import { chromium, type Browser, type BrowserContext } from "@playwright/test";
 import type { GenerationSettings } from "../../lib/gemini/types";
 import { CHROMIUM_ARGS, findChromium } from "../../scripts/chromium";
+import { BENCH_BROWSER_COOKIES } from "./auth";
 
 export const VIEWPORT = { width: 1440, height: 900 };
 
@@ -15,6 +16,7 @@ export function launchBrowser(): Promise<Browser> {
  */
 export async function newStudioContext(browser: Browser, settings?: GenerationSettings): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: VIEWPORT });
+  await context.addCookies(BENCH_BROWSER_COOKIES);
   // tsx (esbuild, keepNames) wraps named functions in __name(); functions serialised into the
   // page (init scripts, evaluate) need it defined there too.
   await context.addInitScript("globalThis.__name ??= (fn) => fn;");

@@ -3,6 +3,7 @@ import type { BenchContext } from "../lib/context";
 import { USABLE_PROBE, newStudioContext } from "../lib/browser";
 import { recordNetwork } from "../lib/network";
 import { KB, MB, median, round, summarize } from "../lib/stats";
+import { BENCH_COOKIE } from "../lib/auth";
 
 const OPENS = 3;
 
@@ -24,11 +25,11 @@ export async function runHistoryScale(context: BenchContext) {
   const serverRenderMs: number[] = [];
   for (let attempt = 0; attempt < 4; attempt += 1) {
     const start = performance.now();
-    await (await fetch(url)).arrayBuffer();
+    await (await fetch(url, { headers: { cookie: BENCH_COOKIE } })).arrayBuffer();
     serverRenderMs.push(performance.now() - start);
   }
-  const rsc = Buffer.from(await (await fetch(url, { headers: { rsc: "1" } })).arrayBuffer());
-  const html = Buffer.from(await (await fetch(url)).arrayBuffer());
+  const rsc = Buffer.from(await (await fetch(url, { headers: { rsc: "1", cookie: BENCH_COOKIE } })).arrayBuffer());
+  const html = Buffer.from(await (await fetch(url, { headers: { cookie: BENCH_COOKIE } })).arrayBuffer());
 
   const opens: Array<Record<string, number>> = [];
   let scroll: Record<string, unknown> = {};

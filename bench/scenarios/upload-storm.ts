@@ -5,6 +5,7 @@ import sharp from "sharp";
 import { sampleServerMemory, watchServerMemory } from "../lib/app-host";
 import type { BenchContext } from "../lib/context";
 import { MB, percentile, round } from "../lib/stats";
+import { BENCH_COOKIE } from "../lib/auth";
 
 const UPLOADS = 200;
 const TARGET_BYTES = 5_800_000;
@@ -81,7 +82,7 @@ async function post(url: string, photo: Buffer, index: number): Promise<{ status
     method: "POST",
     body: uploadBody(photo, index, boundary),
     duplex: "half",
-    headers: { "content-type": `multipart/form-data; boundary=${boundary}`, origin: url, "sec-fetch-site": "same-origin" },
+    headers: { "content-type": `multipart/form-data; boundary=${boundary}`, origin: url, "sec-fetch-site": "same-origin", cookie: BENCH_COOKIE },
   } as RequestInit).catch(() => null);
   await response?.arrayBuffer().catch(() => undefined);
   return { status: response?.status ?? 0, ms: performance.now() - began };
@@ -95,7 +96,7 @@ function probe(url: string, intervalMs: number) {
   const done = (async () => {
     while (running) {
       const began = performance.now();
-      const response = await fetch(url, { signal: AbortSignal.timeout(30_000) }).catch(() => null);
+      const response = await fetch(url, { signal: AbortSignal.timeout(30_000), headers: { cookie: BENCH_COOKIE } }).catch(() => null);
       await response?.arrayBuffer().catch(() => undefined);
       const ms = performance.now() - began;
       if (response?.ok) times.push(ms);
@@ -138,7 +139,7 @@ export async function runUploadStorm(context: BenchContext) {
       form.append("file", new Blob([new Uint8Array(photo)], { type: "image/jpeg" }), "before.jpg");
       return form;
     })(),
-    headers: { origin: app.url, "sec-fetch-site": "same-origin" },
+    headers: { origin: app.url, "sec-fetch-site": "same-origin", cookie: BENCH_COOKIE },
   });
   if (stored.status !== 201) throw new Error(`a single upload failed with ${stored.status}: ${await stored.text()}`);
   const { url: imagePath } = (await stored.json()) as { url: string };
