@@ -336,11 +336,17 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
   }
 
   /**
-   * Locks the owner's session FOR SHARE for the rest of the transaction, so a delete by another
-   * instance waits for this write or is seen as done; StorageError "not_found" when it isn't theirs.
+   * Locks the owner's session row for the rest of the transaction, so a delete by another instance
+   * waits for this write or is seen as done; StorageError "not_found" when it isn't theirs.
+   *
+   * FOR NO KEY UPDATE, not FOR SHARE: the writes that lock it go on to update the row
+   * (touchSession), and two transactions that both hold a share lock and both want to update
+   * deadlock, which PostgreSQL breaks by failing one of them: two turns started at once in one
+   * session. This lock lets one wait for the other instead. It still lets foreign-key checks
+   * (FOR KEY SHARE) of other writes into the session through.
    */
   async function lockOwnedSession(trx: Transaction<StudioDatabase>, ownerId: string, sessionId: string): Promise<void> {
-    const session = await trx.selectFrom("sessions").select("id").where("id", "=", sessionId).where("owner_id", "=", ownerId).forShare().executeTakeFirst();
+    const session = await trx.selectFrom("sessions").select("id").where("id", "=", sessionId).where("owner_id", "=", ownerId).forNoKeyUpdate().executeTakeFirst();
     if (!session) throw new StorageError("not_found", "No such session.");
   }
 
@@ -590,7 +596,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
         if (!validIds(from.turnId)) throw new StorageError("not_found", "No such turn.");
         if (!validIds(to.sessionId)) throw new StorageError("not_found", "No such session.");
         // One transaction for the rows and their model turns (both are rows here), so a copy is
-        // whole or absent. FOR SHARE on the originals and the target session: a concurrent delete
+        // whole or absent. FOR SHARE on the originals, a lock on the target session: a concurrent delete
         // of either waits for the copy, or is done before it looks.
         return write("copy the conversation", async (trx) => {
           const { rows } = await sql<TurnRow>`
