@@ -66,3 +66,14 @@ export interface RequestSizeEstimate {
   replayedTurns: number;
   level: RequestSizeLevel;
 }
+
+/** The one way on from a conversation too large to continue; the label of its button. */
+export const CONTINUE_IN_NEW_SESSION = "Continue in a new session from this image";
+
+/** Why a request is refused for its size, and what to do: the start check's answer and the composer's. */
+export function tooLargeReason(bytes: number, replayedTurns: number): { message: string; action: string } {
+  const over = `would be about ${formatRequestSize(bytes)}, over the ${GEMINI_REQUEST_LIMIT_BYTES / MB} MB Google accepts in one request`;
+  return replayedTurns > 0
+    ? { message: `The next request ${over}: every turn sends each earlier image and its signature again.`, action: `${CONTINUE_IN_NEW_SESSION}.` }
+    : { message: `This request ${over}.`, action: "Remove some reference images, or use smaller ones." };
+}
