@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { invalidArgument, notFoundHtml, type EmulatorApiError } from "./errors";
+import { EmulatorApiError, invalidArgument, notFoundHtml } from "./errors";
 
 /** Small node:http helpers shared by the API routes and the control endpoints. */
 
@@ -25,7 +25,7 @@ function frontEndHeaders(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-export function sendJson(request: IncomingMessage, response: ServerResponse, status: number, body: unknown): void {
+export function sendJson(request: IncomingMessage, response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.headersSent || response.destroyed) return;
   // The real service pretty-prints JSON bodies with two-space indentation.
   const text = JSON.stringify(body, null, 2);
@@ -33,12 +33,15 @@ export function sendJson(request: IncomingMessage, response: ServerResponse, sta
     ...frontEndHeaders(request),
     "content-type": JSON_CONTENT_TYPE,
     "content-length": Buffer.byteLength(text),
+    ...headers,
   });
   response.end(text);
 }
 
 export function sendApiError(request: IncomingMessage, response: ServerResponse, error: EmulatorApiError): void {
-  sendJson(request, response, error.httpStatus, error.body);
+  // Unread request bytes would be taken for the next request on a kept-alive socket; closing it
+  // makes the client open a new one instead of failing its next call with ECONNRESET.
+  sendJson(request, response, error.httpStatus, error.body, error.closeConnection ? { connection: "close" } : {});
 }
 
 export function sendNotFoundPage(request: IncomingMessage, response: ServerResponse, path: string): void {
@@ -85,8 +88,9 @@ export async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Google's words for it; the rest of the body is left unread, as a front end would. */
 function payloadTooLarge(): EmulatorApiError {
-  return invalidArgument(`Request payload size exceeds the limit: ${MAX_REQUEST_BYTES} bytes.`);
+  return new EmulatorApiError(invalidArgument(`Request payload size exceeds the limit: ${MAX_REQUEST_BYTES} bytes.`).body, { closeConnection: true });
 }
 
 /** Resolves after `ms`, or early (false) when the client goes away. */

@@ -257,6 +257,28 @@ describe("retries", () => {
     expect(events.filter((event) => event.type === "retry")).toEqual([]);
     expect(await generateRequests()).toHaveLength(1);
   });
+
+  it("a body over the 100 MB inline limit fails with request_too_large and Google's words, and is never retried", async () => {
+    // 76 MiB of image bytes are 101.3 MiB of base64: just over the limit.
+    const huge = Buffer.alloc(76 * 1024 * 1024, 7);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(huge);
+    const { result, events } = await collect((onEvent) =>
+      gateway().generate({ ...request("A banana"), references: [{ mimeType: "image/png", data: huge }] }, { onEvent }),
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      error: {
+        code: "request_too_large",
+        retryable: false,
+        httpStatus: 400,
+        detail: "Request payload size exceeds the limit: 104857600 bytes.",
+        action: "Continue in a new session from this image.",
+      },
+    });
+    expect(events.filter((event) => event.type === "retry")).toEqual([]);
+    const logged = await generateRequests();
+    expect(logged.map((entry) => entry.status)).toEqual([400]);
+  });
 });
 
 describe("outcomes without an image", () => {
