@@ -213,6 +213,7 @@ describe("every action, fuzzed", () => {
       ],
       ["cancelTurn", (input) => studio.cancelTurn(OWNER, input as never), () => ({ turnId: rng.pick(ids) })],
       ["retryTurn", (input) => studio.retryTurn(OWNER, input as never), () => ({ turnId: rng.pick(ids) })],
+      ["estimateFollowUp", (input) => studio.estimateFollowUp(OWNER, input as never), () => ({ turnId: rng.pick(ids) })],
     ];
 
     for (const [name, call, valid] of actions) {
