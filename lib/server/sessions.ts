@@ -33,6 +33,7 @@ import {
   deleteSessionSchema,
   estimateFollowUpSchema,
   getSessionViewSchema,
+  imageHashSchema,
   listSessionsSchema,
   renameSessionSchema,
   startTurnSchema,
@@ -139,6 +140,22 @@ export async function resolveTurnReferences(
     });
   }
   return resolved;
+}
+
+/**
+ * The image a new session starts from (the home page's `?from=<hash>`, "Continue in a new session
+ * from this image"): the hash when the owner may read it as a reference, else null. Never throws: a
+ * bad link opens the home page with a notice instead of an error page.
+ */
+export async function findStartImage(ownerId: OwnerId, from: unknown): Promise<string | null> {
+  const parsed = imageHashSchema.safeParse(from);
+  if (!parsed.success) return null;
+  try {
+    const storage = await getStorage();
+    return (await storage.imageAccess.canRead(ownerId, parsed.data)) && (await storage.images.get(parsed.data)) ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A budget refusal as the actions answer it. */

@@ -4,8 +4,10 @@ import {
   MB,
   REFUSE_REQUEST_BYTES,
   WARN_REQUEST_BYTES,
+  CONTINUE_IN_NEW_SESSION,
   formatRequestSize,
   requestSizeLevel,
+  tooLargeReason,
   turnsThatFit,
 } from "./request-size";
 
@@ -56,5 +58,23 @@ describe("turnsThatFit", () => {
     expect(turnsThatFit(0, 3)).toBeNull();
     expect(() => turnsThatFit(MB, 1.5)).toThrow(RangeError);
     expect(() => turnsThatFit(MB, -1)).toThrow(RangeError);
+  });
+});
+
+describe("tooLargeReason", () => {
+  it("offers a new session from the image when earlier turns make the request large", () => {
+    expect(tooLargeReason(120 * MB, 40)).toEqual({
+      message: "The next request would be about 120.0 MB, over the 100 MB Google accepts in one request: every turn sends each earlier image and its signature again.",
+      action: `${CONTINUE_IN_NEW_SESSION}.`,
+    });
+    // Between the refusal and Google's limit it is not "over" yet.
+    expect(tooLargeReason(REFUSE_REQUEST_BYTES + 1, 40).message).toMatch(/^The next request would be about 99\.0 MB, too close to the 100 MB/);
+  });
+
+  it("names the references when there is no earlier turn to leave behind", () => {
+    expect(tooLargeReason(101 * MB, 0)).toEqual({
+      message: "This request would be about 101.0 MB, over the 100 MB Google accepts in one request.",
+      action: "Remove some reference images, or use smaller ones.",
+    });
   });
 });

@@ -72,7 +72,9 @@ export const CONTINUE_IN_NEW_SESSION = "Continue in a new session from this imag
 
 /** Why a request is refused for its size, and what to do: the start check's answer and the composer's. */
 export function tooLargeReason(bytes: number, replayedTurns: number): { message: string; action: string } {
-  const over = `would be about ${formatRequestSize(bytes)}, over the ${GEMINI_REQUEST_LIMIT_BYTES / MB} MB Google accepts in one request`;
+  // Refused from 99 MB on: below 100 MB it is too close to the limit, not over it.
+  const where = bytes > GEMINI_REQUEST_LIMIT_BYTES ? "over" : "too close to";
+  const over = `would be about ${formatRequestSize(bytes)}, ${where} the ${GEMINI_REQUEST_LIMIT_BYTES / MB} MB Google accepts in one request`;
   return replayedTurns > 0
     ? { message: `The next request ${over}: every turn sends each earlier image and its signature again.`, action: `${CONTINUE_IN_NEW_SESSION}.` }
     : { message: `This request ${over}.`, action: "Remove some reference images, or use smaller ones." };
