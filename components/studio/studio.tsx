@@ -569,6 +569,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
 
       <aside
         aria-label="Composer"
+        data-request-bytes={estimate?.bytes}
         className="max-h-[60dvh] overflow-y-auto border-t border-zinc-200 p-3 sm:p-4 md:col-start-2 xl:col-start-3 xl:max-h-none xl:border-t-0 xl:border-l dark:border-zinc-800"
       >
         {estimate?.level === "warn" && !tooLarge && <RequestSizeNotice estimate={estimate} imageHash={continueImage} />}

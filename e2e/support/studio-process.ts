@@ -32,6 +32,7 @@ export const STUDIO_PORTS = {
   lockFirst: 3114 + PORT_OFFSET,
   lockSecond: 3115 + PORT_OFFSET,
   hostileUpstream: 3116 + PORT_OFFSET,
+  longSessionSize: 3117 + PORT_OFFSET,
 } as const;
 
 export interface StudioProcessOptions {

@@ -6,7 +6,7 @@ import type { GenerationRequest, GenerationSettings } from "@/lib/gemini/types";
 import { fakePng } from "@/lib/storage/contract";
 import { createMemoryStorage } from "@/lib/storage/memory-storage";
 import type { Storage } from "@/lib/storage/types";
-import { REQUEST_OVERHEAD_BYTES } from "./jobs/request-size";
+import { REQUEST_OVERHEAD_BYTES } from "@/lib/studio/request-size";
 import { createJobRunner, type JobRunner } from "./jobs/runner";
 import { createStudioSessions, type StudioSessions } from "./sessions";
 

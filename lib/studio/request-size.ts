@@ -28,6 +28,9 @@ export const WARN_REQUEST_BYTES = 50 * MB;
  */
 export const REFUSE_REQUEST_BYTES = 99 * MB;
 
+/** What a request weighs besides its contents: its braces, generationConfig and tools, the SDK's fields. */
+export const REQUEST_OVERHEAD_BYTES = 2_048;
+
 export type RequestSizeLevel = "ok" | "warn" | "refuse";
 
 function checkBytes(bytes: number): void {

@@ -7,9 +7,8 @@ import type { GenerationSettings, HistoryTurn, ModelTurn, ReferenceImage } from 
 import { fakePng } from "@/lib/storage/contract";
 import { createMemoryImageStore, createMemoryStorage } from "@/lib/storage/memory-storage";
 import { emptyOutcome, type Storage, type Turn, type TurnOutcome } from "@/lib/storage/types";
-import { MB } from "@/lib/studio/request-size";
+import { MB, REQUEST_OVERHEAD_BYTES } from "@/lib/studio/request-size";
 import {
-  REQUEST_OVERHEAD_BYTES,
   base64Length,
   createRequestSizeEstimator,
   modelContentBytes,

@@ -3,7 +3,7 @@ import "server-only";
 import { buildUserParts, replayModelTurn } from "@/lib/gemini/request";
 import type { ModelTurn, ReferenceImage, ReferenceRole } from "@/lib/gemini/types";
 import type { OwnerId, Storage, Turn } from "@/lib/storage/types";
-import { requestSizeLevel, type RequestSizeEstimate } from "@/lib/studio/request-size";
+import { REQUEST_OVERHEAD_BYTES, requestSizeLevel, type RequestSizeEstimate } from "@/lib/studio/request-size";
 
 /**
  * The size of the next request of a conversation, without reading its images.
@@ -16,9 +16,6 @@ import { requestSizeLevel, type RequestSizeEstimate } from "@/lib/studio/request
  * existed are measured once from storage (their model turn and references read back) and
  * remembered for the life of the process: a finished turn never changes.
  */
-
-/** What the rest of a request weighs: its braces, generationConfig and tools, and the SDK's fields. */
-export const REQUEST_OVERHEAD_BYTES = 2_048;
 
 /** The turns measured from storage are remembered by id, up to this many (a few bytes each). */
 const MAX_REMEMBERED = 50_000;

@@ -11,11 +11,11 @@ import { ImageStoreError, createFileImageStore, type ImageStore } from "@/lib/st
 import { createMemoryImageStore, createMemoryStorage, type MemoryImageStore } from "@/lib/storage/memory-storage";
 import { openSqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
 import { INTERRUPTED_TURN_ERROR, emptyOutcome, type Storage, type Turn, type TurnRequest } from "@/lib/storage/types";
-import { MB } from "@/lib/studio/request-size";
+import { MB, REQUEST_OVERHEAD_BYTES } from "@/lib/studio/request-size";
 import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, type JobRunner, type JobRunnerOptions } from "./runner";
 import { type JobEvent } from "@/lib/studio/job-events";
 import { openTurnEventStream } from "./event-stream";
-import { REQUEST_OVERHEAD_BYTES, createRequestSizeEstimator } from "./request-size";
+import { createRequestSizeEstimator } from "./request-size";
 
 // The job runner against memory storage and a scripted gateway: each test decides what "Gemini"
 // says and when, so the ordering of events, cancellation and deadlines can be pinned down.
