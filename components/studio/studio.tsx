@@ -19,7 +19,7 @@ import {
 import { checkBudgetAction } from "@/app/usage/actions";
 import { isAcceptedMimeType } from "@/lib/images/limits";
 import { createTrayUploader } from "@/lib/images/upload-client";
-import type { GenerationSettings } from "@/lib/gemini/types";
+import { MASK_ROLE, type GenerationSettings } from "@/lib/gemini/types";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
 import { suggestModelSwitch } from "@/lib/studio/model-switch";
 import { appendSessionPage, applySessionActivity, type SessionListPage } from "@/lib/studio/session-list";
@@ -322,7 +322,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         ...(reference.height ? { height: reference.height } : {}),
       });
       const item = tray.getState().items.find((candidate) => candidate.hash === reference.hash);
-      if (item && reference.role) tray.getState().setRole(item.id, reference.role);
+      if (item && reference.role && reference.role !== MASK_ROLE) tray.getState().setRole(item.id, reference.role);
     }
   }
 
