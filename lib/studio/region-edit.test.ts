@@ -10,6 +10,8 @@ import {
   clampRegion,
   describeRegion,
   pointInFrame,
+  readRegionEdit,
+  regionEditSettings,
   regionForKey,
   regionFromPoints,
   regionToPixels,
@@ -110,5 +112,24 @@ describe("buildRegionInstruction", () => {
 
   it("describes a box in whole percents", () => {
     expect(describeRegion({ x: 12.4, y: 0, width: 30.3, height: 99.6 })).toBe("12–43% across and 0–100% down");
+  });
+});
+
+describe("readRegionEdit", () => {
+  it("reads back what a built instruction asked for, box in whole percents", () => {
+    const prompt = buildRegionInstruction({ region: { x: 20.4, y: 10, width: 30, height: 29.6 }, instruction: "a red kite.\nWith a long tail" }, 1);
+    expect(readRegionEdit(prompt)).toEqual({ region: { x: 20, y: 10, width: 30, height: 30 }, instruction: "a red kite.\nWith a long tail" });
+  });
+
+  it("answers null for any other prompt", () => {
+    expect(readRegionEdit("Change only the marked area: a kite")).toBeNull();
+    expect(readRegionEdit("A beach at dawn")).toBeNull();
+  });
+});
+
+describe("regionEditSettings", () => {
+  it("keeps the result's model, size and shape and turns search off", () => {
+    const settings = { model: "gemini-3-pro-image", imageSize: "2K", aspectRatio: "16:9", webSearch: true, imageSearch: true, imageOnly: false };
+    expect(regionEditSettings(settings)).toEqual({ ...settings, webSearch: false, imageSearch: false });
   });
 });

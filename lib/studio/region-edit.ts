@@ -148,3 +148,25 @@ export function buildRegionInstruction(edit: RegionEdit, maskImageNumber: number
       "The mask only marks the area; do not draw it.",
   ].join("\n");
 }
+
+const BUILT = /^Change only the marked area: ([\s\S]*)\.\n\nUsing the image from your last answer, [\s\S]*?which covers about (\d+)–(\d+)% across and (\d+)–(\d+)% down the image/;
+
+/**
+ * The edit a prompt from buildRegionInstruction asked for, to open it again ("Edit and retry"); null
+ * for any other prompt. The box comes back in whole percents, as the prompt states it.
+ */
+export function readRegionEdit(prompt: string): RegionEdit | null {
+  const match = BUILT.exec(prompt);
+  if (!match) return null;
+  const [x1, x2, y1, y2] = match.slice(2, 6).map(Number) as [number, number, number, number];
+  const checked = checkRegionEdit({ region: { x: x1, y: y1, width: x2 - x1, height: y2 - y1 }, instruction: match[1] ?? "" });
+  return checked.ok ? checked.edit : null;
+}
+
+/**
+ * The settings of a region edit: its result's own, so the answer comes back at the same model, size
+ * and shape the mask was drawn for; search off, since the edit is about this image, not the web.
+ */
+export function regionEditSettings<T extends { webSearch: boolean; imageSearch: boolean }>(settings: T): T {
+  return { ...settings, webSearch: false, imageSearch: false };
+}
