@@ -159,8 +159,10 @@ export async function renderRegionEdit(options: {
   const { region, width, height } = options;
   const resized = await sharp(options.base).rotate().resize(width, height, { fit: "fill" }).removeAlpha().raw().toBuffer();
   const stroke = Math.max(1, Math.round(Math.min(region.width, region.height) * 0.03));
-  const fontSize = Math.max(6, Math.min(48, Math.round(Math.min(region.width / 12, region.height / 4))));
-  const text = options.label.length > 80 ? `${options.label.slice(0, 79)}…` : options.label;
+  // The request's first line (the studio puts the designer's words there), sized to fit the box.
+  const firstLine = options.label.split("\n")[0]?.trim() ?? "";
+  const text = firstLine.length > 48 ? `${firstLine.slice(0, 47)}…` : firstLine;
+  const fontSize = Math.max(6, Math.floor(Math.min(48, region.height / 4, region.width / (0.62 * Math.max(1, text.length)))));
   const overlay = Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${region.width}" height="${region.height}">` +
       `<rect width="100%" height="100%" fill="#ffd400" fill-opacity="0.45"/>` +

@@ -97,10 +97,11 @@ export function RegionEditDialog({ image, initial = null, onApply, onClose }: Re
         }}
         className="inset-2 mx-auto flex max-w-6xl flex-col overflow-y-auto p-3 sm:inset-6 sm:p-4"
       >
-        <form onSubmit={(event) => void apply(event)} noValidate className="flex min-h-0 flex-1 flex-col gap-3 lg:flex-row">
-          <div className="flex min-h-0 min-w-0 flex-1 flex-col gap-2">
+        {/* Stacked below lg, where the dialog scrolls as a whole; side by side from lg, the image taking the height left. */}
+        <form onSubmit={(event) => void apply(event)} noValidate className="flex flex-col gap-3 lg:min-h-0 lg:flex-1 lg:flex-row">
+          <div className="flex min-w-0 flex-col gap-2 lg:min-h-0 lg:flex-1">
             <header className="flex items-baseline gap-3">
-              <DialogTitle className="text-base font-semibold">Edit a region</DialogTitle>
+              <DialogTitle className="shrink-0 text-base font-semibold">Edit a region</DialogTitle>
               <span className="min-w-0 truncate text-xs text-zinc-600 dark:text-zinc-400" title={image.label}>
                 {image.label}
               </span>
@@ -251,7 +252,7 @@ function MarkingSurface({ surfaceRef: frame, image, region, invalid, describedBy
   const marked = region && region.width > 0 && region.height > 0 ? region : null;
 
   return (
-    <div ref={area} className="relative flex min-h-[32vh] flex-1 items-center justify-center md:min-h-[50vh]">
+    <div ref={area} className="relative flex h-[36vh] items-center justify-center md:h-[50vh] lg:h-auto lg:min-h-[50vh] lg:flex-1">
       <div
         ref={frame}
         role="application"
