@@ -30,6 +30,14 @@ export function emulatorControl(request: APIRequestContext, baseUrl: string = E2
       const response = await request.post(`${baseUrl}/_emulator/release`);
       return ((await response.json()) as { released: number }).released;
     },
+    /** Generation requests being answered now, and the most at once since the last reset. */
+    async inFlight(): Promise<{ current: number; peak: number }> {
+      const response = await request.get(`${baseUrl}/_emulator/in-flight`);
+      return (await response.json()) as { current: number; peak: number };
+    },
+    async resetInFlight() {
+      await request.delete(`${baseUrl}/_emulator/in-flight`);
+    },
     async configure(config: { latencyMs?: number; realisticPayload?: boolean; enforceSignatures?: boolean }) {
       await request.post(`${baseUrl}/_emulator/config`, { data: config });
     },
