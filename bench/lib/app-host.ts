@@ -15,7 +15,15 @@ export interface AppHost {
   stop(): Promise<void>;
 }
 
-export async function startApp(options: { port: number; emulatorUrl: string; dataDir: string; logFile: string; profileDir?: string }): Promise<AppHost> {
+export async function startApp(options: {
+  port: number;
+  emulatorUrl: string;
+  dataDir: string;
+  logFile: string;
+  profileDir?: string;
+  /** Operator settings for this studio only (e.g. STUDIO_HISTORY_CACHE_MB=0), over the bench's environment. */
+  env?: Record<string, string>;
+}): Promise<AppHost> {
   const started = Date.now();
   const log = createWriteStream(options.logFile);
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "serve.ts")], {
@@ -35,6 +43,7 @@ export async function startApp(options: { port: number; emulatorUrl: string; dat
       STUDIO_RATE_LIMIT_PER_MINUTE: "0",
       // Diagnostics only (--profile): Next's own switch, the server writes a CPU profile when it stops.
       ...(options.profileDir ? { NEXT_CPU_PROF: "1", NEXT_CPU_PROF_DIR: options.profileDir } : {}),
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

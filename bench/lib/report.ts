@@ -219,6 +219,33 @@ function rows(results: ScenarioResults): Row[] {
       verdict: verdict(longTasks === 0),
     });
   }
+  if (results["follow-ups"] && !failed("9 Follow-ups", "follow-ups")) {
+    const f = results["follow-ups"];
+    for (const depth of ["5", "20"]) {
+      const off = get(f, "byDepth", depth, "cacheOff");
+      const on = get(f, "byDepth", depth, "cacheOn");
+      if (!off || !on) continue;
+      const size = `${fmt(get(f, "requestMB", depth), " MB", 1)} request, n=${fmt(get(f, "rounds"))}`;
+      out.push(
+        {
+          scenario: "9 Follow-ups",
+          figure: `turn ${depth}: action start → request reaches the emulator (${size})`,
+          result: `p50 ${fmt(get(on, "reachEmulatorMs", "p50"), " ms")} (95% CI ${fmt(get(on, "reachEmulatorMs", "p50Interval95", "0"))}…${fmt(get(on, "reachEmulatorMs", "p50Interval95", "1"), " ms")})`,
+          baseline: `history cache off: p50 ${fmt(get(off, "reachEmulatorMs", "p50"), " ms")}`,
+          budget: "—",
+          verdict: "—",
+        },
+        {
+          scenario: "9 Follow-ups",
+          figure: `turn ${depth}: added over the emulator's own time, to \`done\``,
+          result: `p50 ${fmt(get(on, "addedMs", "p50"), " ms")} (95% CI ${fmt(get(on, "addedMs", "p50Interval95", "0"))}…${fmt(get(on, "addedMs", "p50Interval95", "1"), " ms")})`,
+          baseline: `history cache off: p50 ${fmt(get(off, "addedMs", "p50"), " ms")}; emulator's own p50 ${fmt(get(on, "emulatorMs", "p50"), " ms")}`,
+          budget: "—",
+          verdict: "—",
+        },
+      );
+    }
+  }
   if (results["postgres-scale"] && !failed("8 PostgreSQL scale", "postgres-scale")) {
     const p = results["postgres-scale"];
     const home = num(get(p, "homeList", "p95"));

@@ -19,6 +19,7 @@ import { checkBudget, type BudgetRefusal } from "./budgets";
 import { getGateway, getModelDiscovery } from "./gateway";
 import { imagesOfTurns } from "@/lib/storage/garbage";
 import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
+import { createHistoryCache } from "./jobs/history-cache";
 import { openSharedJobQueue } from "./jobs/shared-queue";
 import { log } from "./log";
 import { isPostgresStorage, postgresFailure } from "@/lib/storage/postgres/postgres-storage";
@@ -275,6 +276,7 @@ export function getJobRunner(): Promise<JobRunner> {
         deadlineMs: env.jobDeadlineMs,
         maxConcurrentJobs,
         maxQueuedJobs: env.maxQueuedJobs,
+        ...(env.historyCacheBytes === undefined ? {} : { historyCache: createHistoryCache({ maxBytes: env.historyCacheBytes }) }),
         secrets: [env.geminiApiKey],
         queue,
       });

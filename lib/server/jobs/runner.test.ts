@@ -12,6 +12,7 @@ import { createMemoryImageStore, createMemoryStorage, type MemoryImageStore } fr
 import { openSqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
 import { INTERRUPTED_TURN_ERROR, type Storage, type Turn, type TurnRequest } from "@/lib/storage/types";
 import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, type JobRunner, type JobRunnerOptions } from "./runner";
+import { createHistoryCache } from "./history-cache";
 import { type JobEvent } from "@/lib/studio/job-events";
 import { openTurnEventStream } from "./event-stream";
 
@@ -528,6 +529,29 @@ describe("conversation history", () => {
       "edit-add-a-logo-20261122-101500.png",
       "edit-make-it-silver-20261122-101500.png",
     ]);
+  });
+
+  it("reads each earlier model turn from storage once while its history cache holds it, and every time with a cache of 0", async () => {
+    for (const [historyCache, reads] of [
+      [undefined, 1],
+      [createHistoryCache({ maxBytes: 0 }), 3],
+    ] as const) {
+      const gateway = scriptedGateway((call) => answer(call));
+      const jobs = runner(gateway, historyCache ? { historyCache } : {});
+      const session = await newSession();
+      const first = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+      await jobs.idle();
+      const readModelTurn = vi.spyOn(storage.modelTurns, "get");
+      for (const prompt of ["gold", "silver", "bronze"]) {
+        expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: first.id, request: request(prompt) }));
+        await jobs.idle();
+      }
+      expect(readModelTurn).toHaveBeenCalledTimes(reads);
+      readModelTurn.mockRestore();
+      const replayed = gateway.calls.slice(1).map((call) => JSON.stringify(call.request.history));
+      expect(new Set(replayed).size).toBe(1);
+      expect(replayed[0]).toBe(JSON.stringify([{ prompt: "A banana", references: [], modelTurn: await storage.modelTurns.get(OWNER, first.id) }]));
+    }
   });
 
   it("leaves failed turns out of the replayed history", async () => {

@@ -24,6 +24,7 @@ import {
 } from "@/lib/storage/types";
 import { outputKind } from "@/lib/studio/file-names";
 import { JobFailure, createHistoryBuilder } from "./history";
+import { DEFAULT_HISTORY_CACHE_MB, createHistoryCache, type HistoryCache } from "./history-cache";
 import { createOutcomeStore } from "./outcome-store";
 import type { ClaimedJob, SharedJobQueue } from "./shared-queue";
 import { snapshotEvent, type JobEvent, type JobEventBody, type JobEventType, type JobListener } from "@/lib/studio/job-events";
@@ -129,6 +130,11 @@ export interface JobRunnerOptions {
    * claims the job runs it here through the same code, and its events go through the database.
    */
   queue?: SharedJobQueue;
+  /**
+   * Earlier model turns and reference images kept between follow-ups (history-cache.ts). Default:
+   * DEFAULT_HISTORY_CACHE_MB with the default idle expiry; a cache of 0 bytes reads storage every time.
+   */
+  historyCache?: HistoryCache;
 }
 
 export const DEFAULT_JOB_DEADLINE_MS = 5 * 60_000;
@@ -238,7 +244,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   let closing = false;
 
   const clean = (error: StudioError): StudioError => redactStudioError(error, secrets);
-  const { loadReferences, buildHistory } = createHistoryBuilder(storage);
+  const historyCache = options.historyCache ?? createHistoryCache({ maxBytes: DEFAULT_HISTORY_CACHE_MB * 1_000_000 });
+  const { loadReferences, buildHistory } = createHistoryBuilder(storage, historyCache);
   const { storeThought, storeImage, storeOutcome, knownInlineImages } = createOutcomeStore(storage);
 
   function emit(job: Job, body: JobEventBody): void {
