@@ -42,6 +42,7 @@ async function startWithResult(page: Page, prompt: string) {
 
 test("a box drawn with the mouse and an instruction become a follow-up turn; the result opens in the slider and only the box changed", async ({ page, request }) => {
   const studio = await startWithResult(page, "A quiet harbour at dawn, fishing boats");
+  const original = await studio.resultSize();
   const parentId = await studio.turnView.getAttribute("data-turn-id");
   const region = new RegionEditPage(page);
   await region.open();
@@ -84,11 +85,16 @@ test("a box drawn with the mouse and an instruction become a follow-up turn; the
   const sent = calls[1]?.body?.contents ?? [];
   expect(sent.map((content) => content.role)).toEqual(["user", "model", "user"]);
   const last = sent[2]?.parts ?? [];
-  expect(String(last[0]?.text)).toContain("Keep everything else in the image exactly the same, preserving the original style, lighting, and composition.");
+  expect(last).toHaveLength(3);
+  const words = String(last[0]?.text);
+  expect(words).toMatch(/^Change only the marked area: a red kite with a long tail\.\n/);
+  expect(words).toContain("change only the area shown in white on the mask (image 1), which covers about 20–50% across and 10–40% down the image");
+  expect(words).toContain("Keep everything else in the image exactly the same, preserving the original style, lighting, and composition.");
   expect(last[1]).toEqual({ text: "Image 1 (mask):" });
   expect(last[2]).toMatchObject({ inlineData: { mimeType: "image/png" } });
 
-  // The emulator read the mask and reports the box that was drawn, within a few percent.
+  // The emulator read the mask, drawn at the result's exact pixel size, and reports the box that was drawn.
+  expect(calls[1]?.region?.maskSize).toEqual(original);
   expectRegionNear(calls[1]?.region, DRAWN);
   expect(calls[1]?.region?.edited).toBe(true);
   await expect(page.getByTestId("model-text")).toContainText("Changed only the area marked in image 1");
@@ -144,8 +150,22 @@ test("bad input gets a clear message and sends nothing; the keyboard and the fie
   await region.field("X (% from left)").fill("95");
   await expect(region.summary).toHaveText("Marked: 95–100% across and 30–40% down.");
 
-  // Escape cancels: the dialog closes, nothing was sent, the result is as it was.
+  // Each problem on its own: an area but no words, then words but an area of no width.
+  await region.apply.click();
+  await expect(region.regionError).toBeHidden();
+  await expect(region.instructionError).toHaveText("Write what should change in the marked area.");
+  await expect(region.instruction).toBeFocused();
   await region.instruction.fill("a seagull");
+  await expect(region.instructionError).toBeHidden();
+  await region.field("Width (%)").fill("0");
+  await region.apply.click();
+  await expect(region.summary).toHaveText("Nothing marked yet.");
+  await expect(region.regionError).toHaveText("Mark the area to change: drag a box on the image, or set its width and height.");
+  await expect(region.instructionError).toBeHidden();
+  await expect(region.surface).toBeFocused();
+  expect(await emulatorControl(request).generations()).toHaveLength(1);
+
+  // Escape cancels: the dialog closes, nothing was sent, the result is as it was.
   await page.keyboard.press("Escape");
   await expect(region.dialog).toBeHidden();
   await expect(page.getByTestId("edit-region")).toBeFocused();
@@ -153,8 +173,74 @@ test("bad input gets a clear message and sends nothing; the keyboard and the fie
   await expect(studio.timelineTurns).toHaveCount(1);
 });
 
+test("with the keyboard alone: open, mark with the arrows, Tab to the words, Ctrl+Enter sends; a refused region edit's Edit and retry reopens the dialog with its area and words", async ({ page, request }) => {
+  const studio = await startWithResult(page, "A windmill in a tulip field");
+  const emulator = emulatorControl(request);
+  const region = new RegionEditPage(page);
+  const MARKED = "Marked: 40–79% across and 30–80% down.";
+
+  await page.getByTestId("edit-region").focus();
+  await page.keyboard.press("Enter");
+  await expect(region.dialog).toBeVisible();
+  await expect(region.surface).toBeFocused();
+  await page.keyboard.press("ArrowDown");
+  await expect(region.summary).toHaveText("Marked: 30–70% across and 30–70% down.");
+  await page.keyboard.press("Shift+ArrowRight");
+  await page.keyboard.press("Alt+Shift+ArrowDown");
+  await page.keyboard.press("Alt+ArrowLeft");
+  await expect(region.summary).toHaveText(MARKED);
+  // Tab runs through the four fields, which show the area, to the words.
+  for (const [name, value] of [
+    ["X (% from left)", "40"],
+    ["Y (% from top)", "30"],
+    ["Width (%)", "39"],
+    ["Height (%)", "50"],
+  ] as const) {
+    await page.keyboard.press("Tab");
+    await expect(region.field(name)).toBeFocused();
+    await expect(region.field(name)).toHaveValue(value);
+  }
+  await page.keyboard.press("Tab");
+  await expect(region.instruction).toBeFocused();
+  await page.keyboard.type("a second windmill, smaller");
+
+  // The service refuses the first try: the turn fails, and no comparison opens.
+  await emulator.queueFaults([{ kind: "prompt_blocked" }]);
+  await page.keyboard.press("Control+Enter");
+  await expect(region.dialog).toBeHidden();
+  await studio.waitForStatus("failed");
+  await expect(page.getByTestId("compare-view")).toHaveCount(0);
+  const refused = await emulator.generations();
+  expect(refused).toHaveLength(2);
+  const refusedTurn = refused[1]?.body?.contents?.at(-1)?.parts ?? [];
+  expect(String(refusedTurn[0]?.text)).toMatch(/^Change only the marked area: a second windmill, smaller\./);
+  expect(refusedTurn[1]).toEqual({ text: "Image 1 (mask):" });
+
+  // Edit and retry, by keyboard too: the dialog comes back over the original with the same area and words.
+  await page.getByTestId("edit-and-retry").focus();
+  await page.keyboard.press("Enter");
+  await expect(region.dialog).toBeVisible();
+  await expect(region.surface).toBeFocused();
+  await expect(region.summary).toHaveText(MARKED);
+  await expect(region.instruction).toHaveValue("a second windmill, smaller");
+  for (let step = 0; step < 5; step++) await page.keyboard.press("Tab");
+  await expect(region.instruction).toBeFocused();
+  await page.keyboard.press("Control+Enter");
+  await expect(region.dialog).toBeHidden();
+  await studio.waitForStatus("succeeded");
+  await expect(page.getByTestId("compare-view")).toHaveAttribute("data-mode", "slider");
+
+  // The retry continues the original, as the refused try did, and the emulator read the keyboard's area.
+  const calls = await emulator.generations();
+  expect(calls).toHaveLength(3);
+  expect(calls[2]?.body?.contents).toEqual(refused[1]?.body?.contents);
+  expectRegionNear(calls[2]?.region, { x: 40, y: 30, width: 39, height: 50 }, 1);
+  expect(calls[2]?.region?.edited).toBe(true);
+});
+
 for (const viewport of [
   { name: "desktop", width: 1440, height: 900 },
+  { name: "tablet", width: 820, height: 1180 },
   { name: "phone", width: 390, height: 844 },
 ]) {
   test(`on a ${viewport.name} (${viewport.width}×${viewport.height}) the dialog and the result pass axe in both themes; screenshots`, async ({ page, request }) => {

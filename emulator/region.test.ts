@@ -54,10 +54,11 @@ describe("scaleBox and understoodRegion", () => {
     expect(scaleBox(box, 33, 17)).toEqual({ left: 3, top: 1, width: 7, height: 5 });
     expect(understoodRegion(box, { width: 1000, height: 500 }, 1, true)).toMatchObject({
       percent: { x: 10, y: 10, width: 20, height: 20 },
+      maskSize: { width: 100, height: 50 },
       marked: true,
       edited: true,
     });
-    expect(understoodRegion(null, { width: 10, height: 10 }, 2, true)).toMatchObject({ marked: false, edited: false, width: 0 });
+    expect(understoodRegion(null, { width: 10, height: 10 }, 2, true)).toMatchObject({ marked: false, edited: false, width: 0, maskSize: null });
   });
 });
 

@@ -40,6 +40,8 @@ export interface UnderstoodRegion {
   /** The same box in percent of the image, rounded to 0.1. */
   percent: { x: number; y: number; width: number; height: number };
   maskImage: number;
+  /** The mask's own pixel size (a client should draw it at the image's), null when nothing in it was marked. */
+  maskSize: { width: number; height: number } | null;
   /** False when nothing in the mask was marked: the answer is then a plain image. */
   marked: boolean;
   /** False when the conversation held no earlier image to edit. */
@@ -122,6 +124,7 @@ export function understoodRegion(
       height: percent(pixels.height, image.height),
     },
     maskImage,
+    maskSize: box ? { width: box.maskWidth, height: box.maskHeight } : null,
     marked: box !== null,
     edited: edited && box !== null,
   };

@@ -11,6 +11,7 @@ export interface EmulatorRegion {
   imageHeight: number;
   percent: { x: number; y: number; width: number; height: number };
   maskImage: number;
+  maskSize: { width: number; height: number } | null;
   marked: boolean;
   edited: boolean;
 }
