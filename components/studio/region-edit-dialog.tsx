@@ -194,7 +194,8 @@ export function RegionEditDialog({ image, initial = null, onApply, onClose }: Re
             <p className="text-xs text-zinc-600 dark:text-zinc-400">
               Sent as the next turn of this conversation, with a mask of the area; the result opens beside the original.
             </p>
-            <div className="mt-auto flex justify-end gap-2">
+            {/* Below lg the dialog scrolls as a whole; the buttons stay in reach at its bottom edge. */}
+            <div className="sticky bottom-0 -mx-3 mt-auto flex justify-end gap-2 border-t border-zinc-200 bg-white px-3 py-2 sm:-mx-4 sm:px-4 lg:static lg:mx-0 lg:border-0 lg:bg-transparent lg:p-0 dark:border-zinc-800 dark:bg-zinc-900">
               <DialogClose
                 type="button"
                 data-testid="region-cancel"
