@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { measureFidelity } from "../scripts/region-fidelity";
 import { RegionEditPage } from "./pages/region-edit-page";
 import { StudioPage } from "./pages/studio-page";
@@ -31,6 +31,16 @@ async function imageBytes(page: Page, src: string | null): Promise<Buffer> {
   return response.body();
 }
 
+/**
+ * The generation calls of the conversation this test started, oldest first. The emulator also
+ * answers any other client pointed at its port (another checkout's bench once warmed up through
+ * it), so a test counts only the calls that replay its own first prompt.
+ */
+async function callsOf(request: APIRequestContext, firstPrompt: string) {
+  const calls = await emulatorControl(request).generations();
+  return calls.filter((call) => call.body?.contents?.[0]?.parts?.[0]?.text === firstPrompt);
+}
+
 async function startWithResult(page: Page, prompt: string) {
   const studio = new StudioPage(page);
   await studio.goto();
@@ -41,7 +51,8 @@ async function startWithResult(page: Page, prompt: string) {
 }
 
 test("a box drawn with the mouse and an instruction become a follow-up turn; the result opens in the slider and only the box changed", async ({ page, request }) => {
-  const studio = await startWithResult(page, "A quiet harbour at dawn, fishing boats");
+  const prompt = "A quiet harbour at dawn, fishing boats";
+  const studio = await startWithResult(page, prompt);
   const original = await studio.resultSize();
   const parentId = await studio.turnView.getAttribute("data-turn-id");
   const region = new RegionEditPage(page);
@@ -80,7 +91,7 @@ test("a box drawn with the mouse and an instruction become a follow-up turn; the
   await expect(compare.getByTestId("compare-right")).toHaveAttribute("alt", /^After: Turn 2 · Change only the marked area/);
 
   // What went on the wire: the earlier exchange replayed, then the instruction and the labelled mask.
-  const calls = await emulatorControl(request).generations();
+  const calls = await callsOf(request, prompt);
   expect(calls).toHaveLength(2);
   const sent = calls[1]?.body?.contents ?? [];
   expect(sent.map((content) => content.role)).toEqual(["user", "model", "user"]);
@@ -112,7 +123,8 @@ test("a box drawn with the mouse and an instruction become a follow-up turn; the
 });
 
 test("bad input gets a clear message and sends nothing; the keyboard and the fields set the area; Escape cancels", async ({ page, request }) => {
-  const studio = await startWithResult(page, "A lighthouse on a rocky coast");
+  const prompt = "A lighthouse on a rocky coast";
+  const studio = await startWithResult(page, prompt);
   const region = new RegionEditPage(page);
   await region.open();
 
@@ -130,7 +142,7 @@ test("bad input gets a clear message and sends nothing; the keyboard and the fie
   await expect(region.summary).toHaveText("Nothing marked yet.");
   await expect(region.regionError).toBeVisible();
   await expect(region.instructionError).toBeVisible();
-  expect(await emulatorControl(request).generations()).toHaveLength(1);
+  expect(await callsOf(request, prompt)).toHaveLength(1);
 
   // The keyboard: an arrow places the default area, Shift+arrows move it by 10%, Alt+arrows resize it.
   await region.surface.focus();
@@ -163,18 +175,19 @@ test("bad input gets a clear message and sends nothing; the keyboard and the fie
   await expect(region.regionError).toHaveText("Mark the area to change: drag a box on the image, or set its width and height.");
   await expect(region.instructionError).toBeHidden();
   await expect(region.surface).toBeFocused();
-  expect(await emulatorControl(request).generations()).toHaveLength(1);
+  expect(await callsOf(request, prompt)).toHaveLength(1);
 
   // Escape cancels: the dialog closes, nothing was sent, the result is as it was.
   await page.keyboard.press("Escape");
   await expect(region.dialog).toBeHidden();
   await expect(page.getByTestId("edit-region")).toBeFocused();
-  expect(await emulatorControl(request).generations()).toHaveLength(1);
+  expect(await callsOf(request, prompt)).toHaveLength(1);
   await expect(studio.timelineTurns).toHaveCount(1);
 });
 
 test("with the keyboard alone: open, mark with the arrows, Tab to the words, Ctrl+Enter sends; a refused region edit's Edit and retry reopens the dialog with its area and words", async ({ page, request }) => {
-  const studio = await startWithResult(page, "A windmill in a tulip field");
+  const prompt = "A windmill in a tulip field";
+  const studio = await startWithResult(page, prompt);
   const emulator = emulatorControl(request);
   const region = new RegionEditPage(page);
   const MARKED = "Marked: 40–79% across and 30–80% down.";
@@ -210,7 +223,7 @@ test("with the keyboard alone: open, mark with the arrows, Tab to the words, Ctr
   await expect(region.dialog).toBeHidden();
   await studio.waitForStatus("failed");
   await expect(page.getByTestId("compare-view")).toHaveCount(0);
-  const refused = await emulator.generations();
+  const refused = await callsOf(request, prompt);
   expect(refused).toHaveLength(2);
   const refusedTurn = refused[1]?.body?.contents?.at(-1)?.parts ?? [];
   expect(String(refusedTurn[0]?.text)).toMatch(/^Change only the marked area: a second windmill, smaller\./);
@@ -231,7 +244,7 @@ test("with the keyboard alone: open, mark with the arrows, Tab to the words, Ctr
   await expect(page.getByTestId("compare-view")).toHaveAttribute("data-mode", "slider");
 
   // The retry continues the original, as the refused try did, and the emulator read the keyboard's area.
-  const calls = await emulator.generations();
+  const calls = await callsOf(request, prompt);
   expect(calls).toHaveLength(3);
   expect(calls[2]?.body?.contents).toEqual(refused[1]?.body?.contents);
   expectRegionNear(calls[2]?.region, { x: 40, y: 30, width: 39, height: 50 }, 1);
@@ -244,8 +257,11 @@ for (const viewport of [
   { name: "phone", width: 390, height: 844 },
 ]) {
   test(`on a ${viewport.name} (${viewport.width}×${viewport.height}) the dialog and the result pass axe in both themes; screenshots`, async ({ page, request }) => {
+    // Two generations, axe twice and four screenshots: more than the default minute on a busy machine.
+    test.slow();
+    const prompt = "A red bicycle leaning on a yellow wall";
     await page.setViewportSize({ width: viewport.width, height: viewport.height });
-    await startWithResult(page, "A red bicycle leaning on a yellow wall");
+    await startWithResult(page, prompt);
     const region = new RegionEditPage(page);
     await region.open();
     await region.drag({ x: 15, y: 40 }, { x: 60, y: 85 });
@@ -264,7 +280,7 @@ for (const viewport of [
       await page.emulateMedia({ colorScheme: theme });
       await page.screenshot({ path: `test-results/region-edit/${viewport.name}-${theme}-compare.png` });
     }
-    expectRegionNear((await emulatorControl(request).generations())[1]?.region, { x: 15, y: 40, width: 45, height: 45 });
+    expectRegionNear((await callsOf(request, prompt))[1]?.region, { x: 15, y: 40, width: 45, height: 45 });
     expect(found, found.join("\n")).toEqual([]);
   });
 }
