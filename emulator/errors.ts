@@ -16,15 +16,12 @@ export interface ApiErrorBody {
 export class EmulatorApiError extends Error {
   readonly httpStatus: number;
   readonly body: ApiErrorBody;
-  /** The rest of the request was not read: the connection can't carry another request. */
-  readonly closeConnection: boolean;
 
-  constructor(body: ApiErrorBody, options: { closeConnection?: boolean } = {}) {
+  constructor(body: ApiErrorBody) {
     super(body.error.message);
     this.name = "EmulatorApiError";
     this.httpStatus = body.error.code;
     this.body = body;
-    this.closeConnection = options.closeConnection ?? false;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { EmulatorApiError, invalidArgument, notFoundHtml } from "./errors";
+import { invalidArgument, notFoundHtml, type EmulatorApiError } from "./errors";
 
 /** Small node:http helpers shared by the API routes and the control endpoints. */
 
@@ -25,7 +25,7 @@ function frontEndHeaders(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-export function sendJson(request: IncomingMessage, response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(request: IncomingMessage, response: ServerResponse, status: number, body: unknown): void {
   if (response.headersSent || response.destroyed) return;
   // The real service pretty-prints JSON bodies with two-space indentation.
   const text = JSON.stringify(body, null, 2);
@@ -33,15 +33,12 @@ export function sendJson(request: IncomingMessage, response: ServerResponse, sta
     ...frontEndHeaders(request),
     "content-type": JSON_CONTENT_TYPE,
     "content-length": Buffer.byteLength(text),
-    ...headers,
   });
   response.end(text);
 }
 
 export function sendApiError(request: IncomingMessage, response: ServerResponse, error: EmulatorApiError): void {
-  // Unread request bytes would be taken for the next request on a kept-alive socket; closing it
-  // makes the client open a new one instead of failing its next call with ECONNRESET.
-  sendJson(request, response, error.httpStatus, error.body, error.closeConnection ? { connection: "close" } : {});
+  sendJson(request, response, error.httpStatus, error.body);
 }
 
 export function sendNotFoundPage(request: IncomingMessage, response: ServerResponse, path: string): void {
@@ -74,23 +71,33 @@ export function startEventStream(request: IncomingMessage, response: ServerRespo
   });
 }
 
+/**
+ * The body, or Google's 400 once it passes the limit. The 400 goes out at once and the rest of the
+ * body is read and dropped: a server that stops reading (or closes) while bytes still arrive makes
+ * the kernel answer them with a reset, which can reach the client before it has read the 400 (it
+ * then sees ECONNRESET and retries a network error) or hit its next call on the kept-alive socket.
+ */
 export async function readBody(request: IncomingMessage): Promise<Buffer> {
   const declared = Number(request.headers["content-length"] ?? 0);
-  if (declared > MAX_REQUEST_BYTES) throw payloadTooLarge();
+  if (declared > MAX_REQUEST_BYTES) throw payloadTooLarge(request);
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of request) {
+  // Leaving the loop early must not destroy the request, as that destroys its socket too.
+  for await (const chunk of request.iterator({ destroyOnReturn: false })) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     total += buffer.length;
-    if (total > MAX_REQUEST_BYTES) throw payloadTooLarge();
+    if (total > MAX_REQUEST_BYTES) break;
     chunks.push(buffer);
   }
+  // After the loop, so that the iterator no longer holds the stream paused.
+  if (total > MAX_REQUEST_BYTES) throw payloadTooLarge(request);
   return Buffer.concat(chunks);
 }
 
-/** Google's words for it; the rest of the body is left unread, as a front end would. */
-function payloadTooLarge(): EmulatorApiError {
-  return new EmulatorApiError(invalidArgument(`Request payload size exceeds the limit: ${MAX_REQUEST_BYTES} bytes.`).body, { closeConnection: true });
+/** Google's words for it; what is left of the body is dropped as it arrives. */
+function payloadTooLarge(request: IncomingMessage): EmulatorApiError {
+  request.resume();
+  return invalidArgument(`Request payload size exceeds the limit: ${MAX_REQUEST_BYTES} bytes.`);
 }
 
 /** Resolves after `ms`, or early (false) when the client goes away. */

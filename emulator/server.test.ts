@@ -256,10 +256,12 @@ describe("request decoding", () => {
     const streamed = await fetch(url, { method: "POST", headers: { "x-goog-api-key": "k" }, body, duplex: "half" } as RequestInit);
     expect(streamed.status).toBe(400);
     expect(await streamed.json()).toEqual(tooLarge);
-    // The unread rest must not poison the kept-alive socket for the client's next call.
-    expect(streamed.headers.get("connection")).toBe("close");
-    const next = await rawRequest(emulator, "POST", "/v1beta/models/gemini-3.1-flash-image:countTokens", { contents: [{ parts: [{ text: "next" }] }] });
-    expect(next.status).toBe(200);
+    // The rest of the body must not poison the kept-alive socket for the client's next calls (the
+    // first of them goes out on a new socket while the client still counts the old one busy).
+    for (const text of ["next", "and next", "and the next"]) {
+      const next = await rawRequest(emulator, "POST", "/v1beta/models/gemini-3.1-flash-image:countTokens", { contents: [{ parts: [{ text }] }] });
+      expect(next.status).toBe(200);
+    }
   });
 
   it("streams a JSON array when alt=sse is missing", async () => {

@@ -275,10 +275,13 @@ describe("retries", () => {
         action: "Continue in a new session from this image.",
       },
     });
-    expect(events.filter((event) => event.type === "retry")).toEqual([]);
+    // One answered request: the 400 is not retried. A retry after a dropped connection is allowed:
+    // serializing 100 MB can block this process (the emulator's too) past the emulator's keep-alive
+    // timeout, and it then drops the idle socket the SDK had just started sending on.
+    expect(events.flatMap((event) => (event.type === "retry" ? [event.error.code] : [])).filter((code) => code !== "network")).toEqual([]);
     const logged = await generateRequests();
     expect(logged.map((entry) => entry.status)).toEqual([400]);
-  });
+  }, 60_000);
 });
 
 describe("outcomes without an image", () => {
