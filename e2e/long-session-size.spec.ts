@@ -20,7 +20,7 @@ const port = STUDIO_PORTS.longSessionSize;
 const dataDir = ".e2e-data/long-session-size";
 
 let server: StudioProcess | undefined;
-let seeded: { sessionId: string; turnIds: string[] };
+let seeded: { sessionId: string; turnIds: string[]; refusedTurnId: string };
 
 test.describe.configure({ mode: "serial" });
 
@@ -33,7 +33,7 @@ test.beforeAll(async () => {
     ["--conditions=react-server", "--import", "tsx", path.join(__dirname, "support", "seed-long-session.ts"), dataDir, "4", "0", String(BYTES_PER_TURN)],
     { encoding: "utf8" },
   );
-  seeded = JSON.parse(output) as { sessionId: string; turnIds: string[] };
+  seeded = JSON.parse(output) as typeof seeded;
   server = startStudio({ port, dataDir, keepData: true });
   await server.waitUntilHealthy();
 });
@@ -85,6 +85,7 @@ test("above 50 MB a notice gives the next request's size, and sending is still a
 
   // A warning refuses nothing: the turn goes out (its seeded answers are small on the wire).
   await studio.generateButton.click();
+  await expect(page.getByTestId("turn-prompt")).toHaveText("Turn 5: one more");
   await studio.waitForStatus("succeeded");
   expect((await emulatorControl(page.request).generations()).map((call) => call.status)).toEqual([200]);
 });
@@ -121,8 +122,31 @@ test("above 99 MB the composer says why and sends nothing; the server refuses wh
   await expect(notice).toContainText("Continue in a new session from this image.");
   await expect(page.getByTestId("turn-prompt")).toHaveText(/^Turn 3/);
   await expect(page).toHaveURL(new RegExp(`turn=${seeded.turnIds[2]}$`));
+  // Refused before a turn was stored: nothing failed, so there is nothing to retry.
+  await expect(studio.turnError).toHaveCount(0);
+  await expect(page.getByTestId("retry")).toHaveCount(0);
 
   expect(await emulator.generations()).toEqual([]);
+});
+
+test("a turn Google refused as too large says so in the studio's words, offers no Retry, and the way on", async ({ page }, testInfo) => {
+  const studio = new StudioPage(page);
+  await studio.goto(`${server?.baseUrl}/s/${seeded.sessionId}?turn=${seeded.refusedTurnId}`);
+  await expect(page.getByTestId("turn-prompt")).toHaveText(/^Turn 2, refused by Google/);
+  await expect(studio.turnError).toHaveAttribute("data-code", "request_too_large");
+  await expect(studio.turnError).toContainText("This conversation has grown past the 100 MB Google accepts in one request");
+  await expect(studio.turnError).not.toContainText("Request payload size exceeds the limit");
+  await expect(page.getByTestId("retry")).toHaveCount(0);
+  // It continues turn 1, whose own estimate is small: the refusal comes from Google's answer.
+  await expect(page.getByRole("complementary", { name: "Composer" })).toHaveAttribute("data-request-bytes", String(BYTES_PER_TURN + REQUEST_OVERHEAD_BYTES));
+  await expect(page.getByTestId("request-size-notice")).toHaveCount(0);
+  await expect(page.getByTestId("generate-blocked")).toContainText("This conversation has grown past the 100 MB Google accepts in one request");
+  await studio.prompt.fill("Turn 2, again: a wider view");
+  await expect(studio.generateButton).toBeDisabled();
+  const turnOneImage = /([a-f0-9]{64})/.exec((await studio.timelineTurns.first().locator("img").getAttribute("src")) ?? "")?.[1];
+  expect(turnOneImage).toBeTruthy();
+  await expect(page.getByTestId("continue-in-new-session")).toHaveAttribute("href", `/?from=${turnOneImage}`);
+  await page.screenshot({ path: testInfo.outputPath("refused-by-google.png") });
 });
 
 test("Continue in a new session from this image opens a new session with that image as its reference", async ({ page, request }, testInfo) => {

@@ -11,10 +11,13 @@
  * requests (`replayBytes`, what a real turn records when it succeeds: about 1.7 MB at 1K), so a few
  * turns weigh what sixty would, without generating or storing that much. Their stored answers are
  * one small text part each, so a turn continuing them can still be sent (and is small on the wire).
- * Without it the turns record no size and store no answer, as before.
+ * Without it the turns record no size and store no answer, as before. With it, turn 2 also has a
+ * later sibling that Google refused as too large (its 400 "Request payload size exceeds the
+ * limit"), printed as "refusedTurnId": what a turn looks like when the estimate fell short.
  */
 import path from "node:path";
 import { findModel } from "../../lib/gemini/catalog";
+import { createStudioError } from "../../lib/gemini/errors";
 import { openSqliteStorage } from "../../lib/storage/sqlite/sqlite-storage";
 import type { TurnOutcome } from "../../lib/storage/types";
 import { defaultSettings } from "../../lib/studio/model-switch";
@@ -62,6 +65,15 @@ async function main(): Promise<void> {
     return turn.id;
   }
 
+  /** A turn that went out and came back as Google's 400 for a body over its limit (lib/gemini/errors.ts). */
+  async function addRefusedTurn(sessionId: string, parentId: string | null, prompt: string): Promise<string> {
+    const turn = await storage.turns.create({ ownerId: OWNER, sessionId, parentId, request: { prompt, references: [], settings: SETTINGS } });
+    await storage.turns.update(OWNER, turn.id, { status: "running" });
+    const error = createStudioError("request_too_large", { httpStatus: 400, detail: "Request payload size exceeds the limit: 104857600 bytes." });
+    await storage.turns.update(OWNER, turn.id, { status: "failed", error, attempts: 1 });
+    return turn.id;
+  }
+
   const others = Number(process.argv[4] ?? 0);
   for (let index = 0; index < others; index += 1) {
     const { id } = await storage.sessions.create({ ownerId: OWNER, title: `Older session ${index + 1}` });
@@ -70,6 +82,7 @@ async function main(): Promise<void> {
 
   const { id: sessionId } = await storage.sessions.create({ ownerId: OWNER, title: `${count} turns` });
   const turnIds: string[] = [];
+  let refusedTurnId: string | null = null;
   let parent: string | null = null;
   for (let index = 0; index < count; index += 1) {
     const prompt = index % 3 === 0 ? `Turn ${index + 1}: warmer` : `Turn ${index + 1}: make the light a little warmer and add a small detail in the background`;
@@ -77,8 +90,10 @@ async function main(): Promise<void> {
     parent = await addTurn(sessionId, parent, index, prompt, true);
     turnIds.push(parent);
   }
+  // Last, so that the turns above keep their numbers.
+  if (bytesPerTurn !== null && turnIds[0]) refusedTurnId = await addRefusedTurn(sessionId, turnIds[0], "Turn 2, refused by Google: a wider view");
   await storage.close();
-  process.stdout.write(`${JSON.stringify({ sessionId, turnIds })}\n`);
+  process.stdout.write(`${JSON.stringify({ sessionId, turnIds, ...(refusedTurnId ? { refusedTurnId } : {}) })}\n`);
 }
 
 main().catch((error: unknown) => {
