@@ -22,7 +22,9 @@ const dataDir = ".e2e-data/long-session-size";
 let server: StudioProcess | undefined;
 let seeded: { sessionId: string; turnIds: string[]; refusedTurnId: string };
 
-test.describe.configure({ mode: "serial" });
+// Each test opens the session two or three times and runs axe twice, on a studio of its own: it took
+// up to a minute on a loaded machine, the default limit.
+test.describe.configure({ mode: "serial", timeout: 120_000 });
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
