@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { findPostgresBin, skipPostgres, startPostgres, type PostgresCluster } from "../../test/support/postgres-cluster";
 import { startS3, type S3Server } from "../../test/support/s3-server";
@@ -45,6 +46,7 @@ export async function runScaleOut(context: BenchContext) {
   const { emulator, log, workDir } = context;
   const runs = context.quick ? 6 : 24;
   const base = path.join(workDir, "scale-out");
+  mkdirSync(base, { recursive: true });
   const appPort = Number(new URL(context.app.url).port);
   let cluster: PostgresCluster | undefined;
   let s3: S3Server | undefined;
