@@ -1,11 +1,12 @@
-import { mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { findPostgresBin, skipPostgres, startPostgres, type PostgresCluster } from "../../test/support/postgres-cluster";
-import { startS3, type S3Server } from "../../test/support/s3-server";
+import pg from "pg";
 import { createAppClient, type AppClient } from "../lib/app-client";
 import { startApp, type AppHost } from "../lib/app-host";
 import { BENCH_COOKIE } from "../lib/auth";
 import { epochNow, type BenchContext } from "../lib/context";
+import { startS3Process } from "../lib/s3-process";
 import { createDirectClient } from "../lib/direct-sdk";
 import { flashSettings } from "../lib/settings";
 import { medianInterval, round, summarize } from "../lib/stats";
@@ -49,14 +50,19 @@ export async function runScaleOut(context: BenchContext) {
   mkdirSync(base, { recursive: true });
   const appPort = Number(new URL(context.app.url).port);
   let cluster: PostgresCluster | undefined;
-  let s3: S3Server | undefined;
+  let s3: Awaited<ReturnType<typeof startS3Process>> | undefined;
   const studios: AppHost[] = [];
+  // Diagnostics (BENCH_SCALE_OUT_TRACE=1): every SQL statement and every S3 request, timestamped,
+  // into the work directory, to attribute a generation's time to its round trips.
+  const trace = process.env.BENCH_SCALE_OUT_TRACE === "1";
+  let postgresLog: string | null = null;
   try {
     cluster = await startPostgres(bin);
-    s3 = await startS3();
+    if (trace) postgresLog = await logEveryStatement(cluster.url());
+    s3 = await startS3Process(trace ? { traceFile: path.join(base, "s3-requests.log") } : {});
     const env = {
       DATABASE_URL: await cluster.createDatabase(),
-      STUDIO_S3_BUCKET: await s3.createBucket(),
+      STUDIO_S3_BUCKET: s3.bucket,
       STUDIO_S3_ENDPOINT: s3.endpoint,
       STUDIO_S3_REGION: s3.region,
       STUDIO_S3_ACCESS_KEY_ID: s3.accessKeyId,
@@ -101,7 +107,24 @@ export async function runScaleOut(context: BenchContext) {
   } finally {
     for (const studio of studios) await studio.stop();
     await s3?.stop();
+    if (postgresLog) copyFileSync(postgresLog, path.join(base, "postgres.log"));
     await cluster?.stop();
+  }
+}
+
+/** Has the cluster log every statement with its duration and a millisecond timestamp; returns the log file. */
+async function logEveryStatement(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("ALTER SYSTEM SET log_min_duration_statement = 0");
+    await client.query("ALTER SYSTEM SET log_line_prefix = '%n [%p] '");
+    await client.query("SELECT pg_reload_conf()");
+    const { rows } = await client.query<{ data_directory: string }>("SHOW data_directory");
+    // test/support/postgres-cluster.ts starts the server with its log beside the data directory.
+    return path.join(path.dirname(rows[0]?.data_directory ?? ""), "server.log");
+  } finally {
+    await client.end();
   }
 }
 
@@ -201,6 +224,7 @@ async function measureSequential(context: BenchContext, postgres: AppClient, sql
     const imageAt = performance.timeOrigin + (events.find((event) => event.type === "image")?.at ?? Number.NaN);
     const emulatorEnd = timing.endAt - clock.offsetMs;
     return {
+      startedAt: start,
       addedMs: end - start - emulatorMs,
       totalMs: end - start,
       emulatorMs,
