@@ -60,7 +60,7 @@ export function describeImageStoreContract(name: string, factory: () => Promise<
     });
 
     it("streams the same bytes as it reads, with the stored type and size", async () => {
-      const bytes = await sharp({ create: { width: 300, height: 200, channels: 3, noise: { type: "gaussian", mean: 128, sigma: 60 } } }).jpeg().toBuffer();
+      const bytes = await sharp({ create: { width: 300, height: 200, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 60 } } }).jpeg().toBuffer();
       const stored = await store.put(bytes);
       const streamed = await store.stream(stored.hash);
       expect(streamed?.image).toEqual(stored);
