@@ -48,8 +48,8 @@ describe("file image store", () => {
 
   it("streams a large image in chunks rather than reading it whole, and refuses a stored file that is not an image", async () => {
     const store = createFileImageStore(dataDir);
-    // The store only sniffs on put: a JPEG signature and 1 MB behind it is an image to it.
-    const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(1024 * 1024)]);
+    // The store only sniffs on put: a JPEG signature and 3 MB behind it is an image to it.
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(3 * 1024 * 1024)]);
     const stored = await store.put(bytes);
     const streamed = await store.stream(stored.hash);
     expect(streamed?.image).toEqual({ hash: stored.hash, mimeType: "image/jpeg", byteLength: bytes.byteLength });

@@ -62,6 +62,7 @@ export class ImageStoreError extends Error {
 const HASH_PATTERN = /^[a-f0-9]{64}$/;
 /** How far lib/images/sniff.ts reads into a file at most. */
 const SNIFF_BYTES = 512;
+const STREAM_CHUNK_BYTES = 1024 * 1024;
 
 export function isContentHash(value: string): boolean {
   return HASH_PATTERN.test(value);
@@ -162,8 +163,10 @@ export function createFileImageStore(dataDir: string): ImageStore & CollectableI
           return null;
         }
         const { size } = await handle.stat();
-        // An open file stays readable if the garbage collector removes it meanwhile.
-        return { image: { hash, mimeType, byteLength: size }, body: handle.createReadStream({ start: 0 }) };
+        // An open file stays readable if the garbage collector removes it meanwhile. Reads of 1 MB
+        // rather than the default 64 KB: each read is a trip through libuv's thread pool and a wake-up
+        // of the event loop, and a 6 MB original took 90 of them.
+        return { image: { hash, mimeType, byteLength: size }, body: handle.createReadStream({ start: 0, highWaterMark: STREAM_CHUNK_BYTES }) };
       } catch (error) {
         await handle.close();
         throw error;
