@@ -18,17 +18,20 @@ import {
 } from "@/app/actions";
 import { checkBudgetAction } from "@/app/usage/actions";
 import { isAcceptedMimeType } from "@/lib/images/limits";
-import { createTrayUploader } from "@/lib/images/upload-client";
-import type { GenerationSettings } from "@/lib/gemini/types";
+import { drawRegionMask } from "@/lib/images/region-mask-client";
+import { createTrayUploader, uploadImage } from "@/lib/images/upload-client";
+import { MASK_ROLE, type GenerationSettings } from "@/lib/gemini/types";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
 import { suggestModelSwitch } from "@/lib/studio/model-switch";
 import { appendSessionPage, applySessionActivity, type SessionListPage } from "@/lib/studio/session-list";
 import { referenceLimitProblems } from "@/lib/studio/reference-limits";
+import { buildRegionInstruction, readRegionEdit, regionEditSettings, type RegionEdit } from "@/lib/studio/region-edit";
 import { buildTurnTree, continuationOf, numberTurns, visiblePath } from "@/lib/studio/turn-tree";
 import { createReferenceTrayStore, selectCounts, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
 import { VARIATIONS_PARAM } from "@/lib/studio/turn-set-schemas";
 import { CompareModelsDialog } from "./compare-models-dialog";
-import { CompareView, type CompareImage } from "./compare-view";
+import { CompareView, type CompareImage, type CompareMode } from "./compare-view";
+import { RegionEditDialog } from "./region-edit-dialog";
 import { TurnSetGrid } from "./turn-set-grid";
 import { Composer } from "./composer";
 import { GroundingPanel } from "./grounding-panel";
@@ -66,6 +69,11 @@ function sessionTitle(prompt: string): string {
 
 const NO_VARIATIONS: string[] = [];
 
+/** A result of a turn as one side of the comparison. */
+function compareImage(turn: Turn, image: StoredImageRef, number: number | undefined): CompareImage {
+  return { url: `/api/images/${image.hash}`, label: `Turn ${number} · ${turn.request.prompt}`, width: image.width, height: image.height };
+}
+
 export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId, variationIds = NO_VARIATIONS }: StudioProps) {
   const hydrated = useHydrated();
   const router = useRouter();
@@ -81,7 +89,10 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const sidebarId = useId();
   const [submitting, setSubmitting] = useState(false);
-  const [compare, setCompare] = useState<{ left: CompareImage; right: CompareImage } | null>(null);
+  const [compare, setCompare] = useState<{ left: CompareImage; right: CompareImage; mode?: CompareMode } | null>(null);
+  // The region edit being marked (its dialog is open), and one sent whose result opens in the slider.
+  const [regionEdit, setRegionEdit] = useState<{ turn: Turn; image: StoredImageRef; initial: RegionEdit | null } | null>(null);
+  const [regionResult, setRegionResult] = useState<{ turnId: string; before: CompareImage } | null>(null);
   const [gridIds, setGridIds] = useState<string[]>(variationIds);
   // Each opening mounts the dialog afresh, so it starts from the composer's current model and size.
   const [compareModels, setCompareModels] = useState({ open: false, key: 0 });
@@ -173,16 +184,53 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     const otherImage = other?.outcome?.images[0];
     const image = selected?.outcome?.images[0];
     if (!selected || !other || !otherImage || !image) return;
-    const view = (turn: Turn, ref: StoredImageRef): CompareImage => ({
-      url: `/api/images/${ref.hash}`,
-      label: `Turn ${turnNumbers.get(turn.id)} · ${turn.request.prompt}`,
-      width: ref.width,
-      height: ref.height,
-    });
+    const view = (turn: Turn, ref: StoredImageRef) => compareImage(turn, ref, turnNumbers.get(turn.id));
     // The older version is "before" (left), the newer "after".
     const [left, right] =
       other.createdAt <= selected.createdAt ? [view(other, otherImage), view(selected, image)] : [view(selected, image), view(other, otherImage)];
     setCompare({ left, right });
+  }
+
+  // A region edit's result opens against the original in the slider once it is done, if it is still
+  // the turn on screen. Adjusted during render, like the server props above: no extra render.
+  const regionTurn = regionResult ? tree.byId.get(regionResult.turnId) : undefined;
+  if (regionResult && regionTurn && !isActive(regionTurn)) {
+    setRegionResult(null);
+    const after = regionTurn.outcome?.images[0];
+    if (regionTurn.status === "succeeded" && after && selected?.id === regionTurn.id) {
+      setCompare({ left: regionResult.before, right: compareImage(regionTurn, after, turnNumbers.get(regionTurn.id)), mode: "slider" });
+    }
+  }
+
+  /**
+   * Sends a marked area and instruction as the next turn after `turn`: a black-and-white mask of the
+   * image's size is drawn here and uploaded like a reference, with the role "mask". A message when
+   * it could not be sent (the dialog shows it and stays open), null when it was.
+   */
+  async function sendRegionEdit(turn: Turn, image: StoredImageRef, edit: RegionEdit): Promise<string | null> {
+    if (!image.width || !image.height) return "The size of this image is unknown, so no mask can be drawn for it.";
+    let mask: Blob;
+    try {
+      mask = await drawRegionMask(edit.region, { width: image.width, height: image.height });
+    } catch {
+      return "This browser could not draw the mask. Try again, or another browser.";
+    }
+    const uploaded = await uploadImage(mask, "region-mask.png");
+    if (!uploaded.ok) return uploaded.error.message;
+    const started = await startTurnAction({
+      sessionId: turn.sessionId,
+      parentId: turn.id,
+      // The mask is the turn's only new image, so it is image 1 (lib/gemini/request.ts numbers them).
+      prompt: buildRegionInstruction(edit, 1),
+      references: [{ hash: uploaded.image.hash, role: MASK_ROLE }],
+      settings: regionEditSettings(turn.request.settings),
+    });
+    if (!started.ok) return [started.error.message, "action" in started.error ? started.error.action : null].filter(Boolean).join(" ");
+    upsertTurn(started.data);
+    selectTurn(started.data.id);
+    setRegionResult({ turnId: started.data.id, before: compareImage(turn, image, turnNumbers.get(turn.id)) });
+    setRegionEdit(null);
+    return null;
   }
 
   const profile = models.find((model) => model.id === settings.model);
@@ -310,6 +358,14 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
    * settings and references as they were, continuing from the same turn, the caret in the prompt.
    */
   async function editAndRetry(turn: Turn) {
+    // A region edit goes back to its dialog, over the result it edits, with its area and words.
+    const parent = turn.parentId ? tree.byId.get(turn.parentId) : undefined;
+    const edited = parent?.outcome?.images[0];
+    if (turn.request.references.some((reference) => reference.role === MASK_ROLE) && parent && edited) {
+      selectTurn(parent.id);
+      setRegionEdit({ turn: parent, image: edited, initial: readRegionEdit(turn.request.prompt) });
+      return;
+    }
     composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models);
     if (turn.parentId) selectTurn(turn.parentId);
     document.querySelector<HTMLTextAreaElement>('[data-testid="prompt"]')?.focus();
@@ -322,7 +378,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         ...(reference.height ? { height: reference.height } : {}),
       });
       const item = tray.getState().items.find((candidate) => candidate.hash === reference.hash);
-      if (item && reference.role) tray.getState().setRole(item.id, reference.role);
+      if (item && reference.role && reference.role !== MASK_ROLE) tray.getState().setRole(item.id, reference.role);
     }
   }
 
@@ -433,7 +489,20 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
       </aside>
 
       <main className="flex min-h-0 min-w-0 flex-col gap-4 overflow-y-auto p-3 sm:p-4" aria-label={session ? session.title : "New session"}>
-        {compare && <CompareView left={compare.left} right={compare.right} onClose={() => setCompare(null)} />}
+        {compare && <CompareView left={compare.left} right={compare.right} initialMode={compare.mode} onClose={() => setCompare(null)} />}
+        {regionEdit && (
+          <RegionEditDialog
+            image={{
+              url: `/api/images/${regionEdit.image.hash}`,
+              label: `Turn ${turnNumbers.get(regionEdit.turn.id)} · ${regionEdit.turn.request.prompt}`,
+              width: regionEdit.image.width ?? 1,
+              height: regionEdit.image.height ?? 1,
+            }}
+            initial={regionEdit.initial}
+            onApply={(edit) => sendRegionEdit(regionEdit.turn, regionEdit.image, edit)}
+            onClose={() => setRegionEdit(null)}
+          />
+        )}
         {session && (
           <div className="flex items-center justify-end gap-2 text-xs">
             <a
@@ -491,6 +560,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             onApplyFix={(turn, change) => void applyFix(turn, change)}
             onReuse={(turn) => composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models)}
             onUseAsReference={useAsReference}
+            onEditRegion={(image) => setRegionEdit({ turn: selected, image, initial: null })}
             switchTarget={suggestModelSwitch(selected.error, selected.request.settings.model, models)}
             onSwitchModel={(turn, modelId) =>
               composer.getState().reuse({ prompt: turn.request.prompt, settings: { ...turn.request.settings, model: modelId } }, models)

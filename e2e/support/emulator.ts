@@ -1,10 +1,26 @@
 import type { APIRequestContext } from "@playwright/test";
 import { E2E } from "./ports";
 
+/** What the emulator understood a region edit's mask to mark (emulator/region.ts). */
+export interface EmulatorRegion {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  imageWidth: number;
+  imageHeight: number;
+  percent: { x: number; y: number; width: number; height: number };
+  maskImage: number;
+  maskSize: { width: number; height: number } | null;
+  marked: boolean;
+  edited: boolean;
+}
+
 export interface EmulatorRequestLogEntry {
   path: string;
   model: string | null;
   status: number;
+  region?: EmulatorRegion;
   body: {
     contents?: Array<{ role?: string; parts?: Array<Record<string, unknown>> }>;
     generationConfig?: Record<string, unknown>;

@@ -5,7 +5,7 @@ import type {
   Grounding,
   ModelTurn,
   PixelSize,
-  ReferenceRole,
+  InputImageRole,
   StudioError,
   Usage,
 } from "@/lib/gemini/types";
@@ -73,7 +73,7 @@ export interface StoredReference {
   mimeType: string;
   width: number | null;
   height: number | null;
-  role?: ReferenceRole;
+  role?: InputImageRole;
 }
 
 /** Everything needed to send the same request again: Retry repeats it exactly. */
