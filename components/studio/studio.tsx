@@ -2,13 +2,14 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useId, useMemo, useState } from "react";
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { useHydrated } from "@/components/ui/use-hydrated";
 import {
   cancelTurnAction,
   createSessionAction,
   deleteSessionAction,
+  estimateFollowUpAction,
   listOlderSessionsAction,
   listSessionsAction,
   renameSessionAction,
@@ -26,6 +27,7 @@ import { suggestModelSwitch } from "@/lib/studio/model-switch";
 import { appendSessionPage, applySessionActivity, type SessionListPage } from "@/lib/studio/session-list";
 import { referenceLimitProblems } from "@/lib/studio/reference-limits";
 import { buildRegionInstruction, readRegionEdit, regionEditSettings, type RegionEdit } from "@/lib/studio/region-edit";
+import { tooLargeReason, type RequestSizeEstimate } from "@/lib/studio/request-size";
 import { buildTurnTree, continuationOf, numberTurns, visiblePath } from "@/lib/studio/turn-tree";
 import { createReferenceTrayStore, selectCounts, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
 import { VARIATIONS_PARAM } from "@/lib/studio/turn-set-schemas";
@@ -37,6 +39,7 @@ import { Composer } from "./composer";
 import { GroundingPanel } from "./grounding-panel";
 import { keepPromptFocus } from "./prompt-editor";
 import { ReferenceTray } from "./reference-tray";
+import { ContinueInNewSession, RequestSizeNotice } from "./request-size-notice";
 import { SessionsSidebar } from "./sessions-sidebar";
 import { useComposerStore, useModels } from "./studio-provider";
 import { Timeline } from "./timeline";
@@ -51,7 +54,11 @@ interface StudioProps {
   selectedTurnId: string | null;
   /** The turns of a variations or comparison grid named in the URL (`?variations=`), in order. */
   variationIds?: string[];
+  /** A new session's first reference (the home page's `?from=`), or the news that it can't be used. */
+  startFrom?: StartFrom | null;
 }
+
+export type StartFrom = { hash: string } | { missing: true };
 
 interface Notice {
   message: string;
@@ -74,7 +81,7 @@ function compareImage(turn: Turn, image: StoredImageRef, number: number | undefi
   return { url: `/api/images/${image.hash}`, label: `Turn ${number} · ${turn.request.prompt}`, width: image.width, height: image.height };
 }
 
-export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId, variationIds = NO_VARIATIONS }: StudioProps) {
+export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId, variationIds = NO_VARIATIONS, startFrom = null }: StudioProps) {
   const hydrated = useHydrated();
   const router = useRouter();
   const models = useModels();
@@ -84,7 +91,11 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const [sessions, setSessions] = useState(initialSessions.items);
   const [moreSessions, setMoreSessions] = useState(initialSessions.hasMore);
   const [selectedId, setSelectedId] = useState<string | null>(selectedTurnId);
-  const [notice, setNotice] = useState<Notice | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(() =>
+    startFrom && "missing" in startFrom
+      ? { message: "The image to continue from isn't available.", action: "It may have been deleted or belong to someone else: add a reference image yourself." }
+      : null,
+  );
   // Phones only (the toggle is hidden from md up, where the sidebar is a column of its own).
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const sidebarId = useId();
@@ -241,7 +252,45 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   // A model switch can leave the tray over the new model's limits (the tray only stops a role being
   // picked past its limit): Generate is refused with the reason until the references fit.
   const referenceProblems = profile ? referenceLimitProblems(referenceCounts, profile.references, profile.displayName) : [];
-  const blockedReason = referenceProblems.length > 0 ? referenceProblems.map((problem) => problem.message).join(" ") : null;
+
+  // How large the request continuing the conversation would be. The server's start check refuses on
+  // its own estimate; this one is asked for whenever the turn to continue changes, so the view can
+  // warn and say why before anything is sent. A finished turn never changes: neither does its answer.
+  const [size, setSize] = useState<{ turnId: string; estimate: RequestSizeEstimate } | null>(null);
+  const continuationId = continuation?.id ?? null;
+  useEffect(() => {
+    if (!continuationId) return;
+    let current = true;
+    void estimateFollowUpAction({ turnId: continuationId }).then((result) => {
+      if (current && result.ok) setSize({ turnId: continuationId, estimate: result.data });
+    });
+    return () => {
+      current = false;
+    };
+  }, [continuationId]);
+  const estimate = size && size.turnId === continuationId ? size.estimate : null;
+  const continueImage = continuation?.outcome?.images[0]?.hash ?? null;
+  // Google refused this very chain as too large (the estimate fell short): continuing it can't work either.
+  const refusedByGoogle = !gridOpen && shown?.error?.code === "request_too_large" && continuation !== null && shown.parentId !== null;
+  const tooLarge =
+    estimate?.level === "refuse" || refusedByGoogle
+      ? tooLargeReason(estimate?.bytes ?? 0, Math.max(1, estimate?.replayedTurns ?? 0))
+      : null;
+
+  const blocked: { reason: string; action: React.ReactNode; hint: string } | null =
+    referenceProblems.length > 0
+      ? {
+          reason: referenceProblems.map((problem) => problem.message).join(" "),
+          action: "Unmark or remove references, or pick another model.",
+          hint: "Unmark or remove references, or pick another model.",
+        }
+      : tooLarge
+        ? {
+            reason: refusedByGoogle && estimate?.level !== "refuse" ? (shown?.error?.message ?? tooLarge.message) : tooLarge.message,
+            action: continueImage ? <ContinueInNewSession imageHash={continueImage} /> : tooLarge.action,
+            hint: tooLarge.action,
+          }
+        : null;
 
   /**
    * Starts what the composer holds: one turn, N variations of it (the "×N" control), or with
@@ -255,8 +304,8 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         ? { kind: "variations", count: state.variations, runs: Array.from({ length: state.variations }, () => state.settings) }
         : null;
     if (submitting || state.prompt.trim() === "") return;
-    if (blockedReason) {
-      setNotice({ message: blockedReason, action: "Unmark or remove references, or pick another model." });
+    if (blocked) {
+      setNotice({ message: blocked.reason, action: blocked.hint });
       return;
     }
     if (trayBusy) {
@@ -409,6 +458,14 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
       ...(image.fileName ? { fileName: image.fileName } : {}),
     });
   }
+
+  // `?from=`: the image goes into the tray once (an effect may run twice in development).
+  const startedFrom = useRef<StartFrom | null>(null);
+  useEffect(() => {
+    if (!startFrom || startedFrom.current === startFrom) return;
+    startedFrom.current = startFrom;
+    if ("hash" in startFrom) void trayUploader.addStored({ hash: startFrom.hash });
+  }, [startFrom, trayUploader]);
 
   useEffect(() => {
     function onKeyDown(event: KeyboardEvent) {
@@ -582,8 +639,10 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
 
       <aside
         aria-label="Composer"
+        data-request-bytes={estimate?.bytes}
         className="max-h-[60dvh] overflow-y-auto border-t border-zinc-200 p-3 sm:p-4 md:col-start-2 xl:col-start-3 xl:max-h-none xl:border-t-0 xl:border-l dark:border-zinc-800"
       >
+        {estimate?.level === "warn" && !tooLarge && <RequestSizeNotice estimate={estimate} imageHash={continueImage} />}
         {continuation && !running && (
           <p className="mb-3 text-xs text-zinc-600 dark:text-zinc-400" data-testid="continue-from">
             Continues from turn {turnNumbers.get(continuation.id)}
@@ -597,7 +656,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           running={running}
           submitting={submitting}
           editing={editing}
-          blockedReason={blockedReason}
+          blocked={blocked}
           referenceCounts={referenceCounts}
           onGenerate={() => void generate()}
           onCancel={() => void cancel()}

@@ -117,8 +117,10 @@ function ErrorPanel({
           {fix && !fix.settings ? fix.label.replace(/ and retry$/, "") + ", then retry" : "Edit and retry"}
         </button>
       ) : (
-        // A retired model answers every retry the same way: switching is the only way forward.
-        error?.code !== "model_retired" && (
+        // A retired model answers every retry the same way: switching is the only way forward. A
+        // conversation too large answers the same too; its way on is under the prompt.
+        error?.code !== "model_retired" &&
+        error?.code !== "request_too_large" && (
           <button type="button" data-testid="retry" onClick={onRetry} className={PRIMARY_BUTTON}>
             Retry
           </button>

@@ -34,6 +34,7 @@ export const STUDIO_PORTS = {
   hostileUpstream: 3116 + PORT_OFFSET,
   scaleA: 3117 + PORT_OFFSET,
   scaleB: 3118 + PORT_OFFSET,
+  longSessionSize: 3119 + PORT_OFFSET,
 } as const;
 
 export interface StudioProcessOptions {

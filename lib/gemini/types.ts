@@ -219,6 +219,7 @@ export const STUDIO_ERROR_CODES = [
   "model_access",
   "model_retired",
   "invalid_request",
+  "request_too_large",
   "quota_exhausted",
   "safety_block",
   "no_image",

@@ -113,6 +113,12 @@ export interface TurnOutcome {
   modelVersion: string | null;
   responseId: string | null;
   warnings: string[];
+  /**
+   * Bytes this turn adds to every later request of its conversation (its prompt, references and
+   * the model's answer as JSON), measured when it succeeded (lib/server/jobs/request-size.ts);
+   * absent on other turns and on turns saved before it was kept.
+   */
+  replayBytes?: number;
 }
 
 export function emptyOutcome(): TurnOutcome {

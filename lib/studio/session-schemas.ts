@@ -69,6 +69,9 @@ export const startTurnSchema = z
 /** Cancel and Retry name just the turn. */
 export const turnActionSchema = z.object({ turnId: storageIdSchema });
 
+/** The size of the request that would continue from this turn. */
+export const estimateFollowUpSchema = z.object({ turnId: storageIdSchema });
+
 export type CreateSessionInput = z.input<typeof createSessionSchema>;
 export type RenameSessionInput = z.input<typeof renameSessionSchema>;
 export type DeleteSessionInput = z.input<typeof deleteSessionSchema>;
@@ -76,3 +79,4 @@ export type GetSessionViewInput = z.input<typeof getSessionViewSchema>;
 export type ListSessionsInput = z.input<typeof listSessionsSchema>;
 export type StartTurnInput = z.input<typeof startTurnSchema>;
 export type TurnActionInput = z.input<typeof turnActionSchema>;
+export type EstimateFollowUpInput = z.input<typeof estimateFollowUpSchema>;

@@ -26,9 +26,11 @@ import { outputKind } from "@/lib/studio/file-names";
 import { JobFailure, createHistoryBuilder } from "./history";
 import { DEFAULT_HISTORY_CACHE_MB, createHistoryCache, type HistoryCache } from "./history-cache";
 import { createOutcomeStore } from "./outcome-store";
+import { replayBytesOf, requestSizeEstimatorFor, sizedReferences, type SizedReference } from "./request-size";
 import type { ClaimedJob, SharedJobQueue } from "./shared-queue";
 import { snapshotEvent, type JobEvent, type JobEventBody, type JobEventType, type JobListener } from "@/lib/studio/job-events";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
+import { tooLargeReason } from "@/lib/studio/request-size";
 import type { ActionResult } from "@/lib/studio/result";
 
 /**
@@ -52,7 +54,15 @@ import type { ActionResult } from "@/lib/studio/result";
 // ---------------------------------------------------------------------------------------------
 // The runner
 
-export type JobErrorCode = "not_found" | "invalid_request" | "conflict" | "not_configured" | "busy" | "storage_failed" | "internal";
+export type JobErrorCode =
+  | "not_found"
+  | "invalid_request"
+  | "request_too_large"
+  | "conflict"
+  | "not_configured"
+  | "busy"
+  | "storage_failed"
+  | "internal";
 export type JobResult<T> = ActionResult<T, JobErrorCode>;
 
 export interface StartTurnInput {
@@ -247,6 +257,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const historyCache = options.historyCache ?? createHistoryCache({ maxBytes: DEFAULT_HISTORY_CACHE_MB * 1_000_000 });
   const { loadReferences, buildHistory } = createHistoryBuilder(storage, historyCache);
   const { storeThought, storeImage, storeOutcome, knownInlineImages } = createOutcomeStore(storage);
+  const requestSize = requestSizeEstimatorFor(storage);
 
   function emit(job: Job, body: JobEventBody): void {
     const safe = body.type === "retry" ? { ...body, error: clean(body.error) } : body;
@@ -540,6 +551,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         let outcome: TurnOutcome;
         try {
           outcome = await storeOutcome(result.outcome, { prompt: request.prompt, kind, at: startedAt });
+          // Measured now, while the answer is in memory: later requests are estimated from it.
+          outcome.replayBytes = replayBytesOf({ prompt: request.prompt, references: sizedReferences(references), modelTurn: result.outcome.modelTurn });
           // The model turn goes first: a succeeded turn always has one to replay.
           await storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn, knownInlineImages(result.outcome));
         } catch (error) {
@@ -609,7 +622,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     };
   }
 
-  /** Checks a start (session, parent, references) and returns the chain it continues. */
+  /**
+   * Checks a start (session, parent, references, the size of the request it makes) and returns the
+   * chain it continues.
+   */
   async function checkStart({ ownerId, sessionId, parentId, request }: StartTurnInput): Promise<JobResult<Turn[]>> {
     if (!(await storage.sessions.get(ownerId, sessionId))) return fail("not_found", "That session doesn't exist.");
     let chain: Turn[] = [];
@@ -621,10 +637,17 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       }
       chain = found;
     }
+    const references: SizedReference[] = [];
     for (const reference of request.references) {
-      if (!(await storage.images.get(reference.hash))) {
-        return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
-      }
+      const stored = await storage.images.get(reference.hash);
+      if (!stored) return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
+      references.push({ mimeType: reference.mimeType, byteLength: stored.image.byteLength, ...(reference.role ? { role: reference.role } : {}) });
+    }
+    // Google would take the whole upload and then answer 400: refuse before anything is stored or sent.
+    const size = await requestSize.estimate(ownerId, chain, { prompt: request.prompt, references });
+    if (size.level === "refuse") {
+      const { message, action } = tooLargeReason(size.bytes, size.replayedTurns);
+      return fail("request_too_large", message, action);
     }
     return { ok: true, data: chain };
   }
