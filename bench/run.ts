@@ -6,7 +6,7 @@
  *   npm run bench                       all scenarios
  *   npm run bench -- --only=overhead    a subset: overhead, concurrency, bytes, page-weight,
  *                                       reference-prep, thought-latency, history, postgres-scale,
- *                                       upload-storm, follow-ups
+ *                                       upload-storm, follow-ups, scale-out
  *   npm run bench -- --quick            fewer runs, to try the harness (not for the README)
  *   npm run bench -- --profile          also write a CPU profile of the server to .bench-data/profiles
  *   --overhead-sizes=1K  --runs=20      diagnostics: fewer sizes or runs for scenario 1
@@ -33,6 +33,7 @@ import { runOverhead } from "./scenarios/overhead";
 import { runPageWeight } from "./scenarios/page-weight";
 import { runPostgresScale } from "./scenarios/postgres-scale";
 import { runReferencePrep } from "./scenarios/reference-prep";
+import { runScaleOut } from "./scenarios/scale-out";
 import { runThoughtLatency } from "./scenarios/thought-latency";
 import { runUploadStorm } from "./scenarios/upload-storm";
 
@@ -48,6 +49,7 @@ const SCENARIOS = [
   "postgres-scale",
   "upload-storm",
   "follow-ups",
+  "scale-out",
 ] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -151,6 +153,7 @@ async function main(): Promise<void> {
       "postgres-scale": () => runPostgresScale(context),
       "upload-storm": () => runUploadStorm(context),
       "follow-ups": () => runFollowUps(context),
+      "scale-out": () => runScaleOut(context),
     };
     for (const name of selected) {
       log(`scenario ${name}…`);

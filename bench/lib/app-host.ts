@@ -25,6 +25,13 @@ export async function startApp(options: {
   env?: Record<string, string>;
 }): Promise<AppHost> {
   const started = Date.now();
+  // Whatever already answers there (another checkout's studio) would pass the health check below
+  // and be measured in place of this build.
+  const squatter = await fetch(`http://127.0.0.1:${options.port}/api/health`).then(
+    (response) => response.status,
+    () => null,
+  );
+  if (squatter !== null) throw new Error(`Port ${options.port} is taken (it answered HTTP ${squatter}); choose another with BENCH_APP_PORT.`);
   const log = createWriteStream(options.logFile);
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "serve.ts")], {
     cwd: root,

@@ -550,11 +550,16 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         });
         let outcome: TurnOutcome;
         try {
-          outcome = await storeOutcome(result.outcome, { prompt: request.prompt, kind, at: startedAt });
+          // Side by side: neither needs the other (an image that came with an event is stored
+          // already; one that did not is put by both, under the same content address), and with a
+          // database and a bucket each is a few round trips. Both end before the turn is
+          // recorded succeeded, so a succeeded turn always has a model turn to replay.
+          [outcome] = await Promise.all([
+            storeOutcome(result.outcome, { prompt: request.prompt, kind, at: startedAt }),
+            storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn, knownInlineImages(result.outcome)),
+          ]);
           // Measured now, while the answer is in memory: later requests are estimated from it.
           outcome.replayBytes = replayBytesOf({ prompt: request.prompt, references: sizedReferences(references), modelTurn: result.outcome.modelTurn });
-          // The model turn goes first: a succeeded turn always has one to replay.
-          await storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn, knownInlineImages(result.outcome));
         } catch (error) {
           return await finish(job, "failed", { outcome: partial, error: storageStudioError(error), attempts });
         }
@@ -667,6 +672,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const { ownerId, sessionId, parentId, request } = input;
       const queued = await queue.enqueue({ ownerId, sessionId, parentId, request }, { maxQueued });
       if (queued === "busy") return busy();
+      // Registered before the start answers, so the event stream the page opens next finds it here.
+      if (queued.claimed) void runClaimed(queued.claimed, queued.turn, checked.data);
       return { ok: true, data: queued.turn };
     });
   }
@@ -678,23 +685,31 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       await shared?.requeue(claimed.turnId).catch(() => undefined);
       return;
     }
-    running += 1;
     let turn: Turn | null;
     try {
       turn = await storage.turns.get(claimed.ownerId, claimed.turnId);
     } catch {
       // Storage can't be read right now: back to the front of the line, for any instance.
-      running -= 1;
       await shared?.requeue(claimed.turnId).catch(() => undefined);
       return;
     }
     if (!turn || isFinishedStatus(turn.status)) {
-      running -= 1;
       await shared?.release(claimed.turnId).catch(() => undefined);
       return;
     }
-    const gateway = options.gateway();
     const chain = turn.parentId === null ? [] : ((await storage.turns.chain(turn.ownerId, turn.parentId).catch(() => null)) ?? []);
+    return runClaimed(claimed, turn, chain);
+  }
+
+  /** A claimed job whose turn and conversation are at hand (read by adopt, or just written by the start). */
+  async function runClaimed(claimed: ClaimedJob, turn: Turn, chain: Turn[]): Promise<void> {
+    if (closing) {
+      // Claimed as this instance began to stop: another instance runs it instead.
+      await shared?.requeue(claimed.turnId).catch(() => undefined);
+      return;
+    }
+    running += 1;
+    const gateway = options.gateway();
     const job = newJob({ turn, state: "running", gateway: gateway ?? ({} as GeminiGateway), chain, events: claimed.events });
     jobs.set(turn.id, job);
     if (!gateway) {
