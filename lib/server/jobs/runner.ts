@@ -550,15 +550,12 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         });
         let outcome: TurnOutcome;
         try {
-          // Side by side: neither needs the other (an image that came with an event is stored
-          // already; one that did not is put by both, under the same content address), and with a
-          // database and a bucket each is a few round trips. Both end before the turn is
-          // recorded succeeded, so a succeeded turn always has a model turn to replay.
-          [outcome] = await Promise.all([
-            storeOutcome(result.outcome, { prompt: request.prompt, kind, at: startedAt }),
-            storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn, knownInlineImages(result.outcome)),
-          ]);
-          // Measured now, while the answer is in memory: later requests are estimated from it.
+          // One after the other, not side by side: a failed save must leave no model turn behind
+          // (runner.test "keeps no model turn"), and storing the outcome is what can fail.
+          outcome = await storeOutcome(result.outcome, { prompt: request.prompt, kind, at: startedAt });
+          // The model turn is stored before the turn is recorded succeeded: a succeeded turn always
+          // has one to replay.
+          await storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn, knownInlineImages(result.outcome));
           outcome.replayBytes = replayBytesOf({ prompt: request.prompt, references: sizedReferences(references), modelTurn: result.outcome.modelTurn });
         } catch (error) {
           return await finish(job, "failed", { outcome: partial, error: storageStudioError(error), attempts });
