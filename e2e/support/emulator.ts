@@ -1,20 +1,9 @@
 import type { APIRequestContext } from "@playwright/test";
+import type { UnderstoodRegion } from "../../emulator/region";
 import { E2E } from "./ports";
 
-/** What the emulator understood a region edit's mask to mark (emulator/region.ts). */
-export interface EmulatorRegion {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-  imageWidth: number;
-  imageHeight: number;
-  percent: { x: number; y: number; width: number; height: number };
-  maskImage: number;
-  maskSize: { width: number; height: number } | null;
-  marked: boolean;
-  edited: boolean;
-}
+/** What the emulator understood a region edit's mask to mark. */
+export type EmulatorRegion = UnderstoodRegion;
 
 export interface EmulatorRequestLogEntry {
   path: string;
