@@ -2,6 +2,11 @@
  * Runs once when the server starts: opens storage now rather than on the first request, so
  * migrations run and turns that were running when the last process stopped are marked
  * interrupted (with Retry offered) before anyone looks at them.
+ *
+ * With DATABASE_URL it also opens the job runner, and with it this instance's side of the shared
+ * job queue: an instance takes up waiting jobs, and finishes those of a dead instance, only once its
+ * queue is open. Left to the first request, an instance nobody has visited yet (just restarted, or
+ * behind a balancer that sends it nothing) would leave the line waiting.
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
@@ -15,5 +20,14 @@ export async function register() {
     (await import("./lib/storage/lock")).exitIfDataDirLocked(error);
     // Starting anyway keeps /api/health answering, and every action reports the problem clearly.
     log.error("storage.open_failed", { error });
+    return;
+  }
+  const { getEnv } = await import("./lib/env");
+  if (!getEnv().databaseUrl) return;
+  try {
+    await (await import("./lib/server/sessions")).getJobRunner();
+  } catch (error) {
+    // The next request tries again; /api/health reports the queue down meanwhile.
+    log.error("jobs.open_failed", { error });
   }
 }

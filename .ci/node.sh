@@ -25,7 +25,15 @@ node_is_at_least() {
 
 ensure_node() {
   [ -n "$STUDIO_NODE_MINIMUM" ] || { echo "package.json has no engines.node of the form >=x.y" >&2; return 1; }
-  if node_is_at_least "$STUDIO_NODE_MINIMUM"; then return 0; fi
+  if node_is_at_least "$STUDIO_NODE_MINIMUM"; then
+    # The machine's npm config may point node-gyp at other headers (this kind's ~/.npmrc says
+    # nodedir=/usr, Debian's Node 20): better-sqlite3 then builds for Node 20 and fails to load in
+    # the Node 22 that runs the tests (CI, stop 23). Build against the headers of the node that runs.
+    local own_prefix
+    own_prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+    if [ -f "$own_prefix/include/node/node_version.h" ]; then export npm_config_nodedir="$own_prefix"; fi
+    return 0
+  fi
   local arch
   case "$(uname -m)" in
     x86_64) arch=x64 ;;

@@ -10,6 +10,7 @@ import type { Session, Turn } from "@/lib/storage/types";
 import type {
   CreateSessionInput,
   DeleteSessionInput,
+  EstimateFollowUpInput,
   GetSessionViewInput,
   ListSessionsInput,
   RenameSessionInput,
@@ -21,6 +22,7 @@ import * as sessions from "@/lib/server/sessions";
 import { startAppTurnSet, type StartedTurnSet } from "@/lib/server/turn-sets";
 import { requestedRunCount, type StartTurnSetInput } from "@/lib/studio/turn-set-schemas";
 import type { SessionResult, SessionView } from "@/lib/server/sessions";
+import type { RequestSizeEstimate } from "@/lib/studio/request-size";
 
 // Every server action is a public POST endpoint: each one validates its input with the zod schema
 // in lib/studio/session-schemas.ts (inside lib/server/sessions.ts) and answers a typed result.
@@ -170,6 +172,15 @@ export async function startTurnAction(input: StartTurnInput): Promise<SessionRes
 
 export async function cancelTurnAction(input: TurnActionInput): Promise<SessionResult<Turn>> {
   return asViewer((viewer) => sessions.cancelTurn(viewer.userId, input));
+}
+
+/**
+ * How large the next request from this turn would be, for the session view's notice and the
+ * composer's refusal (lib/studio/request-size.ts). Only the owner's turns: another person's is
+ * "not found". The start check makes the same estimate again, so a stale answer here refuses nothing.
+ */
+export async function estimateFollowUpAction(input: EstimateFollowUpInput): Promise<SessionResult<RequestSizeEstimate>> {
+  return asViewer((viewer) => sessions.estimateFollowUp(viewer.userId, input));
 }
 
 export async function retryTurnAction(input: TurnActionInput): Promise<SessionResult<Turn>> {

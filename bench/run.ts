@@ -6,7 +6,7 @@
  *   npm run bench                       all scenarios
  *   npm run bench -- --only=overhead    a subset: overhead, concurrency, bytes, page-weight,
  *                                       reference-prep, thought-latency, history, postgres-scale,
- *                                       upload-storm
+ *                                       upload-storm, follow-ups, scale-out
  *   npm run bench -- --quick            fewer runs, to try the harness (not for the README)
  *   npm run bench -- --profile          also write a CPU profile of the server to .bench-data/profiles
  *   --overhead-sizes=1K  --runs=20      diagnostics: fewer sizes or runs for scenario 1
@@ -27,11 +27,13 @@ import { writeReport, type ScenarioResults } from "./lib/report";
 import type { SeedResult } from "./lib/seed-history";
 import { runBytesToBrowser } from "./scenarios/bytes-to-browser";
 import { runConcurrency } from "./scenarios/concurrency";
+import { runFollowUps } from "./scenarios/follow-ups";
 import { runHistoryScale } from "./scenarios/history-scale";
 import { runOverhead } from "./scenarios/overhead";
 import { runPageWeight } from "./scenarios/page-weight";
 import { runPostgresScale } from "./scenarios/postgres-scale";
 import { runReferencePrep } from "./scenarios/reference-prep";
+import { runScaleOut } from "./scenarios/scale-out";
 import { runThoughtLatency } from "./scenarios/thought-latency";
 import { runUploadStorm } from "./scenarios/upload-storm";
 
@@ -46,6 +48,8 @@ const SCENARIOS = [
   "history",
   "postgres-scale",
   "upload-storm",
+  "follow-ups",
+  "scale-out",
 ] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -130,7 +134,7 @@ async function main(): Promise<void> {
     await emulator.configure({ latencyMs: 0, realisticPayload: true });
     const discovered = await discoverActionIds(browser, app.url, "bench warm-up: a banana on a desk");
     const client = createAppClient(app.url, discovered.ids);
-    const context: BenchContext = { app, client, emulator, browser, dataDir, workDir, cacheDir, seeded, quick, log };
+    const context: BenchContext = { app, client, actionIds: discovered.ids, emulator, browser, dataDir, workDir, cacheDir, seeded, quick, log };
 
     const runs = runsOverride ?? (quick ? 8 : 50);
     const scenarios: Record<ScenarioName, () => Promise<unknown>> = {
@@ -148,6 +152,8 @@ async function main(): Promise<void> {
       history: () => runHistoryScale(context),
       "postgres-scale": () => runPostgresScale(context),
       "upload-storm": () => runUploadStorm(context),
+      "follow-ups": () => runFollowUps(context),
+      "scale-out": () => runScaleOut(context),
     };
     for (const name of selected) {
       log(`scenario ${name}…`);

@@ -1,5 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
+import { RegionEditPage } from "./pages/region-edit-page";
 import { StudioPage } from "./pages/studio-page";
 import { emulatorControl } from "./support/emulator";
 
@@ -89,6 +90,27 @@ for (const theme of ["light", "dark"] as const) {
       // The studio's menus are non-modal (components/ui/menu.tsx): a modal Radix menu hid the page
       // with aria-hidden while leaving it focusable, which axe reports as aria-hidden-focus.
       expectNoBlockingViolations(await scan(page, `${theme} compare menu`));
+    });
+
+    test("the region edit dialog, empty, with its errors shown, and marked, has no serious or critical axe violations", async ({ page }) => {
+      const studio = new StudioPage(page);
+      await studio.goto();
+      await studio.generate("A red bicycle leaning on a yellow wall");
+      await studio.waitForStatus("succeeded");
+      await studio.resultSize();
+      const region = new RegionEditPage(page);
+      await region.open();
+      const found = await scan(page, `${theme} region edit`);
+      // The errors' red text and the invalid fields' borders are what a designer meets first.
+      await region.apply.click();
+      await expect(region.regionError).toBeVisible();
+      await expect(region.instructionError).toBeVisible();
+      found.push(...(await scan(page, `${theme} region edit with errors`)));
+      await region.drag({ x: 20, y: 20 }, { x: 60, y: 70 });
+      await region.instruction.fill("a blue scooter");
+      await expect(region.box).toBeVisible();
+      found.push(...(await scan(page, `${theme} region edit marked`)));
+      expectNoBlockingViolations(found);
     });
 
     test("a grounded result has no serious or critical axe violations", async ({ page }) => {

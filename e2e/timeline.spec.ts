@@ -61,7 +61,9 @@ test("continuing from an earlier turn makes a branch, and the timeline switches 
 });
 
 test("a reload mid-generation follows the running job and shows its result", async ({ page, request }) => {
-  await emulatorControl(request).queueFaults([{ kind: "slow", delayMs: 1500 }]);
+  // A pause before each of the answer's chunks, long enough that a reload on a busy machine still
+  // lands while the job runs (1.5 s did not, with the machine's two cores shared).
+  await emulatorControl(request).queueFaults([{ kind: "slow", delayMs: 4000 }]);
   const studio = new StudioPage(page);
   await studio.goto();
   await studio.generate("A paper boat on a puddle");
@@ -87,7 +89,8 @@ test("Cancel (or Esc) stops a hanging generation and keeps the turn for Retry", 
 });
 
 test("thought images arrive live, then stay in the filmstrip apart from the result", async ({ page, request }) => {
-  await emulatorControl(request).queueFaults([{ kind: "slow", delayMs: 700 }]);
+  // Each chunk waits long enough that the first thought image is on screen while the job still runs.
+  await emulatorControl(request).queueFaults([{ kind: "slow", delayMs: 2000 }]);
   const studio = new StudioPage(page);
   await studio.goto();
   // Pro always thinks and sends interim thought images when asked to show thoughts.

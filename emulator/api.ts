@@ -221,6 +221,7 @@ export async function generateContent(context: ApiContext, modelId: string, stre
   });
   const seed = createHash("sha256").update(`${model.id}\n${raw}`).digest("hex");
   const plan = await buildResponsePlan(resolved, { seed, realistic: config.realisticPayload, outcome: contentOutcome(fault) });
+  if (plan.region) context.entry.region = plan.region;
 
   const delayMs = fault?.kind === "slow" ? (fault.delayMs ?? DEFAULT_SLOW_DELAY_MS) : config.latencyMs;
   if (!stream) {

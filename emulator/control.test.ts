@@ -134,6 +134,46 @@ describe("held requests", () => {
   });
 });
 
+describe("generations in flight", () => {
+  const inFlight = async () => (await rawRequest(emulator, "GET", "/_emulator/in-flight", undefined, {})).json();
+  const generate = (signal?: AbortSignal) =>
+    fetch(`${emulator.url}/v1beta/models/gemini-3.1-flash-image:generateContent`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": "test-key" },
+      body: JSON.stringify({ contents: [{ parts: [{ text: "a lantern" }] }] }),
+      signal,
+    }).catch(() => null);
+
+  it("counts generate requests while they are answered and keeps the most at once until reset", async () => {
+    expect(await inFlight()).toEqual({ current: 0, peak: 0 });
+    await rawRequest(emulator, "POST", "/_emulator/faults", { faults: [{ kind: "slow", delayMs: 0, hold: true }, { kind: "slow", delayMs: 0, hold: true }, { kind: "slow", delayMs: 0, hold: true }] }, {});
+    const controller = new AbortController();
+    const requests = [generate(), generate(), generate(controller.signal)];
+    await expect.poll(inFlight).toEqual({ current: 3, peak: 3 });
+    // Control and listing requests are not generations.
+    await rawRequest(emulator, "GET", "/v1beta/models");
+    expect(await inFlight()).toEqual({ current: 3, peak: 3 });
+
+    // A client that gives up leaves the count too.
+    controller.abort();
+    await expect.poll(inFlight).toEqual({ current: 2, peak: 3 });
+    expect((await rawRequest(emulator, "DELETE", "/_emulator/in-flight", undefined, {})).json()).toEqual({ current: 2, peak: 2 });
+
+    await rawRequest(emulator, "POST", "/_emulator/release", undefined, {});
+    const answers = await Promise.all(requests);
+    expect(answers.slice(0, 2).map((answer) => answer?.status)).toEqual([200, 200]);
+    expect(await inFlight()).toEqual({ current: 0, peak: 2 });
+    await rawRequest(emulator, "POST", "/_emulator/reset", undefined, {});
+    expect(await inFlight()).toEqual({ current: 0, peak: 0 });
+  });
+
+  it("counts a request the emulator refuses only while it is answered", async () => {
+    await rawRequest(emulator, "POST", "/_emulator/faults", { kind: "429" }, {});
+    expect((await generate())?.status).toBe(429);
+    expect(await inFlight()).toEqual({ current: 0, peak: 1 });
+  });
+});
+
 describe("live configuration", () => {
   it("changes latency and payload size until reset", async () => {
     const changed = await rawRequest(emulator, "POST", "/_emulator/config", { latencyMs: 200, realisticPayload: true }, {});

@@ -58,6 +58,11 @@ export async function handleControl(
         return sendJson(request, response, 200, { held: state.held.count });
       case "POST /_emulator/release":
         return sendJson(request, response, 200, { released: state.held.releaseAll() });
+      case "GET /_emulator/in-flight":
+        return sendJson(request, response, 200, { current: state.inFlight.current, peak: state.inFlight.peak });
+      case "DELETE /_emulator/in-flight":
+        state.inFlight.resetPeak();
+        return sendJson(request, response, 200, { current: state.inFlight.current, peak: state.inFlight.peak });
       case "GET /_emulator/config":
         return sendJson(request, response, 200, state.config);
       case "POST /_emulator/config": {

@@ -71,21 +71,32 @@ export function startEventStream(request: IncomingMessage, response: ServerRespo
   });
 }
 
+/**
+ * The body, or Google's 400 once it passes the limit. The 400 goes out at once and the rest of the
+ * body is read and dropped: a server that stops reading (or closes) while bytes still arrive makes
+ * the kernel answer them with a reset, which can reach the client before it has read the 400 (it
+ * then sees ECONNRESET and retries a network error) or hit its next call on the kept-alive socket.
+ */
 export async function readBody(request: IncomingMessage): Promise<Buffer> {
   const declared = Number(request.headers["content-length"] ?? 0);
-  if (declared > MAX_REQUEST_BYTES) throw payloadTooLarge();
+  if (declared > MAX_REQUEST_BYTES) throw payloadTooLarge(request);
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of request) {
+  // Leaving the loop early must not destroy the request, as that destroys its socket too.
+  for await (const chunk of request.iterator({ destroyOnReturn: false })) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     total += buffer.length;
-    if (total > MAX_REQUEST_BYTES) throw payloadTooLarge();
+    if (total > MAX_REQUEST_BYTES) break;
     chunks.push(buffer);
   }
+  // After the loop, so that the iterator no longer holds the stream paused.
+  if (total > MAX_REQUEST_BYTES) throw payloadTooLarge(request);
   return Buffer.concat(chunks);
 }
 
-function payloadTooLarge(): EmulatorApiError {
+/** Google's words for it; what is left of the body is dropped as it arrives. */
+function payloadTooLarge(request: IncomingMessage): EmulatorApiError {
+  request.resume();
   return invalidArgument(`Request payload size exceeds the limit: ${MAX_REQUEST_BYTES} bytes.`);
 }
 

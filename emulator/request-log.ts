@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { UnderstoodRegion } from "./region";
 import { sha256, verifySignature } from "./signatures";
 
 /**
@@ -20,6 +21,8 @@ export interface RequestLogEntry {
   /** The fault applied to this request, if any. */
   fault: string | null;
   durationMs: number | null;
+  /** Region edits only: the area the request's mask marked, as the emulator understood it. */
+  region?: UnderstoodRegion;
 }
 
 const SECRET_HEADERS = new Set(["x-goog-api-key", "authorization"]);

@@ -1,6 +1,7 @@
 import { buildGroundedAnswer, searchTopic, type GroundingMetadata } from "./grounding";
 import { renderImage, type RenderRequest } from "./images";
 import { deterministicInt, deterministicToken } from "./random";
+import { describeUnderstoodRegion, maskBoundingBox, renderRegionEdit, understoodRegion, type UnderstoodRegion } from "./region";
 import { createSignature } from "./signatures";
 import { textTokens, type ResolvedRequest } from "./validation";
 
@@ -73,6 +74,8 @@ export type ContentOutcome =
 export interface ResponsePlan {
   chunks: WireResponse[];
   unary: WireResponse;
+  /** For a region edit: the area the mask marked, as the answer's image has it (see region.ts). */
+  region?: UnderstoodRegion;
 }
 
 export interface BuildOptions {
@@ -237,7 +240,10 @@ export async function buildResponsePlan(request: ResolvedRequest, options: Build
       if ("web" in chunk) chunk.web = { uri: chunk.web.uri, title: chunk.web.title };
     }
   }
-  const text = wantsText ? (grounded?.text ?? modelText({ ...request, wantsImage })) : undefined;
+  const region = await readRegion(request);
+  const text = wantsText
+    ? (grounded?.text ?? (region ? describeUnderstoodRegion(region) : modelText({ ...request, wantsImage })))
+    : undefined;
   const mimeType = model.kind === "image" ? model.outputMimeType : "image/png";
 
   const steps: Step[] = [];
@@ -287,11 +293,15 @@ export async function buildResponsePlan(request: ResolvedRequest, options: Build
 
   let imageBytes: Buffer | undefined;
   if (wantsImage && request.image) {
-    imageBytes = await renderAnswerImage(request, {
-      width: request.image.width,
-      height: request.image.height,
-      realistic: options.realistic,
-    });
+    const base = request.regionEdit?.base;
+    imageBytes =
+      region?.edited && base
+        ? await renderRegionEdit({ base: base.bytes, region, width: request.image.width, height: request.image.height, mimeType, label: request.prompt })
+        : await renderAnswerImage(request, {
+            width: request.image.width,
+            height: request.image.height,
+            realistic: options.realistic,
+          });
     steps.push({ parts: [sign({ inlineData: { mimeType, data: imageBytes.toString("base64") } }, "image", imageBytes)] });
   }
 
@@ -366,8 +376,25 @@ export async function buildResponsePlan(request: ResolvedRequest, options: Build
   if (finishes) unaryCandidate.finishReason = "STOP";
   if (grounded) unaryCandidate.groundingMetadata = grounded.metadata;
   const unary = withUsage(orderCandidate(unaryCandidate), usageFor(thoughts), request, responseId);
-  if (outcome === "vertex_chunks") return { chunks: chunks.map((chunk) => asVertexChunk(chunk, options.seed)), unary: asVertexChunk(unary, options.seed) };
-  return { chunks, unary };
+  const reported = region ? { region } : {};
+  if (outcome === "vertex_chunks") {
+    return { chunks: chunks.map((chunk) => asVertexChunk(chunk, options.seed)), unary: asVertexChunk(unary, options.seed), ...reported };
+  }
+  return { chunks, unary, ...reported };
+}
+
+/**
+ * The region a request's mask marks, in pixels of the image the answer will have (or, for a text
+ * answer, of the image it would edit). Undefined when the request carries no mask.
+ */
+async function readRegion(request: ResolvedRequest): Promise<UnderstoodRegion | undefined> {
+  const edit = request.regionEdit;
+  if (!edit) return undefined;
+  const box = await maskBoundingBox(edit.mask.image.bytes);
+  const base = edit.base?.info;
+  const size = request.image ?? base ?? edit.mask.image.info ?? { width: 1, height: 1 };
+  // A base this sharp build can't decode (HEIC) is left alone: the answer is then a plain image.
+  return understoodRegion(box, size, edit.mask.number, base !== undefined);
 }
 
 /** What a Vertex-style proxy passes through: no candidate index, usage with only trafficType, a createTime. */

@@ -232,6 +232,38 @@ describe("request decoding", () => {
     );
   });
 
+  it("answers a body over the 100 MB inline limit with Google's 400, also when it streams without a length", async () => {
+    const tooLarge = {
+      error: { code: 400, message: "Request payload size exceeds the limit: 104857600 bytes.", status: "INVALID_ARGUMENT" },
+    };
+    const url = `${emulator.url}/v1beta/models/gemini-3.1-flash-image:generateContent`;
+    // A declared length over the limit is refused before reading (lib/gemini/client.emulator.test.ts);
+    // streamed without one, the 400 still reaches the client once the limit is passed.
+    const megabyte = Buffer.alloc(1024 * 1024, 65);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(Buffer.from('{"contents":[{"parts":[{"text":"'));
+        if (sent === 101) {
+          controller.enqueue(Buffer.from('"}]}]}'));
+          controller.close();
+          return;
+        }
+        sent += 1;
+        controller.enqueue(megabyte);
+      },
+    });
+    const streamed = await fetch(url, { method: "POST", headers: { "x-goog-api-key": "k" }, body, duplex: "half" } as RequestInit);
+    expect(streamed.status).toBe(400);
+    expect(await streamed.json()).toEqual(tooLarge);
+    // The rest of the body must not poison the kept-alive socket for the client's next calls (the
+    // first of them goes out on a new socket while the client still counts the old one busy).
+    for (const text of ["next", "and next", "and the next"]) {
+      const next = await rawRequest(emulator, "POST", "/v1beta/models/gemini-3.1-flash-image:countTokens", { contents: [{ parts: [{ text }] }] });
+      expect(next.status).toBe(200);
+    }
+  });
+
   it("streams a JSON array when alt=sse is missing", async () => {
     const response = await rawRequest(emulator, "POST", "/v1beta/models/gemini-2.5-flash-image:streamGenerateContent", {
       contents: [{ parts: [{ text: "array stream" }] }],

@@ -44,7 +44,12 @@ async function routeApi(context: ApiContext, pathname: string): Promise<boolean>
       await countTokens(context, route.modelId);
       break;
     case "generate":
-      await generateContent(context, route.modelId, route.stream);
+      context.state.inFlight.enter();
+      try {
+        await generateContent(context, route.modelId, route.stream);
+      } finally {
+        context.state.inFlight.leave();
+      }
       break;
   }
   return true;

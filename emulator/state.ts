@@ -67,9 +67,42 @@ export class HeldRequests {
   }
 }
 
+/**
+ * generateContent / streamGenerateContent requests being answered right now, and the most seen at
+ * once since the last reset: how a test sees the concurrency a client (or several) really
+ * produced, which no log of finished requests can show.
+ */
+export class InFlightGenerations {
+  private now = 0;
+  private most = 0;
+
+  get current(): number {
+    return this.now;
+  }
+
+  get peak(): number {
+    return this.most;
+  }
+
+  enter(): void {
+    this.now += 1;
+    this.most = Math.max(this.most, this.now);
+  }
+
+  leave(): void {
+    this.now = Math.max(0, this.now - 1);
+  }
+
+  /** The peak starts again from what is in flight now (requests still running keep counting). */
+  resetPeak(): void {
+    this.most = this.now;
+  }
+}
+
 export class EmulatorState {
   readonly faults = new FaultQueue();
   readonly held = new HeldRequests();
+  readonly inFlight = new InFlightGenerations();
   readonly requests = new RequestLog();
   readonly invalidApiKeys: ReadonlySet<string>;
   readonly writeLog: (line: string) => void;
@@ -101,5 +134,6 @@ export class EmulatorState {
     this.requests.clear();
     // Nothing stays stuck from one test into the next.
     this.held.releaseAll();
+    this.inFlight.resetPeak();
   }
 }

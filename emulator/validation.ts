@@ -15,6 +15,7 @@ import type { GenerateContentRequest, RequestContent, RequestPart } from "./requ
 import type { SearchTypes } from "./grounding";
 import { verifySignature } from "./signatures";
 import { stripFaultDirectives } from "./faults";
+import { findMask, type MaskReference } from "./region";
 
 /**
  * Semantic checks the real service makes after decoding the JSON, in roughly the same order, with
@@ -48,6 +49,8 @@ export interface ResolvedRequest {
   thinking: ThinkingPlan;
   search: SearchTypes | undefined;
   promptTokens: { text: number; image: number };
+  /** A region edit (region.ts): the mask the last user turn labels, and the image it applies to. */
+  regionEdit: { mask: MaskReference; base: InputImage | undefined } | undefined;
 }
 
 export interface ValidationContext {
@@ -343,15 +346,19 @@ export async function resolveRequest(
     return decoded ? [decoded] : [];
   });
 
+  const latestModelImage = contents
+    .filter((content) => content.role === "model")
+    .flatMap((content) => (content.parts ?? []).filter((part) => part.thought !== true))
+    .map((part) => images.get(part))
+    .filter((decoded): decoded is InputImage => decoded !== undefined)
+    .at(-1);
+  const mask = model.kind === "image" ? findMask(lastUser?.parts ?? [], images) : undefined;
+  // The image a mask applies to: the model's last one, else the turn's first image that isn't the mask.
+  const regionEdit = mask ? { mask, base: latestModelImage ?? references.find((reference) => reference !== mask.image) } : undefined;
+
   if (model.kind === "image" && wantsImage) {
     if (!aspectRatio) {
       // Without an aspect ratio the model matches the input image (the newest one it can see).
-      const latestModelImage = contents
-        .filter((content) => content.role === "model")
-        .flatMap((content) => (content.parts ?? []).filter((part) => part.thought !== true))
-        .map((part) => images.get(part))
-        .filter((decoded): decoded is InputImage => decoded !== undefined)
-        .at(-1);
       const shape = references[0]?.info ?? latestModelImage?.info;
       aspectRatio = shape ? closestAspectRatio(model, shape.width, shape.height) : "1:1";
     }
@@ -386,5 +393,6 @@ export async function resolveRequest(
     thinking,
     search,
     promptTokens,
+    regionEdit,
   };
 }

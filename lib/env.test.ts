@@ -80,6 +80,15 @@ describe("parseEnv: job slots and queue", () => {
     expect(() => parseEnv({ STUDIO_MAX_QUEUED_JOBS: "-1" })).toThrow(/STUDIO_MAX_QUEUED_JOBS/);
   });
 
+  it("reads the history cache size in MB, 0 turning it off, and refuses anything else", () => {
+    expect(parseEnv({}).historyCacheBytes).toBeUndefined();
+    expect(parseEnv({ STUDIO_HISTORY_CACHE_MB: "256" }).historyCacheBytes).toBe(256_000_000);
+    expect(parseEnv({ STUDIO_HISTORY_CACHE_MB: "0" }).historyCacheBytes).toBe(0);
+    for (const value of ["-1", "1.5", "lots"]) {
+      expect(() => parseEnv({ STUDIO_HISTORY_CACHE_MB: value })).toThrow(/STUDIO_HISTORY_CACHE_MB/);
+    }
+  });
+
   it("reads trusted proxies as IPs and CIDRs, and refuses anything else", () => {
     expect(parseEnv({ STUDIO_TRUSTED_PROXIES: " 10.0.0.0/8, ::1 ,192.168.1.5" }).trustedProxies).toEqual(["10.0.0.0/8", "::1", "192.168.1.5"]);
     // The list replaces the old switch when both are set.

@@ -33,6 +33,8 @@ const envSchema = z.object({
   STUDIO_MAX_CONCURRENT_JOBS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(1_000).optional()),
   // Starts that may wait for a free slot (default 256); one more is refused. 0 refuses instead of queueing.
   STUDIO_MAX_QUEUED_JOBS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(100_000).optional()),
+  // Memory for the earlier turns and reference images that follow-ups replay (default 128 MB); 0 reads them from storage every time.
+  STUDIO_HISTORY_CACHE_MB: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(1_000_000).optional()),
   // Scale-out storage: PostgreSQL for sessions and turns, optionally an S3-compatible bucket for images.
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" }).optional()),
   STUDIO_S3_BUCKET: optionalString.pipe(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)").optional()),
@@ -125,6 +127,8 @@ export interface StudioEnv {
   maxConcurrentJobs: number | undefined;
   /** Undefined: the job runner's default (256). */
   maxQueuedJobs: number | undefined;
+  /** Undefined: the job runner's default (DEFAULT_HISTORY_CACHE_MB); 0 turns the cache off. */
+  historyCacheBytes: number | undefined;
   /** Set: sessions and turns live in this PostgreSQL database instead of SQLite. */
   databaseUrl: string | undefined;
   /** Set: images live in this bucket instead of the data directory (requires databaseUrl). */
@@ -209,6 +213,7 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     jobDeadlineMs: values.STUDIO_JOB_DEADLINE_MS,
     maxConcurrentJobs: values.STUDIO_MAX_CONCURRENT_JOBS,
     maxQueuedJobs: values.STUDIO_MAX_QUEUED_JOBS,
+    historyCacheBytes: values.STUDIO_HISTORY_CACHE_MB === undefined ? undefined : values.STUDIO_HISTORY_CACHE_MB * 1_000_000,
     databaseUrl: values.DATABASE_URL,
     s3: s3.settings,
     trustedProxies: proxies.length > 0

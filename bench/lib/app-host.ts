@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { BENCH_AUTH_ENV } from "./auth";
 import { createWriteStream, readFileSync, readdirSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -15,7 +16,40 @@ export interface AppHost {
   stop(): Promise<void>;
 }
 
-export async function startApp(options: { port: number; emulatorUrl: string; dataDir: string; logFile: string; profileDir?: string }): Promise<AppHost> {
+/** Whether anything accepts connections on the port (IPv4 or IPv6 loopback; `next start` binds both). */
+async function portAnswers(port: number): Promise<boolean> {
+  const tryHost = (host: string) =>
+    new Promise<boolean>((resolve) => {
+      const socket = net.connect({ port, host });
+      socket.setTimeout(1_000);
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("timeout", () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once("error", () => resolve(false));
+    });
+  const answers = await Promise.all(["127.0.0.1", "::1"].map(tryHost));
+  return answers.some(Boolean);
+}
+
+export async function startApp(options: {
+  port: number;
+  emulatorUrl: string;
+  dataDir: string;
+  logFile: string;
+  profileDir?: string;
+  /** Operator settings for this studio only (e.g. STUDIO_HISTORY_CACHE_MB=0), over the bench's environment. */
+  env?: Record<string, string>;
+}): Promise<AppHost> {
+  // A server left from an earlier run would answer the health poll below, and the bench would then
+  // measure that process (its memory, its build) while the one it started fails to bind.
+  if (await portAnswers(options.port)) {
+    throw new Error(`Port ${options.port} is already in use (a studio left from an earlier run?). Stop it, or set BENCH_APP_PORT.`);
+  }
   const started = Date.now();
   const log = createWriteStream(options.logFile);
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "serve.ts")], {
@@ -35,6 +69,7 @@ export async function startApp(options: { port: number; emulatorUrl: string; dat
       STUDIO_RATE_LIMIT_PER_MINUTE: "0",
       // Diagnostics only (--profile): Next's own switch, the server writes a CPU profile when it stops.
       ...(options.profileDir ? { NEXT_CPU_PROF: "1", NEXT_CPU_PROF_DIR: options.profileDir } : {}),
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

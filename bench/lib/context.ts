@@ -1,5 +1,5 @@
 import type { Browser } from "@playwright/test";
-import type { AppClient } from "./app-client";
+import type { ActionIds, AppClient } from "./app-client";
 import type { AppHost } from "./app-host";
 import type { EmulatorHost } from "./emulator-host";
 
@@ -7,6 +7,8 @@ import type { EmulatorHost } from "./emulator-host";
 export interface BenchContext {
   app: AppHost;
   client: AppClient;
+  /** The studio's server action ids (the same for every studio started from this build). */
+  actionIds: ActionIds;
   emulator: EmulatorHost;
   browser: Browser;
   /** STUDIO_DATA_DIR of the app, absolute. */

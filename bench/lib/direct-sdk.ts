@@ -1,4 +1,5 @@
-import { GoogleGenAI, ThinkingLevel, type GenerateContentConfig } from "@google/genai";
+import { createHash } from "node:crypto";
+import { GoogleGenAI, ThinkingLevel, type Content, type GenerateContentConfig } from "@google/genai";
 import type { GenerationSettings } from "../../lib/gemini/types";
 
 /**
@@ -45,3 +46,34 @@ export function createDirectClient(baseUrl: string) {
 }
 
 export type DirectClient = ReturnType<typeof createDirectClient>;
+
+/**
+ * For attribution (bench/lib/history-build-costs.ts): the SDK alone turning a prepared call
+ * (lib/gemini/request.ts planGeneration) into its request body, and fetch's UTF-8 encoding of that
+ * string, which is what a request cost before the gateway kept its big strings out of the SDK
+ * (lib/gemini/request-stash.ts). The stub fetch answers 400 at once; nothing is sent.
+ */
+export async function timeSdkBodyEncoding(call: { model: string; contents: Content[]; config: GenerateContentConfig }): Promise<{ ms: number; bytes: number; sha256: string }> {
+  let encodedAt = 0;
+  let bytes = 0;
+  let sha256 = "";
+  const ai = new GoogleGenAI({
+    apiKey: "bench-key",
+    httpOptions: {
+      baseUrl: "http://127.0.0.1:9",
+      fetch: async (_input, init) => {
+        const body = typeof init?.body === "string" ? Buffer.from(init.body, "utf8") : Buffer.alloc(0);
+        encodedAt = performance.now();
+        bytes = body.length;
+        sha256 = createHash("sha256").update(body).digest("hex");
+        return new Response(JSON.stringify({ error: { code: 400, message: "bench: not sent", status: "INVALID_ARGUMENT" } }), {
+          status: 400,
+          headers: { "content-type": "application/json" },
+        });
+      },
+    },
+  });
+  const start = performance.now();
+  await ai.models.generateContentStream(call).catch(() => undefined);
+  return { ms: encodedAt - start, bytes, sha256 };
+}

@@ -5,7 +5,9 @@
  *
  * The emulator records a request only when it ends; the overhead and thought-latency scenarios
  * need to know when each chunk went out. Node's HTTP server is patched here, in this process
- * only, to stamp every model request on arrival, first write, thought-image write and end.
+ * only, to stamp every model request on arrival (its headers: the first bytes), the end of its
+ * body, first write, thought-image write and end (the answer's last byte). Arrival to end is the
+ * emulator's own time for a request.
  */
 import { setMaxListeners } from "node:events";
 import http from "node:http";
@@ -17,6 +19,10 @@ export interface ChunkTiming {
   url: string;
   /** Epoch milliseconds with sub-millisecond resolution (timeOrigin + performance.now()). */
   receivedAt: number;
+  /** The request body's last byte read by the emulator; with receivedAt, how long the upload took. */
+  bodyEndAt: number | null;
+  /** The request's content-length, when it declared one. */
+  requestBytes: number | null;
   firstWriteAt: number | null;
   /** One entry per streamed chunk that carried a thought image, in order. */
   thoughtImageAt: number[];
@@ -45,7 +51,22 @@ http.Server.prototype.emit = function emit(this: http.Server, event: string | sy
     const [request, response] = args as [http.IncomingMessage, http.ServerResponse];
     const url = request.url ?? "";
     if (MODEL_CALL.test(url)) {
-      const record: ChunkTiming = { seq: ++seq, url, receivedAt: epochNow(), firstWriteAt: null, thoughtImageAt: [], imageAt: null, endAt: null };
+      const declared = Number(request.headers["content-length"]);
+      const record: ChunkTiming = {
+        seq: ++seq,
+        url,
+        receivedAt: epochNow(),
+        bodyEndAt: null,
+        requestBytes: Number.isFinite(declared) ? declared : null,
+        firstWriteAt: null,
+        thoughtImageAt: [],
+        imageAt: null,
+        endAt: null,
+      };
+      // An "end" listener does not start the stream flowing: the emulator still reads the body itself.
+      request.once("end", () => {
+        record.bodyEndAt = epochNow();
+      });
       records.set(response, record);
       // Listed on arrival; the host waits for endAt before using a record.
       finished.push(record);

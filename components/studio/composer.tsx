@@ -13,8 +13,11 @@ interface ComposerProps {
   /** A generation is being started: Generate is disabled until it is. */
   submitting?: boolean;
   editing: boolean;
-  /** Why Generate is refused (references over the model's limits); null when it is not. */
-  blockedReason?: string | null;
+  /**
+   * Why Generate is refused (references over the model's limits, a conversation too large to send),
+   * and what to do: a sentence, or the control that does it. Null when it is not refused.
+   */
+  blocked?: { reason: string; action: React.ReactNode } | null;
   /** The tray's references by role, for the model-switch notice. */
   referenceCounts?: ReferenceRoleCounts;
   onGenerate(): void;
@@ -25,11 +28,11 @@ interface ComposerProps {
   references?: React.ReactNode;
 }
 
-export function Composer({ running, submitting = false, editing, blockedReason = null, referenceCounts, onGenerate, onCancel, onCompareModels, references }: ComposerProps) {
+export function Composer({ running, submitting = false, editing, blocked = null, referenceCounts, onGenerate, onCancel, onCompareModels, references }: ComposerProps) {
   const prompt = useComposer((state) => state.prompt);
   const models = useModels();
   const updateSettings = useComposer((state) => state.updateSettings);
-  const canGenerate = prompt.trim().length > 0 && !running && !submitting && blockedReason === null;
+  const canGenerate = prompt.trim().length > 0 && !running && !submitting && blocked === null;
   const variations = useComposer((state) => state.variations);
   const summary = useComposer((state) => {
     const profile = models.find((model) => model.id === state.settings.model);
@@ -76,7 +79,7 @@ export function Composer({ running, submitting = false, editing, blockedReason =
             type="submit"
             data-testid="generate"
             disabled={!canGenerate}
-            aria-describedby={blockedReason ? "generate-blocked" : undefined}
+            aria-describedby={blocked ? "generate-blocked" : undefined}
             aria-keyshortcuts="Control+Enter Meta+Enter"
             className="flex-1 rounded-lg bg-banana-400 px-4 py-2.5 font-semibold text-zinc-950 shadow-sm hover:bg-banana-500 disabled:cursor-not-allowed disabled:opacity-50"
           >
@@ -88,10 +91,19 @@ export function Composer({ running, submitting = false, editing, blockedReason =
         {/* On the Generate row, so it costs the result no height on a tablet or phone. */}
         {!running && <VariationsControl />}
       </div>
-      {blockedReason && !running && (
-        <p id="generate-blocked" data-testid="generate-blocked" className="text-sm text-red-800 dark:text-red-300">
-          {blockedReason} Unmark or remove references, or pick another model.
-        </p>
+      {blocked && !running && (
+        <div id="generate-blocked" data-testid="generate-blocked" className="flex flex-col gap-2 text-sm text-red-800 dark:text-red-300">
+          {typeof blocked.action === "string" ? (
+            <p>
+              {blocked.reason} {blocked.action}
+            </p>
+          ) : (
+            <>
+              <p>{blocked.reason}</p>
+              {blocked.action}
+            </>
+          )}
+        </div>
       )}
       <button
         type="button"

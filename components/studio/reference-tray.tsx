@@ -9,11 +9,11 @@ import type { ReferenceRole } from "@/lib/gemini/types";
 import {
   ACCEPTED_MIME_TYPES,
   ACCEPTED_TYPES_LABEL,
-  INLINE_REQUEST_LIMIT_BYTES,
   MAX_UPLOAD_BYTES,
   base64Size,
   formatBytes,
 } from "@/lib/images/limits";
+import { GEMINI_REQUEST_LIMIT_BYTES, MB } from "@/lib/studio/request-size";
 import { createTrayUploader } from "@/lib/images/upload-client";
 import { STORED_IMAGE_DRAG_TYPE, hashFromImageUrl, storedImageDragSchema, type StoredImageDrag } from "@/lib/images/upload-contract";
 import {
@@ -380,9 +380,9 @@ export function ReferenceTray({ store, limits, modelName }: ReferenceTrayProps) 
           className="tabular-nums"
         >
           Images {formatBytes(requestBytes)} · request ≈ {formatBytes(requestSize)}
-          {requestSize > INLINE_REQUEST_LIMIT_BYTES && (
+          {requestSize > GEMINI_REQUEST_LIMIT_BYTES && (
             <span className="ml-1 font-medium text-red-700 dark:text-red-400">
-              — over Gemini&apos;s {formatBytes(INLINE_REQUEST_LIMIT_BYTES)} limit; remove some images.
+              — over Gemini&apos;s {GEMINI_REQUEST_LIMIT_BYTES / MB} MB limit; remove some images.
             </span>
           )}
         </p>

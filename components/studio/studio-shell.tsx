@@ -9,7 +9,7 @@ import { UserMenu } from "@/components/account/user-menu";
 import { Logo } from "./logo";
 import { ModeBanner } from "./mode-banner";
 import { SkipToPrompt } from "./skip-link";
-import { Studio } from "./studio";
+import { Studio, type StartFrom } from "./studio";
 import { StudioProvider } from "./studio-provider";
 import { ThemeToggle } from "./theme-toggle";
 
@@ -21,6 +21,7 @@ export async function StudioShell({
   selectedTurnId,
   variationIds,
   headerActions,
+  startFrom = null,
 }: {
   /** The newest sessions, one more than the sidebar shows (which says whether older ones follow). */
   sessions: Session[];
@@ -31,6 +32,8 @@ export async function StudioShell({
   variationIds?: string[];
   /** Controls for the open session (its share menu), shown at the end of the header. */
   headerActions?: React.ReactNode;
+  /** A new session's first reference, from the home page's `?from=`. */
+  startFrom?: StartFrom | null;
 }) {
   const { mode, geminiStore } = getEnv();
   const [discovery, cookieStore] = await Promise.all([getModelDiscovery(), cookies()]);
@@ -86,7 +89,7 @@ export async function StudioShell({
         <UserMenu />
       </header>
       <StudioProvider models={discovery.models} defaultModel={discovery.defaultModel}>
-        <Studio sessions={toSessionListPage(sessions)} session={session} turns={turns} selectedTurnId={selectedTurnId} variationIds={variationIds} />
+        <Studio sessions={toSessionListPage(sessions)} session={session} turns={turns} selectedTurnId={selectedTurnId} variationIds={variationIds} startFrom={startFrom} />
       </StudioProvider>
     </div>
   );

@@ -2,13 +2,14 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useId, useMemo, useState } from "react";
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { useHydrated } from "@/components/ui/use-hydrated";
 import {
   cancelTurnAction,
   createSessionAction,
   deleteSessionAction,
+  estimateFollowUpAction,
   listOlderSessionsAction,
   listSessionsAction,
   renameSessionAction,
@@ -18,22 +19,27 @@ import {
 } from "@/app/actions";
 import { checkBudgetAction } from "@/app/usage/actions";
 import { isAcceptedMimeType } from "@/lib/images/limits";
-import { createTrayUploader } from "@/lib/images/upload-client";
-import type { GenerationSettings } from "@/lib/gemini/types";
+import { drawRegionMask } from "@/lib/images/region-mask-client";
+import { createTrayUploader, uploadImage } from "@/lib/images/upload-client";
+import { MASK_ROLE, type GenerationSettings } from "@/lib/gemini/types";
 import type { Session, StoredImageRef, Turn } from "@/lib/storage/types";
 import { suggestModelSwitch } from "@/lib/studio/model-switch";
 import { appendSessionPage, applySessionActivity, type SessionListPage } from "@/lib/studio/session-list";
 import { referenceLimitProblems } from "@/lib/studio/reference-limits";
+import { buildRegionInstruction, readRegionEdit, regionEditSettings, type RegionEdit } from "@/lib/studio/region-edit";
+import { tooLargeReason, type RequestSizeEstimate } from "@/lib/studio/request-size";
 import { buildTurnTree, continuationOf, numberTurns, visiblePath } from "@/lib/studio/turn-tree";
 import { createReferenceTrayStore, selectCounts, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
 import { VARIATIONS_PARAM } from "@/lib/studio/turn-set-schemas";
 import { CompareModelsDialog } from "./compare-models-dialog";
-import { CompareView, type CompareImage } from "./compare-view";
+import { CompareView, type CompareImage, type CompareMode } from "./compare-view";
+import { RegionEditDialog } from "./region-edit-dialog";
 import { TurnSetGrid } from "./turn-set-grid";
 import { Composer } from "./composer";
 import { GroundingPanel } from "./grounding-panel";
 import { keepPromptFocus } from "./prompt-editor";
 import { ReferenceTray } from "./reference-tray";
+import { ContinueInNewSession, RequestSizeNotice } from "./request-size-notice";
 import { SessionsSidebar } from "./sessions-sidebar";
 import { useComposerStore, useModels } from "./studio-provider";
 import { Timeline } from "./timeline";
@@ -48,7 +54,11 @@ interface StudioProps {
   selectedTurnId: string | null;
   /** The turns of a variations or comparison grid named in the URL (`?variations=`), in order. */
   variationIds?: string[];
+  /** A new session's first reference (the home page's `?from=`), or the news that it can't be used. */
+  startFrom?: StartFrom | null;
 }
+
+export type StartFrom = { hash: string } | { missing: true };
 
 interface Notice {
   message: string;
@@ -66,7 +76,12 @@ function sessionTitle(prompt: string): string {
 
 const NO_VARIATIONS: string[] = [];
 
-export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId, variationIds = NO_VARIATIONS }: StudioProps) {
+/** A result of a turn as one side of the comparison. */
+function compareImage(turn: Turn, image: StoredImageRef, number: number | undefined): CompareImage {
+  return { url: `/api/images/${image.hash}`, label: `Turn ${number} · ${turn.request.prompt}`, width: image.width, height: image.height };
+}
+
+export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId, variationIds = NO_VARIATIONS, startFrom = null }: StudioProps) {
   const hydrated = useHydrated();
   const router = useRouter();
   const models = useModels();
@@ -76,12 +91,19 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const [sessions, setSessions] = useState(initialSessions.items);
   const [moreSessions, setMoreSessions] = useState(initialSessions.hasMore);
   const [selectedId, setSelectedId] = useState<string | null>(selectedTurnId);
-  const [notice, setNotice] = useState<Notice | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(() =>
+    startFrom && "missing" in startFrom
+      ? { message: "The image to continue from isn't available.", action: "It may have been deleted or belong to someone else: add a reference image yourself." }
+      : null,
+  );
   // Phones only (the toggle is hidden from md up, where the sidebar is a column of its own).
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const sidebarId = useId();
   const [submitting, setSubmitting] = useState(false);
-  const [compare, setCompare] = useState<{ left: CompareImage; right: CompareImage } | null>(null);
+  const [compare, setCompare] = useState<{ left: CompareImage; right: CompareImage; mode?: CompareMode } | null>(null);
+  // The region edit being marked (its dialog is open), and one sent whose result opens in the slider.
+  const [regionEdit, setRegionEdit] = useState<{ turn: Turn; image: StoredImageRef; initial: RegionEdit | null } | null>(null);
+  const [regionResult, setRegionResult] = useState<{ turnId: string; before: CompareImage } | null>(null);
   const [gridIds, setGridIds] = useState<string[]>(variationIds);
   // Each opening mounts the dialog afresh, so it starts from the composer's current model and size.
   const [compareModels, setCompareModels] = useState({ open: false, key: 0 });
@@ -173,16 +195,53 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     const otherImage = other?.outcome?.images[0];
     const image = selected?.outcome?.images[0];
     if (!selected || !other || !otherImage || !image) return;
-    const view = (turn: Turn, ref: StoredImageRef): CompareImage => ({
-      url: `/api/images/${ref.hash}`,
-      label: `Turn ${turnNumbers.get(turn.id)} · ${turn.request.prompt}`,
-      width: ref.width,
-      height: ref.height,
-    });
+    const view = (turn: Turn, ref: StoredImageRef) => compareImage(turn, ref, turnNumbers.get(turn.id));
     // The older version is "before" (left), the newer "after".
     const [left, right] =
       other.createdAt <= selected.createdAt ? [view(other, otherImage), view(selected, image)] : [view(selected, image), view(other, otherImage)];
     setCompare({ left, right });
+  }
+
+  // A region edit's result opens against the original in the slider once it is done, if it is still
+  // the turn on screen. Adjusted during render, like the server props above: no extra render.
+  const regionTurn = regionResult ? tree.byId.get(regionResult.turnId) : undefined;
+  if (regionResult && regionTurn && !isActive(regionTurn)) {
+    setRegionResult(null);
+    const after = regionTurn.outcome?.images[0];
+    if (regionTurn.status === "succeeded" && after && selected?.id === regionTurn.id) {
+      setCompare({ left: regionResult.before, right: compareImage(regionTurn, after, turnNumbers.get(regionTurn.id)), mode: "slider" });
+    }
+  }
+
+  /**
+   * Sends a marked area and instruction as the next turn after `turn`: a black-and-white mask of the
+   * image's size is drawn here and uploaded like a reference, with the role "mask". A message when
+   * it could not be sent (the dialog shows it and stays open), null when it was.
+   */
+  async function sendRegionEdit(turn: Turn, image: StoredImageRef, edit: RegionEdit): Promise<string | null> {
+    if (!image.width || !image.height) return "The size of this image is unknown, so no mask can be drawn for it.";
+    let mask: Blob;
+    try {
+      mask = await drawRegionMask(edit.region, { width: image.width, height: image.height });
+    } catch {
+      return "This browser could not draw the mask. Try again, or another browser.";
+    }
+    const uploaded = await uploadImage(mask, "region-mask.png");
+    if (!uploaded.ok) return uploaded.error.message;
+    const started = await startTurnAction({
+      sessionId: turn.sessionId,
+      parentId: turn.id,
+      // The mask is the turn's only new image, so it is image 1 (lib/gemini/request.ts numbers them).
+      prompt: buildRegionInstruction(edit, 1),
+      references: [{ hash: uploaded.image.hash, role: MASK_ROLE }],
+      settings: regionEditSettings(turn.request.settings),
+    });
+    if (!started.ok) return [started.error.message, "action" in started.error ? started.error.action : null].filter(Boolean).join(" ");
+    upsertTurn(started.data);
+    selectTurn(started.data.id);
+    setRegionResult({ turnId: started.data.id, before: compareImage(turn, image, turnNumbers.get(turn.id)) });
+    setRegionEdit(null);
+    return null;
   }
 
   const profile = models.find((model) => model.id === settings.model);
@@ -193,7 +252,45 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   // A model switch can leave the tray over the new model's limits (the tray only stops a role being
   // picked past its limit): Generate is refused with the reason until the references fit.
   const referenceProblems = profile ? referenceLimitProblems(referenceCounts, profile.references, profile.displayName) : [];
-  const blockedReason = referenceProblems.length > 0 ? referenceProblems.map((problem) => problem.message).join(" ") : null;
+
+  // How large the request continuing the conversation would be. The server's start check refuses on
+  // its own estimate; this one is asked for whenever the turn to continue changes, so the view can
+  // warn and say why before anything is sent. A finished turn never changes: neither does its answer.
+  const [size, setSize] = useState<{ turnId: string; estimate: RequestSizeEstimate } | null>(null);
+  const continuationId = continuation?.id ?? null;
+  useEffect(() => {
+    if (!continuationId) return;
+    let current = true;
+    void estimateFollowUpAction({ turnId: continuationId }).then((result) => {
+      if (current && result.ok) setSize({ turnId: continuationId, estimate: result.data });
+    });
+    return () => {
+      current = false;
+    };
+  }, [continuationId]);
+  const estimate = size && size.turnId === continuationId ? size.estimate : null;
+  const continueImage = continuation?.outcome?.images[0]?.hash ?? null;
+  // Google refused this very chain as too large (the estimate fell short): continuing it can't work either.
+  const refusedByGoogle = !gridOpen && shown?.error?.code === "request_too_large" && continuation !== null && shown.parentId !== null;
+  const tooLarge =
+    estimate?.level === "refuse" || refusedByGoogle
+      ? tooLargeReason(estimate?.bytes ?? 0, Math.max(1, estimate?.replayedTurns ?? 0))
+      : null;
+
+  const blocked: { reason: string; action: React.ReactNode; hint: string } | null =
+    referenceProblems.length > 0
+      ? {
+          reason: referenceProblems.map((problem) => problem.message).join(" "),
+          action: "Unmark or remove references, or pick another model.",
+          hint: "Unmark or remove references, or pick another model.",
+        }
+      : tooLarge
+        ? {
+            reason: refusedByGoogle && estimate?.level !== "refuse" ? (shown?.error?.message ?? tooLarge.message) : tooLarge.message,
+            action: continueImage ? <ContinueInNewSession imageHash={continueImage} /> : tooLarge.action,
+            hint: tooLarge.action,
+          }
+        : null;
 
   /**
    * Starts what the composer holds: one turn, N variations of it (the "×N" control), or with
@@ -207,8 +304,8 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         ? { kind: "variations", count: state.variations, runs: Array.from({ length: state.variations }, () => state.settings) }
         : null;
     if (submitting || state.prompt.trim() === "") return;
-    if (blockedReason) {
-      setNotice({ message: blockedReason, action: "Unmark or remove references, or pick another model." });
+    if (blocked) {
+      setNotice({ message: blocked.reason, action: blocked.hint });
       return;
     }
     if (trayBusy) {
@@ -310,6 +407,14 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
    * settings and references as they were, continuing from the same turn, the caret in the prompt.
    */
   async function editAndRetry(turn: Turn) {
+    // A region edit goes back to its dialog, over the result it edits, with its area and words.
+    const parent = turn.parentId ? tree.byId.get(turn.parentId) : undefined;
+    const edited = parent?.outcome?.images[0];
+    if (turn.request.references.some((reference) => reference.role === MASK_ROLE) && parent && edited) {
+      selectTurn(parent.id);
+      setRegionEdit({ turn: parent, image: edited, initial: readRegionEdit(turn.request.prompt) });
+      return;
+    }
     composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models);
     if (turn.parentId) selectTurn(turn.parentId);
     document.querySelector<HTMLTextAreaElement>('[data-testid="prompt"]')?.focus();
@@ -322,7 +427,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         ...(reference.height ? { height: reference.height } : {}),
       });
       const item = tray.getState().items.find((candidate) => candidate.hash === reference.hash);
-      if (item && reference.role) tray.getState().setRole(item.id, reference.role);
+      if (item && reference.role && reference.role !== MASK_ROLE) tray.getState().setRole(item.id, reference.role);
     }
   }
 
@@ -353,6 +458,14 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
       ...(image.fileName ? { fileName: image.fileName } : {}),
     });
   }
+
+  // `?from=`: the image goes into the tray once (an effect may run twice in development).
+  const startedFrom = useRef<StartFrom | null>(null);
+  useEffect(() => {
+    if (!startFrom || startedFrom.current === startFrom) return;
+    startedFrom.current = startFrom;
+    if ("hash" in startFrom) void trayUploader.addStored({ hash: startFrom.hash });
+  }, [startFrom, trayUploader]);
 
   useEffect(() => {
     function onKeyDown(event: KeyboardEvent) {
@@ -433,7 +546,20 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
       </aside>
 
       <main className="flex min-h-0 min-w-0 flex-col gap-4 overflow-y-auto p-3 sm:p-4" aria-label={session ? session.title : "New session"}>
-        {compare && <CompareView left={compare.left} right={compare.right} onClose={() => setCompare(null)} />}
+        {compare && <CompareView left={compare.left} right={compare.right} initialMode={compare.mode} onClose={() => setCompare(null)} />}
+        {regionEdit && (
+          <RegionEditDialog
+            image={{
+              url: `/api/images/${regionEdit.image.hash}`,
+              label: `Turn ${turnNumbers.get(regionEdit.turn.id)} · ${regionEdit.turn.request.prompt}`,
+              width: regionEdit.image.width ?? 1,
+              height: regionEdit.image.height ?? 1,
+            }}
+            initial={regionEdit.initial}
+            onApply={(edit) => sendRegionEdit(regionEdit.turn, regionEdit.image, edit)}
+            onClose={() => setRegionEdit(null)}
+          />
+        )}
         {session && (
           <div className="flex items-center justify-end gap-2 text-xs">
             <a
@@ -491,6 +617,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             onApplyFix={(turn, change) => void applyFix(turn, change)}
             onReuse={(turn) => composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models)}
             onUseAsReference={useAsReference}
+            onEditRegion={(image) => setRegionEdit({ turn: selected, image, initial: null })}
             switchTarget={suggestModelSwitch(selected.error, selected.request.settings.model, models)}
             onSwitchModel={(turn, modelId) =>
               composer.getState().reuse({ prompt: turn.request.prompt, settings: { ...turn.request.settings, model: modelId } }, models)
@@ -512,8 +639,10 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
 
       <aside
         aria-label="Composer"
+        data-request-bytes={estimate?.bytes}
         className="max-h-[60dvh] overflow-y-auto border-t border-zinc-200 p-3 sm:p-4 md:col-start-2 xl:col-start-3 xl:max-h-none xl:border-t-0 xl:border-l dark:border-zinc-800"
       >
+        {estimate?.level === "warn" && !tooLarge && <RequestSizeNotice estimate={estimate} imageHash={continueImage} />}
         {continuation && !running && (
           <p className="mb-3 text-xs text-zinc-600 dark:text-zinc-400" data-testid="continue-from">
             Continues from turn {turnNumbers.get(continuation.id)}
@@ -527,7 +656,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           running={running}
           submitting={submitting}
           editing={editing}
-          blockedReason={blockedReason}
+          blocked={blocked}
           referenceCounts={referenceCounts}
           onGenerate={() => void generate()}
           onCancel={() => void cancel()}

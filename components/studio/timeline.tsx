@@ -1,7 +1,7 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { memo, useCallback, useLayoutEffect, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { Turn } from "@/lib/storage/types";
 import { siblingsOf, type TurnTree } from "@/lib/studio/turn-tree";
 import { TurnStatusBadge } from "./turn-status";
@@ -33,6 +33,11 @@ const BRANCH_SWITCHER = 21;
  */
 const INITIAL_BEFORE = 12;
 const INITIAL_AFTER = 4;
+/**
+ * Animation frames a scroll to a row keeps correcting itself: rows measured on the way in (taller or
+ * shorter than estimated) move the target after the virtualizer's own scroll has settled.
+ */
+const SETTLE_FRAMES = 30;
 
 const KEY_MOVES: Record<string, (index: number, count: number) => number> = {
   ArrowUp: (index) => index - 1,
@@ -53,6 +58,13 @@ function settingsChips(turn: Turn): string[] {
 function estimateHeight(tree: TurnTree<Turn>, turn: Turn): number {
   const row = turn.request.prompt.length > PROMPT_ONE_LINE_CHARS ? ROW_TWO_LINES : ROW_ONE_LINE;
   return siblingsOf(tree, turn).siblings.length > 1 ? row + BRANCH_SWITCHER : row;
+}
+
+/** Whether the element lies wholly inside the scroller's visible box. */
+function isWithin(element: HTMLElement, scroller: HTMLElement): boolean {
+  const box = element.getBoundingClientRect();
+  const view = scroller.getBoundingClientRect();
+  return box.top >= view.top - 1 && box.bottom <= view.bottom + 1;
 }
 
 /** The visible branch of a session, oldest first, with a switcher wherever a turn has siblings. */
@@ -103,6 +115,36 @@ function WindowedTimeline({ tree, path, numbers, selectedId, onSelect }: Timelin
     useFlushSync: false,
   });
 
+  // scrollToIndex aims with estimated heights; rows measured while it moves (a jump from turn 1 to
+  // turn 500 measures a whole new window) can leave the target just outside the view. Aim again each
+  // frame until the row is inside the scroller, for a bounded number of frames.
+  const settleFrame = useRef<number | null>(null);
+  const scrollIntoView = useCallback(
+    (turnId: string, index: number) => {
+      if (settleFrame.current !== null) cancelAnimationFrame(settleFrame.current);
+      virtualizer.scrollToIndex(index, { align: "auto" });
+      let frames = 0;
+      const check = () => {
+        settleFrame.current = null;
+        const scroller = scrollerRef.current;
+        if (!scroller) return;
+        const row = scroller.querySelector<HTMLElement>(`[data-turn-id="${CSS.escape(turnId)}"]`);
+        if (row && isWithin(row, scroller)) return;
+        if (++frames > SETTLE_FRAMES) return;
+        virtualizer.scrollToIndex(index, { align: "auto" });
+        settleFrame.current = requestAnimationFrame(check);
+      };
+      settleFrame.current = requestAnimationFrame(check);
+    },
+    [virtualizer],
+  );
+  useEffect(
+    () => () => {
+      if (settleFrame.current !== null) cancelAnimationFrame(settleFrame.current);
+    },
+    [],
+  );
+
   // A new selection (and the one the page opened with) scrolls into view; a selection made with the
   // keyboard also takes focus once its row is rendered.
   const shownSelection = useRef<string | null | undefined>(undefined);
@@ -117,8 +159,8 @@ function WindowedTimeline({ tree, path, numbers, selectedId, onSelect }: Timelin
     shownSelection.current = selectedRowId;
     pendingFocus.current = focusNext.current ? selectedRowId : null;
     focusNext.current = false;
-    if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
-  }, [laidOut, selectedRowId, selectedIndex, virtualizer]);
+    if (selectedIndex >= 0 && selectedRowId !== null) scrollIntoView(selectedRowId, selectedIndex);
+  }, [laidOut, selectedRowId, selectedIndex, scrollIntoView]);
   // Runs after every render: the row to focus may arrive a render or two after the scroll.
   useLayoutEffect(() => {
     const id = pendingFocus.current;
@@ -156,7 +198,7 @@ function WindowedTimeline({ tree, path, numbers, selectedId, onSelect }: Timelin
     if (target.id === selectedRowId) {
       // Already selected (first or last): still bring it into view and focus it.
       pendingFocus.current = target.id;
-      virtualizer.scrollToIndex(targetIndex, { align: "auto" });
+      scrollIntoView(target.id, targetIndex);
       return;
     }
     focusNext.current = true;

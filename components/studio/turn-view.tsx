@@ -26,6 +26,8 @@ interface TurnViewProps {
   onApplyFix?(turn: Turn, settings: Partial<GenerationSettings>): void;
   onReuse(turn: Turn): void;
   onUseAsReference(image: StoredImageRef): void;
+  /** Opens the region edit of this image: mark an area, say what should change there. */
+  onEditRegion?(image: StoredImageRef): void;
   /** Renders grounding beside the image (sources, citations, search suggestions). */
   renderGrounding?(turn: Turn): React.ReactNode;
   /** Other versions in the session this result can be compared with. */
@@ -115,8 +117,10 @@ function ErrorPanel({
           {fix && !fix.settings ? fix.label.replace(/ and retry$/, "") + ", then retry" : "Edit and retry"}
         </button>
       ) : (
-        // A retired model answers every retry the same way: switching is the only way forward.
-        error?.code !== "model_retired" && (
+        // A retired model answers every retry the same way: switching is the only way forward. A
+        // conversation too large answers the same too; its way on is under the prompt.
+        error?.code !== "model_retired" &&
+        error?.code !== "request_too_large" && (
           <button type="button" data-testid="retry" onClick={onRetry} className={PRIMARY_BUTTON}>
             Retry
           </button>
@@ -176,6 +180,7 @@ export function TurnView({
   onApplyFix,
   onReuse,
   onUseAsReference,
+  onEditRegion,
   renderGrounding,
   compareCandidates = [],
   onCompare,
@@ -331,6 +336,17 @@ export function TurnView({
               {onCompare && compareCandidates.length > 0 && (
                 <CompareMenu candidates={compareCandidates} onCompare={onCompare} />
               )}
+              {onEditRegion && turn.status === "succeeded" && image.width && image.height ? (
+                <button
+                  type="button"
+                  data-testid="edit-region"
+                  aria-haspopup="dialog"
+                  onClick={() => onEditRegion(image)}
+                  className="rounded-lg border border-zinc-300 px-3 py-1.5 font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+                >
+                  Edit a region…
+                </button>
+              ) : null}
               <button
                 type="button"
                 data-testid="use-as-reference"

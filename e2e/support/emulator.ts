@@ -1,10 +1,15 @@
 import type { APIRequestContext } from "@playwright/test";
+import type { UnderstoodRegion } from "../../emulator/region";
 import { E2E } from "./ports";
+
+/** What the emulator understood a region edit's mask to mark. */
+export type EmulatorRegion = UnderstoodRegion;
 
 export interface EmulatorRequestLogEntry {
   path: string;
   model: string | null;
   status: number;
+  region?: EmulatorRegion;
   body: {
     contents?: Array<{ role?: string; parts?: Array<Record<string, unknown>> }>;
     generationConfig?: Record<string, unknown>;
@@ -29,6 +34,14 @@ export function emulatorControl(request: APIRequestContext, baseUrl: string = E2
     async release(): Promise<number> {
       const response = await request.post(`${baseUrl}/_emulator/release`);
       return ((await response.json()) as { released: number }).released;
+    },
+    /** Generation requests being answered now, and the most at once since the last reset. */
+    async inFlight(): Promise<{ current: number; peak: number }> {
+      const response = await request.get(`${baseUrl}/_emulator/in-flight`);
+      return (await response.json()) as { current: number; peak: number };
+    },
+    async resetInFlight() {
+      await request.delete(`${baseUrl}/_emulator/in-flight`);
     },
     async configure(config: { latencyMs?: number; realisticPayload?: boolean; enforceSignatures?: boolean }) {
       await request.post(`${baseUrl}/_emulator/config`, { data: config });

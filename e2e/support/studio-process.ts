@@ -32,6 +32,9 @@ export const STUDIO_PORTS = {
   lockFirst: 3114 + PORT_OFFSET,
   lockSecond: 3115 + PORT_OFFSET,
   hostileUpstream: 3116 + PORT_OFFSET,
+  scaleA: 3117 + PORT_OFFSET,
+  scaleB: 3118 + PORT_OFFSET,
+  longSessionSize: 3119 + PORT_OFFSET,
 } as const;
 
 export interface StudioProcessOptions {
@@ -56,6 +59,10 @@ export interface StudioProcess {
   waitUntilServing(timeoutMs?: number): Promise<void>;
   /** SIGKILL to the whole process group, like a power cut. */
   crash(): void;
+  /** Until the process has exited (after crash(), or on its own). */
+  exited(): Promise<void>;
+  /** True until the process exits. */
+  alive(): boolean;
   /** SIGTERM, then waits for the exit (graceful shutdown marks running turns interrupted). */
   stop(): Promise<void>;
 }
@@ -120,6 +127,8 @@ export function startStudio(options: StudioProcessOptions): StudioProcess {
     waitUntilHealthy: (timeoutMs = 120_000) => healthStatus(timeoutMs).toBe(200),
     waitUntilServing: (timeoutMs = 120_000) => healthStatus(timeoutMs).toBeGreaterThan(0),
     crash: () => kill("SIGKILL"),
+    exited: () => exited,
+    alive: () => child.exitCode === null && child.signalCode === null,
     async stop() {
       kill("SIGTERM");
       const timer = setTimeout(() => kill("SIGKILL"), 10_000);

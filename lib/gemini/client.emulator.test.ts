@@ -257,6 +257,31 @@ describe("retries", () => {
     expect(events.filter((event) => event.type === "retry")).toEqual([]);
     expect(await generateRequests()).toHaveLength(1);
   });
+
+  it("a body over the 100 MB inline limit fails with request_too_large and Google's words, and is never retried", async () => {
+    // 76 MiB of image bytes are 101.3 MiB of base64: just over the limit.
+    const huge = Buffer.alloc(76 * 1024 * 1024, 7);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(huge);
+    const { result, events } = await collect((onEvent) =>
+      gateway().generate({ ...request("A banana"), references: [{ mimeType: "image/png", data: huge }] }, { onEvent }),
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      error: {
+        code: "request_too_large",
+        retryable: false,
+        httpStatus: 400,
+        detail: "Request payload size exceeds the limit: 104857600 bytes.",
+        action: "Continue in a new session from this image.",
+      },
+    });
+    // One answered request: the 400 is not retried. A retry after a dropped connection is allowed:
+    // serializing 100 MB can block this process (the emulator's too) past the emulator's keep-alive
+    // timeout, and it then drops the idle socket the SDK had just started sending on.
+    expect(events.flatMap((event) => (event.type === "retry" ? [event.error.code] : [])).filter((code) => code !== "network")).toEqual([]);
+    const logged = await generateRequests();
+    expect(logged.map((entry) => entry.status)).toEqual([400]);
+  }, 60_000);
 });
 
 describe("outcomes without an image", () => {

@@ -1,7 +1,11 @@
+import { randomBytes } from "node:crypto";
+import { GoogleGenAI } from "@google/genai";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readFixtureText, readSseFixture } from "./__fixtures__/load";
+import { resolveModel } from "./catalog";
 import { EARLY_END_RESENT, createGeminiGateway, type GeminiGatewayOptions } from "./client";
+import { planGeneration } from "./request";
 import type { GenerationEvent, GenerationRequest, GenerationSettings, ModelTurn } from "./types";
 
 // The gateway over the real SDK with a fake fetch: checks the exact request body the SDK sends
@@ -12,6 +16,8 @@ interface Captured {
   method: string;
   headers: Headers;
   body: Record<string, unknown> | null;
+  /** The body as it went out: a long request's comes as bytes (request-stash.ts). */
+  raw: Buffer | null;
 }
 
 type Responder = (captured: Captured, signal: AbortSignal | undefined) => Response | Promise<Response>;
@@ -19,11 +25,13 @@ type Responder = (captured: Captured, signal: AbortSignal | undefined) => Respon
 function fakeFetch(responders: Responder[]) {
   const calls: Captured[] = [];
   const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const raw = typeof init?.body === "string" ? Buffer.from(init.body) : init?.body instanceof Uint8Array ? Buffer.from(init.body) : null;
     const captured: Captured = {
       url: String(input),
       method: init?.method ?? "GET",
       headers: new Headers(init?.headers),
-      body: typeof init?.body === "string" ? (JSON.parse(init.body) as Record<string, unknown>) : null,
+      body: raw ? (JSON.parse(raw.toString("utf8")) as Record<string, unknown>) : null,
+      raw,
     };
     calls.push(captured);
     const signal = init?.signal ?? undefined;
@@ -157,6 +165,50 @@ describe("what the SDK sends", () => {
       { role: "model", parts: history.parts },
       { role: "user", parts: [{ text: "second" }] },
     ]);
+  });
+});
+
+describe("a long conversation's body", () => {
+  it("goes out byte for byte as the SDK alone writes it, with the images and signatures put in as bytes", async () => {
+    const big = (bytes: number) => randomBytes(bytes).toString("base64");
+    const modelTurn: ModelTurn = {
+      parts: [
+        { text: "**Plating** the banana", thought: true },
+        { text: "Here it is.", thoughtSignature: big(5_000) },
+        { inlineData: { mimeType: "image/jpeg", data: big(60_000) }, thoughtSignature: big(30_000), futureField: { kept: true } },
+        { text: "", thoughtSignature: "c2lnLUI=" },
+      ],
+    };
+    const generation = request({
+      history: [{ prompt: 'A "golden" banana — 金色 🍌', references: [{ mimeType: "image/png", data: randomBytes(20_000), role: "object" }], modelTurn: Object.freeze(modelTurn) }],
+      prompt: "Add a logo",
+      references: [{ mimeType: "image/png", data: randomBytes(10_000) }],
+    });
+    const { fetchImpl, calls } = fakeFetch([() => sseOf(imageChunk(image1376))]);
+    expect((await gateway(fetchImpl).generate(generation)).ok).toBe(true);
+    const sent = calls[0]?.raw;
+
+    // The same call straight through the SDK, which encodes the whole body itself.
+    const profile = resolveModel(settings.model).profile;
+    if (!profile) throw new Error("no profile");
+    let direct: string | null = null;
+    const sdk = new GoogleGenAI({
+      apiKey: "test-key",
+      httpOptions: {
+        baseUrl: "http://gemini.test",
+        fetch: (async (_input: RequestInfo | URL, init?: RequestInit) => {
+          direct = typeof init?.body === "string" ? init.body : null;
+          return sseOf(imageChunk(image1376));
+        }) as typeof fetch,
+      },
+    });
+    const stream = await sdk.models.generateContentStream(planGeneration(generation, profile).call);
+    for await (const chunk of stream) void chunk;
+
+    expect(sent).toBeInstanceOf(Buffer);
+    expect(direct).not.toBeNull();
+    expect(sent?.length).toBeGreaterThan(150_000);
+    expect(sent?.equals(Buffer.from(direct ?? "", "utf8"))).toBe(true);
   });
 });
 

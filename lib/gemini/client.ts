@@ -5,6 +5,7 @@ import { MODEL_CATALOG, conservativeProfile, resolveModel, type ModelProfile } f
 import { ERROR_COPY, createStudioError, errorFromOutcome, fixForRejection, retiredModelError, toStudioError, type ErrorContext } from "./errors";
 import { discoverModels, type ListedModel, type ModelDiscovery } from "./models";
 import { planGeneration } from "./request";
+import { createRequestStash, withRequestStash, type RequestStash } from "./request-stash";
 import { createResponseFolder, type ResponseFolder } from "./response";
 import { withRetries, type AttemptResult, type RetryPolicy, type Sleep } from "./retry";
 import { withSseRechunking } from "./sse-rechunk";
@@ -65,14 +66,18 @@ export const DEFAULT_MODELS_CACHE_MS = { success: 60_000, failure: 30_000 };
 export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGateway {
   // The attempt a fetch belongs to: the SDK calls fetch from inside generateContentStream, with
   // no way to hand it anything per call.
-  const attemptStash = new AsyncLocalStorage<InlineStash>();
+  const attemptStash = new AsyncLocalStorage<{ answer: InlineStash; request: RequestStash }>();
   const ai = new GoogleGenAI({
     apiKey: options.apiKey,
     // The SDK retries nothing unless retryOptions is set; withRetries does it, visibly.
     httpOptions: {
       ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
       // The SDK's own SSE reader is quadratic in the size of an event: feed it whole events.
-      fetch: withSseRechunking(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), { stash: () => attemptStash.getStore() }),
+      // The request's big strings skip its JSON encoding and go back into the body here.
+      fetch: withSseRechunking(
+        withRequestStash(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), () => attemptStash.getStore()?.request),
+        { stash: () => attemptStash.getStore()?.answer },
+      ),
     },
   });
   const catalog = options.catalog ?? MODEL_CATALOG;
@@ -160,6 +165,9 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
     // arrived; any later one stops, so a request that may be billed is not repeated silently.
     let earlyEnds = 0;
     const store = options.store === undefined ? {} : { store: options.store };
+    // The replayed conversation's images and signatures, once, for every attempt.
+    const requestStash = createRequestStash();
+    const contents = requestStash.stashContents(plan.call.contents);
 
     const result = await withRetries<GenerationOutcome>(
       async () => {
@@ -169,9 +177,10 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
           emit({ type: "phase", phase: "sending" });
           // Big strings of the answer skip the SDK's copies and come back into its chunks here.
           const stash = createInlineStash();
-          const stream = await attemptStash.run(stash, () =>
+          const stream = await attemptStash.run({ answer: stash, request: requestStash }, () =>
             ai.models.generateContentStream({
               ...plan.call,
+              contents,
               config: { ...plan.call.config, ...store, abortSignal: attempt.signal },
             }),
           );

@@ -122,6 +122,25 @@ describe("toStudioError with other service errors", () => {
     });
   });
 
+  it("a body over the inline limit → request_too_large, with the way on and Google's words in detail", () => {
+    // Google's wording, as quoted in public issue reports (there for its older 20 and 300 MB limits).
+    const message = "Request payload size exceeds the limit: 104857600 bytes.";
+    const error = toStudioError(bodyError(400, { code: 400, message, status: "INVALID_ARGUMENT" }));
+    expect(error).toMatchObject({
+      code: "request_too_large",
+      retryable: false,
+      message: ERROR_COPY.request_too_large.message,
+      action: "Continue in a new session from this image.",
+      detail: message,
+      httpStatus: 400,
+    });
+    expect(error.fix).toBeUndefined();
+    expect(needsEdit(error)).toBe(false);
+    // A proxy's 413 means the same; another 400 about sizes is still a rejected request.
+    expect(toStudioError(new ApiError({ message: "Request Entity Too Large", status: 413 })).code).toBe("request_too_large");
+    expect(toStudioError(bodyError(400, { code: 400, message: "Unsupported image size.", status: "INVALID_ARGUMENT" })).code).toBe("invalid_request");
+  });
+
   it("a leaked or blocked key → key_blocked", () => {
     const leaked = bodyError(403, { code: 403, message: "Your API key was reported as leaked. Please use another API key.", status: "PERMISSION_DENIED" });
     expect(toStudioError(leaked).code).toBe("key_blocked");

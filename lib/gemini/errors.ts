@@ -49,6 +49,13 @@ export const ERROR_COPY: Record<StudioErrorCode, ErrorCopy> = {
     action: "Change the setting or input named in the details and try again.",
     retryable: false,
   },
+  request_too_large: {
+    title: "Conversation too large",
+    message:
+      "This conversation has grown past the 100 MB Google accepts in one request: every new turn sends each earlier image and its signature again.",
+    action: "Continue in a new session from this image.",
+    retryable: false,
+  },
   quota_exhausted: {
     title: "Usage limit reached",
     message: "This API key has used up its quota for now.",
@@ -229,6 +236,11 @@ export function errorFromService(httpStatus: number, body: ServiceError | null, 
   if (httpStatus === 499 || status === "CANCELLED") return createStudioError("cancelled", base);
   if (httpStatus === 408 || httpStatus === 504 || status === "DEADLINE_EXCEEDED") return createStudioError("timeout", base);
   if (httpStatus >= 500) return createStudioError("service_unavailable", base);
+  // Google's wording for a body over its inline limit ("Request payload size exceeds the limit:
+  // 104857600 bytes."); a proxy in front of it may say 413 instead.
+  if (httpStatus === 413 || /request payload size exceeds the limit/i.test(serviceMessage ?? "")) {
+    return createStudioError("request_too_large", base);
+  }
   if (httpStatus >= 400) {
     const text = [serviceMessage ?? "", ...fieldViolations(details)].join("\n");
     const setting = settingNamedBy(text);

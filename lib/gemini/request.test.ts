@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { findModel, type ModelProfile } from "./catalog";
 import { buildGenerateCall, buildUserParts, planGeneration, replayModelTurn } from "./request";
+import { buildRegionInstruction } from "@/lib/studio/region-edit";
 import type { GenerationRequest, GenerationSettings, HistoryTurn, ModelTurn, ReferenceImage } from "./types";
 
 function profile(id: string): ModelProfile {
@@ -135,6 +136,17 @@ describe("user parts", () => {
       "Image 4:",
       "image/png",
     ]);
+  });
+
+  it("sends a region edit as a follow-up turn: the instruction, then the mask under its label, after the replayed result", () => {
+    const prompt = buildRegionInstruction({ region: { x: 20, y: 10, width: 30, height: 30 }, instruction: "a red kite" }, 1);
+    const call = buildGenerateCall(
+      request({ history: [{ prompt: "A beach", references: [], modelTurn: signedTurn }], prompt, references: [{ ...png, role: "mask" }] }),
+      flash,
+    );
+    expect(call.contents.map((content) => content.role)).toEqual(["user", "model", "user"]);
+    expect(call.contents[1]).toEqual({ role: "model", parts: signedTurn.parts });
+    expect(call.contents[2]?.parts).toEqual([{ text: prompt }, { text: "Image 1 (mask):" }, { inlineData: { mimeType: "image/png", data: "iVBORw==" } }]);
   });
 
   it("encodes a view into a larger buffer, not the whole buffer", () => {

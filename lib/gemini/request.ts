@@ -2,7 +2,7 @@ import "server-only";
 import { ThinkingLevel as SdkThinkingLevel, type Content, type GenerateContentConfig, type Part, type Tool } from "@google/genai";
 import type { ModelProfile } from "./catalog";
 import { checkReferences, resolveEffectiveSettings, type EffectiveSettings } from "./settings";
-import type { GenerationRequest, ModelTurn, ReferenceImage, ReferenceRole, StoredPart, ThinkingLevel } from "./types";
+import type { GenerationRequest, InputImageRole, ModelTurn, ReferenceImage, StoredPart, ThinkingLevel } from "./types";
 
 export interface GenerateCall {
   model: string;
@@ -25,10 +25,13 @@ const SDK_THINKING_LEVEL: Record<ThinkingLevel, SdkThinkingLevel> = {
   high: SdkThinkingLevel.HIGH,
 };
 
-const ROLE_LABEL: Record<ReferenceRole, string> = {
+const ROLE_LABEL: Record<InputImageRole, string> = {
   object: "object reference",
   character: "character reference",
   style: "style reference",
+  // The region edit's instruction (lib/studio/region-edit.ts) says what the mask's white area means;
+  // the label tells the model this image is an instruction, not material to draw.
+  mask: "mask",
 };
 
 export function buildGenerateCall(request: GenerationRequest, profile: ModelProfile): GenerateCall {

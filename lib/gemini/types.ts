@@ -27,14 +27,22 @@ export type AspectRatioSetting = AspectRatio | "match-input";
 export const THINKING_LEVELS = ["minimal", "medium", "high"] as const;
 export type ThinkingLevel = (typeof THINKING_LEVELS)[number];
 
+/** The roles a designer gives a reference in the tray. */
 export const REFERENCE_ROLES = ["object", "character", "style"] as const;
 export type ReferenceRole = (typeof REFERENCE_ROLES)[number];
+/**
+ * A mask marks the area a region edit may change (lib/studio/region-edit.ts). The studio draws it
+ * from the box the designer marks; nobody picks it in the tray.
+ */
+export const MASK_ROLE = "mask";
+export type InputImageRole = ReferenceRole | typeof MASK_ROLE;
 
 export const imageSizeSchema = z.enum(IMAGE_SIZES);
 export const aspectRatioSchema = z.enum(ASPECT_RATIOS);
 export const aspectRatioSettingSchema = z.union([aspectRatioSchema, z.literal("match-input")]);
 export const thinkingLevelSchema = z.enum(THINKING_LEVELS);
 export const referenceRoleSchema = z.enum(REFERENCE_ROLES);
+export const inputImageRoleSchema = z.enum([...REFERENCE_ROLES, MASK_ROLE]);
 
 export const generationSettingsSchema = z.object({
   model: z.string().trim().min(1).max(200),
@@ -56,7 +64,7 @@ export interface PixelSize {
 export interface ReferenceImage {
   mimeType: string;
   data: Uint8Array;
-  role?: ReferenceRole;
+  role?: InputImageRole;
   width?: number;
   height?: number;
 }
@@ -211,6 +219,7 @@ export const STUDIO_ERROR_CODES = [
   "model_access",
   "model_retired",
   "invalid_request",
+  "request_too_large",
   "quota_exhausted",
   "safety_block",
   "no_image",

@@ -46,8 +46,8 @@ export const PASS_THROUGH_MAX_BYTES = 4_000_000;
 /** A downscaled image with transparency stays PNG up to this size; beyond it, WebP keeps the alpha smaller. */
 export const KEEP_PNG_MAX_BYTES = 8_000_000;
 
-/** Gemini's inline request limit since January 2026 (was 20 MB); references travel base64-encoded inside it. */
-export const INLINE_REQUEST_LIMIT_BYTES = 100_000_000;
+// Gemini's inline request limit, which references travel inside base64-encoded, is
+// GEMINI_REQUEST_LIMIT_BYTES (lib/studio/request-size.ts): one definition for the tray and the start check.
 
 /** Bytes an image occupies in a JSON request once base64-encoded. */
 export function base64Size(bytes: number): number {

@@ -161,12 +161,13 @@ export function planPreparation(header: ImageHeader, byteLength: number): Prepar
   return { kind: "keep" };
 }
 
-interface Surface {
+export interface Surface {
   context: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
   encode(type: string, quality?: number): Promise<Blob>;
 }
 
-function createSurface(width: number, height: number): Surface {
+/** A 2D canvas to draw on and encode: an OffscreenCanvas where the browser has one. */
+export function createSurface(width: number, height: number): Surface {
   if (typeof OffscreenCanvas !== "undefined") {
     const canvas = new OffscreenCanvas(width, height);
     const context = canvas.getContext("2d");

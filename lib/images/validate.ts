@@ -35,9 +35,10 @@ export const DECODE_SLOTS = Math.max(1, Math.min(2, POOL_THREADS - 2));
 const decodeSlots = pLimit(DECODE_SLOTS);
 
 sharp.concurrency(1);
-// libvips caches decoded operations for reuse; an upload is decoded once, so the cache only holds
-// memory the process would otherwise give back. A small cap keeps thumbnails' repeats cheap.
-sharp.cache({ memory: 32, files: 0, items: 64 });
+// libvips caches operations for reuse; an upload is decoded once and a thumbnail is rendered once
+// (lib/images/thumbnails.ts keeps it on disk), so the cache only holds memory the process would
+// otherwise give back after a burst of uploads.
+sharp.cache(false);
 
 /** Runs `work` (sharp calls on one upload) when a decode slot is free. */
 export function withDecodeSlot<T>(work: () => Promise<T>): Promise<T> {

@@ -18,7 +18,7 @@ import { createStudioSessions, type SessionErrorCode, type StudioSessions } from
 
 const OWNER = "local";
 const STRANGER = "someone-else";
-const CODES: readonly SessionErrorCode[] = ["not_found", "invalid_request", "conflict", "not_configured", "busy", "storage_failed", "internal", "rate_limited"];
+const CODES: readonly SessionErrorCode[] = ["not_found", "invalid_request", "request_too_large", "conflict", "not_configured", "busy", "storage_failed", "internal", "rate_limited"];
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const RUNS = 150;
 
@@ -213,6 +213,7 @@ describe("every action, fuzzed", () => {
       ],
       ["cancelTurn", (input) => studio.cancelTurn(OWNER, input as never), () => ({ turnId: rng.pick(ids) })],
       ["retryTurn", (input) => studio.retryTurn(OWNER, input as never), () => ({ turnId: rng.pick(ids) })],
+      ["estimateFollowUp", (input) => studio.estimateFollowUp(OWNER, input as never), () => ({ turnId: rng.pick(ids) })],
     ];
 
     for (const [name, call, valid] of actions) {

@@ -3,8 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startEmulator, type RunningEmulator } from "@/emulator/server";
+import type { GenerationSettings } from "@/lib/gemini/types";
+import { createFileImageStore } from "@/lib/storage/image-store";
+import { openPostgresStorage } from "@/lib/storage/postgres/postgres-storage";
 import type { Storage } from "@/lib/storage/types";
 import { skipPostgres, withPostgres } from "@/test/support/postgres";
+import { openSharedJobQueue } from "./jobs/shared-queue";
 
 // The app's own wiring with DATABASE_URL: getJobRunner() opens the shared queue, a start from the
 // server-side sessions API goes through it and runs against the Gemini emulator, and /api/health
@@ -15,6 +19,7 @@ const RUNNER_KEY = Symbol.for("nano-banana-studio.job-runner");
 type AppGlobal = typeof globalThis & { [STORAGE_KEY]?: Promise<Storage>; [RUNNER_KEY]?: unknown };
 const VARIABLES = ["STUDIO_DATA_DIR", "DATABASE_URL", "GEMINI_API_KEY", "GEMINI_BASE_URL", "STUDIO_MIN_FREE_DISK_MB"];
 const saved = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
+const settings: GenerationSettings = { model: "gemini-3.1-flash-image", imageSize: "1K", aspectRatio: "1:1", thinkingLevel: "high", showThoughts: false, webSearch: false, imageSearch: false, imageOnly: false };
 
 describe.skipIf(skipPostgres)("the studio on PostgreSQL runs its jobs through the shared queue", () => {
   const cluster = withPostgres();
@@ -59,7 +64,7 @@ describe.skipIf(skipPostgres)("the studio on PostgreSQL runs its jobs through th
       parentId: null,
       prompt: "A banana on a desk",
       references: [],
-      settings: { model: "gemini-3.1-flash-image", imageSize: "1K", aspectRatio: "1:1", thinkingLevel: "high", showThoughts: false, webSearch: false, imageSearch: false, imageOnly: false },
+      settings,
     });
     if (!started.ok) throw new Error(`${started.error.code}: ${started.error.message}`);
     // Committed with its job: queued, whichever instance (here the only one) claims it.
@@ -70,5 +75,31 @@ describe.skipIf(skipPostgres)("the studio on PostgreSQL runs its jobs through th
     const health = await GET();
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok", checks: { database: "ok", "job queue": "ok" } });
+  }, 60_000);
+
+  it("takes up the jobs waiting in the shared queue as the server starts, before any request", async () => {
+    const url = await cluster().createDatabase();
+    Object.assign(process.env, { STUDIO_DATA_DIR: dataDir, DATABASE_URL: url, GEMINI_API_KEY: "test", GEMINI_BASE_URL: emulator.url, STUDIO_MIN_FREE_DISK_MB: "1" });
+    // Another instance queued a job and went away before running it.
+    const other = await openPostgresStorage({ connectionString: url, images: createFileImageStore(dataDir) });
+    try {
+      const otherQueue = await openSharedJobQueue({ storage: other, connectionString: url, maxConcurrentJobs: 4 });
+      const session = await other.sessions.create({ ownerId: "local", title: "Left waiting" });
+      const queued = await otherQueue.enqueue({ ownerId: "local", sessionId: session.id, parentId: null, request: { prompt: "A banana that waited", references: [], settings } }, { maxQueued: 10 });
+      if (queued === "busy") throw new Error("The queue refused the job as busy.");
+      await otherQueue.close();
+
+      vi.resetModules();
+      vi.stubEnv("NEXT_RUNTIME", "nodejs");
+      try {
+        await (await import("@/instrumentation")).register();
+      } finally {
+        vi.unstubAllEnvs();
+      }
+      // Nothing else is called: the server's start alone runs it.
+      await expect.poll(async () => (await other.turns.get("local", queued.turn.id))?.status, { timeout: 15_000 }).toBe("succeeded");
+    } finally {
+      await other.close();
+    }
   }, 60_000);
 });

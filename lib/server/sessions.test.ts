@@ -6,6 +6,7 @@ import type { GenerationRequest, GenerationSettings } from "@/lib/gemini/types";
 import { fakePng } from "@/lib/storage/contract";
 import { createMemoryStorage } from "@/lib/storage/memory-storage";
 import type { Storage } from "@/lib/storage/types";
+import { REQUEST_OVERHEAD_BYTES } from "@/lib/studio/request-size";
 import { createJobRunner, type JobRunner } from "./jobs/runner";
 import { createStudioSessions, type StudioSessions } from "./sessions";
 
@@ -235,5 +236,22 @@ describe("turns", () => {
       [retried.id, "succeeded"],
     ]);
     expect(view.session).toMatchObject({ turnCount: 2, lastPrompt: "A banana" });
+  });
+
+  it("estimates the request that would continue from the owner's turn, and from no one else's", async () => {
+    const session = data(await studio.createSession(OWNER, {}));
+    const first = data(await studio.startTurn(OWNER, { sessionId: session.id, parentId: null, prompt: "A banana", settings }));
+    await jobs.idle();
+    const second = data(await studio.startTurn(OWNER, { sessionId: session.id, parentId: first.id, prompt: "Gold", settings }));
+    await jobs.idle();
+    const recorded = await Promise.all([first, second].map(async (turn) => (await storage.turns.get(OWNER, turn.id))?.outcome?.replayBytes ?? 0));
+    expect(recorded.every((bytes) => bytes > 0)).toBe(true);
+    const estimate = data(await studio.estimateFollowUp(OWNER, { turnId: second.id }));
+    expect(estimate).toEqual({ bytes: REQUEST_OVERHEAD_BYTES + recorded[0]! + recorded[1]!, replayedTurns: 2, level: "ok" });
+    expect(data(await studio.estimateFollowUp(OWNER, { turnId: first.id })).replayedTurns).toBe(1);
+
+    expect(await studio.estimateFollowUp("bob", { turnId: second.id })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await studio.estimateFollowUp(OWNER, { turnId: "../etc" })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await studio.estimateFollowUp(OWNER, null as never)).toMatchObject({ ok: false, error: { code: "invalid_request" } });
   });
 });

@@ -19,17 +19,22 @@ import { checkBudget, type BudgetRefusal } from "./budgets";
 import { getGateway, getModelDiscovery } from "./gateway";
 import { imagesOfTurns } from "@/lib/storage/garbage";
 import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
+import { createHistoryCache } from "./jobs/history-cache";
+import { requestSizeEstimatorFor } from "./jobs/request-size";
 import { openSharedJobQueue } from "./jobs/shared-queue";
 import { log } from "./log";
 import { isPostgresStorage, postgresFailure } from "@/lib/storage/postgres/postgres-storage";
 import { checkNewTurn } from "@/lib/studio/request-check";
 import { countReferenceRoles } from "@/lib/studio/reference-limits";
+import type { RequestSizeEstimate } from "@/lib/studio/request-size";
 import { STORAGE_FAILED_ACTION, type ActionResult } from "@/lib/studio/result";
 import {
   DEFAULT_SESSION_TITLE,
   createSessionSchema,
   deleteSessionSchema,
+  estimateFollowUpSchema,
   getSessionViewSchema,
+  imageHashSchema,
   listSessionsSchema,
   renameSessionSchema,
   startTurnSchema,
@@ -37,6 +42,7 @@ import {
   turnReferenceSchema,
   type CreateSessionInput,
   type DeleteSessionInput,
+  type EstimateFollowUpInput,
   type GetSessionViewInput,
   type ListSessionsInput,
   type RenameSessionInput,
@@ -73,6 +79,11 @@ export interface StudioSessions {
   cancelTurn(ownerId: OwnerId, input: TurnActionInput): Promise<SessionResult<Turn>>;
   /** A new sibling of the turn with its exact request; returns the new turn. */
   retryTurn(ownerId: OwnerId, input: TurnActionInput): Promise<SessionResult<Turn>>;
+  /**
+   * How large the request continuing from the turn would be (before its own prompt and
+   * references), from sizes recorded on the turns: no image is read.
+   */
+  estimateFollowUp(ownerId: OwnerId, input: EstimateFollowUpInput): Promise<SessionResult<RequestSizeEstimate>>;
 }
 
 /** The image types Gemini takes as input. */
@@ -130,6 +141,22 @@ export async function resolveTurnReferences(
     });
   }
   return resolved;
+}
+
+/**
+ * The image a new session starts from (the home page's `?from=<hash>`, "Continue in a new session
+ * from this image"): the hash when the owner may read it as a reference, else null. Never throws: a
+ * bad link opens the home page with a notice instead of an error page.
+ */
+export async function findStartImage(ownerId: OwnerId, from: unknown): Promise<string | null> {
+  const parsed = imageHashSchema.safeParse(from);
+  if (!parsed.success) return null;
+  try {
+    const storage = await getStorage();
+    return (await storage.imageAccess.canRead(ownerId, parsed.data)) && (await storage.images.get(parsed.data)) ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A budget refusal as the actions answer it. */
@@ -238,6 +265,16 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
         return jobs.retry(ownerId, turn.id);
       });
     },
+
+    async estimateFollowUp(ownerId, input) {
+      const parsed = parse(estimateFollowUpSchema, input);
+      if (!parsed.ok) return parsed.result;
+      return guarded(async () => {
+        const chain = await storage.turns.chain(ownerId, parsed.data.turnId);
+        if (!chain) return fail("not_found", "That turn doesn't exist.");
+        return { ok: true, data: await requestSizeEstimatorFor(storage).estimate(ownerId, chain) };
+      });
+    },
   };
 }
 
@@ -275,6 +312,7 @@ export function getJobRunner(): Promise<JobRunner> {
         deadlineMs: env.jobDeadlineMs,
         maxConcurrentJobs,
         maxQueuedJobs: env.maxQueuedJobs,
+        ...(env.historyCacheBytes === undefined ? {} : { historyCache: createHistoryCache({ maxBytes: env.historyCacheBytes }) }),
         secrets: [env.geminiApiKey],
         queue,
       });
@@ -307,6 +345,7 @@ export const getSessionView = (ownerId: OwnerId, input: GetSessionViewInput) => 
 export const startTurn = (ownerId: OwnerId, input: StartTurnInput) => withApp((s) => s.startTurn(ownerId, input));
 export const cancelTurn = (ownerId: OwnerId, input: TurnActionInput) => withApp((s) => s.cancelTurn(ownerId, input));
 export const retryTurn = (ownerId: OwnerId, input: TurnActionInput) => withApp((s) => s.retryTurn(ownerId, input));
+export const estimateFollowUp = (ownerId: OwnerId, input: EstimateFollowUpInput) => withApp((s) => s.estimateFollowUp(ownerId, input));
 
 /** Marks running and queued turns interrupted and stops their requests; for a graceful server exit. */
 export async function shutdownJobs(): Promise<void> {

@@ -55,7 +55,18 @@ export function describeImageStoreContract(name: string, factory: () => Promise<
     it("answers null for unknown or malformed hashes, including path tricks", async () => {
       for (const hash of ["0".repeat(64), "../../etc/passwd", "ABCDEF", "", `../objects/${"a".repeat(62)}`]) {
         expect(await store.get(hash)).toBeNull();
+        expect(await store.stream(hash)).toBeNull();
       }
+    });
+
+    it("streams the same bytes as it reads, with the stored type and size", async () => {
+      const bytes = await sharp({ create: { width: 300, height: 200, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 60 } } }).jpeg().toBuffer();
+      const stored = await store.put(bytes);
+      const streamed = await store.stream(stored.hash);
+      expect(streamed?.image).toEqual(stored);
+      const chunks: Buffer[] = [];
+      for await (const chunk of streamed?.body ?? []) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
     });
 
     it("exports a named copy under the base name only; the same bytes reuse it, other bytes get -2, -3", async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -43,6 +44,25 @@ describe("file image store", () => {
     expect(await store.get("0".repeat(64))).toBeNull();
     expect(await store.get("../../etc/passwd")).toBeNull();
     expect(await store.get("ABCDEF")).toBeNull();
+  });
+
+  it("streams a large image in chunks rather than reading it whole, and refuses a stored file that is not an image", async () => {
+    const store = createFileImageStore(dataDir);
+    // The store only sniffs on put: a JPEG signature and 3 MB behind it is an image to it.
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(3 * 1024 * 1024)]);
+    const stored = await store.put(bytes);
+    const streamed = await store.stream(stored.hash);
+    expect(streamed?.image).toEqual({ hash: stored.hash, mimeType: "image/jpeg", byteLength: bytes.byteLength });
+    const chunks: Buffer[] = [];
+    for await (const chunk of streamed?.body ?? []) chunks.push(chunk as Buffer);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(Math.max(...chunks.map((chunk) => chunk.byteLength))).toBeLessThan(bytes.byteLength);
+    expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
+    // Something else dropped under an object's name is answered like a missing image.
+    const file = path.join(dataDir, "objects", stored.hash.slice(0, 2), stored.hash);
+    await fs.writeFile(file, "<html>not an image</html>");
+    expect(await store.stream(stored.hash)).toBeNull();
+    expect(await store.get(stored.hash)).toBeNull();
   });
 
   it("exports a named copy inside the data directory only", async () => {

@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { skipPostgres, withPostgres } from "@/test/support/postgres";
 import { withS3 } from "@/test/support/s3";
@@ -76,6 +77,27 @@ describe.skipIf(skipPostgres)("getStorage on PostgreSQL", () => {
     expect(await storage.turns.get("local", turn.id)).toMatchObject({ status: "interrupted", error: { retryable: true } });
     expect(storage.images).toMatchObject({ bucket });
     await expect(fs.access(path.join(dataDir, "studio.db"))).rejects.toThrow();
+  });
+
+  it("recovering alone, leaves the turns the shared job queue holds to it: queued jobs still run, a dead instance's are reaped", async () => {
+    const url = await cluster().createDatabase();
+    const unqueued = await leftRunning(url);
+    const previous = await openPostgresStorage({ connectionString: url, images: createFileImageStore(dataDir) });
+    const session = await previous.sessions.create({ ownerId: "local", title: "Queue" });
+    const withJob = async (state: "queued" | "running") =>
+      previous.createTurnWith({ ownerId: "local", sessionId: session.id, parentId: null, request }, async (trx, turn) => {
+        await sql`INSERT INTO studio_jobs (turn_id, owner_id, state, instance_id, sent) VALUES (${turn.id}, 'local', ${state}, ${state === "running" ? 4242 : null}, ${state === "running"})`.execute(trx);
+      });
+    const queued = await withJob("queued");
+    const running = await withJob("running");
+    await previous.turns.update("local", running.id, { status: "running" });
+    await previous.close();
+
+    const { getStorage } = await importFresh({ DATABASE_URL: url });
+    const storage = await getStorage();
+    expect((await storage.turns.get("local", unqueued.id))?.status).toBe("interrupted");
+    expect((await storage.turns.get("local", queued.id))?.status).toBe("queued");
+    expect((await storage.turns.get("local", running.id))?.status).toBe("running");
   });
 
   it("leaves running turns alone while another instance is alive, and keeps images in the data directory without a bucket", async () => {

@@ -34,7 +34,8 @@ type StorageGlobal = typeof globalThis & { [STORAGE_KEY]?: Promise<Storage> };
  * - embedded (SQLite), the first call takes the data directory's lock (lock.ts: one studio process
  *   per directory; a second one fails with DataDirLockedError naming the first);
  * - with PostgreSQL, several instances share the database, the bucket or even the data directory,
- *   so there is no file lock; turns are only recovered when no other instance runs (instance-lock.ts).
+ *   so there is no file lock; turns are only recovered when no other instance runs (instance-lock.ts),
+ *   and only those the shared job queue does not hold (lib/server/jobs/shared-queue.ts).
  * From then on, image files no turn uses are collected every GARBAGE_COLLECTION_INTERVAL_MS.
  *
  * A failure (e.g. an unwritable data directory) rejects with a StorageError; the next call tries again.
@@ -95,7 +96,9 @@ async function openTeamStorage(env: StudioEnv, databaseUrl: string): Promise<Sto
     // Other instances may share the data directory: spare their writes in flight.
     await images.sweepTemp?.(10 * 60_000);
     const membership = await joinInstances(databaseUrl, async () => {
-      await storage.turns.interruptRunning(INTERRUPTED_TURN_ERROR);
+      // Not the turns the shared job queue holds: its queued jobs still run (every instance may
+      // have been restarted at once), and it finishes a dead instance's running ones itself.
+      await storage.interruptUnqueued(INTERRUPTED_TURN_ERROR);
     }).catch((error: unknown) => {
       throw postgresFailure(error, "join the other studio instances");
     });

@@ -2,6 +2,7 @@ import "server-only";
 
 import { createHash, randomUUID } from "node:crypto";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { sniffImageType } from "@/lib/images/sniff";
 import type { ModelTurn } from "@/lib/gemini/types";
 import { collectImageGarbage, imagesOfTurns, type CollectableImageStore } from "./garbage";
@@ -74,6 +75,12 @@ export function createMemoryImageStore(options: { now?: () => number } = {}): Me
       if (!bytes || !mimeType) return null;
       const image: StoredImage = { hash, mimeType, byteLength: bytes.byteLength };
       return { image, bytes: Buffer.from(bytes) };
+    },
+    async stream(hash) {
+      const bytes = isContentHash(hash) ? objects.get(hash) : undefined;
+      const mimeType = bytes ? sniffImageType(bytes) : null;
+      if (!bytes || !mimeType) return null;
+      return { image: { hash, mimeType, byteLength: bytes.byteLength }, body: Readable.from([Buffer.from(bytes)]) };
     },
     async exportAs(hash, fileName) {
       if (!objects.has(hash)) throw new ImageStoreError("not_an_image", "Unknown image.");

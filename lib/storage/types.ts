@@ -5,7 +5,7 @@ import type {
   Grounding,
   ModelTurn,
   PixelSize,
-  ReferenceRole,
+  InputImageRole,
   StudioError,
   Usage,
 } from "@/lib/gemini/types";
@@ -73,7 +73,7 @@ export interface StoredReference {
   mimeType: string;
   width: number | null;
   height: number | null;
-  role?: ReferenceRole;
+  role?: InputImageRole;
 }
 
 /** Everything needed to send the same request again: Retry repeats it exactly. */
@@ -113,6 +113,12 @@ export interface TurnOutcome {
   modelVersion: string | null;
   responseId: string | null;
   warnings: string[];
+  /**
+   * Bytes this turn adds to every later request of its conversation (its prompt, references and
+   * the model's answer as JSON), measured when it succeeded (lib/server/jobs/request-size.ts);
+   * absent on other turns and on turns saved before it was kept.
+   */
+  replayBytes?: number;
 }
 
 export function emptyOutcome(): TurnOutcome {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { generationSettingsSchema, referenceRoleSchema } from "@/lib/gemini/types";
+import { MASK_ROLE, generationSettingsSchema, inputImageRoleSchema } from "@/lib/gemini/types";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
 
 // Inputs of the session and turn functions (lib/server/sessions.ts). No server-only import: the
@@ -35,7 +35,21 @@ export const listSessionsSchema = z.object({
 });
 
 /** A reference image already uploaded to the image store; its type and size are read on the server. */
-export const turnReferenceSchema = z.object({ hash: imageHashSchema, role: referenceRoleSchema.optional() });
+export const turnReferenceSchema = z.object({ hash: imageHashSchema, role: inputImageRoleSchema.optional() });
+
+/** A turn's references: at most one of them a region edit's mask (lib/studio/region-edit.ts). */
+export const turnReferencesSchema = z
+  .array(turnReferenceSchema)
+  .max(MAX_REFERENCES_PER_TURN, `Up to ${MAX_REFERENCES_PER_TURN} reference images per turn.`)
+  .refine((references) => references.filter((reference) => reference.role === MASK_ROLE).length <= 1, "A turn takes one mask at most.")
+  .default([]);
+
+/** A mask marks an area of an earlier result, so only a turn that continues one may carry it. */
+export const maskNeedsParent = {
+  check: (input: { parentId: string | null; references: Array<{ role?: string }> }) =>
+    input.parentId !== null || !input.references.some((reference) => reference.role === MASK_ROLE),
+  message: "A mask marks an area of an earlier result: continue from that result to use one.",
+} as const;
 
 export const startTurnSchema = z
   .object({
@@ -43,19 +57,20 @@ export const startTurnSchema = z
     /** The turn to continue (any turn: continuing an older one makes a branch); null starts over. */
     parentId: storageIdSchema.nullable(),
     prompt: z.string().trim().max(MAX_PROMPT_LENGTH, `Prompts are limited to ${MAX_PROMPT_LENGTH} characters.`),
-    references: z
-      .array(turnReferenceSchema)
-      .max(MAX_REFERENCES_PER_TURN, `Up to ${MAX_REFERENCES_PER_TURN} reference images per turn.`)
-      .default([]),
+    references: turnReferencesSchema,
     settings: generationSettingsSchema,
   })
   .refine((input) => input.prompt !== "" || input.references.length > 0, {
     message: "Write a prompt or add a reference image.",
     path: ["prompt"],
-  });
+  })
+  .refine(maskNeedsParent.check, { message: maskNeedsParent.message, path: ["references"] });
 
 /** Cancel and Retry name just the turn. */
 export const turnActionSchema = z.object({ turnId: storageIdSchema });
+
+/** The size of the request that would continue from this turn. */
+export const estimateFollowUpSchema = z.object({ turnId: storageIdSchema });
 
 export type CreateSessionInput = z.input<typeof createSessionSchema>;
 export type RenameSessionInput = z.input<typeof renameSessionSchema>;
@@ -64,3 +79,4 @@ export type GetSessionViewInput = z.input<typeof getSessionViewSchema>;
 export type ListSessionsInput = z.input<typeof listSessionsSchema>;
 export type StartTurnInput = z.input<typeof startTurnSchema>;
 export type TurnActionInput = z.input<typeof turnActionSchema>;
+export type EstimateFollowUpInput = z.input<typeof estimateFollowUpSchema>;

@@ -42,6 +42,19 @@ describe("startTurnSetSchema", () => {
     const references = Array.from({ length: 15 }, () => ({ hash: "a".repeat(64) }));
     expect(startTurnSetSchema.safeParse({ kind: "variations", ...base, references, count: 2, settings }).success).toBe(false);
   });
+
+  it("takes a region edit's mask only when continuing a result, and only one", () => {
+    const mask = { hash: "b".repeat(64), role: "mask" };
+    const continuing = { ...base, parentId: "t1" };
+    expect(startTurnSetSchema.safeParse({ kind: "variations", ...continuing, references: [mask], count: 2, settings }).success).toBe(true);
+    expect(startTurnSetSchema.safeParse({ kind: "variations", ...base, references: [mask], count: 2, settings }).error?.issues[0]?.message).toMatch(
+      /continue from that result/,
+    );
+    expect(
+      startTurnSetSchema.safeParse({ kind: "variations", ...continuing, references: [mask, { ...mask, hash: "c".repeat(64) }], count: 2, settings }).error
+        ?.issues[0]?.message,
+    ).toBe("A turn takes one mask at most.");
+  });
 });
 
 describe("requestedRunCount", () => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { generationSettingsSchema, type GenerationSettings } from "@/lib/gemini/types";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
-import { MAX_REFERENCES_PER_TURN, storageIdSchema, turnReferenceSchema } from "@/lib/studio/session-schemas";
+import { maskNeedsParent, storageIdSchema, turnReferencesSchema } from "@/lib/studio/session-schemas";
 
 // Input of startTurnSetAction: one prompt and references sent as several turns at once, siblings
 // of one parent. "variations" repeats one request N times (the "×N" control); "compare" sends it to
@@ -17,10 +17,7 @@ const setBase = {
   /** The turn every run continues; null starts each one as a new conversation in the session. */
   parentId: storageIdSchema.nullable(),
   prompt: z.string().trim().max(MAX_PROMPT_LENGTH, `Prompts are limited to ${MAX_PROMPT_LENGTH} characters.`),
-  references: z
-    .array(turnReferenceSchema)
-    .max(MAX_REFERENCES_PER_TURN, `Up to ${MAX_REFERENCES_PER_TURN} reference images per turn.`)
-    .default([]),
+  references: turnReferencesSchema,
 };
 
 function sameSettings(a: GenerationSettings, b: GenerationSettings): boolean {
@@ -64,7 +61,8 @@ export const startTurnSetSchema = z
   .refine((input) => input.prompt !== "" || input.references.length > 0, {
     message: "Write a prompt or add a reference image.",
     path: ["prompt"],
-  });
+  })
+  .refine(maskNeedsParent.check, { message: maskNeedsParent.message, path: ["references"] });
 
 export type StartTurnSetInput = z.input<typeof startTurnSetSchema>;
 export type ParsedTurnSet = z.output<typeof startTurnSetSchema>;

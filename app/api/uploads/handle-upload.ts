@@ -130,7 +130,7 @@ export async function handleUpload(request: Request, { ownerId = LOCAL_OWNER_ID 
 }
 
 async function checkAndStore(file: string, name: string | undefined, ownerId: OwnerId): Promise<Response> {
-  const bytes = new Uint8Array(await fs.readFile(file));
+  const bytes = await fs.readFile(file);
   const validation = await validateUpload(bytes, { declaredName: name || undefined });
   if (!validation.ok) return refuse(validation.error.code, validation.error.message);
   const { image } = validation;

@@ -7,12 +7,26 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import busboy from "busboy";
+import pLimit from "p-limit";
 
 /**
- * Streams a one-file multipart body straight to a temp file, never holding the body in memory: 200
- * uploads of 6 MB arriving at once cost 200 small write buffers, not 1.2 GB of heap. busboy parses
- * the multipart stream; the whole body and the file are both capped while they stream in.
+ * Streams a one-file multipart body straight to a temp file, never holding the body in memory.
+ * busboy parses the multipart stream; the whole body and the file are both capped while they
+ * stream in.
+ *
+ * At most RECEIVE_SLOTS bodies stream in at once. Each one in flight costs its socket's, stream's,
+ * parser's and file writer's buffers and event-loop turns per chunk; 200 at once (the storm in
+ * bench/scenarios/upload-storm.ts) left the server's memory 1.4x its start after they were done and
+ * /api/health waiting behind their chunks. The rest wait with their bodies unread: nothing pulls
+ * from the request stream, so the bytes stay in the client's socket (TCP backpressure), not here.
  */
+export const RECEIVE_SLOTS = 16;
+const receiveSlots = pLimit(RECEIVE_SLOTS);
+
+/** Bodies streaming in now and requests waiting for a slot, for diagnostics and tests. */
+export function receiveLoad(): { active: number; waiting: number } {
+  return { active: receiveSlots.activeCount, waiting: receiveSlots.pendingCount };
+}
 
 export type Received =
   | { ok: true; file: string; name: string | undefined; fileBytes: number; bodyBytes: number }
@@ -30,6 +44,10 @@ class BodyTooLarge extends Error {}
 
 export async function receiveUpload(body: ReadableStream<Uint8Array> | null, options: ReceiveOptions): Promise<Received> {
   if (!body) return { ok: false, reason: "no_file", bodyBytes: 0 };
+  return receiveSlots(() => receiveBody(body, options));
+}
+
+async function receiveBody(body: ReadableStream<Uint8Array>, options: ReceiveOptions): Promise<Received> {
   await fs.mkdir(options.tmpDir, { recursive: true });
   const file = path.join(options.tmpDir, `upload-${randomUUID()}.part`);
   let bodyBytes = 0;

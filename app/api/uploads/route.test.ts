@@ -7,6 +7,7 @@ import { MAX_UPLOAD_BYTES } from "@/lib/images/limits";
 import { uploadErrorBodySchema, uploadedImageSchema } from "@/lib/images/upload-contract";
 import { DECODE_SLOTS, decodeLoad } from "@/lib/images/validate";
 import { SVG_DRAWING, heicContainer, noisyImage, pngClaimingSize, solidImage, truncate } from "@/lib/images/test-images";
+import { RECEIVE_SLOTS, receiveLoad } from "./receive";
 
 // The signed-in viewer the route sees; the real getViewer() returns null for nobody signed in.
 const session = vi.hoisted(() => ({ viewer: null as null | { userId: string; email: string; name: string; role: "admin" | "member" } }));
@@ -229,6 +230,68 @@ describe("POST /api/uploads", () => {
     expect(peak).toBeLessThanOrEqual(DECODE_SLOTS);
     expect(queued).toBeGreaterThan(0);
     expect((await fs.readdir(path.join(dataDir, "tmp"))).filter((name) => name.startsWith("upload-"))).toEqual([]);
+  });
+
+  it("streams in at most RECEIVE_SLOTS bodies at once, leaves the others unread until a slot frees, and completes them all", async () => {
+    const extra = 4;
+    const boundary = "receive-slots";
+    const files = await Promise.all(Array.from({ length: RECEIVE_SLOTS + extra }, (_, index) => noisyImage(60 + index, 40, "jpeg")));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const pulled = files.map(() => 0);
+    // Each body sends its part up to the file's end, then holds back the closing boundary until
+    // released, so the bodies given a slot stay in flight. highWaterMark 0: nothing is pulled
+    // before the server reads.
+    const bodies = files.map(
+      (bytes, index) =>
+        new ReadableStream<Uint8Array>(
+          {
+            async pull(controller) {
+              pulled[index] = (pulled[index] ?? 0) + 1;
+              if (pulled[index] === 1) {
+                const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="s${index}.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`;
+                controller.enqueue(new TextEncoder().encode(head));
+                controller.enqueue(new Uint8Array(bytes));
+                return;
+              }
+              await released;
+              controller.enqueue(new TextEncoder().encode(`\r\n--${boundary}--\r\n`));
+              controller.close();
+            },
+          },
+          { highWaterMark: 0 },
+        ),
+    );
+    let peak = 0;
+    const watch = setInterval(() => {
+      peak = Math.max(peak, receiveLoad().active);
+    }, 1);
+    const responses = bodies.map((body) =>
+      POST(
+        new Request("http://studio.test/api/uploads", {
+          method: "POST",
+          body,
+          duplex: "half",
+          headers: { ...SAME_ORIGIN, "content-type": `multipart/form-data; boundary=${boundary}` },
+        } as RequestInit),
+      ),
+    );
+    try {
+      await vi.waitFor(() => expect(receiveLoad()).toEqual({ active: RECEIVE_SLOTS, waiting: extra }), { timeout: 10_000 });
+      // The bodies in the slots have been read up to the held-back boundary; the waiting ones not at all.
+      await vi.waitFor(() => expect(pulled.filter((count) => count >= 2)).toHaveLength(RECEIVE_SLOTS));
+      expect(pulled.filter((count) => count === 0)).toHaveLength(extra);
+    } finally {
+      release();
+    }
+    const statuses = await Promise.all(responses.map(async (response) => (await response).status));
+    clearInterval(watch);
+    expect(statuses).toEqual(files.map(() => 201));
+    expect(peak).toBe(RECEIVE_SLOTS);
+    expect(receiveLoad()).toEqual({ active: 0, waiting: 0 });
+    expect(pulled.every((count) => count >= 2)).toBe(true);
   });
 
   it("counts upload bytes per user per hour and refuses beyond the quota with a typed error, others unaffected", async () => {

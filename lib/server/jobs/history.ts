@@ -3,11 +3,12 @@ import "server-only";
 import { createStudioError } from "@/lib/gemini/errors";
 import type { HistoryTurn, ReferenceImage, StudioError } from "@/lib/gemini/types";
 import type { OwnerId, Storage, StoredReference, Turn } from "@/lib/storage/types";
+import { createHistoryCache, type HistoryCache } from "./history-cache";
 
 /**
  * What a generation sends besides its own prompt: the earlier turns of its conversation (each with
  * its references and the model's answer exactly as received) and the reference images, read back
- * from storage.
+ * from storage, through the cache of recent conversations (history-cache.ts) when one is given.
  */
 
 /** A failure with the copy to record on the turn. */
@@ -18,11 +19,14 @@ export class JobFailure extends Error {
   }
 }
 
-export function createHistoryBuilder(storage: Storage) {
+export function createHistoryBuilder(storage: Storage, cache: HistoryCache = createHistoryCache({ maxBytes: 0 })) {
   async function loadReferences(references: readonly StoredReference[]): Promise<ReferenceImage[]> {
     return Promise.all(
       references.map(async (reference) => {
-        const stored = await storage.images.get(reference.hash);
+        const stored = await cache.image(reference.hash, async () => {
+          const found = await storage.images.get(reference.hash);
+          return found ? { mimeType: found.image.mimeType, bytes: found.bytes } : null;
+        });
         if (!stored) {
           throw new JobFailure(
             createStudioError("invalid_request", {
@@ -32,7 +36,7 @@ export function createHistoryBuilder(storage: Storage) {
             }),
           );
         }
-        const image: ReferenceImage = { mimeType: stored.image.mimeType, data: stored.bytes };
+        const image: ReferenceImage = { mimeType: stored.mimeType, data: stored.bytes };
         if (reference.role) image.role = reference.role;
         if (reference.width !== null) image.width = reference.width;
         if (reference.height !== null) image.height = reference.height;
@@ -42,24 +46,28 @@ export function createHistoryBuilder(storage: Storage) {
   }
 
   async function buildHistory(ownerId: OwnerId, chain: readonly Turn[]): Promise<HistoryTurn[]> {
-    const history: HistoryTurn[] = [];
-    for (const turn of chain) {
-      // Only a finished answer can be replayed: a failed or cut-off reply may lack the part that
-      // carries its thought signature, and Gemini would reject the whole request.
-      if (turn.status !== "succeeded") continue;
-      const modelTurn = await storage.modelTurns.get(ownerId, turn.id);
-      if (!modelTurn) {
-        throw new JobFailure(
-          createStudioError("invalid_request", {
-            message: "The model's earlier answer in this conversation is missing from the data directory.",
-            action: "Start a new conversation from the image instead.",
-            detail: `Missing model turn ${turn.id}`,
-          }),
-        );
-      }
-      history.push({ prompt: turn.request.prompt, references: await loadReferences(turn.request.references), modelTurn });
-    }
-    return history;
+    // Only a finished answer can be replayed: a failed or cut-off reply may lack the part that
+    // carries its thought signature, and Gemini would reject the whole request.
+    const replayed = chain.filter((turn) => turn.status === "succeeded");
+    // Read side by side: after a restart (or once evicted) every earlier turn comes from storage.
+    return Promise.all(
+      replayed.map(async (turn) => {
+        const [modelTurn, references] = await Promise.all([
+          cache.modelTurn(ownerId, turn.id, () => storage.modelTurns.get(ownerId, turn.id)),
+          loadReferences(turn.request.references),
+        ]);
+        if (!modelTurn) {
+          throw new JobFailure(
+            createStudioError("invalid_request", {
+              message: "The model's earlier answer in this conversation is missing from the data directory.",
+              action: "Start a new conversation from the image instead.",
+              detail: `Missing model turn ${turn.id}`,
+            }),
+          );
+        }
+        return { prompt: turn.request.prompt, references, modelTurn };
+      }),
+    );
   }
 
   return { loadReferences, buildHistory };

@@ -10,10 +10,13 @@ import { fakePng } from "@/lib/storage/contract";
 import { ImageStoreError, createFileImageStore, type ImageStore } from "@/lib/storage/image-store";
 import { createMemoryImageStore, createMemoryStorage, type MemoryImageStore } from "@/lib/storage/memory-storage";
 import { openSqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
-import { INTERRUPTED_TURN_ERROR, type Storage, type Turn, type TurnRequest } from "@/lib/storage/types";
+import { INTERRUPTED_TURN_ERROR, emptyOutcome, type Storage, type Turn, type TurnRequest } from "@/lib/storage/types";
+import { MB, REQUEST_OVERHEAD_BYTES } from "@/lib/studio/request-size";
 import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, type JobRunner, type JobRunnerOptions } from "./runner";
+import { createHistoryCache } from "./history-cache";
 import { type JobEvent } from "@/lib/studio/job-events";
 import { openTurnEventStream } from "./event-stream";
+import { createRequestSizeEstimator } from "./request-size";
 
 // The job runner against memory storage and a scripted gateway: each test decides what "Gemini"
 // says and when, so the ordering of events, cancellation and deadlines can be pinned down.
@@ -530,6 +533,29 @@ describe("conversation history", () => {
     ]);
   });
 
+  it("reads each earlier model turn from storage once while its history cache holds it, and every time with a cache of 0", async () => {
+    for (const [historyCache, reads] of [
+      [undefined, 1],
+      [createHistoryCache({ maxBytes: 0 }), 3],
+    ] as const) {
+      const gateway = scriptedGateway((call) => answer(call));
+      const jobs = runner(gateway, historyCache ? { historyCache } : {});
+      const session = await newSession();
+      const first = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+      await jobs.idle();
+      const readModelTurn = vi.spyOn(storage.modelTurns, "get");
+      for (const prompt of ["gold", "silver", "bronze"]) {
+        expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: first.id, request: request(prompt) }));
+        await jobs.idle();
+      }
+      expect(readModelTurn).toHaveBeenCalledTimes(reads);
+      readModelTurn.mockRestore();
+      const replayed = gateway.calls.slice(1).map((call) => JSON.stringify(call.request.history));
+      expect(new Set(replayed).size).toBe(1);
+      expect(replayed[0]).toBe(JSON.stringify([{ prompt: "A banana", references: [], modelTurn: await storage.modelTurns.get(OWNER, first.id) }]));
+    }
+  });
+
   it("leaves failed turns out of the replayed history", async () => {
     let call = 0;
     const gateway = scriptedGateway(async (current) => {
@@ -603,6 +629,100 @@ describe("refusals", () => {
       ok: false,
       error: { code: "not_configured" },
     });
+  });
+});
+
+describe("the size of the next request", () => {
+  /** A finished turn as storage holds it, weighing what `replayBytes` says, without generating. */
+  async function seededTurn(sessionId: string, parentId: string | null, replayBytes: number): Promise<Turn> {
+    const turn = await storage.turns.create({ ownerId: OWNER, sessionId, parentId, request: request("Seeded") });
+    await storage.turns.update(OWNER, turn.id, { status: "running" });
+    await storage.modelTurns.put(OWNER, turn.id, { parts: [{ text: "seeded" }] });
+    return storage.turns.update(OWNER, turn.id, { status: "succeeded", outcome: { ...emptyOutcome(), replayBytes } });
+  }
+
+  it("records what each succeeded turn adds to later requests, as measuring it from storage gives", async () => {
+    const gateway = scriptedGateway((call) => answer(call, fakePng(30_000)));
+    const jobs = runner(gateway);
+    const session = await newSession();
+    const reference = await images.put(fakePng(20_000));
+    const first = expectOk(
+      await jobs.startTurn({
+        ownerId: OWNER,
+        sessionId: session.id,
+        parentId: null,
+        request: request("A banana", { references: [{ hash: reference.hash, mimeType: "image/png", width: null, height: null, role: "object" }] }),
+      }),
+    );
+    await jobs.idle();
+    const stored = await storage.turns.get(OWNER, first.id);
+    const recorded = stored?.outcome?.replayBytes;
+    // The reference and the image go back as base64, with the signature and the prompt.
+    expect(recorded).toBeGreaterThan(((20_008 + 30_008) * 4) / 3);
+    if (!stored?.outcome) throw new Error("no outcome");
+    const { replayBytes: _dropped, ...withoutField } = stored.outcome;
+    const measured = await createRequestSizeEstimator(storage).estimate(OWNER, [{ ...stored, outcome: withoutField }]);
+    expect(measured.bytes).toBe(REQUEST_OVERHEAD_BYTES + (recorded ?? 0));
+
+    // Failed turns record none: they are never replayed.
+    const failing = runner(async () => ({ ok: false, error: createStudioError("service_unavailable") }));
+    const failed = expectOk(await failing.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: first.id, request: request("Again") }));
+    await failing.idle();
+    expect((await storage.turns.get(OWNER, failed.id))?.outcome?.replayBytes).toBeUndefined();
+  });
+
+  it("refuses a start whose request would pass Google's limit, storing and sending nothing", async () => {
+    const gateway = scriptedGateway((call) => answer(call));
+    const jobs = runner(gateway);
+    const session = await newSession();
+    const first = await seededTurn(session.id, null, 60 * MB);
+    // 60 MB is a warning, not a refusal: it starts and goes out.
+    const warned = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: first.id, request: request("Warmer") }));
+    await jobs.idle();
+    expect(gateway.calls).toHaveLength(1);
+    expect((await storage.turns.get(OWNER, warned.id))?.status).toBe("succeeded");
+
+    const second = await seededTurn(session.id, first.id, 45 * MB);
+    const before = await storage.turns.listBySession(OWNER, session.id);
+    const refused = await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: second.id, request: request("Cooler") });
+    expect(refused).toEqual({
+      ok: false,
+      error: {
+        code: "request_too_large",
+        message: expect.stringMatching(/^The next request would be about 105\.0 MB, over the 100 MB Google accepts in one request/),
+        action: "Continue in a new session from this image.",
+      },
+    });
+    expect(gateway.calls).toHaveLength(1);
+    expect(await storage.turns.listBySession(OWNER, session.id)).toEqual(before);
+
+    // Retry of a turn in that chain is a start like any other.
+    const failedChild = await storage.turns.create({ ownerId: OWNER, sessionId: session.id, parentId: second.id, request: request("Cooler") });
+    await storage.turns.update(OWNER, failedChild.id, { status: "failed", error: createStudioError("request_too_large") });
+    expect(await jobs.retry(OWNER, failedChild.id)).toMatchObject({ ok: false, error: { code: "request_too_large" } });
+    expect(gateway.calls).toHaveLength(1);
+  });
+
+  it("refuses a first turn whose references alone pass the limit, naming them", async () => {
+    const gateway = scriptedGateway((call) => answer(call));
+    // Reported as 60 MB each without holding 120 MB in memory.
+    const get = async (hash: string) => {
+      const found = await images.get(hash);
+      return found && { ...found, image: { ...found.image, byteLength: 60 * MB } };
+    };
+    storage = { ...storage, images: { ...images, get } };
+    const jobs = runner(gateway);
+    const session = await newSession();
+    const a = await images.put(fakePng());
+    const b = await images.put(fakePng());
+    const refs = [a, b].map((stored) => ({ hash: stored.hash, mimeType: "image/png", width: null, height: null }));
+    const refused = await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("Both", { references: refs }) });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: "request_too_large", message: expect.stringMatching(/^This request would be about 160\.\d MB/), action: "Remove some reference images, or use smaller ones." },
+    });
+    expect(gateway.calls).toHaveLength(0);
+    expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("One", { references: refs.slice(0, 1) }) }));
   });
 });
 

@@ -24,10 +24,13 @@ import {
 } from "@/lib/storage/types";
 import { outputKind } from "@/lib/studio/file-names";
 import { JobFailure, createHistoryBuilder } from "./history";
+import { DEFAULT_HISTORY_CACHE_MB, createHistoryCache, type HistoryCache } from "./history-cache";
 import { createOutcomeStore } from "./outcome-store";
+import { replayBytesOf, requestSizeEstimatorFor, sizedReferences, type SizedReference } from "./request-size";
 import type { ClaimedJob, SharedJobQueue } from "./shared-queue";
 import { snapshotEvent, type JobEvent, type JobEventBody, type JobEventType, type JobListener } from "@/lib/studio/job-events";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
+import { tooLargeReason } from "@/lib/studio/request-size";
 import type { ActionResult } from "@/lib/studio/result";
 
 /**
@@ -51,7 +54,15 @@ import type { ActionResult } from "@/lib/studio/result";
 // ---------------------------------------------------------------------------------------------
 // The runner
 
-export type JobErrorCode = "not_found" | "invalid_request" | "conflict" | "not_configured" | "busy" | "storage_failed" | "internal";
+export type JobErrorCode =
+  | "not_found"
+  | "invalid_request"
+  | "request_too_large"
+  | "conflict"
+  | "not_configured"
+  | "busy"
+  | "storage_failed"
+  | "internal";
 export type JobResult<T> = ActionResult<T, JobErrorCode>;
 
 export interface StartTurnInput {
@@ -129,6 +140,11 @@ export interface JobRunnerOptions {
    * claims the job runs it here through the same code, and its events go through the database.
    */
   queue?: SharedJobQueue;
+  /**
+   * Earlier model turns and reference images kept between follow-ups (history-cache.ts). Default:
+   * DEFAULT_HISTORY_CACHE_MB with the default idle expiry; a cache of 0 bytes reads storage every time.
+   */
+  historyCache?: HistoryCache;
 }
 
 export const DEFAULT_JOB_DEADLINE_MS = 5 * 60_000;
@@ -238,8 +254,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   let closing = false;
 
   const clean = (error: StudioError): StudioError => redactStudioError(error, secrets);
-  const { loadReferences, buildHistory } = createHistoryBuilder(storage);
+  const historyCache = options.historyCache ?? createHistoryCache({ maxBytes: DEFAULT_HISTORY_CACHE_MB * 1_000_000 });
+  const { loadReferences, buildHistory } = createHistoryBuilder(storage, historyCache);
   const { storeThought, storeImage, storeOutcome, knownInlineImages } = createOutcomeStore(storage);
+  const requestSize = requestSizeEstimatorFor(storage);
 
   function emit(job: Job, body: JobEventBody): void {
     const safe = body.type === "retry" ? { ...body, error: clean(body.error) } : body;
@@ -532,9 +550,13 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         });
         let outcome: TurnOutcome;
         try {
+          // One after the other, not side by side: a failed save must leave no model turn behind
+          // (runner.test "keeps no model turn"), and storing the outcome is what can fail.
           outcome = await storeOutcome(result.outcome, { prompt: request.prompt, kind, at: startedAt });
-          // The model turn goes first: a succeeded turn always has one to replay.
+          // The model turn is stored before the turn is recorded succeeded: a succeeded turn always
+          // has one to replay.
           await storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn, knownInlineImages(result.outcome));
+          outcome.replayBytes = replayBytesOf({ prompt: request.prompt, references: sizedReferences(references), modelTurn: result.outcome.modelTurn });
         } catch (error) {
           return await finish(job, "failed", { outcome: partial, error: storageStudioError(error), attempts });
         }
@@ -602,7 +624,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     };
   }
 
-  /** Checks a start (session, parent, references) and returns the chain it continues. */
+  /**
+   * Checks a start (session, parent, references, the size of the request it makes) and returns the
+   * chain it continues.
+   */
   async function checkStart({ ownerId, sessionId, parentId, request }: StartTurnInput): Promise<JobResult<Turn[]>> {
     if (!(await storage.sessions.get(ownerId, sessionId))) return fail("not_found", "That session doesn't exist.");
     let chain: Turn[] = [];
@@ -614,10 +639,17 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       }
       chain = found;
     }
+    const references: SizedReference[] = [];
     for (const reference of request.references) {
-      if (!(await storage.images.get(reference.hash))) {
-        return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
-      }
+      const stored = await storage.images.get(reference.hash);
+      if (!stored) return fail("invalid_request", "A reference image is no longer available.", "Add the image again.");
+      references.push({ mimeType: reference.mimeType, byteLength: stored.image.byteLength, ...(reference.role ? { role: reference.role } : {}) });
+    }
+    // Google would take the whole upload and then answer 400: refuse before anything is stored or sent.
+    const size = await requestSize.estimate(ownerId, chain, { prompt: request.prompt, references });
+    if (size.level === "refuse") {
+      const { message, action } = tooLargeReason(size.bytes, size.replayedTurns);
+      return fail("request_too_large", message, action);
     }
     return { ok: true, data: chain };
   }
@@ -637,6 +669,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const { ownerId, sessionId, parentId, request } = input;
       const queued = await queue.enqueue({ ownerId, sessionId, parentId, request }, { maxQueued });
       if (queued === "busy") return busy();
+      // Registered before the start answers, so the event stream the page opens next finds it here.
+      if (queued.claimed) void runClaimed(queued.claimed, queued.turn, checked.data);
       return { ok: true, data: queued.turn };
     });
   }
@@ -648,23 +682,31 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       await shared?.requeue(claimed.turnId).catch(() => undefined);
       return;
     }
-    running += 1;
     let turn: Turn | null;
     try {
       turn = await storage.turns.get(claimed.ownerId, claimed.turnId);
     } catch {
       // Storage can't be read right now: back to the front of the line, for any instance.
-      running -= 1;
       await shared?.requeue(claimed.turnId).catch(() => undefined);
       return;
     }
     if (!turn || isFinishedStatus(turn.status)) {
-      running -= 1;
       await shared?.release(claimed.turnId).catch(() => undefined);
       return;
     }
-    const gateway = options.gateway();
     const chain = turn.parentId === null ? [] : ((await storage.turns.chain(turn.ownerId, turn.parentId).catch(() => null)) ?? []);
+    return runClaimed(claimed, turn, chain);
+  }
+
+  /** A claimed job whose turn and conversation are at hand (read by adopt, or just written by the start). */
+  async function runClaimed(claimed: ClaimedJob, turn: Turn, chain: Turn[]): Promise<void> {
+    if (closing) {
+      // Claimed as this instance began to stop: another instance runs it instead.
+      await shared?.requeue(claimed.turnId).catch(() => undefined);
+      return;
+    }
+    running += 1;
+    const gateway = options.gateway();
     const job = newJob({ turn, state: "running", gateway: gateway ?? ({} as GeminiGateway), chain, events: claimed.events });
     jobs.set(turn.id, job);
     if (!gateway) {

@@ -301,6 +301,36 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
     }
   }, 30_000);
 
+  it("runs a start's job on the instance that took the start when a slot is free, and leaves it in the line for any instance when none is", async () => {
+    const gateway = createGeminiGateway({ apiKey: "test", baseUrl: emulator.url });
+    const queue = await openSharedJobQueue({ storage, connectionString: url, maxConcurrentJobs: 1 });
+    const runner = createJobRunner({ storage, gateway: () => gateway, maxConcurrentJobs: 1, queue });
+    try {
+      const first = started(await runner.startTurn({ ownerId: OWNER, sessionId, parentId: null, request: slow("Taken at once", 400) }));
+      // Claimed in the start's own transaction: running here as the start answers, so a follower on
+      // this instance gets its events in memory, with no claim round through the database first.
+      expect(runner.isRunning(first.id)).toBe(true);
+      expect(await jobRow(first.id)).toMatchObject({ state: "running" });
+      const events: JobEvent[] = [];
+      const followed = await runner.follow(OWNER, first.id, (event) => events.push(event));
+      expect(followed.ok && followed.data.live).toBe(true);
+
+      // The one slot is taken: the next start waits in the line, and is claimed once the slot frees.
+      const second = started(await runner.startTurn({ ownerId: OWNER, sessionId, parentId: null, request: slow("Waits its turn", 0) }));
+      expect(runner.isRunning(second.id)).toBe(false);
+      expect((await jobRow(second.id))?.state).toBe("queued");
+
+      await expect.poll(async () => (await storage.turns.get(OWNER, second.id))?.status, { timeout: 20_000 }).toBe("succeeded");
+      expect((await storage.turns.get(OWNER, first.id))?.status).toBe("succeeded");
+      expect(events.map((event) => event.type)).toEqual(expect.arrayContaining(["started", "image", "done"]));
+      expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM studio_jobs`.execute(storage.db);
+      expect(rows[0]?.n).toBe(0);
+    } finally {
+      await runner.shutdown();
+    }
+  }, 60_000);
+
   // Last: it stops the cluster.
   it("answers a health check while the database is up and fails it once it is down", async () => {
     const queue = await openSharedJobQueue({ storage, connectionString: url, maxConcurrentJobs: 2 });

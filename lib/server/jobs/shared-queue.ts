@@ -55,12 +55,22 @@ export interface EnqueueResult {
   turn: Turn;
   /** Jobs ahead in the line, or null when a slot was free as it was queued. */
   ahead: number | null;
+  /**
+   * The job, when this instance took it in the start's own transaction (a slot was free and
+   * nobody waited before it): the caller runs it at once, as if claimed. Null: it waits in the line
+   * for whichever instance claims it.
+   */
+  claimed: ClaimedJob | null;
 }
 
 export interface SharedJobQueue {
   /** Starts claiming jobs for this instance. */
   attach(handlers: SharedQueueHandlers): void;
-  /** The turn, its job and its first events, in one transaction; "busy" when every slot is taken and the line is full. */
+  /**
+   * The turn, its job and its first events, in one transaction; "busy" when every slot is taken and
+   * the line is full. With a slot free and nobody waiting, the job is claimed by this instance in
+   * that same transaction (EnqueueResult.claimed).
+   */
   enqueue(input: Parameters<PostgresStorage["turns"]["create"]>[0], limits: { maxQueued: number }): Promise<EnqueueResult | "busy">;
   /** Stores an event of a job running here and tells followers on every instance. */
   publish(event: JobEvent): Promise<void>;
@@ -415,22 +425,37 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
       const { rows: counted } = await sql<{ jobs: number }>`SELECT count(*)::int AS jobs FROM studio_jobs`.execute(db);
       if ((counted[0]?.jobs ?? 0) >= options.maxConcurrentJobs + maxQueued) return "busy";
       let ahead: number | null = null;
+      let events: JobEvent[] = [];
+      let claimedHere = false;
+      // Taking the job here, in the start's transaction, saves the round of a NOTIFY, a claim by
+      // some instance and its reads before the request can go out; and the event stream the start's
+      // page opens next, on this instance, then follows the job in memory rather than through the
+      // database. Under the claim lock, so the global cap holds as for claim().
+      const mayClaim = handlers !== null && connected && !closed;
       const turn = await storage.createTurnWith(input, async (trx, created) => {
+        if (mayClaim) await sql`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, ${CLAIM_LOCK})`.execute(trx);
         const { rows } = await sql<{ busy: number; queued: number }>`
           SELECT count(*) FILTER (WHERE state <> 'queued')::int AS busy, count(*) FILTER (WHERE state = 'queued')::int AS queued FROM studio_jobs`.execute(trx);
         const busy = rows[0]?.busy ?? 0;
         const queued = rows[0]?.queued ?? 0;
         ahead = busy < options.maxConcurrentJobs && queued === 0 ? null : queued;
-        await sql`INSERT INTO studio_jobs (turn_id, owner_id, state) VALUES (${created.id}, ${created.ownerId}, 'queued')`.execute(trx);
-        const first: JobEvent[] = [{ type: "started", turn: created, turnId: created.id, seq: 1 }];
-        if (ahead !== null) first.push({ type: "queued", ahead, turnId: created.id, seq: 2 });
-        for (const event of first) {
+        claimedHere = mayClaim && ahead === null;
+        if (claimedHere) {
+          await sql`
+            INSERT INTO studio_jobs (turn_id, owner_id, state, instance_id, claimed_at)
+            VALUES (${created.id}, ${created.ownerId}, 'running', ${instanceId}, now())`.execute(trx);
+        } else {
+          await sql`INSERT INTO studio_jobs (turn_id, owner_id, state) VALUES (${created.id}, ${created.ownerId}, 'queued')`.execute(trx);
+        }
+        events = [{ type: "started", turn: created, turnId: created.id, seq: 1 }];
+        if (ahead !== null) events.push({ type: "queued", ahead, turnId: created.id, seq: 2 });
+        for (const event of events) {
           await sql`INSERT INTO studio_job_events (turn_id, seq, body_json) VALUES (${created.id}, ${event.seq}, ${JSON.stringify(event)})`.execute(trx);
         }
         // Delivered at commit, and only if it commits.
-        await sql`SELECT pg_notify(${CHANNEL_CHANGED}, ${created.id})`.execute(trx);
+        if (!claimedHere) await sql`SELECT pg_notify(${CHANNEL_CHANGED}, ${created.id})`.execute(trx);
       });
-      return { turn, ahead };
+      return { turn, ahead, claimed: claimedHere ? { turnId: turn.id, ownerId: turn.ownerId, events } : null };
     },
 
     publish,

@@ -9,7 +9,8 @@ import pg from "pg";
  * exactly by the instances still running.
  *
  * Startup recovery uses it: turns left queued or running may be marked interrupted only when no
- * other instance could be running them, i.e. when this one can take the key exclusively. With
+ * other instance could be running them, i.e. when this one can take the key exclusively (and even
+ * then not those the shared job queue holds: PostgresStorage.interruptUnqueued). With
  * others alive it leaves them alone: finishing the turns of an instance that dies while others run
  * is the shared job queue's work (lib/server/jobs/shared-queue.ts), which knows which instance ran
  * what and checks each second.

@@ -95,6 +95,22 @@ describe.skipIf(skipPostgres)("postgres", () => {
       }
     });
 
+    it("records many turns started at once in one session, from two instances, without a deadlock", async () => {
+      const other = await openPostgresStorage({ connectionString: url, images: storage.images });
+      try {
+        const session = await storage.sessions.create({ ownerId: "local", title: "Busy" });
+        const results = await Promise.allSettled(
+          Array.from({ length: 24 }, (_, index) =>
+            (index % 2 === 0 ? storage : other).turns.create({ ownerId: "local", sessionId: session.id, parentId: null, request: request(`turn ${index}`) }),
+          ),
+        );
+        expect(results.filter((result) => result.status === "rejected")).toEqual([]);
+        expect((await storage.sessions.get("local", session.id))?.turnCount).toBe(24);
+      } finally {
+        await other.close();
+      }
+    });
+
     it("keeps model turns with their image bytes stored once, and a 600 KB signature in the row", async () => {
       const session = await storage.sessions.create({ ownerId: "local", title: "x" });
       const turn = await storage.turns.create({ ownerId: "local", sessionId: session.id, parentId: null, request: request("a") });

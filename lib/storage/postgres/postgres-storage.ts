@@ -75,6 +75,13 @@ export interface PostgresStorage extends Storage {
    * or neither does.
    */
   createTurnWith(input: Parameters<Storage["turns"]["create"]>[0], alsoDo: (trx: Transaction<StudioDatabase>, turn: Turn) => Promise<void>): Promise<Turn>;
+  /**
+   * Startup recovery with the shared job queue: turns.interruptRunning, but only for the active
+   * turns the queue does not hold. A turn with a job row is the queue's: a queued job is still to
+   * run (after a restart of every instance too), and a running one whose instance died is finished
+   * by the queue's reaper, as interrupted once its request may have reached Google, else run again.
+   */
+  interruptUnqueued(error: StudioError): Promise<Turn[]>;
 }
 
 export function isPostgresStorage(storage: Storage): storage is PostgresStorage {
@@ -326,6 +333,42 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     });
   }
 
+  /**
+   * Marks active (queued or running) turns interrupted; with `unqueuedOnly`, only those without a
+   * row in the shared job queue (studio_jobs), which the queue itself will run or finish.
+   */
+  async function interruptActive(error: StudioError, { unqueuedOnly }: { unqueuedOnly: boolean }): Promise<Turn[]> {
+    return write("mark unfinished turns as interrupted", async (trx) => {
+      const errorJson = json(error);
+      let query = trx.selectFrom("turns").selectAll().where("status", "in", ["queued", "running"]);
+      if (unqueuedOnly) query = query.where(sql<boolean>`NOT EXISTS (SELECT 1 FROM studio_jobs j WHERE j.turn_id = turns.id)`);
+      const active = await query.orderBy("created_at").orderBy("seq").forUpdate().execute();
+      const changed: Turn[] = [];
+      for (const activeRow of active) {
+        const at = stamp();
+        const turn = toTurn(activeRow);
+        // A running turn may have had usage reported before the studio stopped: it was billed.
+        const cost = costOfTurn(turn.request, turn.outcome, at);
+        const row = await trx
+          .updateTable("turns")
+          .set({
+            status: "interrupted",
+            error_json: errorJson,
+            updated_at: at,
+            cost_json: json(cost),
+            cost_micro_usd: cost.microUsd,
+            billed_at: cost.billedAt,
+          })
+          .where("id", "=", turn.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await touchSession(trx, turn.sessionId, at);
+        changed.push(toTurn(row));
+      }
+      return changed;
+    });
+  }
+
   async function sessionById(executor: Kysely<StudioDatabase>, ownerId: string, id: string): Promise<SessionRow | undefined> {
     const { rows } = await sql<SessionRow>`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.id = ${id} AND s.owner_id = ${ownerId}`.execute(executor);
     return rows[0];
@@ -336,11 +379,17 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
   }
 
   /**
-   * Locks the owner's session FOR SHARE for the rest of the transaction, so a delete by another
-   * instance waits for this write or is seen as done; StorageError "not_found" when it isn't theirs.
+   * Locks the owner's session row for the rest of the transaction, so a delete by another instance
+   * waits for this write or is seen as done; StorageError "not_found" when it isn't theirs.
+   *
+   * FOR NO KEY UPDATE, not FOR SHARE: the writes that lock it go on to update the row
+   * (touchSession), and two transactions that both hold a share lock and both want to update
+   * deadlock, which PostgreSQL breaks by failing one of them: two turns started at once in one
+   * session. This lock lets one wait for the other instead. It still lets foreign-key checks
+   * (FOR KEY SHARE) of other writes into the session through.
    */
   async function lockOwnedSession(trx: Transaction<StudioDatabase>, ownerId: string, sessionId: string): Promise<void> {
-    const session = await trx.selectFrom("sessions").select("id").where("id", "=", sessionId).where("owner_id", "=", ownerId).forShare().executeTakeFirst();
+    const session = await trx.selectFrom("sessions").select("id").where("id", "=", sessionId).where("owner_id", "=", ownerId).forNoKeyUpdate().executeTakeFirst();
     if (!session) throw new StorageError("not_found", "No such session.");
   }
 
@@ -426,6 +475,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
   const storage: PostgresStorage = {
     db,
     createTurnWith,
+    interruptUnqueued: (error) => interruptActive(error, { unqueuedOnly: true }),
     images,
 
     sessions: {
@@ -550,47 +600,12 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
           return toTurn(updated);
         });
       },
-      async interruptRunning(error) {
-        return write("mark unfinished turns as interrupted", async (trx) => {
-          const errorJson = json(error);
-          const active = await trx
-            .selectFrom("turns")
-            .selectAll()
-            .where("status", "in", ["queued", "running"])
-            .orderBy("created_at")
-            .orderBy("seq")
-            .forUpdate()
-            .execute();
-          const changed: Turn[] = [];
-          for (const activeRow of active) {
-            const at = stamp();
-            const turn = toTurn(activeRow);
-            // A running turn may have had usage reported before the studio stopped: it was billed.
-            const cost = costOfTurn(turn.request, turn.outcome, at);
-            const row = await trx
-              .updateTable("turns")
-              .set({
-                status: "interrupted",
-                error_json: errorJson,
-                updated_at: at,
-                cost_json: json(cost),
-                cost_micro_usd: cost.microUsd,
-                billed_at: cost.billedAt,
-              })
-              .where("id", "=", turn.id)
-              .returningAll()
-              .executeTakeFirstOrThrow();
-            await touchSession(trx, turn.sessionId, at);
-            changed.push(toTurn(row));
-          }
-          return changed;
-        });
-      },
+      interruptRunning: (error) => interruptActive(error, { unqueuedOnly: false }),
       async copyChain({ from, to }) {
         if (!validIds(from.turnId)) throw new StorageError("not_found", "No such turn.");
         if (!validIds(to.sessionId)) throw new StorageError("not_found", "No such session.");
         // One transaction for the rows and their model turns (both are rows here), so a copy is
-        // whole or absent. FOR SHARE on the originals and the target session: a concurrent delete
+        // whole or absent. FOR SHARE on the originals, a lock on the target session: a concurrent delete
         // of either waits for the copy, or is done before it looks.
         return write("copy the conversation", async (trx) => {
           const { rows } = await sql<TurnRow>`

@@ -245,11 +245,15 @@ export function createS3ImageStore(options: S3ImageStoreOptions): S3ImageStore {
       const dot = safeName.lastIndexOf(".");
       const extension = dot > 0 ? safeName.slice(dot) : "";
       const stem = safeName.slice(0, safeName.length - extension.length);
+      const exportKey = (copy: number) => `exports/${copy === 1 ? safeName : `${stem}-${copy}${extension}`}`;
       try {
-        if (!(await head(objectKey(hash)))) throw new ImageStoreError("not_an_image", "Unknown image.");
+        // The source and the first name are looked up together: one round trip to the bucket less
+        // on every generation's way to `done`.
+        const [source, first] = await Promise.all([head(objectKey(hash)), head(exportKey(1))]);
+        if (!source) throw new ImageStoreError("not_an_image", "Unknown image.");
         for (let copy = 1; ; copy += 1) {
-          const key = `exports/${copy === 1 ? safeName : `${stem}-${copy}${extension}`}`;
-          const existing = await head(key);
+          const key = exportKey(copy);
+          const existing = copy === 1 ? first : await head(key);
           if (existing && existing.sha256 !== hash) continue;
           if (!existing) {
             await client.send(

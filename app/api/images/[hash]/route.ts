@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { isAcceptedMimeType } from "@/lib/images/limits";
 import { canViewImage } from "@/lib/server/access";
 import { viewerOrUnauthorized } from "@/lib/server/auth/route-guard";
@@ -28,9 +29,16 @@ export async function GET(_request: Request, { params }: { params: Promise<{ has
   if (!parsed.success) return notFound();
   const hash = parsed.data;
   if (!(await canViewImage(await getStorage(), viewer, hash))) return notFound();
-  const stored = await (await getImageStore()).get(hash);
-  if (!stored || !isAcceptedMimeType(stored.image.mimeType)) return notFound();
-  return new Response(new Uint8Array(stored.bytes), {
+  // Streamed from the store: a whole image read into memory per request costs several copies of it
+  // (lib/storage/image-store.ts, stream()), and 6 MB originals read back during a burst of uploads
+  // kept the garbage collector, and so every other request, busy.
+  const stored = await (await getImageStore()).stream(hash);
+  if (!stored) return notFound();
+  if (!isAcceptedMimeType(stored.image.mimeType)) {
+    stored.body.destroy();
+    return notFound();
+  }
+  return new Response(Readable.toWeb(stored.body) as ReadableStream<Uint8Array>, {
     headers: {
       "content-type": stored.image.mimeType,
       "content-length": String(stored.image.byteLength),
