@@ -140,11 +140,12 @@ async function main(): Promise<void> {
   }
   const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
   // glibc gives each thread that allocates its own malloc arena, and memory freed inside an arena
-  // mostly stays with the process. sharp's decode threads allocate tens of MB per photo, so after a
-  // burst of uploads the server held 20-60% more than before it (bench upload-storm); two arenas
-  // kept it within 17%, and the peak 60 MB lower. sharp's install notes name the same cause and
-  // suggest jemalloc, which would have to be installed beside Node; this needs nothing. The variable
-  // is read when a process starts, so it is set for the server here. No effect with musl (Alpine).
+  // mostly stays with the process. sharp's decode threads allocate tens of MB per photo, so a
+  // minute after a burst of uploads (bench upload-storm) the server held 1.19-1.58x its memory from
+  // before; with two arenas 1.01-1.21x, and with two decode slots it peaked at 445-483 MB against
+  // 502-526 (bench/README.md). sharp's install notes name the same cause and suggest jemalloc,
+  // which would have to be installed beside Node; this needs nothing. The variable is read when a
+  // process starts, so it is set for the server here. No effect with musl (Alpine).
   if (!env.MALLOC_ARENA_MAX?.trim()) env.MALLOC_ARENA_MAX = "2";
   const port = env.PORT && env.PORT.trim() !== "" ? env.PORT : "3000";
   env.PORT = port;

@@ -33,7 +33,7 @@ interface Variant {
 }
 
 /**
- * Scenario 9: a follow-up deep in a conversation. Each follow-up replays every earlier turn of its
+ * Scenario 10: a follow-up deep in a conversation. Each follow-up replays every earlier turn of its
  * conversation (the model's answers with their ~600 KB thought signatures and images, and the
  * reference photos), so its request grows with the conversation: ~8 MB at turn 5, ~34 MB at turn
  * 20. Measured: from the follow-up's server action leaving the bench to the request reaching the

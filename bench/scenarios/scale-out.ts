@@ -19,7 +19,7 @@ const SIZES: ImageSize[] = ["1K", "2K"];
 const PORT_STEP = 3;
 
 /**
- * Scenario 10: the studio scaled out as a team runs it ("Deploy for a team" in README.md): two
+ * Scenario 11: the studio scaled out as a team runs it ("Deploy for a team" in README.md): two
  * `next start` studios from the bench's build on one throwaway PostgreSQL cluster and one S3 bucket
  * (the tests' own support code: test/support/postgres-cluster.ts, s3rver in
  * test/support/s3-server.ts), sharing the durable job queue, against the bench's emulator.

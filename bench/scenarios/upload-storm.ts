@@ -129,7 +129,7 @@ const summary = (values: number[]) => ({
 });
 
 /**
- * Scenario 8: 200 reference uploads of 5.8 MB started at once (the attack in issue 19), while
+ * Scenario 9: 200 reference uploads of 5.8 MB started at once (the attack in issue 19), while
  * /api/health and an image GET are probed (and /api/health for 10 s before it, as the machine's
  * own floor). Budgets: peak server RSS ≤ 1 GB, health p95 ≤ 200 ms
  * during the storm, RSS back within 20% of its start within 60 s after the last upload answered.
