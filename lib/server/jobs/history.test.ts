@@ -5,18 +5,10 @@ import { createMemoryStorage } from "@/lib/storage/memory-storage";
 import type { Storage, Turn, TurnRequest } from "@/lib/storage/types";
 import { JobFailure, createHistoryBuilder } from "./history";
 import { createHistoryCache } from "./history-cache";
+import { JOB_TEST_SETTINGS } from "@/test/support/settings";
 
 const OWNER = "local";
-const settings: GenerationSettings = {
-  model: "gemini-3.1-flash-image",
-  imageSize: "1K",
-  aspectRatio: "1:1",
-  thinkingLevel: "high",
-  showThoughts: true,
-  webSearch: false,
-  imageSearch: false,
-  imageOnly: false,
-};
+const settings: GenerationSettings = JOB_TEST_SETTINGS;
 
 /** A model turn as Gemini sends it: a thought, text with a signature, a signed image, an unknown field. */
 function answer(label: string): ModelTurn {

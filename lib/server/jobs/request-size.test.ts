@@ -16,18 +16,11 @@ import {
   sizedReferences,
   userContentBytes,
 } from "./request-size";
+import { JOB_TEST_SETTINGS } from "@/test/support/settings";
 
 const OWNER = "local";
-const settings: GenerationSettings = {
-  model: "gemini-3.1-flash-image",
-  imageSize: "1K",
-  aspectRatio: "1:1",
-  thinkingLevel: "high",
-  showThoughts: true,
-  webSearch: true,
-  imageSearch: true,
-  imageOnly: false,
-};
+
+const settings: GenerationSettings = { ...JOB_TEST_SETTINGS, webSearch: true, imageSearch: true };
 
 /** A model answer shaped like a real one: a thought, an image with its (large) signature, a signed empty tail. */
 function modelAnswer(image: Buffer): ModelTurn {
