@@ -8,7 +8,8 @@ import { StudioPage } from "./pages/studio-page";
 import { emulatorControl } from "./support/emulator";
 import { STUDIO_PORTS, startStudio, type StudioProcess } from "./support/studio-process";
 
-// A conversation sends every earlier turn again, so it grows about 1.7 MB a turn until Google
+// A conversation sends every earlier turn again, so it grows about 1.7 MB a turn (bench/README.md,
+// follow-ups: 8.5 MB at turn 5, 34.3 MB at turn 20) until Google
 // refuses it (100 MB). Four seeded turns stand for sixty: each records that it adds a third of the
 // refusal threshold, less a few bytes, so that the estimate continuing from
 //   turn 1 is 33.0 MB (nothing shown), turn 2 66.0 MB (a notice),
