@@ -458,7 +458,9 @@ test.describe("a data directory that stops accepting writes", () => {
     expect(await health.json()).toMatchObject({ reason: "data directory is not writable" });
 
     const before = readDataDir(dataDir);
-    await page.goto(server.baseUrl);
+    // Through the page object, which waits for hydration: a click before it lands on the server's
+    // markup and React puts the box back (the CI run of stop 23 failed exactly so).
+    await studio.goto(server.baseUrl);
     await page.getByTestId("show-thoughts").uncheck();
     const prompt = "A lighthouse on a full disk";
     await studio.generate(prompt);

@@ -2,6 +2,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { StudioPage } from "./pages/studio-page";
 import { createInvitationLink, fillAccountForm, signedOutContext } from "./support/accounts";
 import { emulatorControl } from "./support/emulator";
+import { gotoHydrated } from "./support/hydrated";
 
 // The library across sessions: results from two sessions in one place, filtered and searched,
 // starred, gathered on a board that is renamed and deleted, saved prompts reused in the composer,
@@ -123,7 +124,7 @@ test.describe("library", () => {
     await controls.getByRole("button", { name: "Favourite" }).click();
     await expect(controls.getByRole("button", { name: "Favourite" })).toHaveAttribute("aria-pressed", "false");
 
-    await page.goto("/library");
+    await gotoHydrated(page, "/library");
     await expect(tile(page, LEMON).getByRole("button", { name: "Favourite" })).toHaveAttribute("aria-pressed", "false");
     await page.getByLabel("Board", { exact: true }).selectOption({ label: "Citrus (1)" });
     await expect(tile(page, LEMON)).toHaveCount(1);

@@ -219,7 +219,7 @@ test.describe("security headers", () => {
     await expect(page.getByTestId("compare-slider")).toBeVisible();
     await page.keyboard.press("Escape");
 
-    await page.goto("/");
+    await studio.goto("/");
     await studio.model.selectOption("gemini-3.1-flash-image");
     await page.getByTestId("web-search").check();
     await studio.generate("Weather in Lisbon this weekend as a poster");

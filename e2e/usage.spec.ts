@@ -5,6 +5,7 @@ import { E2E_AUTH } from "./support/auth";
 import { currentMonth, readLedger, seededAdminId, sumMicroUsd, usd } from "./support/ledger-data";
 import { E2E } from "./support/ports";
 import { readDataDir, turnIdFromUrl } from "./support/studio-data";
+import { gotoHydrated } from "./support/hydrated";
 
 /**
  * The cost ledger, the usage page and budgets, as the seeded e2e admin sees them.
@@ -16,7 +17,7 @@ import { readDataDir, turnIdFromUrl } from "./support/studio-data";
 const dataDir = E2E.dataDir;
 
 async function setDefaultBudget(page: Page, text: string) {
-  await page.goto("/usage");
+  await gotoHydrated(page, "/usage");
   await page.getByTestId("default-budget").fill(text);
   await page.getByTestId("save-default-budget").click();
   await expect(page.getByTestId("default-budget-feedback")).toHaveText("Saved.");
@@ -137,7 +138,7 @@ test.describe("usage and budgets", () => {
   });
 
   test("budget inputs are validated and change nothing when refused", async ({ page }) => {
-    await page.goto("/usage");
+    await gotoHydrated(page, "/usage");
     await page.getByTestId("default-budget").fill("-5");
     await page.getByTestId("save-default-budget").click();
     await expect(page.getByTestId("default-budget-feedback")).toHaveAttribute("role", "alert");

@@ -5,6 +5,7 @@ import { E2E_AUTH } from "./support/auth";
 import { currentMonth, readLedger, seededAdminId, sumMicroUsd } from "./support/ledger-data";
 import { E2E } from "./support/ports";
 import { readDataDir } from "./support/studio-data";
+import { gotoHydrated } from "./support/hydrated";
 
 /**
  * Variations ("×N") and "Compare models…": N sibling turns started at once, shown as a grid that
@@ -22,7 +23,7 @@ function gridIds(page: Page): string[] {
 }
 
 async function setDefaultBudget(page: Page, text: string) {
-  await page.goto("/usage");
+  await gotoHydrated(page, "/usage");
   await page.getByTestId("default-budget").fill(text);
   await page.getByTestId("save-default-budget").click();
   await expect(page.getByTestId("default-budget-feedback")).toHaveText("Saved.");
