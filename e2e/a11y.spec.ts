@@ -3,6 +3,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { RegionEditPage } from "./pages/region-edit-page";
 import { StudioPage } from "./pages/studio-page";
 import { emulatorControl } from "./support/emulator";
+import { gotoHydrated } from "./support/hydrated";
 
 type AxeResults = Awaited<ReturnType<AxeBuilder["analyze"]>>;
 
@@ -126,6 +127,32 @@ for (const theme of ["light", "dark"] as const) {
       await expect(page.getByTestId("grounding-queries-web")).toBeVisible();
 
       expectNoBlockingViolations(await scan(page, `${theme} grounded result`));
+    });
+
+    test("the team's pages (library, gallery, usage, admin, people, audit) have no serious or critical axe violations", async ({ page }, testInfo) => {
+      // One result, so the library and the gallery show a tile and the usage page a row, not only
+      // their empty states.
+      const studio = new StudioPage(page);
+      await studio.goto();
+      await page.getByTestId("show-thoughts").uncheck();
+      await studio.generate("A lemon on a blue plate, for the team pages");
+      await studio.waitForStatus("succeeded");
+
+      const found: string[] = [];
+      for (const [name, url] of [
+        ["library", "/library"],
+        ["gallery", "/gallery"],
+        ["usage", "/usage"],
+        ["admin", "/admin"],
+        ["people", "/admin/people"],
+        ["audit", "/admin/audit"],
+      ] as const) {
+        await gotoHydrated(page, url);
+        await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+        found.push(...(await scan(page, `${theme} ${name}`)));
+        await page.screenshot({ path: testInfo.outputPath(`${theme}-${name}.png`), fullPage: true });
+      }
+      expectNoBlockingViolations(found);
     });
   });
 }

@@ -14,7 +14,7 @@ export default async function GalleryPage() {
   const [shared, names] = await Promise.all([(await getStorage()).shares.list({ limit: GALLERY_SIZE }), peopleNames()]);
   return (
     <PageFrame title="Gallery">
-      <h2 className="text-lg font-semibold">Shared with the team</h2>
+      <h1 className="text-lg font-semibold">Shared with the team</h1>
       {shared.length === 0 ? (
         <p className="text-sm text-zinc-500 dark:text-zinc-400" data-testid="gallery-empty">
           Nothing is shared yet. Open one of your sessions and choose Share in its header.

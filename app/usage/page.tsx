@@ -23,6 +23,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
 
   return (
     <PageFrame title="Usage">
+      <h1 className="text-xl font-semibold">{report.team ? "Usage and budgets" : "Usage"}</h1>
       <form method="get" className="flex items-center gap-2 text-sm">
         <label htmlFor="month">Month</label>
         <input id="month" name="month" type="month" defaultValue={formatMonth(month)} data-testid="usage-month" className="rounded-md border border-zinc-300 bg-transparent px-2 py-1 dark:border-zinc-700" />

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { Dialog, DialogContent, DialogDescription, DialogTitle } from "@/components/ui/dialog";
+import { modelName } from "@/lib/gemini/catalog";
 import type { LibraryItem } from "@/lib/storage/types";
 import { BoardMenu } from "./board-menu";
 import { FavouriteButton } from "./favourite-button";
@@ -24,7 +25,7 @@ export function LargeView({ item, onClose, boards, onBoardsChange, onUpdate, onE
             <div className="min-w-0 flex-1">
               <DialogTitle className="line-clamp-2 text-base font-semibold">{item.prompt}</DialogTitle>
               <DialogDescription className="text-xs text-zinc-600 dark:text-zinc-400">
-                {item.sessionTitle} · {formatDay(item.createdAt)} · {item.model} · {item.imageSize} · {item.width ?? "?"} × {item.height ?? "?"}
+                {item.sessionTitle} · {formatDay(item.createdAt)} · {modelName(item.model)} · {item.imageSize} · {item.width ?? "?"} × {item.height ?? "?"}
               </DialogDescription>
             </div>
             <button type="button" onClick={onClose} className={BUTTON}>

@@ -2,6 +2,7 @@
 
 import { useId } from "react";
 import { choicesOf, type LibraryFilter } from "@/lib/studio/library";
+import { modelName } from "@/lib/gemini/catalog";
 import type { LibraryItem } from "@/lib/storage/types";
 
 const FIELD = "rounded-lg border border-zinc-300 bg-white px-2 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-950";
@@ -26,7 +27,7 @@ export function LibraryFilters({ items, filter, onChange }: { items: LibraryItem
           <option value="">Any model</option>
           {choicesOf(items, "model").map((model) => (
             <option key={model} value={model}>
-              {model}
+              {modelName(model)}
             </option>
           ))}
         </select>

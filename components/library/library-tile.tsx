@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { modelName } from "@/lib/gemini/catalog";
 import type { LibraryItem } from "@/lib/storage/types";
 import { BoardMenu } from "./board-menu";
 import { FavouriteButton } from "./favourite-button";
@@ -30,7 +31,7 @@ export function LibraryTile({ item, onOpen, boards, onBoardsChange, onUpdate, on
           {item.prompt}
         </p>
         <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">
-          {formatDay(item.createdAt)} · {item.imageSize} · {item.model}
+          {formatDay(item.createdAt)} · {item.imageSize} · {modelName(item.model)}
         </p>
         <div className="-mx-1 flex items-center gap-0.5">
           <FavouriteButton result={result} favourite={item.favourite} onChange={(favourite) => onUpdate(item, { favourite })} onError={onError} />

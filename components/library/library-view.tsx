@@ -48,7 +48,7 @@ export function LibraryView({ items: initialItems, boards: initialBoards }: { it
         </p>
       )}
       <p className="text-sm text-zinc-600 dark:text-zinc-400" aria-live="polite" data-testid="library-count">
-        {shown.length === items.length ? `${items.length} results` : `${shown.length} of ${items.length} results`}
+        {shown.length === items.length ? `${items.length} ${items.length === 1 ? "result" : "results"}` : `${shown.length} of ${items.length} ${items.length === 1 ? "result" : "results"}`}
       </p>
       {items.length === 0 ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="library-empty">

@@ -4,6 +4,7 @@ import {
   closestAspectRatio,
   conservativeProfile,
   findModel,
+  modelName,
   newestStableFlash,
   outputPixelSize,
   resolveModel,
@@ -178,5 +179,14 @@ describe("helpers", () => {
     expect(unknown).toMatchObject({ id: "gemini-x-image", displayName: "Gemini X", verified: false, imageSizes: ["1K"] });
     expect(unknown.aspectRatios.every((ratio) => (ASPECT_RATIOS as readonly string[]).includes(ratio))).toBe(true);
     expect(IMAGE_SIZES.map((size) => outputPixelSize(unknown, size, "1:1"))).toEqual([null, null, null, null]);
+  });
+});
+
+describe("modelName", () => {
+  it("calls a model by its nickname, a model without one by its name, and an unknown id by the id", () => {
+    expect(modelName("gemini-3.1-flash-image")).toBe("Nano Banana 2");
+    expect(modelName("models/gemini-3-pro-image")).toBe("Nano Banana Pro");
+    expect(modelName("gemini-x-image")).toBe("gemini-x-image");
+    expect(modelName("gemini-x-image", [conservativeProfile("gemini-x-image", "Gemini X")])).toBe("Gemini X");
   });
 });

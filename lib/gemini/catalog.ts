@@ -348,6 +348,12 @@ export function findModel(id: string, catalog: readonly ModelProfile[] = MODEL_C
   return catalog.find((profile) => profile.id === wanted) ?? null;
 }
 
+/** What the studio calls a model in prose: its nickname ("Nano Banana 2"), else its name, else the id. */
+export function modelName(id: string, catalog: readonly ModelProfile[] = MODEL_CATALOG): string {
+  const profile = findModel(id, catalog);
+  return profile ? (profile.nickname ?? profile.displayName) : id;
+}
+
 export function resolveModel(id: string, catalog: readonly ModelProfile[] = MODEL_CATALOG): ModelResolution {
   const requestedId = normalizeModelId(id);
   const direct = findModel(requestedId, catalog);
