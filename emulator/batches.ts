@@ -103,7 +103,13 @@ function contentOutcome(fault: Fault | undefined): ContentOutcome | undefined {
 }
 
 /** One request of the batch, answered as generateContent would; a bad one gets its own error, as Google reports per request. */
-async function answer(model: ImageModelSpec | TextModelSpec, raw: unknown, apiVersion: string, options: { realistic: boolean; enforceSignatures: boolean }): Promise<InlinedResponse> {
+async function answer(
+  model: ImageModelSpec | TextModelSpec,
+  raw: unknown,
+  index: number,
+  apiVersion: string,
+  options: { realistic: boolean; enforceSignatures: boolean },
+): Promise<InlinedResponse> {
   try {
     const normalized = normalizeFieldNames(raw);
     const directive = parseFaultDirective(lastUserText(normalized));
@@ -111,7 +117,8 @@ async function answer(model: ImageModelSpec | TextModelSpec, raw: unknown, apiVe
     const parsed = parseGenerateContentRequest(normalized, apiVersion);
     if (!parsed.ok) throw parsed.error;
     const resolved = await resolveRequest(model, parsed.request, { apiVersion, enforceSignatures: options.enforceSignatures });
-    const seed = createHash("sha256").update(`${model.id}\n${JSON.stringify(raw)}`).digest("hex");
+    // The place in the batch is part of the seed: N copies of one request get their own signatures.
+    const seed = createHash("sha256").update(`${model.id}\n${index}\n${JSON.stringify(raw)}`).digest("hex");
     const plan = await buildResponsePlan(resolved, { seed, realistic: options.realistic, outcome: contentOutcome(directive?.fault) });
     return { response: plan.unary };
   } catch (error) {
@@ -149,8 +156,8 @@ export class BatchStore {
     const input = parsed.data.batch.inputConfig;
     if (!input.requests) throw invalidArgument("The emulator only takes inlined requests, not `fileName`.");
     const responses: InlinedResponse[] = [];
-    for (const item of input.requests.requests) {
-      const answered = await answer(model, item.request ?? {}, options.apiVersion, options);
+    for (const [index, item] of input.requests.requests.entries()) {
+      const answered = await answer(model, item.request ?? {}, index, options.apiVersion, options);
       responses.push(item.metadata ? { ...answered, metadata: item.metadata } : answered);
     }
     const now = this.clock();

@@ -59,6 +59,10 @@ export async function startTurnSet(
     if (refusal) return budgetRefusalResult(refusal);
     const references = await resolveTurnReferences(storage, ownerId, set.references);
     if (!Array.isArray(references)) return references;
+    if (set.kind === "variations" && set.batch) {
+      const batch = await jobs.startBatch({ ownerId, sessionId: set.sessionId, parentId: set.parentId, request: { prompt: set.prompt, references, settings: set.settings }, count: set.count });
+      return batch.ok ? { ok: true, data: { turns: batch.data, refused: [] } } : { ok: false, error: batch.error };
+    }
     const results = await Promise.all(
       runs.map((settings) =>
         jobs.startTurn({ ownerId, sessionId: set.sessionId, parentId: set.parentId, request: { prompt: set.prompt, references, settings } }),
