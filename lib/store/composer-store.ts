@@ -13,10 +13,13 @@ export interface ComposerState {
   settings: GenerationSettings;
   /** How many variations Generate asks for at once (the "×N" control), 1 to 4. */
   variations: number;
+  /** "Cheaper, slower": Generate sends one Gemini batch job (half price, within 24 h) instead of direct requests. */
+  batch: boolean;
   /** What the last model switch changed, shown until the next edit of a setting. */
   modelSwitchChanges: string[];
   setPrompt(prompt: string): void;
   setVariations(count: number): void;
+  setBatch(batch: boolean): void;
   updateSettings(patch: Partial<GenerationSettings>): void;
   /** `references`: the tray's counts by role, so the switch notice can say which limits they now break. */
   selectModel(profile: ModelProfile, references?: ReferenceRoleCounts): void;
@@ -35,8 +38,10 @@ export function createComposerStore(options: { models: readonly ModelProfile[]; 
         prompt: "",
         settings: defaultSettings(fallback),
         variations: 1,
+        batch: false,
         modelSwitchChanges: [],
         setPrompt: (prompt) => set({ prompt }),
+        setBatch: (batch) => set({ batch }),
         setVariations: (count) => set({ variations: Math.min(MAX_SET_SIZE, Math.max(1, Math.round(count) || 1)) }),
         updateSettings: (patch) => set({ settings: { ...get().settings, ...patch }, modelSwitchChanges: [] }),
         selectModel: (profile, references) => {
@@ -62,15 +67,15 @@ export function createComposerStore(options: { models: readonly ModelProfile[]; 
         name: "nano-banana-composer",
         version: 1,
         storage: createJSONStorage(() => localStorage),
-        partialize: (state) => ({ prompt: state.prompt, settings: state.settings }),
+        partialize: (state) => ({ prompt: state.prompt, settings: state.settings, batch: state.batch }),
         // A saved draft may name a model this server no longer offers, or predate a setting.
         merge: (persisted, current) => {
-          const saved = persisted as Partial<Pick<ComposerState, "prompt" | "settings">> | undefined;
+          const saved = persisted as Partial<Pick<ComposerState, "prompt" | "settings" | "batch">> | undefined;
           const prompt = typeof saved?.prompt === "string" ? saved.prompt : current.prompt;
           const parsed = generationSettingsSchema.safeParse(saved?.settings);
           const profile = parsed.success ? options.models.find((model) => model.id === parsed.data.model) : undefined;
           const settings = parsed.success && profile ? adaptSettingsToModel(parsed.data, profile).settings : current.settings;
-          return { ...current, prompt, settings };
+          return { ...current, prompt, settings, batch: saved?.batch === true };
         },
         skipHydration: true,
       },
