@@ -153,7 +153,8 @@ export function createBatchWatcher(options: BatchWatcherOptions): BatchWatcher {
       watched.delete(name);
       return;
     }
-    entry.delayMs = Math.min(poll.maxMs, Math.round(entry.delayMs * poll.factor));
+    // A job resumed after a restart is looked at at once (delay 0); the backoff starts from firstMs after that.
+    entry.delayMs = Math.min(poll.maxMs, Math.max(poll.firstMs, Math.round(entry.delayMs * poll.factor)));
     schedule(name, entry.delayMs);
   }
 

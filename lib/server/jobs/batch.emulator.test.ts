@@ -133,7 +133,14 @@ describe("batch turns", () => {
     // What the app does at every start (lib/storage/index.ts).
     expect(await storage.turns.interruptRunning(INTERRUPTED_TURN_ERROR)).toEqual([]);
     expect((await storage.turns.listBatchWaiting()).map((turn) => turn.id)).toEqual(turns.map((turn) => turn.id));
+    await fetch(`${emulator.url}/_emulator/requests`, { method: "DELETE" });
     jobs = openRunner();
+    // Looked at at once, then with backoff (20, 30, 45, 68, 100, 100… ms), not in a tight loop.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const log = (await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as Array<{ method: string; path: string }>;
+    const polls = log.filter((entry) => entry.method === "GET" && entry.path.includes("/batches/")).length;
+    expect(polls).toBeGreaterThanOrEqual(3);
+    expect(polls).toBeLessThanOrEqual(12);
     await control("batches/finish", {});
     const landed = await finished(turns.map((turn) => turn.id));
     expect(landed.map((turn) => turn.status)).toEqual(["succeeded", "succeeded"]);
