@@ -131,6 +131,8 @@ test.describe("batch mode", () => {
     const ids = gridIds(page);
     await expect(page.getByTestId("cell-progress")).toHaveCount(2);
 
+    // No page left open to reconnect: the restarted server must pick the job up by itself.
+    await page.goto("about:blank");
     server.crash();
     server = startStudio({ port: STUDIO_PORTS.batch, dataDir, keepData: true });
     await server.waitUntilHealthy();
@@ -138,6 +140,8 @@ test.describe("batch mode", () => {
     expect(billedTurns(dataDir, ids).map((turn) => turn.status)).toEqual(["queued", "queued"]);
 
     expect(await emulator.finishBatches()).toBe(1);
+    // Landed by the restarted server on its own, before any page asks about them.
+    await expect.poll(() => billedTurns(dataDir, ids).map((turn) => turn.status), { timeout: 30_000 }).toEqual(["succeeded", "succeeded"]);
     await page.goto(url);
     const cells = page.getByTestId("turn-set-cell");
     for (const cell of await cells.all()) {
