@@ -55,7 +55,9 @@ export async function startTurnSet(
   }
   return guarded(async () => {
     if (!(await storage.sessions.get(ownerId, set.sessionId))) return fail("not_found", "That session doesn't exist.");
-    const refusal = await checkBudget(storage, ownerId, runs.map((settings) => ({ settings })), now());
+    // A batch is billed at half price; its check must count what the ledger will bill.
+    const batch = set.kind === "variations" && set.batch ? (true as const) : undefined;
+    const refusal = await checkBudget(storage, ownerId, runs.map((settings) => ({ settings, ...(batch ? { batch } : {}) })), now());
     if (refusal) return budgetRefusalResult(refusal);
     const references = await resolveTurnReferences(storage, ownerId, set.references);
     if (!Array.isArray(references)) return references;
