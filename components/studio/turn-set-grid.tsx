@@ -49,7 +49,8 @@ export function secondsOf(turn: Pick<Turn, "createdAt" | "updatedAt" | "status">
 
 function costLabel(turn: Turn, profile: ModelProfile | undefined): string {
   if (turn.cost && turn.cost.microUsd !== null) return `${formatUsdPrecise(turn.cost.microUsd)}${turn.cost.unpriced.length ? "+" : ""}`;
-  if (turn.cost) return "cost not reported";
+  // Shown after "Cost", so the value never repeats the word; the same wording as the usage ledger.
+  if (turn.cost) return turn.cost.status === "unknown_model" ? `no prices known for ${turn.cost.model}` : "not reported by Google";
   const price = profile ? imagePriceEstimate(profile, turn.request.settings.imageSize) : null;
   if (!price) return "price not published";
   // A batch is billed at half price (lib/storage/turn-cost.ts).
