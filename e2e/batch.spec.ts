@@ -61,6 +61,9 @@ async function generateBatchOfTwo(studio: StudioPage, prompt: string) {
   await studio.prompt.fill(prompt);
   await studio.generateButton.click();
   await expect(studio.page).toHaveURL(/\/s\/[\w-]+\?variations=[\w-]+,[\w-]+$/);
+  // The session's page keeps both choices the designer made on the home page.
+  await expect(studio.page.getByTestId("variations-2")).toBeChecked();
+  await expect(studio.page.getByTestId("batch-mode")).toBeChecked();
 }
 
 test.describe("batch mode", () => {

@@ -7,7 +7,11 @@ import { adaptSettingsToModel, defaultSettings } from "@/lib/studio/model-switch
 import type { ReferenceRoleCounts } from "@/lib/studio/reference-limits";
 import { MAX_SET_SIZE } from "@/lib/studio/turn-set-schemas";
 
-/** The composer draft: what the designer is about to send. Kept in the browser across reloads. */
+/**
+ * The composer draft: what the designer is about to send. Kept in the browser across reloads and
+ * page changes (Generate on the home page opens the new session's page with a new store), the ×N
+ * and batch choices with it: a choice the designer made stays until they change it.
+ */
 export interface ComposerState {
   prompt: string;
   settings: GenerationSettings;
@@ -30,6 +34,10 @@ export interface ComposerState {
 
 export type ComposerStore = ReturnType<typeof createComposerStore>;
 
+function clampVariations(count: number): number {
+  return Math.min(MAX_SET_SIZE, Math.max(1, Math.round(count) || 1));
+}
+
 export function createComposerStore(options: { models: readonly ModelProfile[]; defaultModel: string | null }) {
   const fallback = options.models.find((model) => model.id === options.defaultModel) ?? options.models[0];
   return createStore<ComposerState>()(
@@ -42,7 +50,7 @@ export function createComposerStore(options: { models: readonly ModelProfile[]; 
         modelSwitchChanges: [],
         setPrompt: (prompt) => set({ prompt }),
         setBatch: (batch) => set({ batch }),
-        setVariations: (count) => set({ variations: Math.min(MAX_SET_SIZE, Math.max(1, Math.round(count) || 1)) }),
+        setVariations: (count) => set({ variations: clampVariations(count) }),
         updateSettings: (patch) => set({ settings: { ...get().settings, ...patch }, modelSwitchChanges: [] }),
         selectModel: (profile, references) => {
           const { settings, changes } = adaptSettingsToModel(get().settings, profile, references);
@@ -67,15 +75,17 @@ export function createComposerStore(options: { models: readonly ModelProfile[]; 
         name: "nano-banana-composer",
         version: 1,
         storage: createJSONStorage(() => localStorage),
-        partialize: (state) => ({ prompt: state.prompt, settings: state.settings, batch: state.batch }),
+        partialize: (state) => ({ prompt: state.prompt, settings: state.settings, variations: state.variations, batch: state.batch }),
         // A saved draft may name a model this server no longer offers, or predate a setting.
         merge: (persisted, current) => {
-          const saved = persisted as Partial<Pick<ComposerState, "prompt" | "settings" | "batch">> | undefined;
+          const saved = persisted as Partial<Pick<ComposerState, "prompt" | "settings" | "variations" | "batch">> | undefined;
           const prompt = typeof saved?.prompt === "string" ? saved.prompt : current.prompt;
           const parsed = generationSettingsSchema.safeParse(saved?.settings);
           const profile = parsed.success ? options.models.find((model) => model.id === parsed.data.model) : undefined;
           const settings = parsed.success && profile ? adaptSettingsToModel(parsed.data, profile).settings : current.settings;
-          return { ...current, prompt, settings, batch: saved?.batch === true };
+          const count = saved?.variations;
+          const variations = typeof count === "number" && clampVariations(count) === count ? count : 1;
+          return { ...current, prompt, settings, variations, batch: saved?.batch === true };
         },
         skipHydration: true,
       },
