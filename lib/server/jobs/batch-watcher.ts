@@ -54,6 +54,12 @@ export interface BatchWatcher {
   resume(): Promise<void>;
   /** Looks at the job now, e.g. after one of its turns was cancelled. */
   nudge(batchName: string): void;
+  /**
+   * Cancels the job at Google right away when none of its turns waits for it any more (the last
+   * one was just cancelled), and stops watching it; true when it did. Not left to the next poll,
+   * which may be a minute away, nor to a nudge, which a poll already under way would swallow.
+   */
+  release(batchName: string, ownerId: OwnerId): Promise<boolean>;
   watching(): string[];
   close(): void;
 }
@@ -238,6 +244,16 @@ export function createBatchWatcher(options: BatchWatcherOptions): BatchWatcher {
     },
     nudge(name) {
       if (watched.has(name)) schedule(name, 0);
+    },
+    async release(name, ownerId) {
+      const batches = options.gateway()?.batches;
+      if (!batches || (await waitingTurns(name, ownerId)).length > 0) return false;
+      const entry = watched.get(name);
+      if (entry?.timer) clearTimeout(entry.timer);
+      // A poll under way finds the entry gone and schedules no other.
+      watched.delete(name);
+      await batches.cancel(name);
+      return true;
     },
     watching: () => [...watched.keys()],
     close() {

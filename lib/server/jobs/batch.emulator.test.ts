@@ -182,6 +182,23 @@ describe("batch turns", () => {
     expect(await batchStates()).toEqual(["BATCH_STATE_CANCELLED"]);
   });
 
+  it("cancels the batch at Google as soon as its last waiting turn is cancelled, not at the next poll", async () => {
+    // Polls a minute apart, as in production after a few: only the cancel itself may call Google.
+    await jobs.shutdown();
+    jobs = createJobRunner({ storage, gateway: () => gateway, batchPoll: { firstMs: 60_000, factor: 1.5, maxMs: 60_000 }, maxConcurrentJobs: 1 });
+    await control("batches", { delayMs: null });
+    const turns = await startBatch("a drum", 2);
+    await fetch(`${emulator.url}/_emulator/requests`, { method: "DELETE" });
+    await jobs.cancel(OWNER, turns[0]!.id);
+    expect(await batchStates()).toEqual(["BATCH_STATE_RUNNING"]);
+    await jobs.cancel(OWNER, turns[1]!.id);
+    // Right when the last cancel returns, without waiting for any timer.
+    expect(await batchStates()).toEqual(["BATCH_STATE_CANCELLED"]);
+    const log = (await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as Array<{ method: string; path: string }>;
+    expect(log.filter((entry) => entry.method === "POST" && entry.path.endsWith(":cancel"))).toHaveLength(1);
+    expect((await storage.turns.get(OWNER, turns[1]!.id))?.status).toBe("cancelled");
+  });
+
   it("keeps polling through a failed poll and lands the answers afterwards", async () => {
     await control("batches", { delayMs: null });
     const turns = await startBatch("a cloud", 1);

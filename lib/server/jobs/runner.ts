@@ -813,8 +813,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       }
       // Active in storage but not running here: nothing left to stop, so close the record.
       const cancelled = await storage.turns.update(ownerId, turnId, { status: "cancelled", error: createStudioError("cancelled") });
-      // The batch job is cancelled at Google once none of its turns waits for it any more.
-      if (turn.request.batch) batches.nudge(turn.request.batch.name);
+      // The batch job is cancelled at Google as soon as none of its turns waits for it any more;
+      // while some still do, it is looked at now. A storage hiccup leaves it to the next poll.
+      const batchName = turn.request.batch?.name;
+      if (batchName && !(await batches.release(batchName, ownerId).catch(() => false))) batches.nudge(batchName);
       return { ok: true, data: cancelled };
     });
   }
