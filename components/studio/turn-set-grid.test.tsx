@@ -22,10 +22,10 @@ function turn(id: string, cost: TurnCost | undefined): Turn {
     status: "failed",
     request: { prompt: "a banana", references: [], settings },
     outcome: null,
-    error: { code: "internal", message: "It broke.", retryable: true },
+    error: { code: "internal", message: "It broke.", action: "Retry.", retryable: true },
     attempts: 1,
     ...(cost ? { cost } : {}),
-  } as Turn;
+  };
 }
 
 const unreported: TurnCost = { model: settings.model, status: "not_reported", microUsd: null, unpriced: [], pricesReadOn: null, billedAt: at };
