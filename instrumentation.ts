@@ -3,7 +3,7 @@
  * migrations run and turns that were running when the last process stopped are marked
  * interrupted (with Retry offered) before anyone looks at them.
  *
- * With DATABASE_URL it also opens the job runner, and with it this instance's side of the shared
+ * It also opens the job runner, and with DATABASE_URL this instance's side of the shared
  * job queue: an instance takes up waiting jobs, and finishes those of a dead instance, only once its
  * queue is open. Left to the first request, an instance nobody has visited yet (just restarted, or
  * behind a balancer that sends it nothing) would leave the line waiting.
@@ -22,8 +22,9 @@ export async function register() {
     log.error("storage.open_failed", { error });
     return;
   }
-  const { getEnv } = await import("./lib/env");
-  if (!getEnv().databaseUrl) return;
+  // The runner is opened now in every setup: it also watches the Gemini batch jobs that turns still
+  // wait for (lib/server/jobs/batch-watcher.ts), whose answers must land after a restart even if
+  // nobody visits.
   try {
     await (await import("./lib/server/sessions")).getJobRunner();
   } catch (error) {

@@ -32,7 +32,12 @@ export type ApiRoute =
   | { kind: "listTuned" }
   | { kind: "get"; modelId: string }
   | { kind: "generate"; modelId: string; stream: boolean }
-  | { kind: "countTokens"; modelId: string };
+  | { kind: "countTokens"; modelId: string }
+  | { kind: "batchCreate"; modelId: string }
+  | { kind: "batchList" }
+  | { kind: "batchGet"; batchId: string }
+  | { kind: "batchCancel"; batchId: string }
+  | { kind: "batchDelete"; batchId: string };
 
 export interface MatchedRoute {
   apiVersion: string;
@@ -41,6 +46,18 @@ export interface MatchedRoute {
 
 const ROUTE = /^\/(v1|v1beta|v1alpha)\/models(?:\/([^/:]+)(?::([A-Za-z]+))?)?\/?$/;
 const TUNED_MODELS = /^\/(v1|v1beta|v1alpha)\/tunedModels\/?$/;
+const BATCHES = /^\/(v1|v1beta|v1alpha)\/batches(?:\/([^/:]+)(?::(cancel))?)?\/?$/;
+
+function matchBatchRoute(method: string, decoded: string): MatchedRoute | undefined {
+  const match = BATCHES.exec(decoded);
+  if (!match) return undefined;
+  const [, apiVersion = "v1beta", batchId, action] = match;
+  if (!batchId) return method === "GET" ? { apiVersion, route: { kind: "batchList" } } : undefined;
+  if (action) return method === "POST" ? { apiVersion, route: { kind: "batchCancel", batchId } } : undefined;
+  if (method === "GET") return { apiVersion, route: { kind: "batchGet", batchId } };
+  if (method === "DELETE") return { apiVersion, route: { kind: "batchDelete", batchId } };
+  return undefined;
+}
 
 export function matchApiRoute(method: string, pathname: string): MatchedRoute | undefined {
   let decoded: string;
@@ -51,6 +68,8 @@ export function matchApiRoute(method: string, pathname: string): MatchedRoute | 
   }
   const tuned = TUNED_MODELS.exec(decoded);
   if (tuned && method === "GET") return { apiVersion: tuned[1] ?? "v1beta", route: { kind: "listTuned" } };
+  const batch = matchBatchRoute(method, decoded);
+  if (batch) return batch;
   const match = ROUTE.exec(decoded);
   if (!match) return undefined;
   const [, apiVersion = "v1beta", modelId, action] = match;
@@ -60,6 +79,7 @@ export function matchApiRoute(method: string, pathname: string): MatchedRoute | 
   if (action === "generateContent") return { apiVersion, route: { kind: "generate", modelId, stream: false } };
   if (action === "streamGenerateContent") return { apiVersion, route: { kind: "generate", modelId, stream: true } };
   if (action === "countTokens") return { apiVersion, route: { kind: "countTokens", modelId } };
+  if (action === "batchGenerateContent") return { apiVersion, route: { kind: "batchCreate", modelId } };
   return undefined;
 }
 
@@ -274,4 +294,17 @@ async function deliverStream(context: ApiContext, plan: ResponsePlan, delayMs: n
     return;
   }
   response.end(sse ? undefined : "]");
+}
+
+export async function createBatch(context: ApiContext, modelId: string): Promise<void> {
+  const model = generativeModel(modelId, context.apiVersion, "batchGenerateContent");
+  const { raw, json } = await readJsonBody(context);
+  context.entry.body = redactBody(json);
+  const config = context.state.config;
+  const operation = await context.state.batches.create(model, normalizeFieldNames(json), Buffer.byteLength(raw), {
+    apiVersion: context.apiVersion,
+    realistic: config.realisticPayload,
+    enforceSignatures: config.enforceSignatures,
+  });
+  sendJson(context.request, context.response, 200, operation);
 }

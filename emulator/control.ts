@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
+import { batchSettingsSchema, finishBatchesSchema } from "./batches";
 import { EmulatorApiError, invalidArgument } from "./errors";
 import { faultListSchema } from "./faults";
 import { readBody, sendApiError, sendJson } from "./http";
@@ -68,6 +69,16 @@ export async function handleControl(
       case "POST /_emulator/config": {
         const changes = await readJson(request, liveConfigSchema);
         return sendJson(request, response, 200, state.updateConfig(changes));
+      }
+      case "GET /_emulator/batches":
+        return sendJson(request, response, 200, { settings: state.batches.current, batches: state.batches.summary() });
+      case "POST /_emulator/batches": {
+        const changes = await readJson(request, batchSettingsSchema);
+        return sendJson(request, response, 200, { settings: state.batches.configure(changes) });
+      }
+      case "POST /_emulator/batches/finish": {
+        const { ending } = await readJson(request, finishBatchesSchema);
+        return sendJson(request, response, 200, { finished: state.batches.finishAll(ending) });
       }
       case "POST /_emulator/reset":
         state.reset();

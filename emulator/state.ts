@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BatchStore } from "./batches";
 import { FaultQueue } from "./faults";
 import { RequestLog } from "./request-log";
 
@@ -104,6 +105,7 @@ export class EmulatorState {
   readonly held = new HeldRequests();
   readonly inFlight = new InFlightGenerations();
   readonly requests = new RequestLog();
+  readonly batches = new BatchStore();
   readonly invalidApiKeys: ReadonlySet<string>;
   readonly writeLog: (line: string) => void;
   private readonly initial: LiveConfig;
@@ -135,5 +137,6 @@ export class EmulatorState {
     // Nothing stays stuck from one test into the next.
     this.held.releaseAll();
     this.inFlight.resetPeak();
+    this.batches.clear();
   }
 }

@@ -5,7 +5,7 @@ import { ShortcutHint } from "@/components/ui/shortcut-hint";
 import type { ReferenceRoleCounts } from "@/lib/studio/reference-limits";
 import { ModelControls } from "./model-controls";
 import { PromptEditor } from "./prompt-editor";
-import { VariationsControl } from "./variations-control";
+import { BatchModeToggle, VariationsControl } from "./variations-control";
 import { useComposer, useModels } from "./studio-provider";
 
 interface ComposerProps {
@@ -91,6 +91,7 @@ export function Composer({ running, submitting = false, editing, blocked = null,
         {/* On the Generate row, so it costs the result no height on a tablet or phone. */}
         {!running && <VariationsControl />}
       </div>
+      {!running && <BatchModeToggle />}
       {blocked && !running && (
         <div id="generate-blocked" data-testid="generate-blocked" className="flex flex-col gap-2 text-sm text-red-800 dark:text-red-300">
           {typeof blocked.action === "string" ? (

@@ -300,7 +300,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     const state = composer.getState();
     const set: { kind: "variations"; count: number; runs: GenerationSettings[] } | { kind: "compare"; runs: GenerationSettings[] } | null = compareRuns
       ? { kind: "compare", runs: compareRuns }
-      : state.variations > 1
+      : state.variations > 1 || state.batch
         ? { kind: "variations", count: state.variations, runs: Array.from({ length: state.variations }, () => state.settings) }
         : null;
     if (submitting || state.prompt.trim() === "") return;
@@ -336,7 +336,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
       }));
       if (set) {
         const base = { sessionId, parentId: continuation?.id ?? null, prompt: state.prompt, references };
-        const startedSet = await startTurnSetAction(set.kind === "compare" ? { ...base, kind: "compare", runs: set.runs } : { ...base, kind: "variations", count: set.count, settings: state.settings });
+        const startedSet = await startTurnSetAction(set.kind === "compare" ? { ...base, kind: "compare", runs: set.runs } : { ...base, kind: "variations", count: set.count, settings: state.settings, ...(state.batch ? { batch: true } : {}) });
         if (!startedSet.ok) {
           setNotice(startedSet.error);
           return;
@@ -353,6 +353,15 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         composer.getState().setPrompt("");
         tray.getState().clear();
         const ids = setTurns.map((turn) => turn.id);
+        // A batch of one is a single turn: shown as one, not as a grid of one.
+        if (ids.length === 1 && ids[0]) {
+          if (session?.id === sessionId) selectTurn(ids[0]);
+          else {
+            keepPromptFocus(`/s/${sessionId}`);
+            router.push(`/s/${sessionId}?turn=${ids[0]}`);
+          }
+          return;
+        }
         if (session?.id === sessionId) showGrid(ids);
         else {
           keepPromptFocus(`/s/${sessionId}`);
@@ -599,6 +608,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
               if (result.ok) upsertTurn(result.data);
               else setNotice(result.error);
             }}
+            onRetry={(turn) => void retry(turn)}
             onOpen={(turn) => selectTurn(turn.id)}
             onClose={() => {
               const first = gridTurns[0];

@@ -5,6 +5,8 @@ import { formatUsdPrecise } from "@/lib/gemini/prices";
 import type { Turn } from "@/lib/storage/types";
 import type { LiveProgress } from "@/lib/store/live-progress";
 import { imagePriceEstimate } from "@/lib/studio/price-estimate";
+import { batchWaitLabel } from "@/lib/studio/batch-wait";
+import { BATCH_PRICE_FACTOR } from "@/lib/storage/turn-cost";
 import { TurnStatusBadge } from "./turn-status";
 
 interface TurnSetGridProps {
@@ -19,6 +21,8 @@ interface TurnSetGridProps {
   onContinue(turn: Turn): void;
   /** Stops this run alone; the others go on. */
   onCancel(turn: Turn): void;
+  /** A sibling with the same request (a batch turn goes as a batch again). */
+  onRetry(turn: Turn): void;
   /** Opens the turn on its own, with every detail. */
   onOpen(turn: Turn): void;
   onClose(): void;
@@ -45,9 +49,12 @@ export function secondsOf(turn: Pick<Turn, "createdAt" | "updatedAt" | "status">
 
 function costLabel(turn: Turn, profile: ModelProfile | undefined): string {
   if (turn.cost && turn.cost.microUsd !== null) return `${formatUsdPrecise(turn.cost.microUsd)}${turn.cost.unpriced.length ? "+" : ""}`;
-  if (turn.cost) return "cost not reported";
+  // Shown after "Cost", so the value never repeats the word; the same wording as the usage ledger.
+  if (turn.cost) return turn.cost.status === "unknown_model" ? `no prices known for ${turn.cost.model}` : "not reported by Google";
   const price = profile ? imagePriceEstimate(profile, turn.request.settings.imageSize) : null;
-  return price ? `≈ $${price.usd.toFixed(3)}` : "price not published";
+  if (!price) return "price not published";
+  // A batch is billed at half price (lib/storage/turn-cost.ts).
+  return `≈ $${(turn.request.batch ? price.usd * BATCH_PRICE_FACTOR : price.usd).toFixed(3)}${turn.request.batch ? " (batch)" : ""}`;
 }
 
 /**
@@ -55,7 +62,7 @@ function costLabel(turn: Turn, profile: ModelProfile | undefined): string {
  * models and sizes. Each cell has its own progress, cost and time; "Continue from this one" makes
  * that turn the conversation's tip.
  */
-export function TurnSetGrid({ turns, numbers, live, now, models, onContinue, onCancel, onOpen, onClose }: TurnSetGridProps) {
+export function TurnSetGrid({ turns, numbers, live, now, models, onContinue, onCancel, onRetry, onOpen, onClose }: TurnSetGridProps) {
   const comparison = isComparison(turns);
   const prompt = turns[0]?.request.prompt ?? "";
   const finished = turns.filter((turn) => !isActive(turn)).length;
@@ -128,7 +135,13 @@ export function TurnSetGrid({ turns, numbers, live, now, models, onContinue, onC
                   ) : isActive(turn) ? (
                     <p role="status" data-testid="cell-progress" className="flex items-center gap-2 text-sm">
                       <span className="size-2 animate-pulse rounded-full bg-banana-500" aria-hidden />
-                      {turn.status === "queued" ? "Waiting for a free slot" : progress?.phase ? PHASE_LABELS[progress.phase] : "Starting"}
+                      {turn.request.batch
+                        ? batchWaitLabel(turn.request.batch.submittedAt, now)
+                        : turn.status === "queued"
+                          ? "Waiting for a free slot"
+                          : progress?.phase
+                            ? PHASE_LABELS[progress.phase]
+                            : "Starting"}
                     </p>
                   ) : (
                     <p data-testid="cell-error" className="p-3 text-center text-sm text-red-800 dark:text-red-300">
@@ -160,6 +173,17 @@ export function TurnSetGrid({ turns, numbers, live, now, models, onContinue, onC
                       className="rounded-lg border border-zinc-300 px-3 py-1.5 text-xs font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
                     >
                       Cancel
+                    </button>
+                  )}
+                  {!isActive(turn) && turn.status !== "succeeded" && turn.error?.retryable && (
+                    <button
+                      type="button"
+                      data-testid="retry-cell"
+                      aria-label={`Retry ${label}`}
+                      onClick={() => onRetry(turn)}
+                      className="rounded-lg border border-zinc-300 px-3 py-1.5 text-xs font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+                    >
+                      Retry
                     </button>
                   )}
                   <button

@@ -12,6 +12,7 @@ import { ImageViewer } from "./image-viewer";
 import { ThoughtFilmstrip } from "./thought-filmstrip";
 import { UsageSummary, billingNote } from "./usage-summary";
 import { TurnStatusBadge } from "./turn-status";
+import { batchWaitLabel, isWaitingForBatch } from "@/lib/studio/batch-wait";
 
 interface TurnViewProps {
   turn: Turn;
@@ -130,6 +131,17 @@ function ErrorPanel({
   );
 }
 
+/** A batch turn waits at Google, not in the studio's line; Cancel (beside Generate) withdraws it. */
+function BatchNotice({ submittedAt, now }: { submittedAt: string; now: number }) {
+  return (
+    <div role="status" data-testid="batch-waiting" className="flex flex-wrap items-center gap-2 rounded-xl bg-white p-4 text-sm shadow-sm dark:bg-zinc-900">
+      <span className="size-2 animate-pulse rounded-full bg-banana-500" aria-hidden />
+      <span className="font-medium">{batchWaitLabel(submittedAt, now)}</span>
+      <span className="text-zinc-500 dark:text-zinc-400">Half price; Google answers within 24 hours, usually much sooner. You can close the studio meanwhile.</span>
+    </div>
+  );
+}
+
 function QueuedNotice({ ahead }: { ahead: number | null }) {
   return (
     <div role="status" data-testid="queued" className="flex items-center gap-2 rounded-xl bg-white p-4 text-sm shadow-sm dark:bg-zinc-900">
@@ -192,6 +204,7 @@ export function TurnView({
   const running = turn.status === "queued" || turn.status === "running";
   // The studio updates the turn from its events when a queued one starts (use-live-turns.ts).
   const queued = turn.status === "queued";
+  const batchWait = isWaitingForBatch(turn) ? turn.request.batch : undefined;
   const images = turn.outcome?.images.length ? turn.outcome.images : (live?.images ?? []);
   const thoughts = turn.outcome?.thoughts.length ? turn.outcome.thoughts : (live?.thoughts ?? []);
   const text = turn.outcome?.text || live?.text || "";
@@ -262,7 +275,8 @@ export function TurnView({
         </pre>
       )}
 
-      {queued && <QueuedNotice ahead={live?.ahead ?? null} />}
+      {batchWait && <BatchNotice submittedAt={batchWait.submittedAt} now={now} />}
+      {queued && !batchWait && <QueuedNotice ahead={live?.ahead ?? null} />}
       {running && !queued && live && <Progress live={live} now={now} />}
       {running && !queued && !live && (
         <p role="status" data-testid="progress" className="text-sm text-zinc-500 dark:text-zinc-400">

@@ -50,3 +50,18 @@ export function VariationsControl() {
     </div>
   );
 }
+
+/**
+ * "Cheaper, slower": Generate sends the ×N request as one Gemini Batch API job, billed at half
+ * price and answered within 24 hours, usually much sooner.
+ */
+export function BatchModeToggle() {
+  const batch = useComposer((state) => state.batch);
+  const setBatch = useComposer((state) => state.setBatch);
+  return (
+    <label className="flex items-center gap-2 text-xs text-zinc-700 dark:text-zinc-300" title="Google answers within 24 hours, usually sooner, at half the price">
+      <input type="checkbox" data-testid="batch-mode" checked={batch} onChange={(event) => setBatch(event.target.checked)} className="accent-banana-500" />
+      Cheaper, slower (Batch, half price)
+    </label>
+  );
+}

@@ -46,6 +46,20 @@ export function emulatorControl(request: APIRequestContext, baseUrl: string = E2
     async configure(config: { latencyMs?: number; realisticPayload?: boolean; enforceSignatures?: boolean }) {
       await request.post(`${baseUrl}/_emulator/config`, { data: config });
     },
+    /** How batch jobs created from now on end: after `delayMs` (null: only when finishBatches is called), and how. */
+    async batchSettings(settings: { delayMs?: number | null; ending?: "succeeded" | "failed" | "expired" }) {
+      const response = await request.post(`${baseUrl}/_emulator/batches`, { data: settings });
+      if (!response.ok()) throw new Error(`batch settings refused: ${await response.text()}`);
+    },
+    /** Ends every unfinished batch job now; how many there were. */
+    async finishBatches(ending?: "succeeded" | "failed" | "expired"): Promise<number> {
+      const response = await request.post(`${baseUrl}/_emulator/batches/finish`, { data: ending ? { ending } : {} });
+      return ((await response.json()) as { finished: number }).finished;
+    },
+    async batches(): Promise<Array<{ name: string; state: string; requestCount: number; model: string }>> {
+      const response = await request.get(`${baseUrl}/_emulator/batches`);
+      return ((await response.json()) as { batches: Array<{ name: string; state: string; requestCount: number; model: string }> }).batches;
+    },
     async requests(): Promise<EmulatorRequestLogEntry[]> {
       const response = await request.get(`${baseUrl}/_emulator/requests`);
       return (await response.json()) as EmulatorRequestLogEntry[];

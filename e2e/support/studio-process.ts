@@ -35,6 +35,7 @@ export const STUDIO_PORTS = {
   scaleA: 3117 + PORT_OFFSET,
   scaleB: 3118 + PORT_OFFSET,
   longSessionSize: 3119 + PORT_OFFSET,
+  batch: 3120 + PORT_OFFSET,
 } as const;
 
 export interface StudioProcessOptions {

@@ -1,12 +1,12 @@
 import "server-only";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { GoogleGenAI } from "@google/genai";
+import { GoogleGenAI, JobState, type InlinedResponse } from "@google/genai";
 import { MODEL_CATALOG, conservativeProfile, resolveModel, type ModelProfile } from "./catalog";
-import { ERROR_COPY, createStudioError, errorFromOutcome, fixForRejection, retiredModelError, toStudioError, type ErrorContext } from "./errors";
+import { ERROR_COPY, createStudioError, errorFromOutcome, errorFromService, fixForRejection, retiredModelError, toStudioError, type ErrorContext } from "./errors";
 import { discoverModels, type ListedModel, type ModelDiscovery } from "./models";
 import { planGeneration } from "./request";
 import { createRequestStash, withRequestStash, type RequestStash } from "./request-stash";
-import { createResponseFolder, type ResponseFolder } from "./response";
+import { createResponseFolder, type ResponseFolder, type WireChunk } from "./response";
 import { withRetries, type AttemptResult, type RetryPolicy, type Sleep } from "./retry";
 import { withSseRechunking } from "./sse-rechunk";
 import { createInlineStash, type InlineStash } from "./sse-stash";
@@ -15,6 +15,7 @@ import {
   type GenerationEvent,
   type GenerationOutcome,
   type GenerationRequest,
+  type GenerationSettings,
   type StudioError,
 } from "./types";
 
@@ -56,6 +57,24 @@ export type ListModelsResult = ({ ok: true } & ModelDiscovery) | ({ ok: false; e
 export interface GeminiGateway {
   listModels(options?: { signal?: AbortSignal }): Promise<ListModelsResult>;
   generate(request: GenerationRequest, options?: GenerateOptions): Promise<GenerateResult>;
+  /** The Batch API (half price, answered within 24 h); absent on gateways that can't batch. */
+  batches?: GeminiBatches;
+}
+
+/** Where a batch stands when asked; a failed poll (`ok: false`) says nothing about the batch itself. */
+export type BatchPoll =
+  | { ok: true; state: "waiting" }
+  /** One result per request, in the order they were submitted, each as generate() would return it. */
+  | { ok: true; state: "succeeded"; results: GenerateResult[] }
+  | { ok: true; state: "failed" | "expired" | "cancelled" }
+  | { ok: false; error: StudioError; gone: boolean };
+
+export interface GeminiBatches {
+  /** Sends `count` copies of the request as one batch job; its resource name (batches/…) on success. */
+  submit(request: GenerationRequest, count: number): Promise<{ ok: true; name: string } | { ok: false; error: StudioError }>;
+  poll(name: string, settings: GenerationSettings): Promise<BatchPoll>;
+  /** Best effort: a batch that already ended can't be cancelled, and that is fine. */
+  cancel(name: string): Promise<void>;
 }
 
 /** Long enough for a 4K Pro image with high thinking; a hung connection still ends. */
@@ -136,31 +155,39 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
     return result.ok ? { ok: true, ...discovery } : { ok: false, error: result.error, ...discovery };
   }
 
-  async function generate(request: GenerationRequest, { signal, onEvent }: GenerateOptions = {}): Promise<GenerateResult> {
-    const emit = (event: GenerationEvent) => onEvent?.(event);
+  /** The request as it goes on the wire, or why it can't be sent. */
+  function prepare(request: GenerationRequest) {
+    const refuse = (error: StudioError) => ({ ok: false as const, error });
     const settings = generationSettingsSchema.safeParse(request.settings);
     if (!settings.success) {
-      return fail(createStudioError("invalid_request", { detail: settings.error.issues.map((issue) => issue.message).join("; ") }));
+      return refuse(createStudioError("invalid_request", { detail: settings.error.issues.map((issue) => issue.message).join("; ") }));
     }
     const resolution = resolveModel(settings.data.model, catalog);
     if (resolution.retired) {
       // The id no longer answers; sending it would only earn a 404.
-      return fail(retiredModelError(resolution.requestedId, resolution.retired.replacementId, catalog));
+      return refuse(retiredModelError(resolution.requestedId, resolution.retired.replacementId, catalog));
     }
     const profile = resolution.profile ?? conservativeProfile(resolution.requestedId);
     const plan = planGeneration({ ...request, settings: settings.data }, profile);
     if (plan.problems.length > 0) {
-      return fail(
+      return refuse(
         createStudioError("invalid_request", {
           message: "This request can't be sent as it is.",
           detail: plan.problems.join("\n"),
         }),
       );
     }
+    return { ok: true as const, plan, profile, settings: settings.data };
+  }
 
+  async function generate(request: GenerationRequest, { signal, onEvent }: GenerateOptions = {}): Promise<GenerateResult> {
+    const emit = (event: GenerationEvent) => onEvent?.(event);
+    const prepared = prepare(request);
+    if (!prepared.ok) return prepared;
+    const { plan, profile, settings } = prepared;
     const startedAt = now();
     const clock = () => now() - startedAt;
-    const errorContext = { model: profile.id, catalog, settings: settings.data };
+    const errorContext = { model: profile.id, catalog, settings };
     // A stream that ends without a finish reason is resent once, and only when nothing costly had
     // arrived; any later one stops, so a request that may be billed is not repeated silently.
     let earlyEnds = 0;
@@ -208,7 +235,69 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
     return { ok: true, outcome: { ...result.value, warnings: [...result.value.warnings, ...resent] } };
   }
 
-  return { listModels, generate };
+  const store = options.store === undefined ? {} : { store: options.store };
+  const batches: GeminiBatches = {
+    async submit(request, count) {
+      const prepared = prepare(request);
+      if (!prepared.ok) return prepared;
+      const { plan, profile, settings } = prepared;
+      try {
+        const inlined = { contents: plan.call.contents, config: { ...plan.call.config, ...store } };
+        const job = await ai.batches.create({
+          model: profile.id,
+          src: Array.from({ length: count }, () => inlined),
+          config: { displayName: `studio ×${count}` },
+        });
+        if (!job.name) return { ok: false, error: createStudioError("internal", { detail: "Google accepted the batch but gave it no name." }) };
+        return { ok: true, name: job.name };
+      } catch (error) {
+        return { ok: false, error: toStudioError(error, { model: profile.id, catalog, settings }) };
+      }
+    },
+    async poll(name, settings) {
+      const profile = resolveModel(settings.model, catalog).profile ?? conservativeProfile(settings.model);
+      const errorContext = { model: profile.id, catalog, settings };
+      let job;
+      try {
+        job = await ai.batches.get({ name });
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        return { ok: false, error: toStudioError(error, errorContext), gone: status === 404 };
+      }
+      switch (job.state) {
+        case JobState.JOB_STATE_SUCCEEDED: {
+          // Planned again only for the size to expect; references don't change it.
+          const plan = planGeneration({ history: [], prompt: "", references: [], settings }, profile);
+          const results = (job.dest?.inlinedResponses ?? []).map((item) => batchResult(item, plan.effective.expectedPixelSize, errorContext));
+          return { ok: true, state: "succeeded", results };
+        }
+        case JobState.JOB_STATE_FAILED:
+          return { ok: true, state: "failed" };
+        case JobState.JOB_STATE_EXPIRED:
+          return { ok: true, state: "expired" };
+        case JobState.JOB_STATE_CANCELLED:
+          return { ok: true, state: "cancelled" };
+        default:
+          return { ok: true, state: "waiting" };
+      }
+    },
+    async cancel(name) {
+      await ai.batches.cancel({ name }).catch(() => undefined);
+    },
+  };
+
+  return { listModels, generate, batches };
+}
+
+/** One answer of a batch, folded and judged exactly as a streamed answer that arrived in one chunk. */
+function batchResult(item: InlinedResponse, expected: Parameters<typeof createResponseFolder>[0], context: ErrorContext): GenerateResult {
+  if (item.error || !item.response) {
+    return fail(errorFromService(item.error?.code ?? 500, { code: item.error?.code, message: item.error?.message ?? "The batch returned no answer for this request." }, context));
+  }
+  const folder = createResponseFolder(expected, () => 0);
+  folder.push(item.response as WireChunk);
+  const settled = settle(folder, context, false);
+  return settled.ok ? { ok: true, outcome: settled.value } : fail(settled.error, settled.value);
 }
 
 export const EARLY_END_RESENT =

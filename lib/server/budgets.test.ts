@@ -95,6 +95,16 @@ describe("budgets", () => {
     expect(await checkBudget(storage, OWNER, { settings }, NOW)).not.toBeNull();
   });
 
+  it("count a turn waiting for a batch at half its estimate, as the ledger will bill it", async () => {
+    await storage.budgets.setDefault(110_000, "admin");
+    const session = await storage.sessions.create({ ownerId: OWNER, title: "t" });
+    const batch = { name: "batches/b1", index: 0, submittedAt: NOW.toISOString() };
+    await storage.turns.create({ ownerId: OWNER, sessionId: session.id, parentId: null, request: { prompt: "waiting", references: [], settings, batch } });
+    expect(await budgetStatus(storage, OWNER, NOW)).toMatchObject({ committedMicroUsd: 33_500, leftMicroUsd: 76_500 });
+    expect(await checkBudget(storage, OWNER, { settings }, NOW)).toBeNull();
+    expect(await checkBudget(storage, OWNER, [{ settings, batch: true }, { settings, batch: true }, { settings, batch: true }], NOW)).not.toBeNull();
+  });
+
   it("start over in a new month", async () => {
     await storage.budgets.setDefault(70_000, "admin");
     const session = await storage.sessions.create({ ownerId: OWNER, title: "t" });

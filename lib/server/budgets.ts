@@ -3,6 +3,7 @@ import "server-only";
 import { findModel, tokensPerImage } from "@/lib/gemini/catalog";
 import { estimateRequestMicroUsd, formatUsd } from "@/lib/gemini/prices";
 import type { GenerationSettings } from "@/lib/gemini/types";
+import { BATCH_PRICE_FACTOR } from "@/lib/storage/turn-cost";
 import type { BudgetLimit, OwnerId, Storage, TurnRequest } from "@/lib/storage/types";
 
 /**
@@ -62,12 +63,20 @@ export async function effectiveLimit(storage: Storage, ownerId: OwnerId): Promis
   return { limitMicroUsd: (await storage.budgets.getDefault()).limitMicroUsd, source: "default" };
 }
 
-/** What a request will probably cost; 0 when the studio has no price for it (its real cost still counts once billed). */
-export function estimateMicroUsd(settings: Pick<GenerationSettings, "model" | "imageSize">): number {
+/**
+ * What a request will probably cost; 0 when the studio has no price for it (its real cost still
+ * counts once billed). A batch request is estimated at what the ledger bills it (turn-cost.ts:
+ * half, rounded per turn), so a batch that fits the budget at half price is not refused at full.
+ */
+export function estimateMicroUsd(settings: Pick<GenerationSettings, "model" | "imageSize">, { batch = false }: { batch?: boolean } = {}): number {
   const profile = findModel(settings.model);
   const tokens = profile ? tokensPerImage(profile, settings.imageSize) : null;
-  return estimateRequestMicroUsd(settings, tokens) ?? 0;
+  const full = estimateRequestMicroUsd(settings, tokens) ?? 0;
+  return batch ? Math.round(full * BATCH_PRICE_FACTOR) : full;
 }
+
+/** A request as the budget sees it: a stored one is batched when it carries its batch reference. */
+export type BudgetedRequest = Pick<TurnRequest, "settings"> & { batch?: TurnRequest["batch"] | true };
 
 export async function budgetStatus(storage: Storage, ownerId: OwnerId, now: Date = new Date()): Promise<BudgetStatus> {
   const month = monthOf(now);
@@ -76,7 +85,7 @@ export async function budgetStatus(storage: Storage, ownerId: OwnerId, now: Date
     storage.ledger.spent({ ...month, ownerId }),
     storage.ledger.activeRequests(ownerId),
   ]);
-  const committedMicroUsd = active.reduce((sum, request) => sum + estimateMicroUsd(request.settings), 0);
+  const committedMicroUsd = active.reduce((sum, request) => sum + estimateMicroUsd(request.settings, { batch: request.batch !== undefined }), 0);
   const leftMicroUsd = limitMicroUsd === null ? null : Math.max(0, limitMicroUsd - spentMicroUsd - committedMicroUsd);
   return { limitMicroUsd, source, spentMicroUsd, committedMicroUsd, leftMicroUsd, resetsAt: month.to };
 }
@@ -123,13 +132,13 @@ export function refuseOverBudget(status: BudgetStatus, estimates: readonly numbe
 export async function checkBudget(
   storage: Storage,
   ownerId: OwnerId,
-  request: Pick<TurnRequest, "settings"> | ReadonlyArray<Pick<TurnRequest, "settings">>,
+  request: BudgetedRequest | ReadonlyArray<BudgetedRequest>,
   now: Date = new Date(),
 ): Promise<BudgetRefusal | null> {
-  const requests = Array.isArray(request) ? request : [request as Pick<TurnRequest, "settings">];
+  const requests = Array.isArray(request) ? request : [request as BudgetedRequest];
   const status = await budgetStatus(storage, ownerId, now);
   return refuseOverBudget(
     status,
-    requests.map((one) => estimateMicroUsd(one.settings)),
+    requests.map((one) => estimateMicroUsd(one.settings, { batch: one.batch !== undefined })),
   );
 }

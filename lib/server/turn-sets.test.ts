@@ -1,9 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BILLED_SETTINGS, BILLED_USAGE, billingGateway } from "@/test/support/billing-gateway";
 import type { GeminiGateway } from "@/lib/gemini/client";
 import type { GenerationRequest } from "@/lib/gemini/types";
 import { createMemoryStorage } from "@/lib/storage/memory-storage";
 import type { Storage } from "@/lib/storage/types";
+import { estimateMicroUsd } from "./budgets";
+import { formatUsd } from "@/lib/gemini/prices";
 import { createJobRunner, type JobRunner } from "./jobs/runner";
 import { startTurnSet, type TurnSetDeps } from "./turn-sets";
 
@@ -69,6 +71,29 @@ describe("startTurnSet", () => {
     expect(requests).toHaveLength(0);
     const fits = await startTurnSet(deps, OWNER, { kind: "variations", sessionId: session.id, parentId: null, prompt: "a banana", count: 2, settings });
     expect(fits.ok).toBe(true);
+  });
+
+  it("counts a batch at what the ledger bills (half), in the check and in the refusal's figures", async () => {
+    const full = estimateMicroUsd(settings);
+    const half = estimateMicroUsd(settings, { batch: true });
+    expect(half).toBe(Math.round(full / 2));
+    // The billing gateway has no Batch API: the runner's start is stood in for, the check is real.
+    const startBatch = vi.fn<JobRunner["startBatch"]>(async () => ({ ok: true, data: [] }));
+    const batchDeps = { ...deps, jobs: { ...jobs, startBatch } };
+    // Two images fit at half price, not at full.
+    await storage.budgets.setDefault(2 * half + 1_000, "admin");
+    const session = await storage.sessions.create({ ownerId: OWNER, title: "t" });
+    const direct = await startTurnSet(batchDeps, OWNER, { kind: "variations", sessionId: session.id, parentId: null, prompt: "a banana", count: 2, settings });
+    expect(direct).toMatchObject({ ok: false, error: { code: "budget_exceeded" } });
+    const batched = await startTurnSet(batchDeps, OWNER, { kind: "variations", sessionId: session.id, parentId: null, prompt: "a banana", count: 2, settings, batch: true });
+    expect(batched.ok).toBe(true);
+    expect(startBatch).toHaveBeenCalledTimes(1);
+    // Four do not fit even at half, and the refusal names the half-price sum.
+    const over = await startTurnSet(batchDeps, OWNER, { kind: "variations", sessionId: session.id, parentId: null, prompt: "a banana", count: 4, settings, batch: true });
+    expect(over).toMatchObject({ ok: false, error: { code: "budget_exceeded" } });
+    expect(!over.ok && over.error.message).toContain(`These 4 images (about ${formatUsd(4 * half)} together)`);
+    expect(startBatch).toHaveBeenCalledTimes(1);
+    expect(requests).toHaveLength(0);
   });
 
   it("refuses a run its model can't do, and another person's session, without starting any", async () => {

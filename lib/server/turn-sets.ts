@@ -55,10 +55,16 @@ export async function startTurnSet(
   }
   return guarded(async () => {
     if (!(await storage.sessions.get(ownerId, set.sessionId))) return fail("not_found", "That session doesn't exist.");
-    const refusal = await checkBudget(storage, ownerId, runs.map((settings) => ({ settings })), now());
+    // A batch is billed at half price; its check must count what the ledger will bill.
+    const batch = set.kind === "variations" && set.batch ? (true as const) : undefined;
+    const refusal = await checkBudget(storage, ownerId, runs.map((settings) => ({ settings, ...(batch ? { batch } : {}) })), now());
     if (refusal) return budgetRefusalResult(refusal);
     const references = await resolveTurnReferences(storage, ownerId, set.references);
     if (!Array.isArray(references)) return references;
+    if (set.kind === "variations" && set.batch) {
+      const batch = await jobs.startBatch({ ownerId, sessionId: set.sessionId, parentId: set.parentId, request: { prompt: set.prompt, references, settings: set.settings }, count: set.count });
+      return batch.ok ? { ok: true, data: { turns: batch.data, refused: [] } } : { ok: false, error: batch.error };
+    }
     const results = await Promise.all(
       runs.map((settings) =>
         jobs.startTurn({ ownerId, sessionId: set.sessionId, parentId: set.parentId, request: { prompt: set.prompt, references, settings } }),

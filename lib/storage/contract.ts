@@ -347,6 +347,32 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
         expect((await storage.turns.get(BOB, bobs.id))?.status).toBe("interrupted");
         expect(await storage.turns.interruptRunning(interruptedError)).toEqual([]);
       });
+
+      it("leaves turns waiting for a batch job out of recovery, lists them, and bills them at half price", async () => {
+        const { session } = await sessionWithTurn();
+        const batch = { name: "batches/abc123", index: 1, submittedAt: "2026-12-06T10:00:00.000Z" };
+        const waiting = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: null, request: { ...request("b"), batch } });
+        const { turn: bobs } = await sessionWithTurn(BOB, "bob");
+        const bobsBatch = await storage.turns.create({ ownerId: BOB, sessionId: bobs.sessionId, parentId: null, request: { ...request("c"), batch } });
+        await storage.turns.update(BOB, bobsBatch.id, { status: "running" });
+        const direct = await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: null, request: request("d") });
+
+        const changed = await storage.turns.interruptRunning({ code: "internal", message: "The studio stopped.", action: "Retry.", retryable: true });
+        expect(changed.map((turn) => turn.id)).not.toContain(waiting.id);
+        expect(changed.map((turn) => turn.id)).not.toContain(bobsBatch.id);
+        expect(changed.map((turn) => turn.id)).toContain(direct.id);
+        const listed = await storage.turns.listBatchWaiting();
+        expect(listed.map((turn) => turn.id).sort()).toEqual([waiting.id, bobsBatch.id].sort());
+        expect(listed.find((turn) => turn.id === waiting.id)?.request.batch).toEqual(batch);
+
+        const usage = { promptTokens: 10, outputTokens: 1290, imageTokens: 1290, thoughtsTokens: 0, totalTokens: 1300 };
+        const outcome = { ...emptyOutcomeForTest(), usage };
+        const landed = await succeed(waiting, outcome);
+        const full = await succeed(await storage.turns.create({ ownerId: ALICE, sessionId: session.id, parentId: null, request: request("e") }), outcome);
+        expect(full.cost?.microUsd).toBeGreaterThan(0);
+        expect(landed.cost?.microUsd).toBe(Math.round((full.cost?.microUsd ?? 0) / 2));
+        expect((await storage.turns.listBatchWaiting()).map((turn) => turn.id)).toEqual([bobsBatch.id]);
+      });
     });
 
     describe("model turns", () => {

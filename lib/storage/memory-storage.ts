@@ -17,6 +17,7 @@ import {
   coverImageOf,
   createTimestampClock,
   imageHashesOf,
+  isBatchWaiting,
   isFinishedStatus,
   isValidBudgetLimit,
   libraryItemsOf,
@@ -443,10 +444,13 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         if (status !== turn.status) touch(turn.sessionId, next.updatedAt);
         return clone(next);
       },
+      async listBatchWaiting() {
+        return [...turns.values()].filter(isBatchWaiting).map(clone);
+      },
       async interruptRunning(error) {
         const changed: Turn[] = [];
         for (const turn of turns.values()) {
-          if (!ACTIVE_TURN_STATUSES.includes(turn.status)) continue;
+          if (!ACTIVE_TURN_STATUSES.includes(turn.status) || isBatchWaiting(turn)) continue;
           const at = stamp();
           const next: Turn = { ...turn, status: "interrupted", error: clone(error), updatedAt: at, cost: costOfTurn(turn.request, turn.outcome, at) };
           turns.set(turn.id, next);

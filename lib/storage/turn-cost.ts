@@ -1,6 +1,8 @@
 import { costOfUsage, billedUsage } from "@/lib/gemini/prices";
 import type { Timestamp, TurnCost, TurnOutcome, TurnRequest } from "./types";
 
+export const BATCH_PRICE_FACTOR = 0.5;
+
 /**
  * The ledger line a turn gets when it finishes, from the usage Google returned with whatever the
  * turn ended with (a blocked image's thinking tokens included). Every backend records it in the
@@ -13,7 +15,8 @@ export function costOfTurn(request: TurnRequest, outcome: TurnOutcome | null, bi
   return {
     model: request.settings.model,
     status: cost.status,
-    microUsd: cost.microUsd,
+    // The Batch API bills half of every token (docs/gemini-facts.md); the same usage, half the price.
+    microUsd: cost.microUsd !== null && request.batch ? Math.round(cost.microUsd * BATCH_PRICE_FACTOR) : cost.microUsd,
     unpriced: cost.status === "priced" ? cost.unpriced : [],
     pricesReadOn: cost.status === "priced" ? cost.pricesReadOn : null,
     billedAt,

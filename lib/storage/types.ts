@@ -81,6 +81,24 @@ export interface TurnRequest {
   prompt: string;
   references: StoredReference[];
   settings: GenerationSettings;
+  /**
+   * Set when the turn is one answer of a Gemini Batch API job (half price, within 24 h): the job's
+   * name and this turn's place in it. Stored with the request, so a restart finds the job again.
+   */
+  batch?: BatchRef;
+}
+
+export interface BatchRef {
+  /** Google's resource name, `batches/…`. */
+  name: string;
+  /** Which of the job's inlined requests this turn is (0-based). */
+  index: number;
+  submittedAt: Timestamp;
+}
+
+/** A turn that waits for a batch is not held by any job of this process, and survives restarts. */
+export function isBatchWaiting(turn: Pick<Turn, "status" | "request">): boolean {
+  return turn.request.batch !== undefined && ACTIVE_TURN_STATUSES.includes(turn.status);
 }
 
 export interface StoredImageRef {
@@ -242,9 +260,12 @@ export interface TurnRepository {
   update(ownerId: OwnerId, id: string, patch: TurnPatch): Promise<Turn>;
   /**
    * Startup recovery: every queued or running turn, of every owner, becomes "interrupted" with
-   * `error`. Only call it when no job of this storage can still be running. Returns the turns changed.
+   * `error`, except those waiting for a batch (isBatchWaiting), which Google still runs. Only call it
+   * when no job of this storage can still be running. Returns the turns changed.
    */
   interruptRunning(error: StudioError): Promise<Turn[]>;
+  /** Every turn, of every owner, that waits for a batch (isBatchWaiting), oldest first. */
+  listBatchWaiting(): Promise<Turn[]>;
 }
 
 /**

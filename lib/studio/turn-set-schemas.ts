@@ -44,6 +44,8 @@ export const startTurnSetSchema = z
         .min(MIN_SET_SIZE, `Ask for ${MIN_SET_SIZE} to ${MAX_SET_SIZE} variations.`)
         .max(MAX_SET_SIZE, `Ask for ${MIN_SET_SIZE} to ${MAX_SET_SIZE} variations.`),
       settings: generationSettingsSchema,
+      /** "Cheaper, slower": one Gemini Batch API job for all of them, at half price, within 24 h. */
+      batch: z.boolean().optional(),
     }),
     z.object({
       kind: z.literal("compare"),

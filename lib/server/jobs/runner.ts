@@ -23,6 +23,7 @@ import {
   type TurnRequest,
 } from "@/lib/storage/types";
 import { outputKind } from "@/lib/studio/file-names";
+import { createBatchWatcher, type BatchWatcherOptions } from "./batch-watcher";
 import { JobFailure, createHistoryBuilder } from "./history";
 import { DEFAULT_HISTORY_CACHE_MB, createHistoryCache, type HistoryCache } from "./history-cache";
 import { createOutcomeStore } from "./outcome-store";
@@ -87,8 +88,13 @@ export interface JobRunner {
   startTurn(input: StartTurnInput): Promise<JobResult<Turn>>;
   /** Stops the job and its request to Gemini; resolves with the turn as finally stored. A finished turn is returned as it is. */
   cancel(ownerId: OwnerId, turnId: string): Promise<JobResult<Turn>>;
-  /** A new sibling turn (same parent) with the identical request. */
+  /** A new sibling turn (same parent) with the identical request; a batch turn is sent again as a batch of one. */
   retry(ownerId: OwnerId, turnId: string): Promise<JobResult<Turn>>;
+  /**
+   * The request `count` times as one Gemini batch job (half price, within 24 h; batch-watcher.ts).
+   * Its turns wait "queued" outside the runner's slots and queue, and survive restarts.
+   */
+  startBatch(input: StartTurnInput & { count: number }): Promise<JobResult<Turn[]>>;
   /**
    * Replays the events after `afterSeq`, then delivers new ones until the job ends. Null when no
    * job runs this turn here (finished earlier, or the server restarted): use follow() instead.
@@ -145,11 +151,15 @@ export interface JobRunnerOptions {
    * DEFAULT_HISTORY_CACHE_MB with the default idle expiry; a cache of 0 bytes reads storage every time.
    */
   historyCache?: HistoryCache;
+  /** How batch jobs are polled (batch-watcher.ts); default DEFAULT_BATCH_POLL. */
+  batchPoll?: BatchWatcherOptions["poll"];
 }
 
 export const DEFAULT_JOB_DEADLINE_MS = 5 * 60_000;
 export const DEFAULT_MAX_CONCURRENT_JOBS = 32;
 export const DEFAULT_MAX_QUEUED_JOBS = 256;
+/** The most requests one batch of the studio holds (×N goes up to 4). */
+export const MAX_BATCH_SIZE = 4;
 const MAX_UNRECORDED = 100;
 export const DEFAULT_FINISH_RETRY_DELAYS_MS: readonly number[] = [100, 500, 2_000];
 export const DEFAULT_SETTLE_INTERVAL_MS = 10_000;
@@ -258,6 +268,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { loadReferences, buildHistory } = createHistoryBuilder(storage, historyCache);
   const { storeThought, storeImage, storeOutcome, knownInlineImages } = createOutcomeStore(storage);
   const requestSize = requestSizeEstimatorFor(storage);
+  const batches = createBatchWatcher({ storage, gateway: options.gateway, secrets, now, ...(options.batchPoll ? { poll: options.batchPoll } : {}) });
+  // Batch jobs outlive the process: pick up every one a turn still waits for.
+  void batches.resume().catch(() => undefined);
 
   function emit(job: Job, body: JobEventBody): void {
     const safe = body.type === "retry" ? { ...body, error: clean(body.error) } : body;
@@ -794,12 +807,17 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const turn = await storage.turns.get(ownerId, turnId);
       if (!turn) return fail("not_found", "That turn doesn't exist.");
       if (isFinishedStatus(turn.status)) return { ok: true, data: turn };
-      if (shared) {
+      if (shared && !turn.request.batch) {
         const ended = await cancelShared(shared, ownerId, turnId);
         if (ended) return ended;
       }
       // Active in storage but not running here: nothing left to stop, so close the record.
-      return { ok: true, data: await storage.turns.update(ownerId, turnId, { status: "cancelled", error: createStudioError("cancelled") }) };
+      const cancelled = await storage.turns.update(ownerId, turnId, { status: "cancelled", error: createStudioError("cancelled") });
+      // The batch job is cancelled at Google as soon as none of its turns waits for it any more;
+      // while some still do, it is looked at now. A storage hiccup leaves it to the next poll.
+      const batchName = turn.request.batch?.name;
+      if (batchName && !(await batches.release(batchName, ownerId).catch(() => false))) batches.nudge(batchName);
+      return { ok: true, data: cancelled };
     });
   }
 
@@ -847,7 +865,30 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       turn = settled.data;
     }
     if (!isFinishedStatus(turn.status)) return fail("conflict", "This turn is still running.", "Wait for it to finish, or cancel it.");
-    return startTurn({ ownerId, sessionId: turn.sessionId, parentId: turn.parentId, request: turn.request });
+    const { batch, ...request } = turn.request;
+    if (batch) {
+      const started = await startBatch({ ownerId, sessionId: turn.sessionId, parentId: turn.parentId, request, count: 1 });
+      return started.ok ? { ok: true, data: started.data[0] as Turn } : started;
+    }
+    return startTurn({ ownerId, sessionId: turn.sessionId, parentId: turn.parentId, request });
+  }
+
+  async function startBatch(input: StartTurnInput & { count: number }): Promise<JobResult<Turn[]>> {
+    const { count, ...start } = input;
+    const problem = validateTurnRequest(start.request);
+    if (problem) return fail("invalid_request", problem);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_BATCH_SIZE) return fail("invalid_request", `A batch holds 1 to ${MAX_BATCH_SIZE} requests.`);
+    if (!options.gateway()) {
+      return fail("not_configured", "No Gemini API key is configured on this server.", "Start the studio with GEMINI_API_KEY set.");
+    }
+    return guarded(async () => {
+      const checked = await checkStart(start);
+      if (!checked.ok) return checked;
+      const { batch: _ignored, ...request } = start.request;
+      const sent = await batches.submit({ ...start, request, chain: checked.data, count });
+      if (!sent.ok) return fail(sent.error.code === "invalid_request" || sent.error.code === "request_too_large" ? "invalid_request" : "internal", sent.error.message, sent.error.action);
+      return { ok: true, data: sent.turns };
+    });
   }
 
   function subscribe(ownerId: OwnerId, turnId: string, listener: JobListener, { afterSeq = 0 } = {}): (() => void) | null {
@@ -896,6 +937,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 
   return {
     startTurn,
+    startBatch,
     cancel,
     retry,
     subscribe,
@@ -919,6 +961,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     async shutdown() {
       // No new claims while this instance's own jobs are being ended.
       closing = true;
+      // Waiting batch turns stay as they are: the next start watches their jobs again.
+      batches.close();
       shared?.stopClaiming();
       await stopAll(() => true, "shutdown");
       await shared?.close();

@@ -16,6 +16,7 @@ import {
   canTransition,
   coverImageOf,
   createTimestampClock,
+  isBatchWaiting,
   isFinishedStatus,
   isStorageId,
   isValidBudgetLimit,
@@ -345,8 +346,9 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       const active = await query.orderBy("created_at").orderBy("seq").forUpdate().execute();
       const changed: Turn[] = [];
       for (const activeRow of active) {
-        const at = stamp();
         const turn = toTurn(activeRow);
+        if (isBatchWaiting(turn)) continue;
+        const at = stamp();
         // A running turn may have had usage reported before the studio stopped: it was billed.
         const cost = costOfTurn(turn.request, turn.outcome, at);
         const row = await trx
@@ -601,6 +603,10 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
         });
       },
       interruptRunning: (error) => interruptActive(error, { unqueuedOnly: false }),
+      async listBatchWaiting() {
+        const rows = await db.selectFrom("turns").selectAll().where("status", "in", ["queued", "running"]).orderBy("created_at").orderBy("seq").execute();
+        return rows.map(toTurn).filter(isBatchWaiting);
+      },
       async copyChain({ from, to }) {
         if (!validIds(from.turnId)) throw new StorageError("not_found", "No such turn.");
         if (!validIds(to.sessionId)) throw new StorageError("not_found", "No such session.");

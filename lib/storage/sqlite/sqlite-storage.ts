@@ -17,6 +17,7 @@ import {
   createTimestampClock,
   imageHashesOf,
   isFinishedStatus,
+  isBatchWaiting,
   isStorageId,
   isValidBudgetLimit,
   libraryItemsOf,
@@ -592,12 +593,16 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
           throw error;
         }
       },
+      async listBatchWaiting() {
+        return read("list the turns waiting for a batch", () => statements.activeTurns.all().map(toTurn).filter(isBatchWaiting));
+      },
       async interruptRunning(error) {
         return write("mark unfinished turns as interrupted", () => {
           const errorJson = json(error);
-          return statements.activeTurns.all().map((row) => {
+          return statements.activeTurns.all().flatMap((row) => {
             const at = stamp();
             const turn = toTurn(row);
+            if (isBatchWaiting(turn)) return [];
             const cost = costOfTurn(turn.request, turn.outcome, at);
             statements.interruptTurn.run(errorJson, at, json(cost), cost.microUsd, cost.billedAt, row.id);
             statements.touchSession.run(at, row.session_id);
