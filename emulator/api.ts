@@ -23,6 +23,20 @@ import { redactBody } from "./request-log";
 import { malformedJsonError, normalizeFieldNames, parseGenerateContentRequest } from "./request-schema";
 import { buildResponsePlan, type ContentOutcome, type ResponsePlan } from "./response";
 import type { EmulatorState } from "./state";
+import {
+  errorStreamEvent,
+  inputToContents,
+  interactionNotFound,
+  interactionResource,
+  modelContent,
+  newInteractionId,
+  parseCreateBody,
+  responseToSteps,
+  streamEvents,
+  toGenerateContentRequest,
+  toInteractionUsage,
+  type InteractionSummary,
+} from "./interactions";
 import { inputImageTokens, lastUserText, resolveRequest, textTokens } from "./validation";
 
 /** The Gemini API surface: models.list / models.get / generateContent / streamGenerateContent / countTokens. */
@@ -32,7 +46,8 @@ export type ApiRoute =
   | { kind: "listTuned" }
   | { kind: "get"; modelId: string }
   | { kind: "generate"; modelId: string; stream: boolean }
-  | { kind: "countTokens"; modelId: string };
+  | { kind: "countTokens"; modelId: string }
+  | { kind: "interactions" };
 
 export interface MatchedRoute {
   apiVersion: string;
@@ -41,6 +56,7 @@ export interface MatchedRoute {
 
 const ROUTE = /^\/(v1|v1beta|v1alpha)\/models(?:\/([^/:]+)(?::([A-Za-z]+))?)?\/?$/;
 const TUNED_MODELS = /^\/(v1|v1beta|v1alpha)\/tunedModels\/?$/;
+const INTERACTIONS = /^\/(v1|v1beta|v1alpha)\/interactions\/?$/;
 
 export function matchApiRoute(method: string, pathname: string): MatchedRoute | undefined {
   let decoded: string;
@@ -51,6 +67,8 @@ export function matchApiRoute(method: string, pathname: string): MatchedRoute | 
   }
   const tuned = TUNED_MODELS.exec(decoded);
   if (tuned && method === "GET") return { apiVersion: tuned[1] ?? "v1beta", route: { kind: "listTuned" } };
+  const interactions = INTERACTIONS.exec(decoded);
+  if (interactions && method === "POST") return { apiVersion: interactions[1] ?? "v1beta", route: { kind: "interactions" } };
   const match = ROUTE.exec(decoded);
   if (!match) return undefined;
   const [, apiVersion = "v1beta", modelId, action] = match;
@@ -274,4 +292,96 @@ async function deliverStream(context: ApiContext, plan: ResponsePlan, delayMs: n
     return;
   }
   response.end(sse ? undefined : "]");
+}
+
+/**
+ * POST /{version}/interactions (interactions.ts): the stored conversation of
+ * `previous_interaction_id` plus the new input, answered like generateContent, sent back as steps
+ * (a JSON Interaction, or SSE events when `stream` is true), and stored under a new id.
+ */
+export async function createInteraction(context: ApiContext): Promise<void> {
+  const { raw, json } = await readJsonBody(context);
+  const body = parseCreateBody(json);
+  const stream = body.stream === true;
+  const modelId = body.model.replace(/^models\//, "");
+  context.entry.model = modelId;
+  const model = generativeModel(modelId, context.apiVersion, "CreateInteraction");
+  const previousId = body.previous_interaction_id;
+  if (previousId && !context.state.interactions.get(previousId)) throw interactionNotFound(previousId);
+  const earlier = previousId ? context.state.interactions.conversation(previousId) : [];
+  const added = inputToContents(body.input);
+  if (added.length === 0) throw invalidArgument("input is required.");
+  // The log shows what this request itself carried, not the conversation kept on the server.
+  context.entry.body = { ...(previousId ? { previousInteractionId: previousId } : {}), ...(redactBody(toGenerateContentRequest(body, added)) as object) };
+  const normalized = toGenerateContentRequest(body, [...earlier, ...added]);
+
+  const fault = takeFault(context, normalized);
+  context.entry.fault = fault ? fault.kind : null;
+  if (fault?.hold && !(await context.state.held.wait(context.signal))) return;
+  if (fault && isGatewayFault(fault.kind)) {
+    await applyGatewayFault(context, fault, "CreateInteraction");
+    return;
+  }
+  if (fault?.kind === "cut" && !stream) {
+    context.request.socket.destroy();
+    return;
+  }
+  if (fault?.kind === "error_chunk" && !stream) throw errorForStatus(fault.code ?? 500);
+
+  const parsed = parseGenerateContentRequest(normalized, context.apiVersion);
+  if (!parsed.ok) throw parsed.error;
+  const config = context.state.config;
+  const resolved = await resolveRequest(model, parsed.request, { apiVersion: context.apiVersion, enforceSignatures: config.enforceSignatures });
+  const seed = createHash("sha256").update(`${model.id}\ninteraction\n${previousId ?? ""}\n${raw}`).digest("hex");
+  const plan = await buildResponsePlan(resolved, { seed, realistic: config.realisticPayload, outcome: contentOutcome(fault) });
+  if (plan.region) context.entry.region = plan.region;
+
+  const summary: InteractionSummary = {
+    id: newInteractionId(),
+    model: model.id,
+    created: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    ...(previousId ? { previousInteractionId: previousId } : {}),
+    steps: responseToSteps(plan.unary),
+    usage: toInteractionUsage(plan.unary.usageMetadata),
+  };
+  if (body.store !== false) {
+    const answer = modelContent(plan.unary);
+    // A turn the model did not answer stays out of the conversation, as the studio leaves it out of a replay.
+    context.state.interactions.put({ id: summary.id, model: model.id, previous: previousId ?? null, contents: answer ? [...added, answer] : [] });
+  }
+
+  const delayMs = fault?.kind === "slow" ? (fault.delayMs ?? DEFAULT_SLOW_DELAY_MS) : config.latencyMs;
+  if (!stream) {
+    if (await pause(delayMs, context.signal)) sendJson(context.request, context.response, 200, interactionResource(summary));
+    return;
+  }
+  await deliverInteractionStream(context, summary, delayMs, fault);
+}
+
+/** SSE as the SDK reads it: `event: <type>` and `data: <json>` per event; a pause before each step. */
+async function deliverInteractionStream(context: ApiContext, summary: InteractionSummary, delayMs: number, fault: Fault | undefined): Promise<void> {
+  const { request, response, signal } = context;
+  const events = streamEvents(summary);
+  const stopAfterSteps = fault?.kind === "cut" || fault?.kind === "error_chunk" ? (fault.afterChunks ?? 1) : undefined;
+  let stepsStarted = 0;
+  startEventStream(request, response, true);
+  for (const event of events) {
+    if (event.event_type === "step.start" || event.event_type === "interaction.completed") {
+      if (stopAfterSteps !== undefined && stepsStarted >= stopAfterSteps) break;
+      stepsStarted += 1;
+      if (!(await pause(delayMs, signal))) return;
+    }
+    response.write(`event: ${String(event.event_type)}\ndata: ${JSON.stringify(event)}\n\n`);
+  }
+  if (fault?.kind === "cut") {
+    await pause(30, signal);
+    response.socket?.destroy();
+    return;
+  }
+  if (fault?.kind === "error_chunk") {
+    const event = errorStreamEvent(fault.code ?? 500);
+    response.end(`event: error\ndata: ${JSON.stringify(event)}\n\n`);
+    return;
+  }
+  response.end();
 }

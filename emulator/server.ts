@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { authenticate, countTokens, generateContent, getModel, listModels, matchApiRoute, type ApiContext } from "./api";
+import { authenticate, countTokens, createInteraction, generateContent, getModel, listModels, matchApiRoute, type ApiContext } from "./api";
 import { handleControl } from "./control";
 import { EmulatorApiError, internalError } from "./errors";
 import { sendApiError, sendJson, sendNotFoundPage, sendPreflight } from "./http";
@@ -27,7 +27,7 @@ async function routeApi(context: ApiContext, pathname: string): Promise<boolean>
   context.apiVersion = matched.apiVersion;
   context.entry.apiVersion = matched.apiVersion;
   const route = matched.route;
-  if (route.kind !== "list" && route.kind !== "listTuned") context.entry.model = route.modelId.replace(/^models\//, "");
+  if (route.kind !== "list" && route.kind !== "listTuned" && route.kind !== "interactions") context.entry.model = route.modelId.replace(/^models\//, "");
   authenticate(context);
   switch (route.kind) {
     case "list":
@@ -42,6 +42,14 @@ async function routeApi(context: ApiContext, pathname: string): Promise<boolean>
       break;
     case "countTokens":
       await countTokens(context, route.modelId);
+      break;
+    case "interactions":
+      context.state.inFlight.enter();
+      try {
+        await createInteraction(context);
+      } finally {
+        context.state.inFlight.leave();
+      }
       break;
     case "generate":
       context.state.inFlight.enter();

@@ -1,3 +1,4 @@
+import { InteractionStore } from "./interactions";
 import { z } from "zod";
 import { FaultQueue } from "./faults";
 import { RequestLog } from "./request-log";
@@ -104,6 +105,7 @@ export class EmulatorState {
   readonly held = new HeldRequests();
   readonly inFlight = new InFlightGenerations();
   readonly requests = new RequestLog();
+  readonly interactions = new InteractionStore();
   readonly invalidApiKeys: ReadonlySet<string>;
   readonly writeLog: (line: string) => void;
   private readonly initial: LiveConfig;
