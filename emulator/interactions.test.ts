@@ -81,7 +81,7 @@ describe("POST /v1/interactions", () => {
     const deltas: string[] = [];
     let completedId: string | undefined;
     let createdId: string | undefined;
-    for await (const event of stream as AsyncIterable<Record<string, unknown>>) {
+    for await (const event of stream as unknown as AsyncIterable<Record<string, unknown>>) {
       types.push(String(event.event_type));
       if (event.event_type === "step.delta") deltas.push(String((event.delta as { type: string }).type));
       if (event.event_type === "interaction.created") createdId = (event.interaction as { id: string }).id;

@@ -1,10 +1,11 @@
 import "server-only";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { GoogleGenAI } from "@google/genai";
+import { ApiError, GoogleGenAI } from "@google/genai";
 import { MODEL_CATALOG, conservativeProfile, resolveModel, type ModelProfile } from "./catalog";
 import { ERROR_COPY, createStudioError, errorFromOutcome, fixForRejection, retiredModelError, toStudioError, type ErrorContext } from "./errors";
 import { discoverModels, type ListedModel, type ModelDiscovery } from "./models";
-import { planGeneration } from "./request";
+import { buildInteractionBody, createInteractionTranslator, isLostInteraction, previousInteractionId, type InteractionEvent } from "./interactions";
+import { planGeneration, type GenerationPlan } from "./request";
 import { createRequestStash, withRequestStash, type RequestStash } from "./request-stash";
 import { createResponseFolder, type ResponseFolder } from "./response";
 import { withRetries, type AttemptResult, type RetryPolicy, type Sleep } from "./retry";
@@ -34,6 +35,12 @@ export interface GeminiGatewayOptions {
    * storage); undefined sends nothing and leaves Google's default.
    */
   store?: boolean;
+  /**
+   * STUDIO_GEMINI_BACKEND: which API generates. "generateContent" (the default) replays the whole
+   * conversation on every follow-up; "interactions" keeps it on Google's side and sends only the
+   * new message with previous_interaction_id (interactions.ts).
+   */
+  backend?: GeminiBackend;
   /** How long models.list answers are kept: a rejected key is not asked about on every page load. */
   modelsCacheMs?: { success: number; failure: number };
   /** Replaces the HTTP client, for tests that check what goes on the wire. */
@@ -42,6 +49,9 @@ export interface GeminiGatewayOptions {
   sleep?: Sleep;
   random?: () => number;
 }
+
+export const GEMINI_BACKENDS = ["generateContent", "interactions"] as const;
+export type GeminiBackend = (typeof GEMINI_BACKENDS)[number];
 
 export interface GenerateOptions {
   signal?: AbortSignal;
@@ -169,8 +179,21 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
     const requestStash = createRequestStash();
     const contents = requestStash.stashContents(plan.call.contents);
 
+    const interactionAttempt = options.backend === "interactions" ? createInteractionAttempt(plan, request) : null;
     const result = await withRetries<GenerationOutcome>(
       async () => {
+        if (interactionAttempt) {
+          const attempt = attemptSignal(signal, timeoutMs);
+          try {
+            const settled = await interactionAttempt(attempt.signal, emit, (folder) => settle(folder, errorContext, earlyEnds === 0));
+            if (settled.incomplete && !settled.result.ok) earlyEnds += 1;
+            return settled.result;
+          } catch (error) {
+            return { ok: false, error: toStudioError(interactionError(error), { ...errorContext, abortReason: attempt.abortReason() }) };
+          } finally {
+            attempt.dispose();
+          }
+        }
         const attempt = attemptSignal(signal, timeoutMs);
         let folder: ResponseFolder | null = null;
         try {
@@ -208,7 +231,72 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
     return { ok: true, outcome: { ...result.value, warnings: [...result.value.warnings, ...resent] } };
   }
 
+  /**
+   * One attempt at a time through the Interactions API. Continues from the last answered turn's
+   * interaction when it has one; when Google no longer knows that id, the same attempt sends the
+   * whole conversation instead, and so do the attempts after it.
+   */
+  function createInteractionAttempt(plan: GenerationPlan, request: GenerationRequest) {
+    // Without storage at Google there is nothing to continue from.
+    let continueFrom = options.store === false ? undefined : previousInteractionId(request.history);
+    const clockStart = now();
+    return async (
+      signal: AbortSignal,
+      emit: (event: GenerationEvent) => void,
+      settleFolder: (folder: ResponseFolder) => AttemptResult<GenerationOutcome>,
+    ): Promise<{ result: AttemptResult<GenerationOutcome>; incomplete: boolean }> => {
+      emit({ type: "phase", phase: "sending" });
+      let stream: AsyncIterable<InteractionEvent>;
+      for (;;) {
+        const body = buildInteractionBody(plan, { continueFrom, store: options.store });
+        try {
+          // The studio's own retries (withRetries) decide what is resent; the SDK's stay off, and
+          // automatic continuation would add hops the studio never sees.
+          stream = (await ai.interactions.create({ ...body, automatic_continuation: false } as never, { retries: { strategy: "none" }, signal })) as unknown as AsyncIterable<InteractionEvent>;
+          break;
+        } catch (error) {
+          const status = (error as { statusCode?: unknown }).statusCode;
+          if (continueFrom && typeof status === "number" && isLostInteraction(status, (error as { body?: string }).body)) {
+            continueFrom = undefined;
+            continue;
+          }
+          throw error;
+        }
+      }
+      const folder = createResponseFolder(plan.effective.expectedPixelSize, () => now() - clockStart, plan.warnings);
+      const translator = createInteractionTranslator();
+      try {
+        for await (const event of stream) {
+          for (const chunk of translator.push(event)) for (const generated of folder.push(chunk)) emit(generated);
+          if (folder.streamError) break;
+        }
+      } catch (error) {
+        return { result: { ok: false, error: toStudioError(interactionError(error), { abortReason: signal.aborted ? "cancelled" : undefined }), value: folder.finish() }, incomplete: false };
+      }
+      const result = settleFolder(folder);
+      const id = translator.interactionId;
+      if (result.ok && id) {
+        // The next follow-up continues from here, and sends only its own message.
+        continueFrom = id;
+        return { result: { ok: true, value: { ...result.value, modelTurn: { ...result.value.modelTurn, interactionId: id } } }, incomplete: false };
+      }
+      return { result, incomplete: !folder.complete };
+    };
+  }
+
   return { listModels, generate };
+}
+
+/**
+ * The Interactions client throws its own errors (statusCode and the body as text); as the
+ * generateContent client's ApiError they map through the same table of studio errors.
+ */
+function interactionError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const body = (error as { body?: unknown }).body;
+  if (typeof status === "number" && typeof body === "string") return new ApiError({ message: body, status });
+  return error;
 }
 
 export const EARLY_END_RESENT =
