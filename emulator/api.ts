@@ -307,12 +307,12 @@ export async function createInteraction(context: ApiContext): Promise<void> {
   context.entry.model = modelId;
   const model = generativeModel(modelId, context.apiVersion, "CreateInteraction");
   const previousId = body.previous_interaction_id;
-  if (previousId && !context.state.interactions.get(previousId)) throw interactionNotFound(previousId);
-  const earlier = previousId ? context.state.interactions.conversation(previousId) : [];
   const added = inputToContents(body.input);
-  if (added.length === 0) throw invalidArgument("input is required.");
   // The log shows what this request itself carried, not the conversation kept on the server.
   context.entry.body = { ...(previousId ? { previousInteractionId: previousId } : {}), ...(redactBody(toGenerateContentRequest(body, added)) as object) };
+  if (added.length === 0) throw invalidArgument("input is required.");
+  if (previousId && !context.state.interactions.get(previousId)) throw interactionNotFound(previousId);
+  const earlier = previousId ? context.state.interactions.conversation(previousId) : [];
   const normalized = toGenerateContentRequest(body, [...earlier, ...added]);
 
   const fault = takeFault(context, normalized);
