@@ -185,7 +185,7 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
         if (interactionAttempt) {
           const attempt = attemptSignal(signal, timeoutMs);
           try {
-            const settled = await interactionAttempt(attempt.signal, emit, (folder) => settle(folder, errorContext, earlyEnds === 0));
+            const settled = await interactionAttempt(attempt, emit, (folder) => settle(folder, errorContext, earlyEnds === 0));
             if (settled.incomplete && !settled.result.ok) earlyEnds += 1;
             return settled.result;
           } catch (error) {
@@ -241,7 +241,7 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
     let continueFrom = options.store === false ? undefined : previousInteractionId(request.history);
     const clockStart = now();
     return async (
-      signal: AbortSignal,
+      { signal, abortReason }: { signal: AbortSignal; abortReason: () => "cancelled" | "timeout" | undefined },
       emit: (event: GenerationEvent) => void,
       settleFolder: (folder: ResponseFolder) => AttemptResult<GenerationOutcome>,
     ): Promise<{ result: AttemptResult<GenerationOutcome>; incomplete: boolean }> => {
@@ -271,7 +271,8 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
           if (folder.streamError) break;
         }
       } catch (error) {
-        return { result: { ok: false, error: toStudioError(interactionError(error), { abortReason: signal.aborted ? "cancelled" : undefined }), value: folder.finish() }, incomplete: false };
+        // What arrived before the stream broke is kept, as on the generateContent path.
+        return { result: { ok: false, error: toStudioError(interactionError(error), { abortReason: abortReason() }), value: folder.finish() }, incomplete: false };
       }
       const result = settleFolder(folder);
       const id = translator.interactionId;

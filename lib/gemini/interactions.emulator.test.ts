@@ -157,6 +157,22 @@ describe("the Interactions backend", () => {
     expect(logged?.body?.contents?.map((content) => content.role)).toEqual(["user", "model", "user"]);
   });
 
+  it("stops on cancel, and reports a stream cut after the first step as incomplete with what arrived", async () => {
+    await control("POST", "/_emulator/faults", { faults: [{ kind: "slow", delayMs: 2_000 }] });
+    const controller = new AbortController();
+    const pending = gateway().generate(request("A red bicycle"), { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    const cancelled = await pending;
+    expect(cancelled.ok ? null : cancelled.error.code).toBe("cancelled");
+
+    await control("POST", "/_emulator/faults", { faults: [{ kind: "cut", afterChunks: 2 }, { kind: "cut", afterChunks: 2 }, { kind: "cut", afterChunks: 2 }] });
+    const cut = await gateway().generate(request("A red bicycle"));
+    expect(cut.ok).toBe(false);
+    if (cut.ok) return;
+    expect(["incomplete", "network"]).toContain(cut.error.code);
+    expect(cut.outcome?.thoughts.length).toBeGreaterThan(0);
+  });
+
   it("reports errors from the same closed set as generateContent", async () => {
     await control("POST", "/_emulator/faults", { faults: [{ kind: "leaked_key" }] });
     const leaked = await gateway().generate(request("A red bicycle"));
