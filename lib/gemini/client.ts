@@ -277,8 +277,7 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
       const result = settleFolder(folder);
       const id = translator.interactionId;
       if (result.ok && id) {
-        // The next follow-up continues from here, and sends only its own message.
-        continueFrom = id;
+        // Kept with the turn: the next follow-up continues from here and sends only its own message.
         return { result: { ok: true, value: { ...result.value, modelTurn: { ...result.value.modelTurn, interactionId: id } } }, incomplete: false };
       }
       return { result, incomplete: !folder.complete };
