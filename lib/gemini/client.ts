@@ -265,14 +265,27 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
       }
       const folder = createResponseFolder(plan.effective.expectedPixelSize, () => now() - clockStart, plan.warnings);
       const translator = createInteractionTranslator();
+      // The SDK's stream notices an abort only when its next event arrives; a cancel must not wait
+      // for the model's next step, so each read races the signal.
+      const events = stream[Symbol.asyncIterator]();
+      const aborted = new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason as Error);
+        signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
+      });
+      aborted.catch(() => undefined);
       try {
-        for await (const event of stream) {
-          for (const chunk of translator.push(event)) for (const generated of folder.push(chunk)) emit(generated);
+        for (;;) {
+          const next = await Promise.race([events.next(), aborted]);
+          if (next.done) break;
+          for (const chunk of translator.push(next.value)) for (const generated of folder.push(chunk)) emit(generated);
           if (folder.streamError) break;
         }
       } catch (error) {
         // What arrived before the stream broke is kept, as on the generateContent path.
         return { result: { ok: false, error: toStudioError(interactionError(error), { abortReason: abortReason() }), value: folder.finish() }, incomplete: false };
+      } finally {
+        // Closes the connection of a stream left unread (cancel, error event).
+        void events.return?.().catch(() => undefined);
       }
       const result = settleFolder(folder);
       const id = translator.interactionId;
