@@ -32,7 +32,7 @@ import {
   newInteractionId,
   parseCreateBody,
   responseToSteps,
-  streamEvents,
+  streamEventGroups,
   toGenerateContentRequest,
   toInteractionUsage,
   type InteractionSummary,
@@ -355,23 +355,21 @@ export async function createInteraction(context: ApiContext): Promise<void> {
     if (await pause(delayMs, context.signal)) sendJson(context.request, context.response, 200, interactionResource(summary));
     return;
   }
-  await deliverInteractionStream(context, summary, delayMs, fault);
+  await deliverInteractionStream(context, streamEventGroups(summary, plan.chunks), delayMs, fault);
 }
 
-/** SSE as the SDK reads it: `event: <type>` and `data: <json>` per event; a pause before each step. */
-async function deliverInteractionStream(context: ApiContext, summary: InteractionSummary, delayMs: number, fault: Fault | undefined): Promise<void> {
+/**
+ * SSE as the SDK reads it: `event: <type>` and `data: <json>` per event. A pause before each group
+ * (one per generateContent chunk), headers with the first, as on the generateContent stream.
+ */
+async function deliverInteractionStream(context: ApiContext, groups: Array<Array<Record<string, unknown>>>, delayMs: number, fault: Fault | undefined): Promise<void> {
   const { request, response, signal } = context;
-  const events = streamEvents(summary);
-  const stopAfterSteps = fault?.kind === "cut" || fault?.kind === "error_chunk" ? (fault.afterChunks ?? 1) : undefined;
-  let stepsStarted = 0;
-  startEventStream(request, response, true);
-  for (const event of events) {
-    if (event.event_type === "step.start" || event.event_type === "interaction.completed") {
-      if (stopAfterSteps !== undefined && stepsStarted >= stopAfterSteps) break;
-      stepsStarted += 1;
-      if (!(await pause(delayMs, signal))) return;
-    }
-    response.write(`event: ${String(event.event_type)}\ndata: ${JSON.stringify(event)}\n\n`);
+  const stopAfter = fault?.kind === "cut" || fault?.kind === "error_chunk" ? Math.min(fault.afterChunks ?? 1, groups.length) : undefined;
+  const sent = stopAfter === undefined ? groups : groups.slice(0, stopAfter);
+  for (const [index, events] of sent.entries()) {
+    if (!(await pause(delayMs, signal))) return;
+    if (index === 0) startEventStream(request, response, true);
+    response.write(events.map((event) => `event: ${String(event.event_type)}\ndata: ${JSON.stringify(event)}\n\n`).join(""));
   }
   if (fault?.kind === "cut") {
     await pause(30, signal);
@@ -379,6 +377,7 @@ async function deliverInteractionStream(context: ApiContext, summary: Interactio
     return;
   }
   if (fault?.kind === "error_chunk") {
+    if (!(await pause(delayMs, signal))) return;
     const event = errorStreamEvent(fault.code ?? 500);
     response.end(`event: error\ndata: ${JSON.stringify(event)}\n\n`);
     return;

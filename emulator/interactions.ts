@@ -372,47 +372,84 @@ export function interactionResource(summary: InteractionSummary): Record<string,
   };
 }
 
-/** The deltas one step streams as: its opening (content emptied), then one delta per piece. */
-function stepDeltas(step: OutputStep): { start: Record<string, unknown>; deltas: Array<Record<string, unknown>> } {
-  switch (step.type) {
-    case "thought":
-      return {
-        start: { type: "thought" },
-        deltas: [
-          ...(step.summary ?? []).map((content) => ({ type: "thought_summary", content })),
-          ...(step.signature ? [{ type: "thought_signature", signature: step.signature }] : []),
-        ],
-      };
-    case "model_output":
-      return {
-        start: { type: "model_output", ...(step.error ? { error: step.error } : {}) },
-        deltas: step.content.flatMap((content): Array<Record<string, unknown>> =>
-          content.type === "text"
-            ? [{ type: "text", text: content.text }, ...(content.annotations ? [{ type: "text_annotation_delta", annotations: content.annotations }] : [])]
-            : [{ ...content }],
-        ),
-      };
-    default:
-      return { start: step, deltas: [] };
-  }
-}
+type Event = Record<string, unknown>;
 
-/** The SSE events of one interaction, in order; `event_id`s let a client resume. */
-export function streamEvents(summary: InteractionSummary): Array<Record<string, unknown>> {
-  const events: Array<Record<string, unknown>> = [
-    { event_type: "interaction.created", interaction: { id: summary.id, object: "interaction", model: summary.model, status: "in_progress", created: summary.created } },
-  ];
-  summary.steps.forEach((step, index) => {
-    const { start, deltas } = stepDeltas(step);
-    events.push({ event_type: "step.start", index, step: start });
-    for (const delta of deltas) events.push({ event_type: "step.delta", index, delta });
-    events.push({ event_type: "step.stop", index });
-  });
-  events.push({
+/**
+ * The SSE events of one interaction, grouped as the generateContent stream's chunks are (a client
+ * sees them arrive at the same pace): the answer's parts in order, each in the step it belongs to
+ * (see the file header for signatures), grounding's search steps up front, annotations after the
+ * cited text, a model_output step with `error` when the answer did not end with STOP.
+ */
+export function streamEventGroups(summary: InteractionSummary, chunks: WireResponse[]): Event[][] {
+  const groups: Event[][] = [];
+  let group: Event[] = [{ event_type: "interaction.created", interaction: { id: summary.id, object: "interaction", model: summary.model, status: "in_progress", created: summary.created } }];
+  let index = -1;
+  let open: "thought" | "model_output" | null = null;
+  const close = () => {
+    if (open) group.push({ event_type: "step.stop", index });
+    open = null;
+  };
+  const start = (step: Event) => {
+    close();
+    index += 1;
+    group.push({ event_type: "step.start", index, step });
+  };
+  const delta = (value: Event) => group.push({ event_type: "step.delta", index, delta: value });
+
+  for (const step of summary.steps) {
+    if (step.type !== "google_search_call" && step.type !== "google_search_result") continue;
+    start(step);
+    group.push({ event_type: "step.stop", index });
+  }
+  const cited = summary.steps.flatMap((step) => (step.type === "model_output" ? step.content : [])).find((content) => content.type === "text" && content.annotations);
+  let annotated = false;
+  for (const chunk of chunks) {
+    for (const part of chunk.candidates?.[0]?.content.parts ?? []) {
+      const content = toContent(part);
+      if (!content) continue;
+      if (part.thought) {
+        if (open !== "thought") {
+          start({ type: "thought" });
+          open = "thought";
+        }
+        delta({ type: "thought_summary", content });
+        if (part.thoughtSignature) {
+          delta({ type: "thought_signature", signature: part.thoughtSignature });
+          close();
+        }
+        continue;
+      }
+      if (part.thoughtSignature) {
+        start({ type: "thought" });
+        delta({ type: "thought_signature", signature: part.thoughtSignature });
+        group.push({ event_type: "step.stop", index });
+      }
+      if (open !== "model_output" || part.thoughtSignature) {
+        start({ type: "model_output" });
+        open = "model_output";
+      }
+      delta({ ...content });
+      if (content.type === "text" && content.text !== "" && cited?.type === "text" && !annotated) {
+        delta({ type: "text_annotation_delta", annotations: cited.annotations });
+        annotated = true;
+      }
+    }
+    groups.push(group);
+    group = [];
+  }
+  close();
+  const failed = summary.steps.find((step) => step.type === "model_output" && step.error);
+  if (failed?.type === "model_output") {
+    start({ type: "model_output", error: failed.error });
+    group.push({ event_type: "step.stop", index });
+  }
+  group.push({
     event_type: "interaction.completed",
     interaction: { id: summary.id, object: "interaction", model: summary.model, status: "completed", created: summary.created, updated: summary.created, ...(summary.usage ? { usage: summary.usage } : {}) },
   });
-  return events.map((event, index) => ({ ...event, event_id: `${summary.id}:${index}` }));
+  groups.push(group);
+  let eventId = 0;
+  return groups.map((events) => events.map((event) => ({ ...event, event_id: `${summary.id}:${eventId++}` })));
 }
 
 export function errorStreamEvent(code: number): Record<string, unknown> {
