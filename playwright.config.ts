@@ -49,6 +49,8 @@ export default defineConfig({
         STUDIO_DEFAULT_MODEL: "gemini-3.1-flash-image",
         // Every spec generates from this one client; security.spec.ts tests the limit on its own studio.
         STUDIO_RATE_LIMIT_PER_MINUTE: "10000",
+        // STUDIO_GEMINI_BACKEND=interactions runs the suite against the Interactions API backend.
+        ...(process.env.STUDIO_GEMINI_BACKEND ? { STUDIO_GEMINI_BACKEND: process.env.STUDIO_GEMINI_BACKEND } : {}),
         ...E2E_AUTH_ENV,
       },
       reuseExistingServer: false,

@@ -23,6 +23,20 @@ import { redactBody } from "./request-log";
 import { malformedJsonError, normalizeFieldNames, parseGenerateContentRequest } from "./request-schema";
 import { buildResponsePlan, type ContentOutcome, type ResponsePlan } from "./response";
 import type { EmulatorState } from "./state";
+import {
+  errorStreamEvent,
+  inputToContents,
+  interactionNotFound,
+  interactionResource,
+  modelContent,
+  newInteractionId,
+  parseCreateBody,
+  responseToSteps,
+  streamEventGroups,
+  toGenerateContentRequest,
+  toInteractionUsage,
+  type InteractionSummary,
+} from "./interactions";
 import { inputImageTokens, lastUserText, resolveRequest, textTokens } from "./validation";
 
 /** The Gemini API surface: models.list / models.get / generateContent / streamGenerateContent / countTokens. */
@@ -37,7 +51,8 @@ export type ApiRoute =
   | { kind: "batchList" }
   | { kind: "batchGet"; batchId: string }
   | { kind: "batchCancel"; batchId: string }
-  | { kind: "batchDelete"; batchId: string };
+  | { kind: "batchDelete"; batchId: string }
+  | { kind: "interactions" };
 
 export interface MatchedRoute {
   apiVersion: string;
@@ -58,6 +73,7 @@ function matchBatchRoute(method: string, decoded: string): MatchedRoute | undefi
   if (method === "DELETE") return { apiVersion, route: { kind: "batchDelete", batchId } };
   return undefined;
 }
+const INTERACTIONS = /^\/(v1|v1beta|v1alpha)\/interactions\/?$/;
 
 export function matchApiRoute(method: string, pathname: string): MatchedRoute | undefined {
   let decoded: string;
@@ -70,6 +86,8 @@ export function matchApiRoute(method: string, pathname: string): MatchedRoute | 
   if (tuned && method === "GET") return { apiVersion: tuned[1] ?? "v1beta", route: { kind: "listTuned" } };
   const batch = matchBatchRoute(method, decoded);
   if (batch) return batch;
+  const interactions = INTERACTIONS.exec(decoded);
+  if (interactions && method === "POST") return { apiVersion: interactions[1] ?? "v1beta", route: { kind: "interactions" } };
   const match = ROUTE.exec(decoded);
   if (!match) return undefined;
   const [, apiVersion = "v1beta", modelId, action] = match;
@@ -307,4 +325,95 @@ export async function createBatch(context: ApiContext, modelId: string): Promise
     enforceSignatures: config.enforceSignatures,
   });
   sendJson(context.request, context.response, 200, operation);
+}
+
+/**
+ * POST /{version}/interactions (interactions.ts): the stored conversation of
+ * `previous_interaction_id` plus the new input, answered like generateContent, sent back as steps
+ * (a JSON Interaction, or SSE events when `stream` is true), and stored under a new id.
+ */
+export async function createInteraction(context: ApiContext): Promise<void> {
+  const { raw, json } = await readJsonBody(context);
+  const body = parseCreateBody(json);
+  const stream = body.stream === true;
+  const modelId = body.model.replace(/^models\//, "");
+  context.entry.model = modelId;
+  const model = generativeModel(modelId, context.apiVersion, "CreateInteraction");
+  const previousId = body.previous_interaction_id;
+  const added = inputToContents(body.input);
+  // The log shows what this request itself carried, not the conversation kept on the server.
+  context.entry.body = { ...(previousId ? { previousInteractionId: previousId } : {}), ...(redactBody(toGenerateContentRequest(body, added)) as object) };
+  if (added.length === 0) throw invalidArgument("input is required.");
+  if (previousId && !context.state.interactions.get(previousId)) throw interactionNotFound(previousId);
+  const earlier = previousId ? context.state.interactions.conversation(previousId) : [];
+  const normalized = toGenerateContentRequest(body, [...earlier, ...added]);
+
+  const fault = takeFault(context, normalized);
+  context.entry.fault = fault ? fault.kind : null;
+  if (fault?.hold && !(await context.state.held.wait(context.signal))) return;
+  if (fault && isGatewayFault(fault.kind)) {
+    await applyGatewayFault(context, fault, "CreateInteraction");
+    return;
+  }
+  if (fault?.kind === "cut" && !stream) {
+    context.request.socket.destroy();
+    return;
+  }
+  if (fault?.kind === "error_chunk" && !stream) throw errorForStatus(fault.code ?? 500);
+
+  const parsed = parseGenerateContentRequest(normalized, context.apiVersion);
+  if (!parsed.ok) throw parsed.error;
+  const config = context.state.config;
+  const resolved = await resolveRequest(model, parsed.request, { apiVersion: context.apiVersion, enforceSignatures: config.enforceSignatures });
+  const seed = createHash("sha256").update(`${model.id}\ninteraction\n${previousId ?? ""}\n${raw}`).digest("hex");
+  const plan = await buildResponsePlan(resolved, { seed, realistic: config.realisticPayload, outcome: contentOutcome(fault) });
+  if (plan.region) context.entry.region = plan.region;
+
+  const summary: InteractionSummary = {
+    id: newInteractionId(),
+    model: model.id,
+    created: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    ...(previousId ? { previousInteractionId: previousId } : {}),
+    steps: responseToSteps(plan.unary),
+    usage: toInteractionUsage(plan.unary.usageMetadata),
+  };
+  if (body.store !== false) {
+    const answer = modelContent(plan.unary);
+    // A turn the model did not answer stays out of the conversation, as the studio leaves it out of a replay.
+    context.state.interactions.put({ id: summary.id, model: model.id, previous: previousId ?? null, contents: answer ? [...added, answer] : [] });
+  }
+
+  const delayMs = fault?.kind === "slow" ? (fault.delayMs ?? DEFAULT_SLOW_DELAY_MS) : config.latencyMs;
+  if (!stream) {
+    if (await pause(delayMs, context.signal)) sendJson(context.request, context.response, 200, interactionResource(summary));
+    return;
+  }
+  await deliverInteractionStream(context, streamEventGroups(summary, plan.chunks), delayMs, fault);
+}
+
+/**
+ * SSE as the SDK reads it: `event: <type>` and `data: <json>` per event. A pause before each group
+ * (one per generateContent chunk), headers with the first, as on the generateContent stream.
+ */
+async function deliverInteractionStream(context: ApiContext, groups: Array<Array<Record<string, unknown>>>, delayMs: number, fault: Fault | undefined): Promise<void> {
+  const { request, response, signal } = context;
+  const stopAfter = fault?.kind === "cut" || fault?.kind === "error_chunk" ? Math.min(fault.afterChunks ?? 1, groups.length) : undefined;
+  const sent = stopAfter === undefined ? groups : groups.slice(0, stopAfter);
+  for (const [index, events] of sent.entries()) {
+    if (!(await pause(delayMs, signal))) return;
+    if (index === 0) startEventStream(request, response, true);
+    response.write(events.map((event) => `event: ${String(event.event_type)}\ndata: ${JSON.stringify(event)}\n\n`).join(""));
+  }
+  if (fault?.kind === "cut") {
+    await pause(30, signal);
+    response.socket?.destroy();
+    return;
+  }
+  if (fault?.kind === "error_chunk") {
+    if (!(await pause(delayMs, signal))) return;
+    const event = errorStreamEvent(fault.code ?? 500);
+    response.end(`event: error\ndata: ${JSON.stringify(event)}\n\n`);
+    return;
+  }
+  response.end();
 }

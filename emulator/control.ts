@@ -55,6 +55,9 @@ export async function handleControl(
       case "DELETE /_emulator/faults":
         state.faults.clear();
         return sendJson(request, response, 200, { ok: true });
+      case "DELETE /_emulator/interactions":
+        // Every stored interaction is forgotten, as if it had expired at Google.
+        return sendJson(request, response, 200, { forgotten: state.interactions.clear() });
       case "GET /_emulator/held":
         return sendJson(request, response, 200, { held: state.held.count });
       case "POST /_emulator/release":

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { authenticate, countTokens, createBatch, generateContent, getModel, listModels, matchApiRoute, type ApiContext } from "./api";
+import { authenticate, countTokens, createBatch, createInteraction, generateContent, getModel, listModels, matchApiRoute, type ApiContext } from "./api";
 import { handleControl } from "./control";
 import { EmulatorApiError, internalError } from "./errors";
 import { sendApiError, sendJson, sendNotFoundPage, sendPreflight } from "./http";
@@ -59,6 +59,14 @@ async function routeApi(context: ApiContext, pathname: string): Promise<boolean>
     case "batchDelete":
       context.state.batches.delete(route.batchId);
       sendJson(context.request, context.response, 200, {});
+      break;
+    case "interactions":
+      context.state.inFlight.enter();
+      try {
+        await createInteraction(context);
+      } finally {
+        context.state.inFlight.leave();
+      }
       break;
     case "generate":
       context.state.inFlight.enter();

@@ -1,3 +1,4 @@
+import { InteractionStore } from "./interactions";
 import { z } from "zod";
 import { BatchStore } from "./batches";
 import { FaultQueue } from "./faults";
@@ -106,6 +107,7 @@ export class EmulatorState {
   readonly inFlight = new InFlightGenerations();
   readonly requests = new RequestLog();
   readonly batches = new BatchStore();
+  readonly interactions = new InteractionStore();
   readonly invalidApiKeys: ReadonlySet<string>;
   readonly writeLog: (line: string) => void;
   private readonly initial: LiveConfig;

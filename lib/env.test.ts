@@ -143,6 +143,17 @@ describe("parseEnv: PostgreSQL and S3", () => {
   });
 });
 
+describe("parseEnv: the Gemini backend", () => {
+  it("defaults to generateContent and takes interactions", () => {
+    expect(parseEnv({}).geminiBackend).toBe("generateContent");
+    expect(parseEnv({ STUDIO_GEMINI_BACKEND: "interactions" }).geminiBackend).toBe("interactions");
+  });
+
+  it("rejects anything else, naming the variable", () => {
+    expect(() => parseEnv({ STUDIO_GEMINI_BACKEND: "Interactions" })).toThrow(/STUDIO_GEMINI_BACKEND/);
+  });
+});
+
 describe("parseEnv: Google's request storage", () => {
   it("leaves Google's default unless STUDIO_GEMINI_STORE says true or false", () => {
     expect(parseEnv({}).geminiStore).toBeUndefined();

@@ -20,6 +20,8 @@ const envSchema = z.object({
   STUDIO_DEFAULT_MODEL: optionalString,
   // Google's per-request storage setting for generateContent (store); unset leaves Google's default.
   STUDIO_GEMINI_STORE: optionalString.pipe(z.enum(["true", "false"]).optional()),
+  // Which Gemini API generates: generateContent (default) or the Interactions API.
+  STUDIO_GEMINI_BACKEND: optionalString.pipe(z.enum(["generateContent", "interactions"]).optional()),
   // Set by scripts/serve.ts when it started the bundled emulator because no key was given.
   STUDIO_OFFLINE_PREVIEW: optionalString.pipe(z.enum(["0", "1"]).optional()),
   PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65_535).optional()),
@@ -117,6 +119,8 @@ export interface StudioEnv {
   defaultModel: string | undefined;
   /** STUDIO_GEMINI_STORE: false asks Google not to store requests (`store: false`); undefined: Google's default. */
   geminiStore: boolean | undefined;
+  /** STUDIO_GEMINI_BACKEND: "interactions" keeps conversations on Google's side (previous_interaction_id). */
+  geminiBackend: "generateContent" | "interactions";
   mode: StudioMode;
   port: number;
   /** 0 when generation is not rate limited. */
@@ -207,6 +211,7 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     dataDir: path.resolve(cwd, values.STUDIO_DATA_DIR ?? ".nano-banana"),
     defaultModel: values.STUDIO_DEFAULT_MODEL,
     geminiStore: values.STUDIO_GEMINI_STORE === undefined ? undefined : values.STUDIO_GEMINI_STORE === "true",
+    geminiBackend: values.STUDIO_GEMINI_BACKEND ?? "generateContent",
     mode,
     port: values.PORT ?? 3000,
     rateLimitPerMinute: values.STUDIO_RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMIT_PER_MINUTE,

@@ -64,9 +64,13 @@ export function emulatorControl(request: APIRequestContext, baseUrl: string = E2
       const response = await request.get(`${baseUrl}/_emulator/requests`);
       return (await response.json()) as EmulatorRequestLogEntry[];
     },
-    /** Only the generation calls, oldest first. */
+    /**
+     * Only the generation calls, oldest first: generateContent, or interactions.create when the
+     * studio runs with STUDIO_GEMINI_BACKEND=interactions (the emulator logs an interaction's body
+     * as the generateContent request of its own message, so `body.contents` reads alike).
+     */
     async generations(): Promise<EmulatorRequestLogEntry[]> {
-      return (await this.requests()).filter((entry) => /:(stream)?[gG]enerateContent/.test(entry.path));
+      return (await this.requests()).filter((entry) => /:(stream)?[gG]enerateContent|\/interactions(\?|$)/.test(entry.path));
     },
   };
 }

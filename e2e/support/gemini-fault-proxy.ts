@@ -36,7 +36,8 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-const GENERATION_PATH = /:(stream)?[gG]enerateContent/;
+// interactions.create too: STUDIO_GEMINI_BACKEND=interactions generates through it.
+const GENERATION_PATH = /:(stream)?[gG]enerateContent|\/interactions(\?|$)/;
 
 export async function startFaultProxy({ port, upstream }: { port: number; upstream: string }): Promise<FaultProxy> {
   const target = new URL(upstream);

@@ -1,10 +1,11 @@
 import "server-only";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { GoogleGenAI, JobState, type InlinedResponse } from "@google/genai";
+import { ApiError, GoogleGenAI, JobState, type InlinedResponse } from "@google/genai";
 import { MODEL_CATALOG, conservativeProfile, resolveModel, type ModelProfile } from "./catalog";
 import { ERROR_COPY, createStudioError, errorFromOutcome, errorFromService, fixForRejection, retiredModelError, toStudioError, type ErrorContext } from "./errors";
 import { discoverModels, type ListedModel, type ModelDiscovery } from "./models";
-import { planGeneration } from "./request";
+import { buildInteractionBody, createInteractionTranslator, isLostInteraction, previousInteractionId, type InteractionEvent } from "./interactions";
+import { planGeneration, type GenerationPlan } from "./request";
 import { createRequestStash, withRequestStash, type RequestStash } from "./request-stash";
 import { createResponseFolder, type ResponseFolder, type WireChunk } from "./response";
 import { withRetries, type AttemptResult, type RetryPolicy, type Sleep } from "./retry";
@@ -35,6 +36,12 @@ export interface GeminiGatewayOptions {
    * storage); undefined sends nothing and leaves Google's default.
    */
   store?: boolean;
+  /**
+   * STUDIO_GEMINI_BACKEND: which API generates. "generateContent" (the default) replays the whole
+   * conversation on every follow-up; "interactions" keeps it on Google's side and sends only the
+   * new message with previous_interaction_id (interactions.ts).
+   */
+  backend?: GeminiBackend;
   /** How long models.list answers are kept: a rejected key is not asked about on every page load. */
   modelsCacheMs?: { success: number; failure: number };
   /** Replaces the HTTP client, for tests that check what goes on the wire. */
@@ -43,6 +50,9 @@ export interface GeminiGatewayOptions {
   sleep?: Sleep;
   random?: () => number;
 }
+
+export const GEMINI_BACKENDS = ["generateContent", "interactions"] as const;
+export type GeminiBackend = (typeof GEMINI_BACKENDS)[number];
 
 export interface GenerateOptions {
   signal?: AbortSignal;
@@ -196,8 +206,21 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
     const requestStash = createRequestStash();
     const contents = requestStash.stashContents(plan.call.contents);
 
+    const interactionAttempt = options.backend === "interactions" ? createInteractionAttempt(plan, request) : null;
     const result = await withRetries<GenerationOutcome>(
       async () => {
+        if (interactionAttempt) {
+          const attempt = attemptSignal(signal, timeoutMs);
+          try {
+            const settled = await interactionAttempt(attempt, emit, (folder) => settle(folder, errorContext, earlyEnds === 0));
+            if (settled.incomplete && !settled.result.ok) earlyEnds += 1;
+            return settled.result;
+          } catch (error) {
+            return { ok: false, error: toStudioError(interactionError(error), { ...errorContext, abortReason: attempt.abortReason() }) };
+          } finally {
+            attempt.dispose();
+          }
+        }
         const attempt = attemptSignal(signal, timeoutMs);
         let folder: ResponseFolder | null = null;
         try {
@@ -233,6 +256,72 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
     // first attempt may be billed too.
     const resent = earlyEnds > 0 ? [EARLY_END_RESENT] : [];
     return { ok: true, outcome: { ...result.value, warnings: [...result.value.warnings, ...resent] } };
+  }
+
+  /**
+   * One attempt at a time through the Interactions API. Continues from the last answered turn's
+   * interaction when it has one; when Google no longer knows that id, the same attempt sends the
+   * whole conversation instead, and so do the attempts after it.
+   */
+  function createInteractionAttempt(plan: GenerationPlan, request: GenerationRequest) {
+    // Without storage at Google there is nothing to continue from.
+    let continueFrom = options.store === false ? undefined : previousInteractionId(request.history);
+    const clockStart = now();
+    return async (
+      { signal, abortReason }: { signal: AbortSignal; abortReason: () => "cancelled" | "timeout" | undefined },
+      emit: (event: GenerationEvent) => void,
+      settleFolder: (folder: ResponseFolder) => AttemptResult<GenerationOutcome>,
+    ): Promise<{ result: AttemptResult<GenerationOutcome>; incomplete: boolean }> => {
+      emit({ type: "phase", phase: "sending" });
+      let stream: AsyncIterable<InteractionEvent>;
+      for (;;) {
+        const body = buildInteractionBody(plan, { continueFrom, store: options.store });
+        try {
+          // The studio's own retries (withRetries) decide what is resent; the SDK's stay off, and
+          // automatic continuation would add hops the studio never sees.
+          stream = (await ai.interactions.create({ ...body, automatic_continuation: false } as never, { retries: { strategy: "none" }, signal })) as unknown as AsyncIterable<InteractionEvent>;
+          break;
+        } catch (error) {
+          const status = (error as { statusCode?: unknown }).statusCode;
+          if (continueFrom && typeof status === "number" && isLostInteraction(status, (error as { body?: string }).body)) {
+            continueFrom = undefined;
+            continue;
+          }
+          throw error;
+        }
+      }
+      const folder = createResponseFolder(plan.effective.expectedPixelSize, () => now() - clockStart, plan.warnings);
+      const translator = createInteractionTranslator();
+      // The SDK's stream notices an abort only when its next event arrives; a cancel must not wait
+      // for the model's next step, so each read races the signal.
+      const events = stream[Symbol.asyncIterator]();
+      const aborted = new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason as Error);
+        signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
+      });
+      aborted.catch(() => undefined);
+      try {
+        for (;;) {
+          const next = await Promise.race([events.next(), aborted]);
+          if (next.done) break;
+          for (const chunk of translator.push(next.value)) for (const generated of folder.push(chunk)) emit(generated);
+          if (folder.streamError) break;
+        }
+      } catch (error) {
+        // What arrived before the stream broke is kept, as on the generateContent path.
+        return { result: { ok: false, error: toStudioError(interactionError(error), { abortReason: abortReason() }), value: folder.finish() }, incomplete: false };
+      } finally {
+        // Closes the connection of a stream left unread (cancel, error event).
+        void events.return?.().catch(() => undefined);
+      }
+      const result = settleFolder(folder);
+      const id = translator.interactionId;
+      if (result.ok && id) {
+        // Kept with the turn: the next follow-up continues from here and sends only its own message.
+        return { result: { ok: true, value: { ...result.value, modelTurn: { ...result.value.modelTurn, interactionId: id } } }, incomplete: false };
+      }
+      return { result, incomplete: !folder.complete };
+    };
   }
 
   const store = options.store === undefined ? {} : { store: options.store };
@@ -298,6 +387,18 @@ function batchResult(item: InlinedResponse, expected: Parameters<typeof createRe
   folder.push(item.response as WireChunk);
   const settled = settle(folder, context, false);
   return settled.ok ? { ok: true, outcome: settled.value } : fail(settled.error, settled.value);
+}
+
+/**
+ * The Interactions client throws its own errors (statusCode and the body as text); as the
+ * generateContent client's ApiError they map through the same table of studio errors.
+ */
+function interactionError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const body = (error as { body?: unknown }).body;
+  if (typeof status === "number" && typeof body === "string") return new ApiError({ message: body, status });
+  return error;
 }
 
 export const EARLY_END_RESENT =

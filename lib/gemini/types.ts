@@ -86,6 +86,11 @@ export interface StoredPart {
 
 export interface ModelTurn {
   parts: StoredPart[];
+  /**
+   * The Interactions API's id for this answer (STUDIO_GEMINI_BACKEND=interactions): a follow-up
+   * sends it as previous_interaction_id instead of replaying the parts. Absent for generateContent.
+   */
+  interactionId?: string;
 }
 
 export function isJsonValue(value: unknown): value is JsonValue {
@@ -119,7 +124,7 @@ function isStoredPart(value: unknown): value is StoredPart {
 // checks the known fields and JSON-safety instead of stripping to a fixed shape.
 export const storedPartSchema = z.custom<StoredPart>(isStoredPart, { message: "Not a stored model part" });
 
-export const modelTurnSchema = z.object({ parts: z.array(storedPartSchema) });
+export const modelTurnSchema = z.object({ parts: z.array(storedPartSchema), interactionId: z.string().min(1).max(500).optional() });
 
 export interface HistoryTurn {
   prompt: string;

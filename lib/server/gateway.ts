@@ -15,6 +15,7 @@ export function getGateway(): GeminiGateway | null {
     baseUrl: env.geminiBaseUrl,
     defaultModel: env.defaultModel,
     store: env.geminiStore,
+    backend: env.geminiBackend,
   });
   return gateway;
 }
