@@ -3,6 +3,9 @@
  * migrations run and turns that were running when the last process stopped are marked
  * interrupted (with Retry offered) before anyone looks at them.
  *
+ * It also takes over SIGTERM when scripts/serve.ts asks Next.js to leave it alone
+ * (lib/server/graceful-exit.ts): running generations finish before the process exits.
+ *
  * With DATABASE_URL it also opens the job runner, and with it this instance's side of the shared
  * job queue: an instance takes up waiting jobs, and finishes those of a dead instance, only once its
  * queue is open. Left to the first request, an instance nobody has visited yet (just restarted, or
@@ -23,6 +26,12 @@ export async function register() {
     return;
   }
   const { getEnv } = await import("./lib/env");
+  const { installGracefulExit } = await import("./lib/server/graceful-exit");
+  installGracefulExit({
+    graceMs: getEnv().shutdownGraceMs,
+    shutdown: async (options) => (await import("./lib/server/sessions")).shutdownJobs(options),
+    log: (event, fields) => log.info(event, fields),
+  });
   if (!getEnv().databaseUrl) return;
   try {
     await (await import("./lib/server/sessions")).getJobRunner();
