@@ -154,12 +154,15 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
   }
 
   it("finishes the job of a SIGKILLed instance as interrupted from the other one within seconds, and B's stream follows A's job", async () => {
-    const a = await launch(4);
+    // Both up before the start (starting a process takes seconds on a loaded machine, and the job
+    // must still run when B follows it); A takes the start with a slot free, so A runs it.
+    const [a, b] = await Promise.all([launch(4), launch(4)]);
     const turn = started(await a.call<JobResult<Turn>>({ op: "start", sessionId, parentId: null, request: slow("A banana on a plate", 1_500) }));
-    // A is the only instance yet, so A claims it; wait until its request went out.
+    expect(turn.status).toBe("running");
+    expect((await jobRow(turn.id))?.instance_id).not.toBeNull();
+    // Wait until its request went out.
     await expect.poll(async () => (await jobRow(turn.id))?.sent, { timeout: 10_000 }).toBe(true);
 
-    const b = await launch(4);
     const seen: JobEvent[] = [];
     const followed = await b.follow(turn.id, (event) => seen.push(event));
     expect(followed.live).toBe(true);
@@ -215,10 +218,10 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
   }, 60_000);
 
   it("cancels from instance B a job that A runs", async () => {
-    const a = await launch(4);
+    // Both up before the start, as above; A takes it with a slot free.
+    const [a, b] = await Promise.all([launch(4), launch(4)]);
     const turn = started(await a.call<JobResult<Turn>>({ op: "start", sessionId, parentId: null, request: slow("A slow banana", 2_000) }));
     await expect.poll(async () => (await jobRow(turn.id))?.sent, { timeout: 10_000 }).toBe(true);
-    const b = await launch(4);
     const askedAt = Date.now();
     const cancelled = await b.call<JobResult<Turn>>({ op: "cancel", turnId: turn.id });
     expect(cancelled.ok && cancelled.data.status).toBe("cancelled");
