@@ -3,6 +3,9 @@
  * migrations run and turns that were running when the last process stopped are marked
  * interrupted (with Retry offered) before anyone looks at them.
  *
+ * It also takes over SIGTERM when scripts/serve.ts asks Next.js to leave it alone
+ * (lib/server/graceful-exit.ts): running generations finish before the process exits.
+ *
  * It also opens the job runner, and with DATABASE_URL this instance's side of the shared
  * job queue: an instance takes up waiting jobs, and finishes those of a dead instance, only once its
  * queue is open. Left to the first request, an instance nobody has visited yet (just restarted, or
@@ -22,6 +25,13 @@ export async function register() {
     log.error("storage.open_failed", { error });
     return;
   }
+  const { getEnv } = await import("./lib/env");
+  const { installGracefulExit } = await import("./lib/server/graceful-exit");
+  installGracefulExit({
+    graceMs: getEnv().shutdownGraceMs,
+    shutdown: async (options) => (await import("./lib/server/sessions")).shutdownJobs(options),
+    log: (event, fields) => log.info(event, fields),
+  });
   // The runner is opened now in every setup: it also watches the Gemini batch jobs that turns still
   // wait for (lib/server/jobs/batch-watcher.ts), whose answers must land after a restart even if
   // nobody visits.

@@ -89,6 +89,15 @@ describe("parseEnv: job slots and queue", () => {
     }
   });
 
+  it("reads the shutdown grace period, 8 s by default and 0 allowed, and refuses anything else", () => {
+    expect(parseEnv({}).shutdownGraceMs).toBe(8_000);
+    expect(parseEnv({ STUDIO_SHUTDOWN_GRACE_MS: "0" }).shutdownGraceMs).toBe(0);
+    expect(parseEnv({ STUDIO_SHUTDOWN_GRACE_MS: "25000" }).shutdownGraceMs).toBe(25_000);
+    for (const value of ["-1", "1.5", "soon"]) {
+      expect(() => parseEnv({ STUDIO_SHUTDOWN_GRACE_MS: value })).toThrow(/STUDIO_SHUTDOWN_GRACE_MS/);
+    }
+  });
+
   it("reads trusted proxies as IPs and CIDRs, and refuses anything else", () => {
     expect(parseEnv({ STUDIO_TRUSTED_PROXIES: " 10.0.0.0/8, ::1 ,192.168.1.5" }).trustedProxies).toEqual(["10.0.0.0/8", "::1", "192.168.1.5"]);
     // The list replaces the old switch when both are set.

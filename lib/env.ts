@@ -31,6 +31,9 @@ const envSchema = z.object({
   STUDIO_TRUST_PROXY: optionalString.pipe(z.enum(["0", "1"]).optional()),
   // No generation runs longer than this, whatever the model does (default 5 min).
   STUDIO_JOB_DEADLINE_MS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1_000).max(3_600_000).optional()),
+  // On SIGTERM, how long running generations may take to finish before they are stopped (default 8 s,
+  // inside Docker's 10 s before SIGKILL); 0 stops them at once.
+  STUDIO_SHUTDOWN_GRACE_MS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(600_000).optional()),
   // Generations sent to Gemini at once (default 32); further starts wait in a queue.
   STUDIO_MAX_CONCURRENT_JOBS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(1_000).optional()),
   // Starts that may wait for a free slot (default 256); one more is refused. 0 refuses instead of queueing.
@@ -127,6 +130,8 @@ export interface StudioEnv {
   rateLimitPerMinute: number;
   /** Undefined: the job runner's default. */
   jobDeadlineMs: number | undefined;
+  /** On SIGTERM, how long running jobs may take to finish before they are stopped. */
+  shutdownGraceMs: number;
   /** Undefined: the job runner's default (32). */
   maxConcurrentJobs: number | undefined;
   /** Undefined: the job runner's default (256). */
@@ -175,6 +180,7 @@ export const DEFAULT_UNUSED_UPLOAD_TTL_HOURS = 24;
 const LOOPBACK_PROXIES = ["127.0.0.0/8", "::1"];
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 20;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 8_000;
 
 export class EnvError extends Error {
   constructor(issues: string[]) {
@@ -216,6 +222,7 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     port: values.PORT ?? 3000,
     rateLimitPerMinute: values.STUDIO_RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
     jobDeadlineMs: values.STUDIO_JOB_DEADLINE_MS,
+    shutdownGraceMs: values.STUDIO_SHUTDOWN_GRACE_MS ?? DEFAULT_SHUTDOWN_GRACE_MS,
     maxConcurrentJobs: values.STUDIO_MAX_CONCURRENT_JOBS,
     maxQueuedJobs: values.STUDIO_MAX_QUEUED_JOBS,
     historyCacheBytes: values.STUDIO_HISTORY_CACHE_MB === undefined ? undefined : values.STUDIO_HISTORY_CACHE_MB * 1_000_000,

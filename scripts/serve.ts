@@ -174,6 +174,9 @@ async function main(): Promise<void> {
     console.log(`Nano Banana Studio: offline preview listens on 127.0.0.1 only (HOST=${host} ignored); set GEMINI_API_KEY to serve a team.`);
   }
   const bindHost = offline ? "127.0.0.1" : host;
+  // The studio handles SIGTERM itself (instrumentation.ts, lib/server/graceful-exit.ts): running
+  // generations finish first. Next.js would exit as soon as no request is open.
+  if (!dev) env.NEXT_MANUAL_SIG_HANDLE ??= "1";
   const next = run(process.execPath, [nextBin, dev ? "dev" : "start", "-p", port, ...(bindHost ? ["-H", bindHost] : [])], env);
   const urlHost = !bindHost || bindHost === "0.0.0.0" || bindHost === "::" ? "localhost" : bindHost.includes(":") ? `[${bindHost}]` : bindHost;
   console.log(`Nano Banana Studio: http://${urlHost}:${port}`);

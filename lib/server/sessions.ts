@@ -347,9 +347,12 @@ export const cancelTurn = (ownerId: OwnerId, input: TurnActionInput) => withApp(
 export const retryTurn = (ownerId: OwnerId, input: TurnActionInput) => withApp((s) => s.retryTurn(ownerId, input));
 export const estimateFollowUp = (ownerId: OwnerId, input: EstimateFollowUpInput) => withApp((s) => s.estimateFollowUp(ownerId, input));
 
-/** Marks running and queued turns interrupted and stops their requests; for a graceful server exit. */
-export async function shutdownJobs(): Promise<void> {
+/**
+ * For a graceful server exit: no more work taken, running jobs given up to `graceMs` to finish,
+ * then the rest stopped and marked interrupted (see JobRunner.shutdown).
+ */
+export async function shutdownJobs({ graceMs = 0 }: { graceMs?: number } = {}): Promise<void> {
   const holder = globalThis as RunnerGlobal;
   const runner = await holder[RUNNER_KEY]?.catch(() => undefined);
-  await runner?.shutdown();
+  await runner?.shutdown({ graceMs });
 }

@@ -3,6 +3,7 @@ import { createGeminiGateway } from "@/lib/gemini/client";
 import { createJobRunner } from "@/lib/server/jobs/runner";
 import { openSharedJobQueue } from "@/lib/server/jobs/shared-queue";
 import { createFileImageStore } from "@/lib/storage/image-store";
+import { installGracefulExit } from "@/lib/server/graceful-exit";
 import { openPostgresStorage } from "@/lib/storage/postgres/postgres-storage";
 import type { TurnRequest } from "@/lib/storage/types";
 
@@ -13,7 +14,7 @@ import type { TurnRequest } from "@/lib/storage/types";
  *   { id, op: "start", ownerId, sessionId, parentId, request }  -> { id, result }
  *   { id, op: "follow", ownerId, turnId }                        -> { id, event } per event
  *   { id, op: "cancel", ownerId, turnId }                        -> { id, result }
- * Environment: DATABASE_URL, STUDIO_DATA_DIR, EMULATOR_URL, STUDIO_MAX_CONCURRENT_JOBS.
+ * Environment: DATABASE_URL, STUDIO_DATA_DIR, EMULATOR_URL, STUDIO_MAX_CONCURRENT_JOBS, STUDIO_SHUTDOWN_GRACE_MS.
  */
 
 function required(name: string): string {
@@ -75,11 +76,15 @@ async function main(): Promise<void> {
     })().catch((error: unknown) => send({ id: command.id, error: String(error) }));
   });
 
-  process.on("SIGTERM", () => {
-    void runner
-      .shutdown()
-      .then(() => storage.close())
-      .finally(() => process.exit(0));
+  // The studio's own SIGTERM handling (lib/server/graceful-exit.ts), with the same grace setting.
+  process.env.NEXT_MANUAL_SIG_HANDLE = "1";
+  installGracefulExit({
+    graceMs: Number(process.env.STUDIO_SHUTDOWN_GRACE_MS ?? "0"),
+    shutdown: async (options) => {
+      await runner.shutdown(options);
+      await storage.close();
+    },
+    log: (event) => process.stderr.write(`${event}\n`),
   });
   send({ ready: true });
 }

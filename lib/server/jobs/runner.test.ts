@@ -1028,6 +1028,33 @@ describe("restart recovery", () => {
     await jobs.shutdown();
     expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({ status: "interrupted", error: INTERRUPTED_TURN_ERROR });
   });
+
+  it("lets a running turn finish within the grace period of a shutdown, and refuses new starts meanwhile", async () => {
+    const release = deferred();
+    const jobs = runner(async (call) => {
+      await release.promise;
+      return answer(call);
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const stopping = jobs.shutdown({ graceMs: 10_000 });
+    const refused = await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("One more") });
+    expect(refused).toMatchObject({ ok: false, error: { code: "busy", message: expect.stringContaining("shutting down") } });
+    expect((await storage.turns.listBySession(OWNER, session.id)).map((listed) => listed.id)).toEqual([turn.id]);
+    release.resolve();
+    await stopping;
+    expect((await storage.turns.get(OWNER, turn.id))?.status).toBe("succeeded");
+  });
+
+  it("interrupts a turn still running when the grace period of a shutdown is over", async () => {
+    const jobs = runner((call) => untilAborted(call.signal));
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    const startedAt = Date.now();
+    await jobs.shutdown({ graceMs: 200 });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(190);
+    expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({ status: "interrupted", error: INTERRUPTED_TURN_ERROR });
+  });
 });
 
 describe("saving the outcome", () => {

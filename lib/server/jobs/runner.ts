@@ -113,8 +113,12 @@ export interface JobRunner {
   idle(): Promise<void>;
   /** Throws when the shared queue (PostgreSQL) can't be reached; nothing to check embedded. */
   checkQueue(): Promise<void>;
-  /** Stops every job and empties the queue, marking their turns interrupted (so Retry is offered), for a graceful exit. */
-  shutdown(): Promise<void>;
+  /**
+   * For a graceful exit: takes no more work (embedded, a start is refused; with the shared queue it
+   * waits in the line for another instance), lets the jobs here finish for up to `graceMs`, then
+   * stops those left and empties the queue, marking their turns interrupted (so Retry is offered).
+   */
+  shutdown(options?: { graceMs?: number }): Promise<void>;
 }
 
 export interface JobRunnerOptions {
@@ -330,6 +334,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 
   /** A queued job got its slot: record it running, tell the followers, and send the request. */
   async function launch(job: Job): Promise<void> {
+    // Claimed as it was started (shared queue): recorded running, and told so, in the start itself.
+    if (job.turn.status === "running" && job.events.some((event) => event.type === "started" && event.turn.status === "running")) return run(job);
     try {
       job.turn = await storage.turns.update(job.ownerId, job.turnId, { status: "running" });
     } catch (error) {
@@ -563,12 +569,21 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         });
         let outcome: TurnOutcome;
         try {
-          // One after the other, not side by side: a failed save must leave no model turn behind
-          // (runner.test "keeps no model turn"), and storing the outcome is what can fail.
-          outcome = await storeOutcome(result.outcome, { prompt: request.prompt, kind, at: startedAt });
-          // The model turn is stored before the turn is recorded succeeded: a succeeded turn always
-          // has one to replay.
-          await storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn, knownInlineImages(result.outcome));
+          // Side by side, as both stand between the model's last byte and `done`: the named copies
+          // (on S3 two HEADs and a copy each) and the model turn (its ~600 KB of signatures are one
+          // row in PostgreSQL). Both are stored before the turn is recorded succeeded, so a
+          // succeeded turn always has one to replay. Images that arrived as events are in the
+          // store already, so the model turn names them by hash without waiting for the copies.
+          const [stored, modelTurn] = await Promise.allSettled([
+            storeOutcome(result.outcome, { prompt: request.prompt, kind, at: startedAt }),
+            storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn, knownInlineImages(result.outcome)),
+          ]);
+          if (stored.status === "rejected" || modelTurn.status === "rejected") {
+            // A failed save leaves no model turn behind (a failed turn is not continued from it).
+            if (modelTurn.status === "fulfilled") await storage.modelTurns.delete(job.ownerId, job.turnId).catch(() => undefined);
+            throw stored.status === "rejected" ? stored.reason : (modelTurn as PromiseRejectedResult).reason;
+          }
+          outcome = stored.value;
           outcome.replayBytes = replayBytesOf({ prompt: request.prompt, references: sizedReferences(references), modelTurn: result.outcome.modelTurn });
         } catch (error) {
           return await finish(job, "failed", { outcome: partial, error: storageStudioError(error), attempts });
@@ -759,6 +774,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       );
     }
     if (shared) return enqueueShared(shared, input);
+    if (closing) {
+      return fail("busy", "The studio is shutting down and takes no new images.", "Try again in a moment, once it has restarted.");
+    }
     if (jobs.size + reserved >= maxJobs + maxQueued) return busy();
     reserved += 1;
     try {
@@ -929,6 +947,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     });
   }
 
+  async function idle(): Promise<void> {
+    while (jobs.size > 0) await Promise.all([...jobs.values()].map((job) => job.done));
+  }
+
   async function stopAll(filter: (job: Job) => boolean, reason: StopReason): Promise<void> {
     const stopping = [...jobs.values()].filter(filter);
     for (const job of stopping) stop(job, reason);
@@ -951,19 +973,25 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const elsewhere = await shared.activeTurnsOfSession(ownerId, sessionId).catch(() => []);
       await Promise.all(elsewhere.map((turnId) => cancel(ownerId, turnId)));
     },
-    async idle() {
-      while (jobs.size > 0) await Promise.all([...jobs.values()].map((job) => job.done));
-    },
+    idle,
     async checkQueue() {
       if (!shared) return;
       await shared.ping();
     },
-    async shutdown() {
+    async shutdown({ graceMs = 0 } = {}) {
       // No new claims while this instance's own jobs are being ended.
       closing = true;
       // Waiting batch turns stay as they are: the next start watches their jobs again.
       batches.close();
       shared?.stopClaiming();
+      if (graceMs > 0 && jobs.size > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const graceOver = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        });
+        await Promise.race([idle(), graceOver]);
+        clearTimeout(timer);
+      }
       await stopAll(() => true, "shutdown");
       await shared?.close();
       if (settleTimer) clearTimeout(settleTimer);

@@ -135,12 +135,13 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  async function launch(maxJobs: number): Promise<Instance> {
+  async function launch(maxJobs: number, env: Record<string, string> = {}): Promise<Instance> {
     const instance = await startInstance({
       DATABASE_URL: url,
       STUDIO_DATA_DIR: dataDir,
       EMULATOR_URL: emulator.url,
       STUDIO_MAX_CONCURRENT_JOBS: String(maxJobs),
+      ...env,
     });
     instances.push(instance);
     return instance;
@@ -153,12 +154,15 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
   }
 
   it("finishes the job of a SIGKILLed instance as interrupted from the other one within seconds, and B's stream follows A's job", async () => {
-    const a = await launch(4);
+    // Both up before the start (starting a process takes seconds on a loaded machine, and the job
+    // must still run when B follows it); A takes the start with a slot free, so A runs it.
+    const [a, b] = await Promise.all([launch(4), launch(4)]);
     const turn = started(await a.call<JobResult<Turn>>({ op: "start", sessionId, parentId: null, request: slow("A banana on a plate", 1_500) }));
-    // A is the only instance yet, so A claims it; wait until its request went out.
+    expect(turn.status).toBe("running");
+    expect((await jobRow(turn.id))?.instance_id).not.toBeNull();
+    // Wait until its request went out.
     await expect.poll(async () => (await jobRow(turn.id))?.sent, { timeout: 10_000 }).toBe(true);
 
-    const b = await launch(4);
     const seen: JobEvent[] = [];
     const followed = await b.follow(turn.id, (event) => seen.push(event));
     expect(followed.live).toBe(true);
@@ -179,11 +183,45 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
     expect(seen.map((event) => event.seq)).toEqual(seen.map((_, index) => index + 1));
   }, 60_000);
 
+  it("on SIGTERM, lets its running job finish, leaves a start taken meanwhile in the line for another instance, then exits", async () => {
+    const a = await launch(4, { STUDIO_SHUTDOWN_GRACE_MS: "20000" });
+    const running = started(await a.call<JobResult<Turn>>({ op: "start", sessionId, parentId: null, request: slow("Finishes during the shutdown", 1_000) }));
+    await expect.poll(async () => (await jobRow(running.id))?.sent, { timeout: 10_000 }).toBe(true);
+    const exited = new Promise<number | null>((resolve) => a.process.on("exit", (code) => resolve(code)));
+    a.process.kill("SIGTERM");
+    await expect.poll(() => a.stderr(), { timeout: 5_000 }).toContain("server.stopping");
+
+    // A no longer claims: a start it takes now is committed, and waits for some other instance.
+    const waiting = started(await a.call<JobResult<Turn>>({ op: "start", sessionId, parentId: null, request: slow("Started during the shutdown", 0) }));
+    expect(waiting.status).toBe("queued");
+    expect(await exited).toBe(0);
+    expect((await storage.turns.get(OWNER, running.id))?.status).toBe("succeeded");
+    expect(await jobRow(running.id)).toBeUndefined();
+    expect((await storage.turns.get(OWNER, waiting.id))?.status).toBe("queued");
+    expect((await jobRow(waiting.id))?.state).toBe("queued");
+
+    await launch(4);
+    await expect.poll(async () => (await storage.turns.get(OWNER, waiting.id))?.status, { timeout: 15_000 }).toBe("succeeded");
+  }, 60_000);
+
+  it("on SIGTERM, ends a job still running after the grace period as interrupted, with Retry offered", async () => {
+    const a = await launch(4, { STUDIO_SHUTDOWN_GRACE_MS: "300" });
+    const turn = started(await a.call<JobResult<Turn>>({ op: "start", sessionId, parentId: null, request: slow("Too slow to wait for", 20_000) }));
+    await expect.poll(async () => (await jobRow(turn.id))?.sent, { timeout: 10_000 }).toBe(true);
+    const exited = new Promise<number | null>((resolve) => a.process.on("exit", (code) => resolve(code)));
+    const signalledAt = Date.now();
+    a.process.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({ status: "interrupted", error: { retryable: true } });
+    expect(await jobRow(turn.id)).toBeUndefined();
+  }, 60_000);
+
   it("cancels from instance B a job that A runs", async () => {
-    const a = await launch(4);
+    // Both up before the start, as above; A takes it with a slot free.
+    const [a, b] = await Promise.all([launch(4), launch(4)]);
     const turn = started(await a.call<JobResult<Turn>>({ op: "start", sessionId, parentId: null, request: slow("A slow banana", 2_000) }));
     await expect.poll(async () => (await jobRow(turn.id))?.sent, { timeout: 10_000 }).toBe(true);
-    const b = await launch(4);
     const askedAt = Date.now();
     const cancelled = await b.call<JobResult<Turn>>({ op: "cancel", turnId: turn.id });
     expect(cancelled.ok && cancelled.data.status).toBe("cancelled");

@@ -73,9 +73,13 @@ export interface PostgresStorage extends Storage {
   readonly db: Kysely<StudioDatabase>;
   /**
    * turns.create, with `alsoDo` in the same transaction (the shared job queue's row): both commit
-   * or neither does.
+   * or neither does. When `alsoDo` answers "running" (the job was claimed as it was queued), the
+   * turn is recorded running in that transaction too, and returned so.
    */
-  createTurnWith(input: Parameters<Storage["turns"]["create"]>[0], alsoDo: (trx: Transaction<StudioDatabase>, turn: Turn) => Promise<void>): Promise<Turn>;
+  createTurnWith(
+    input: Parameters<Storage["turns"]["create"]>[0],
+    alsoDo: (trx: Transaction<StudioDatabase>, turn: Turn) => Promise<"running" | void>,
+  ): Promise<Turn>;
   /**
    * Startup recovery with the shared job queue: turns.interruptRunning, but only for the active
    * turns the queue does not hold. A turn with a job row is the queue's: a queued job is still to
@@ -299,7 +303,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
 
   async function createTurnWith(
     { ownerId, sessionId, parentId, request }: Parameters<Storage["turns"]["create"]>[0],
-    alsoDo: (trx: Transaction<StudioDatabase>, turn: Turn) => Promise<void>,
+    alsoDo: (trx: Transaction<StudioDatabase>, turn: Turn) => Promise<"running" | void>,
   ): Promise<Turn> {
     if (!validIds(sessionId)) throw new StorageError("not_found", "No such session.");
     if (parentId !== null && !validIds(parentId)) throw new StorageError("not_found", "No such parent turn in this session.");
@@ -329,8 +333,11 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       await touchSession(trx, sessionId, at);
       await grantImages(trx, ownerId, sessionId, { request, outcome: null });
       const turn = toTurn(row);
-      await alsoDo(trx, turn);
-      return turn;
+      if ((await alsoDo(trx, turn)) !== "running") return turn;
+      // queued -> running, as turns.update would make it, without its reads: the row is this
+      // transaction's own.
+      const running = await trx.updateTable("turns").set({ status: "running" }).where("id", "=", id).returningAll().executeTakeFirstOrThrow();
+      return toTurn(running);
     });
   }
 
@@ -820,22 +827,24 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     modelTurns: {
       async put(ownerId, turnId, turn, known) {
         if (!validIds(ownerId, turnId)) throw new StorageError("not_found", "No such turn.");
-        const exists = await read("read the turn", async () => (await turnById(db, ownerId, turnId).select("id").executeTakeFirst()) !== undefined);
-        if (!exists) throw new StorageError("not_found", "No such turn.");
         // Images go to the ImageStore before the row names them, so a row never points at nothing.
         const body = JSON.stringify(await externalizeModelTurn(images, turn, known));
-        await write("save the model's reply", async (trx) => {
-          const at = stamp();
-          await trx
+        // One statement, no transaction around it: this sits between the model's last byte and the
+        // turn's `done`, and each round trip to the database counts there. The foreign key on
+        // (turn_id, owner_id) is the check that the turn exists and is the owner's.
+        const at = stamp();
+        const saved = await read("save the model's reply", () =>
+          db
             .insertInto("model_turns")
             .values({ turn_id: turnId, owner_id: ownerId, body, updated_at: at })
-            .onConflict((conflict) => conflict.column("turn_id").doUpdateSet({ body, updated_at: at }))
-            .execute();
-        }).catch((error: unknown) => {
-          // The turn was deleted (with its session) between the check and the insert.
+            // Another owner's row for this turn id is left alone (and reported as no such turn).
+            .onConflict((conflict) => conflict.column("turn_id").doUpdateSet({ body, updated_at: at }).where("model_turns.owner_id", "=", ownerId))
+            .executeTakeFirst(),
+        ).catch((error: unknown) => {
           if ((error as { cause?: { code?: string } }).cause?.code === "23503") throw new StorageError("not_found", "No such turn.");
           throw error;
         });
+        if (!saved.numInsertedOrUpdatedRows) throw new StorageError("not_found", "No such turn.");
       },
       async get(ownerId, turnId) {
         if (!validIds(ownerId, turnId)) return null;
