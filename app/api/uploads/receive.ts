@@ -96,11 +96,17 @@ async function receiveBody(body: ReadableStream<Uint8Array>, options: ReceiveOpt
     // Piped by hand rather than with pipeline(): the writer's "error" must mean the disk failed,
     // not that the body was cut off (a failing body only closes the writer).
     const writer = createWriteStream(file, { flags: "wx" });
+    let cutOff = false;
     writer.on("error", (error) => {
+      if (cutOff) return;
       writeError ??= error;
       source.destroy(error);
     });
-    stream.on("error", () => writer.destroy());
+    stream.on("error", () => {
+      cutOff = true;
+      stream.unpipe(writer);
+      writer.destroy();
+    });
     stream.pipe(writer);
     writes.push(finished(writer));
   });
