@@ -22,7 +22,9 @@ import { isSameOrigin } from "./same-origin";
  *
  * Under load: the body streams to a temp file (receive.ts), and the decode, checks and store run in
  * one of a few decode slots (lib/images/validate.ts), so memory and the thread pool stay bounded
- * whatever arrives at once, and health checks and image reads keep being answered.
+ * whatever arrives at once, and health checks and image reads keep being answered. The upload is
+ * never held in memory whole: sharp decodes from the temp file, and that file becomes the stored
+ * object (ImageStore.putFile).
  *
  * The per-request reference count (14, fewer for some models) is NOT checked here: a client-sent
  * count proves nothing and one request holds one file. It is enforced where references are used,
