@@ -37,7 +37,7 @@ export interface DiskProbeOptions {
   now?: () => number;
 }
 
-export const FRESH_WAIT_MS = 50;
+export const FRESH_WAIT_MS = 20;
 const MAX_AGE_MS = 10_000;
 export const OVERDUE_MS = 20_000;
 
