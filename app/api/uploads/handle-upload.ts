@@ -11,8 +11,8 @@ import { formatRetryAfter } from "@/lib/server/rate-limit";
 import { getImageStore, getStorage, LOCAL_OWNER_ID, type OwnerId } from "@/lib/storage";
 import { isStorageError } from "@/lib/storage/types";
 import { ImageStoreError } from "@/lib/storage/image-store";
-import { getUploadQuota, type UploadQuota } from "./quota";
-import { receiveUpload, withReceiveSlot } from "./receive";
+import { getUploadQuota } from "./quota";
+import { receiveUpload } from "./receive";
 import { isSameOrigin } from "./same-origin";
 
 /**
@@ -101,16 +101,10 @@ export async function handleUpload(request: Request, { ownerId = LOCAL_OWNER_ID 
   const left = await quota.check(ownerId);
   if (!left.ok) return quotaExceeded(left.limitBytes, left.retryAfterMs);
 
-  return withReceiveSlot(() => receiveAndStore(request.body, { contentType, ownerId, quota, tmpDir: path.join(env.dataDir, "tmp") }));
-}
-
-async function receiveAndStore(
-  body: ReadableStream<Uint8Array> | null,
-  { contentType, ownerId, quota, tmpDir }: { contentType: string; ownerId: OwnerId; quota: UploadQuota; tmpDir: string },
-): Promise<Response> {
+  const tmpDir = path.join(env.dataDir, "tmp");
   let received;
   try {
-    received = await receiveUpload(body, { contentType, maxBodyBytes: MAX_REQUEST_BYTES, maxFileBytes: MAX_UPLOAD_BYTES, tmpDir });
+    received = await receiveUpload(request.body, { contentType, maxBodyBytes: MAX_REQUEST_BYTES, maxFileBytes: MAX_UPLOAD_BYTES, tmpDir });
   } catch {
     return refuse("storage_failed", "The studio could not save the upload: check that its data directory is writable and has free space.");
   }

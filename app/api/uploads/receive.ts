@@ -8,36 +8,22 @@ import { finished, pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import busboy from "busboy";
 import pLimit from "p-limit";
-import { DECODE_SLOTS } from "@/lib/images/validate";
 
 /**
  * Streams a one-file multipart body straight to a temp file, never holding the body in memory.
  * busboy parses the multipart stream; the whole body and the file are both capped while they
  * stream in.
  *
- * At most RECEIVE_SLOTS uploads are taken in at once, each from its first byte until it is stored
- * or refused (the caller runs the whole upload in withReceiveSlot). Each body in flight costs its
- * socket's, stream's, parser's and file writer's buffers and event-loop turns per chunk; 200 at
- * once (the storm in bench/scenarios/upload-storm.ts) left the server's memory 1.4x its start
- * after they were done and /api/health waiting behind their chunks. The rest wait with their
- * bodies unread: nothing pulls from the request stream, so the bytes stay in the client's socket
- * (TCP backpressure), not here.
- *
- * A slot is held through the decode, not only while the body streams in, so bodies are read at
- * the pace they can be decoded (lib/images/validate.ts): with slots for reading alone (16), the
- * storm's 200 bodies were all read in its first minute, a burst of parsing, hashing and writing
- * that /api/health waited behind (and 1.2 GB of temp files waiting for a decode). Four per decode
- * slot keep the decoder fed.
+ * At most RECEIVE_SLOTS bodies stream in at once. Each one in flight costs its socket's, stream's,
+ * parser's and file writer's buffers and event-loop turns per chunk; 200 at once (the storm in
+ * bench/scenarios/upload-storm.ts) left the server's memory 1.4x its start after they were done and
+ * /api/health waiting behind their chunks. The rest wait with their bodies unread: nothing pulls
+ * from the request stream, so the bytes stay in the client's socket (TCP backpressure), not here.
  */
-export const RECEIVE_SLOTS = 4 * DECODE_SLOTS;
+export const RECEIVE_SLOTS = 16;
 const receiveSlots = pLimit(RECEIVE_SLOTS);
 
-/** Runs one upload, from reading its body to storing it, when a slot is free. */
-export function withReceiveSlot<T>(work: () => Promise<T>): Promise<T> {
-  return receiveSlots(work);
-}
-
-/** Uploads being taken in now and requests waiting for a slot, for diagnostics and tests. */
+/** Bodies streaming in now and requests waiting for a slot, for diagnostics and tests. */
 export function receiveLoad(): { active: number; waiting: number } {
   return { active: receiveSlots.activeCount, waiting: receiveSlots.pendingCount };
 }
@@ -59,11 +45,15 @@ class BodyTooLarge extends Error {}
 /**
  * Resolves with the temp file (and the SHA-256 of its bytes, taken as they streamed by, so the store
  * need not read the file again), or why the body was refused; either way nothing is left behind but
- * that file. Call it inside withReceiveSlot. Throws, leaving nothing, when the temp file could not be written (a full or read-only
+ * that file. Throws, leaving nothing, when the temp file could not be written (a full or read-only
  * disk): the body is not read further then.
  */
 export async function receiveUpload(body: ReadableStream<Uint8Array> | null, options: ReceiveOptions): Promise<Received> {
   if (!body) return { ok: false, reason: "no_file", bodyBytes: 0 };
+  return receiveSlots(() => receiveBody(body, options));
+}
+
+async function receiveBody(body: ReadableStream<Uint8Array>, options: ReceiveOptions): Promise<Received> {
   await fs.mkdir(options.tmpDir, { recursive: true });
   const file = path.join(options.tmpDir, `upload-${randomUUID()}.part`);
   let bodyBytes = 0;
