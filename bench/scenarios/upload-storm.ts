@@ -198,6 +198,8 @@ export async function runUploadStorm(context: BenchContext) {
     healthMs: healthSummary,
     healthBeforeMs: summary(idleHealthMs),
     healthFailures: healthFailures.length,
+    // 0: no answer within 30 s; otherwise the status (a 503 says which readiness check failed).
+    healthFailureStatuses: healthFailures,
     imageGetMs: summary(imageMs),
     imageGetFailures: imageFailures.length,
     budgets: {

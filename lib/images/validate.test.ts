@@ -1,8 +1,11 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { MAX_PIXELS, MAX_UPLOAD_BYTES } from "./limits";
 import { SVG_DRAWING, heicContainer, noisyImage, pngClaimingSize, solidImage, truncate } from "./test-images";
-import { validateUpload } from "./validate";
+import { validateUpload, validateUploadFile } from "./validate";
 
 async function expectRefused(bytes: Uint8Array, code: string, declaredName?: string) {
   const result = await validateUpload(bytes, { declaredName });
@@ -107,5 +110,31 @@ describe("validateUpload", () => {
 
   it("refuses a HEIC whose container is cut short", async () => {
     await expectRefused(truncate(heicContainer(4032, 3024), 0.5), "truncated", "cut.heic");
+  });
+});
+
+describe("validateUploadFile", () => {
+  it("decides from a file on disk exactly as from its bytes, for good and bad files alike", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "nb-validate-"));
+    try {
+      const cases: Array<[string, Uint8Array]> = [
+        ["photo.jpg", await noisyImage(120, 80, "jpeg")],
+        ["photo.webp", await noisyImage(50, 40, "webp")],
+        ["notes.jpg", Buffer.from("not an image")],
+        ["logo.png", SVG_DRAWING],
+        ["cut.jpg", truncate(await noisyImage(200, 200, "jpeg"))],
+        ["bomb.png", pngClaimingSize(100_000, 100_000)],
+        ["IMG_0001.HEIC", heicContainer(4032, 3024)],
+        ["empty.png", new Uint8Array()],
+      ];
+      for (const [name, bytes] of cases) {
+        const file = path.join(dir, name);
+        await writeFile(file, bytes);
+        expect(await validateUploadFile(file, { declaredName: name }), name).toEqual(await validateUpload(bytes, { declaredName: name }));
+      }
+      await expect(validateUploadFile(path.join(dir, "missing.jpg"))).rejects.toMatchObject({ code: "ENOENT" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import "server-only";
 
+import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pLimit from "p-limit";
@@ -123,22 +124,54 @@ function isMissingDecoder(error: unknown): boolean {
  * with a reason before it is stored or sent to Gemini.
  */
 export async function validateUpload(bytes: Uint8Array, options: ValidateUploadOptions = {}): Promise<ImageValidation> {
+  return validateImage({ input: bytes, byteLength: bytes.byteLength, head: bytes }, options);
+}
+
+/**
+ * The same checks on a file on disk (an upload streamed to the data directory's tmp), which is
+ * never read whole: its first HEAD_BYTES for the type, then sharp decodes from the path. Throws
+ * only when the file itself can't be read.
+ */
+export async function validateUploadFile(file: string, options: ValidateUploadOptions = {}): Promise<ImageValidation> {
+  const handle = await fs.open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
+    const { bytesRead } = await handle.read(head, 0, head.byteLength, 0);
+    return await validateImage({ input: file, byteLength: size, head: head.subarray(0, bytesRead) }, options);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** How far the type checks look into a file (describeOtherFormat reads the most). */
+const HEAD_BYTES = 4096;
+
+interface ImageInput {
+  /** What sharp reads: the bytes, or a file path. */
+  input: Uint8Array | string;
+  byteLength: number;
+  /** At least the first HEAD_BYTES (all of them for a shorter file). */
+  head: Uint8Array;
+}
+
+async function validateImage({ input, byteLength, head }: ImageInput, options: ValidateUploadOptions): Promise<ImageValidation> {
   const name = options.declaredName ? `"${path.basename(options.declaredName).slice(0, 120)}"` : "This file";
 
-  if (bytes.byteLength === 0) return failure("empty", `${name} is empty.`);
-  if (bytes.byteLength > MAX_UPLOAD_BYTES) {
+  if (byteLength === 0) return failure("empty", `${name} is empty.`);
+  if (byteLength > MAX_UPLOAD_BYTES) {
     return failure(
       "too_large",
-      `${name} is ${formatBytes(bytes.byteLength)}; reference images can be up to ${formatBytes(MAX_UPLOAD_BYTES)}. Export it smaller or as JPEG.`,
+      `${name} is ${formatBytes(byteLength)}; reference images can be up to ${formatBytes(MAX_UPLOAD_BYTES)}. Export it smaller or as JPEG.`,
     );
   }
 
-  const sniffed = sniffImageType(bytes);
+  const sniffed = sniffImageType(head);
   if (sniffed === "image/svg+xml") {
     return failure("unsupported_type", `${name} is an SVG drawing; Gemini takes ${ACCEPTED_TYPES_LABEL}. Export it as PNG first.`);
   }
   if (!sniffed || !isAcceptedMimeType(sniffed)) {
-    const other = describeOtherFormat(bytes);
+    const other = describeOtherFormat(head);
     if (other) {
       return failure("unsupported_type", `${name} is ${other}; Gemini takes ${ACCEPTED_TYPES_LABEL}. Convert it first.`);
     }
@@ -155,7 +188,7 @@ export async function validateUpload(bytes: Uint8Array, options: ValidateUploadO
   // Header only; no pixel limit here so the refusal can say how large the image claims to be.
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+    metadata = await sharp(input, { limitInputPixels: false }).metadata();
   } catch {
     return failure("truncated", `${name} looks damaged or incomplete: its header can't be read. Export it again.`);
   }
@@ -173,7 +206,7 @@ export async function validateUpload(bytes: Uint8Array, options: ValidateUploadO
   const reportedMetadata = (metadata.exif?.byteLength ?? 0) + (metadata.xmp?.byteLength ?? 0) + (metadata.iptc?.byteLength ?? 0) + (metadata.icc?.byteLength ?? 0);
   // Padding a decoder skips (extra APP segments, comments, unknown chunks) is not reported as
   // metadata; it shows as more bytes than the pixels could ever need.
-  const beyondPixels = bytes.byteLength - width * height * MAX_BYTES_PER_PIXEL;
+  const beyondPixels = byteLength - width * height * MAX_BYTES_PER_PIXEL;
   const excess = Math.max(reportedMetadata, beyondPixels);
   if (excess > MAX_METADATA_BYTES) {
     return failure(
@@ -188,13 +221,13 @@ export async function validateUpload(bytes: Uint8Array, options: ValidateUploadO
   // A full decode is the only way to find a truncated or corrupt body behind a valid header.
   // failOn "error" rather than the default "warning": phone JPEGs often carry harmless warnings.
   try {
-    await sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: "error" }).stats();
+    await sharp(input, { limitInputPixels: MAX_PIXELS, failOn: "error" }).stats();
   } catch (error) {
     const heif = mimeType === "image/heic" || mimeType === "image/heif";
     if (heif && isMissingDecoder(error)) {
-      return { ok: true, image: { mimeType, width, height, byteLength: bytes.byteLength, pixelsVerified: false } };
+      return { ok: true, image: { mimeType, width, height, byteLength, pixelsVerified: false } };
     }
     return failure("truncated", `${name} looks damaged or incomplete (it may be cut short). Export or download it again.`);
   }
-  return { ok: true, image: { mimeType, width, height, byteLength: bytes.byteLength, pixelsVerified: true } };
+  return { ok: true, image: { mimeType, width, height, byteLength, pixelsVerified: true } };
 }

@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -50,6 +53,29 @@ export function describeImageStoreContract(name: string, factory: () => Promise<
         (error: unknown) => error instanceof ImageStoreError && error.code === "not_an_image",
       );
       await expect(store.put(new Uint8Array())).rejects.toBeInstanceOf(ImageStoreError);
+    });
+
+    it("stores a file from disk as put stores its bytes, and refuses a file that is not an image", async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), "nb-put-file-"));
+      try {
+        const bytes = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#808080", noise: { type: "gaussian", mean: 128, sigma: 60 } } }).jpeg().toBuffer();
+        const file = path.join(dir, "upload.part");
+        await writeFile(file, bytes);
+        const stored = await store.putFile(file);
+        expect(stored).toEqual({ hash: createHash("sha256").update(bytes).digest("hex"), mimeType: "image/jpeg", byteLength: bytes.byteLength });
+        expect((await store.get(stored.hash))?.bytes.equals(bytes)).toBe(true);
+        // Again, with the hash the caller took while writing it: the same object.
+        await writeFile(file, bytes);
+        expect(await store.putFile(file, { sha256: stored.hash })).toEqual(stored);
+        expect(await store.put(bytes)).toEqual(stored);
+
+        const text = path.join(dir, "notes.part");
+        await writeFile(text, "not an image");
+        await expect(store.putFile(text)).rejects.toSatisfy((error: unknown) => error instanceof ImageStoreError && error.code === "not_an_image");
+        await expect(store.putFile(path.join(dir, "missing.part"))).rejects.toBeInstanceOf(Error);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it("answers null for unknown or malformed hashes, including path tricks", async () => {

@@ -17,6 +17,14 @@ export interface StoredImage {
 export interface ImageStore {
   /** Stores bytes once per content; storing the same bytes again is a no-op. */
   put(bytes: Uint8Array): Promise<StoredImage>;
+  /**
+   * Stores the file at `file` without reading it into memory (an upload streamed to the data
+   * directory's tmp): the file store moves it into place, a bucket is sent it as a stream. The file
+   * may be gone afterwards; what is left of it on any outcome is the caller's to remove.
+   * `sha256`, when given, is the hash of exactly these bytes, taken as they were written, so the
+   * file is not read once more to hash it.
+   */
+  putFile(file: string, options?: { sha256?: string }): Promise<StoredImage>;
   get(hash: string): Promise<{ image: StoredImage; bytes: Buffer } | null>;
   /**
    * The same bytes as a stream, for responses that must not hold whole images: a 6 MB image read
@@ -99,6 +107,25 @@ export async function writeFileAtomically(target: string, bytes: Uint8Array | st
   }
 }
 
+/** The type (from the first bytes), size and SHA-256 of a file on disk, read in 1 MB pieces when no hash is given. */
+export async function describeImageFile(file: string, sha256?: string): Promise<{ mimeType: ImageMimeType | null; byteLength: number; hash: string }> {
+  const handle = await fs.open(file, "r");
+  try {
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+    const { size } = await handle.stat();
+    let hash = sha256;
+    if (!hash) {
+      const digest = createHash("sha256");
+      for await (const chunk of handle.createReadStream({ start: 0, highWaterMark: STREAM_CHUNK_BYTES, autoClose: false })) digest.update(chunk as Buffer);
+      hash = digest.digest("hex");
+    }
+    return { mimeType: sniffImageType(head.subarray(0, bytesRead)), byteLength: size, hash };
+  } finally {
+    await handle.close();
+  }
+}
+
 export function createFileImageStore(dataDir: string): ImageStore & CollectableImageStore {
   const objectsDir = path.join(dataDir, "objects");
   const tmpDir = path.join(dataDir, "tmp");
@@ -130,6 +157,50 @@ export function createFileImageStore(dataDir: string): ImageStore & CollectableI
         }
       }
       return { hash, mimeType, byteLength: bytes.byteLength };
+    },
+
+    async putFile(file, options = {}) {
+      if (options.sha256 !== undefined && !isContentHash(options.sha256)) throw new TypeError("putFile: sha256 must be 64 lowercase hex digits");
+      const { mimeType, byteLength, hash } = await describeImageFile(file, options.sha256).catch((error: unknown) => {
+        throw new ImageStoreError("write_failed", `Could not read the file to store: ${describeWriteFailure(error, file)}.`, { cause: error });
+      });
+      if (!mimeType) throw new ImageStoreError("not_an_image", "The data is not a recognised image.");
+      const target = objectPath(hash);
+      try {
+        await fs.access(target);
+        const at = new Date();
+        await fs.utimes(target, at, at).catch(() => undefined);
+        return { hash, mimeType, byteLength };
+      } catch {
+        // Not stored yet: moved into place below.
+      }
+      try {
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        // As writeFileAtomically: on disk before it has its name, so a crash never leaves a stored name with missing bytes.
+        const handle = await fs.open(file, "r+");
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        try {
+          await fs.rename(file, target);
+        } catch (error) {
+          // A file from another filesystem: copied into the store's tmp first, so the rename that names it stays atomic.
+          if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
+          await fs.mkdir(tmpDir, { recursive: true });
+          const temp = path.join(tmpDir, `${randomUUID()}.part`);
+          try {
+            await fs.copyFile(file, temp);
+            await fs.rename(temp, target);
+          } finally {
+            await fs.rm(temp, { force: true });
+          }
+        }
+      } catch (error) {
+        throw new ImageStoreError("write_failed", `Could not save the image: ${describeWriteFailure(error, `the data directory ${dataDir}`)}.`, { cause: error });
+      }
+      return { hash, mimeType, byteLength };
     },
 
     async get(hash) {

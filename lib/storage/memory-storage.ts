@@ -1,6 +1,7 @@
 import "server-only";
 
 import { createHash, randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { sniffImageType } from "@/lib/images/sniff";
@@ -67,6 +68,15 @@ export function createMemoryImageStore(options: { now?: () => number } = {}): Me
       if (!mimeType) throw new ImageStoreError("not_an_image", "The data is not a recognised image.");
       const hash = createHash("sha256").update(bytes).digest("hex");
       if (!objects.has(hash)) objects.set(hash, Buffer.from(bytes));
+      storedAt.set(hash, now());
+      return { hash, mimeType, byteLength: bytes.byteLength };
+    },
+    async putFile(file) {
+      const bytes = await readFile(file);
+      const mimeType = sniffImageType(bytes);
+      if (!mimeType) throw new ImageStoreError("not_an_image", "The data is not a recognised image.");
+      const hash = createHash("sha256").update(bytes).digest("hex");
+      if (!objects.has(hash)) objects.set(hash, bytes);
       storedAt.set(hash, now());
       return { hash, mimeType, byteLength: bytes.byteLength };
     },

@@ -38,4 +38,23 @@ describe("GET /api/health", () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: "error", reason: "low disk space", detail: expect.stringContaining("STUDIO_MIN_FREE_DISK_MB") });
   });
+
+  it("answers 503 at once when the data directory stops taking writes, and ready again once fixed", async () => {
+    const { getEnv } = await import("@/lib/env");
+    getEnv().minFreeDiskBytes = 0;
+    expect((await GET()).status).toBe(200);
+    const tmp = path.join(dataDir, "tmp");
+    await fs.rm(tmp, { recursive: true, force: true });
+    await fs.writeFile(tmp, "not a directory");
+    try {
+      const response = await GET();
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ status: "error", reason: "data directory is not writable", diskCheckAgeMs: expect.any(Number) });
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+    const again = await GET();
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ status: "ok", diskCheckAgeMs: expect.any(Number) });
+  });
 });

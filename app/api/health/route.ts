@@ -1,8 +1,6 @@
-import { randomUUID } from "node:crypto";
-import { promises as fs } from "node:fs";
-import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { formatBytes } from "@/lib/images/limits";
+import { getDiskProbe } from "@/lib/server/disk-probe";
 import { getJobRunner } from "@/lib/server/sessions";
 import { getStorage } from "@/lib/storage";
 import type { Storage } from "@/lib/storage/types";
@@ -10,12 +8,6 @@ import type { Storage } from "@/lib/storage/types";
 export const dynamic = "force-dynamic";
 
 const noStore = { "cache-control": "no-store" };
-
-/** Bytes an unprivileged process may still write where `dir` lives (what `df` shows as available). */
-async function freeBytes(dir: string): Promise<number> {
-  const stats = await fs.statfs(dir);
-  return stats.bavail * stats.bsize;
-}
 
 /** How long a probe waits for the database or the bucket before calling it down. */
 const SERVER_CHECK_TIMEOUT_MS = 3_000;
@@ -53,7 +45,8 @@ async function checkServers(storage: Storage, sharedQueue: boolean): Promise<Rec
  * Readiness: the environment is valid, the database opens (and, with DATABASE_URL, the database
  * server, the bucket and the shared job queue answer now), the data directory accepts writes and has at least
  * STUDIO_MIN_FREE_DISK_MB free. The write probe alone passes on a disk with a few KB
- * left, where the next generation's images would fail.
+ * left, where the next generation's images would fail. `diskCheckAgeMs` says how old the data
+ * directory's check is (0 on an idle disk; under a burst of uploads, the last one that finished).
  */
 export async function GET() {
   let mode: string;
@@ -71,6 +64,9 @@ export async function GET() {
   } catch {
     return Response.json({ status: "error", mode, reason: "storage could not be opened" }, { status: 503, headers: noStore });
   }
+  // Answered from a background check (lib/server/disk-probe.ts), so a probe is not stuck behind
+  // upload writes; asked alongside the servers.
+  const diskReading = getDiskProbe(dataDir).read();
   // With DATABASE_URL the database and the bucket are servers of their own, up or down since the
   // storage opened: each is asked again, within a bound, on every probe.
   const servers = await checkServers(storage, databaseUrl !== undefined);
@@ -81,20 +77,12 @@ export async function GET() {
       { status: 503, headers: noStore },
     );
   }
-  const probe = path.join(dataDir, "tmp", `health-${randomUUID()}`);
-  try {
-    await fs.mkdir(path.dirname(probe), { recursive: true });
-    await fs.writeFile(probe, "");
-    await fs.rm(probe);
-  } catch {
-    return Response.json({ status: "error", mode, reason: "data directory is not writable" }, { status: 503, headers: noStore });
+  const disk = await diskReading;
+  if (!disk.state.ok) {
+    const overdue = "pendingMs" in disk ? { detail: `The data directory has not answered a check for ${disk.pendingMs} ms.` } : {};
+    return Response.json({ status: "error", mode, reason: disk.state.reason, ...overdue, diskCheckAgeMs: disk.ageMs }, { status: 503, headers: noStore });
   }
-  let free: number;
-  try {
-    free = await freeBytes(dataDir);
-  } catch {
-    return Response.json({ status: "error", mode, reason: "free disk space could not be read" }, { status: 503, headers: noStore });
-  }
+  const free = disk.state.freeBytes;
   if (free < minFreeDiskBytes) {
     return Response.json(
       {
@@ -103,9 +91,10 @@ export async function GET() {
         reason: "low disk space",
         detail: `${formatBytes(free)} free in the data directory; at least ${formatBytes(minFreeDiskBytes)} is required (STUDIO_MIN_FREE_DISK_MB).`,
         freeBytes: free,
+        diskCheckAgeMs: disk.ageMs,
       },
       { status: 503, headers: noStore },
     );
   }
-  return Response.json({ status: "ok", mode, freeBytes: free, ...(Object.keys(servers).length > 0 ? { checks: servers } : {}) }, { headers: noStore });
+  return Response.json({ status: "ok", mode, freeBytes: free, diskCheckAgeMs: disk.ageMs, ...(Object.keys(servers).length > 0 ? { checks: servers } : {}) }, { headers: noStore });
 }

@@ -6,7 +6,7 @@ import sharp from "sharp";
 import { getEnv } from "@/lib/env";
 import { MAX_UPLOAD_BYTES, formatBytes } from "@/lib/images/limits";
 import { imageUrl, type UploadError, type UploadErrorCode, type UploadedImage } from "@/lib/images/upload-contract";
-import { validateUpload, withDecodeSlot } from "@/lib/images/validate";
+import { validateUploadFile, withDecodeSlot } from "@/lib/images/validate";
 import { formatRetryAfter } from "@/lib/server/rate-limit";
 import { getImageStore, getStorage, LOCAL_OWNER_ID, type OwnerId } from "@/lib/storage";
 import { isStorageError } from "@/lib/storage/types";
@@ -22,7 +22,9 @@ import { isSameOrigin } from "./same-origin";
  *
  * Under load: the body streams to a temp file (receive.ts), and the decode, checks and store run in
  * one of a few decode slots (lib/images/validate.ts), so memory and the thread pool stay bounded
- * whatever arrives at once, and health checks and image reads keep being answered.
+ * whatever arrives at once, and health checks and image reads keep being answered. The upload is
+ * never held in memory whole: sharp decodes from the temp file, and that file becomes the stored
+ * object (ImageStore.putFile).
  *
  * The per-request reference count (14, fewer for some models) is NOT checked here: a client-sent
  * count proves nothing and one request holds one file. It is enforced where references are used,
@@ -72,8 +74,8 @@ function quotaExceeded(limitBytes: number, retryAfterMs: number): Response {
   );
 }
 
-async function makePreview(bytes: Uint8Array): Promise<Buffer> {
-  return sharp(bytes)
+async function makePreview(file: string): Promise<Buffer> {
+  return sharp(file)
     .rotate()
     .resize({ width: PREVIEW_LONG_EDGE, height: PREVIEW_LONG_EDGE, fit: "inside", withoutEnlargement: true })
     .jpeg({ quality: 80 })
@@ -120,37 +122,41 @@ export async function handleUpload(request: Request, { ownerId = LOCAL_OWNER_ID 
         return refuse("bad_request", "The upload could not be read as multipart/form-data.");
     }
   }
-  const { file, name } = received;
+  const { file, name, sha256 } = received;
   try {
     if (!spent.ok) return quotaExceeded(spent.limitBytes, spent.retryAfterMs);
-    return await withDecodeSlot(() => checkAndStore(file, name, ownerId));
+    return await withDecodeSlot(() => checkAndStore(file, sha256, name, ownerId));
   } finally {
     await fs.rm(file, { force: true });
   }
 }
 
-async function checkAndStore(file: string, name: string | undefined, ownerId: OwnerId): Promise<Response> {
-  const bytes = await fs.readFile(file);
-  const validation = await validateUpload(bytes, { declaredName: name || undefined });
+/**
+ * The upload is never read whole: it is checked and decoded from its temp file, then the file
+ * itself becomes the stored object (renamed into the data directory's store, or streamed to the
+ * bucket). The caller removes whatever is left of the temp file.
+ */
+async function checkAndStore(file: string, sha256: string, name: string | undefined, ownerId: OwnerId): Promise<Response> {
+  const validation = await validateUploadFile(file, { declaredName: name || undefined });
   if (!validation.ok) return refuse(validation.error.code, validation.error.message);
   const { image } = validation;
 
   const store = await getImageStore();
   try {
-    const stored = await store.put(bytes);
+    // Gemini takes HEIC as it is, so the original is what gets stored and sent; the preview is only
+    // for the tray. Without an HEVC decoder there is none and the tray shows a named placeholder.
+    // Made before the store takes the file (it may move it).
+    const heif = image.mimeType === "image/heic" || image.mimeType === "image/heif";
+    const preview = heif && image.pixelsVerified ? await makePreview(file).catch(() => null) : null;
+    const stored = await store.putFile(file, { sha256 });
     // Image bytes are shared by hash: the uploader may read this one from now on (lib/server/access.ts).
     const access = (await getStorage()).imageAccess;
     await access.recordUpload(ownerId, stored.hash);
     let previewUrl: string | null = null;
-    // Gemini takes HEIC as it is, so the original is what gets stored and sent; the preview is only
-    // for the tray. Without an HEVC decoder there is none and the tray shows a named placeholder.
-    if ((image.mimeType === "image/heic" || image.mimeType === "image/heif") && image.pixelsVerified) {
-      const preview = await makePreview(bytes).catch(() => null);
-      if (preview) {
-        const shown = await store.put(preview);
-        await access.recordUpload(ownerId, shown.hash);
-        previewUrl = imageUrl(shown.hash);
-      }
+    if (preview) {
+      const shown = await store.put(preview);
+      await access.recordUpload(ownerId, shown.hash);
+      previewUrl = imageUrl(shown.hash);
     }
     const uploaded: UploadedImage = {
       hash: stored.hash,

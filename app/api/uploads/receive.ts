@@ -1,10 +1,10 @@
 import "server-only";
 
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream, promises as fs } from "node:fs";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { finished, pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import busboy from "busboy";
 import pLimit from "p-limit";
@@ -29,7 +29,7 @@ export function receiveLoad(): { active: number; waiting: number } {
 }
 
 export type Received =
-  | { ok: true; file: string; name: string | undefined; fileBytes: number; bodyBytes: number }
+  | { ok: true; file: string; name: string | undefined; fileBytes: number; bodyBytes: number; sha256: string }
   | { ok: false; reason: "too_large" | "too_many_files" | "no_file" | "bad_request"; bodyBytes: number };
 
 export interface ReceiveOptions {
@@ -42,6 +42,12 @@ export interface ReceiveOptions {
 
 class BodyTooLarge extends Error {}
 
+/**
+ * Resolves with the temp file (and the SHA-256 of its bytes, taken as they streamed by, so the store
+ * need not read the file again), or why the body was refused; either way nothing is left behind but
+ * that file. Throws, leaving nothing, when the temp file could not be written (a full or read-only
+ * disk): the body is not read further then.
+ */
 export async function receiveUpload(body: ReadableStream<Uint8Array> | null, options: ReceiveOptions): Promise<Received> {
   if (!body) return { ok: false, reason: "no_file", bodyBytes: 0 };
   return receiveSlots(() => receiveBody(body, options));
@@ -56,6 +62,8 @@ async function receiveBody(body: ReadableStream<Uint8Array>, options: ReceiveOpt
   let name: string | undefined;
   let fileTooLarge = false;
   let tooManyFiles = false;
+  let writeError: unknown = null;
+  const digest = createHash("sha256");
   const writes: Promise<void>[] = [];
 
   let parser: busboy.Busboy;
@@ -67,6 +75,8 @@ async function receiveBody(body: ReadableStream<Uint8Array>, options: ReceiveOpt
   } catch {
     return { ok: false, reason: "bad_request", bodyBytes };
   }
+  // Destroying the source ends the pipeline below: nothing more is read from the client.
+  const source = Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>);
   parser.on("file", (field, stream, info) => {
     files += 1;
     if (field !== "file") {
@@ -77,11 +87,28 @@ async function receiveBody(body: ReadableStream<Uint8Array>, options: ReceiveOpt
     name = info.filename;
     stream.on("limit", () => {
       fileTooLarge = true;
+      source.destroy(new BodyTooLarge());
     });
     stream.on("data", (chunk: Buffer) => {
       fileBytes += chunk.byteLength;
+      digest.update(chunk);
     });
-    writes.push(pipeline(stream, createWriteStream(file, { flags: "wx" })));
+    // Piped by hand rather than with pipeline(): the writer's "error" must mean the disk failed,
+    // not that the body was cut off (a failing body only closes the writer).
+    const writer = createWriteStream(file, { flags: "wx" });
+    let cutOff = false;
+    writer.on("error", (error) => {
+      if (cutOff) return;
+      writeError ??= error;
+      source.destroy(error);
+    });
+    stream.on("error", () => {
+      cutOff = true;
+      stream.unpipe(writer);
+      writer.destroy();
+    });
+    stream.pipe(writer);
+    writes.push(finished(writer));
   });
   parser.on("filesLimit", () => {
     tooManyFiles = true;
@@ -97,17 +124,19 @@ async function receiveBody(body: ReadableStream<Uint8Array>, options: ReceiveOpt
 
   const discard = () => fs.rm(file, { force: true });
   try {
-    await pipeline(Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), counter, parser);
+    await pipeline(source, counter, parser);
     await Promise.all(writes);
   } catch (error) {
     await Promise.allSettled(writes);
     await discard();
-    return { ok: false, reason: error instanceof BodyTooLarge ? "too_large" : "bad_request", bodyBytes };
+    if (writeError) throw writeError;
+    return { ok: false, reason: error instanceof BodyTooLarge || fileTooLarge ? "too_large" : "bad_request", bodyBytes };
   }
+  // The limit can be passed in the body's last chunk, after the source has ended and can no longer fail.
   const reason = fileTooLarge ? "too_large" : tooManyFiles ? "too_many_files" : writes.length === 0 ? "no_file" : null;
   if (reason) {
     await discard();
     return { ok: false, reason, bodyBytes };
   }
-  return { ok: true, file, name, fileBytes, bodyBytes };
+  return { ok: true, file, name, fileBytes, bodyBytes, sha256: digest.digest("hex") };
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -50,6 +51,18 @@ function upload(parts: Array<[field: string, bytes: Uint8Array, name: string]>, 
   return POST(new Request("http://studio.test/api/uploads", { method: "POST", body: form, headers: withoutBlank({ ...SAME_ORIGIN, ...headers }) }));
 }
 
+/** Temp files of uploads in flight or left behind. */
+async function uploadTempFiles(): Promise<string[]> {
+  return (await fs.readdir(path.join(dataDir, "tmp")).catch(() => [] as string[])).filter((name) => name.startsWith("upload-"));
+}
+
+async function listObjects(): Promise<string[]> {
+  const objects = path.join(dataDir, "objects");
+  const shards = await fs.readdir(objects).catch(() => [] as string[]);
+  const names = await Promise.all(shards.map((shard) => fs.readdir(path.join(objects, shard)).catch(() => [] as string[])));
+  return names.flat().sort();
+}
+
 async function expectError(response: Response, status: number, code: string) {
   expect(response.status).toBe(status);
   const body = uploadErrorBodySchema.parse(await response.json());
@@ -89,6 +102,34 @@ describe("POST /api/uploads", () => {
     await expectError(await upload([["file", SVG_DRAWING, "logo.png"]]), 415, "unsupported_type");
     await expectError(await upload([["file", truncate(await noisyImage(200, 200, "jpeg")), "cut.jpg"]]), 422, "truncated");
     await expectError(await upload([["file", pngClaimingSize(100_000, 100_000), "bomb.png"]]), 422, "too_many_pixels");
+  });
+
+  it("leaves nothing behind, in tmp or the store, when it refuses a non-image or a decompression bomb", async () => {
+    const objectsBefore = await listObjects();
+    await expectError(await upload([["file", Buffer.from("not an image at all"), "notes.png"]]), 415, "not_an_image");
+    await expectError(await upload([["file", pngClaimingSize(100_000, 100_000), "bomb.png"]]), 422, "too_many_pixels");
+    expect(await uploadTempFiles()).toEqual([]);
+    expect(await listObjects()).toEqual(objectsBefore);
+  });
+
+  it("answers storage_failed when the store can't take the file, leaving no temp file and no object", async () => {
+    const bytes = await noisyImage(90, 70, "jpeg");
+    const hash = createHash("sha256").update(bytes).digest("hex");
+    // A regular file where the object's shard directory belongs: the move into the store fails as on a broken disk.
+    const shard = path.join(dataDir, "objects", hash.slice(0, 2));
+    await fs.rm(shard, { recursive: true, force: true });
+    await fs.mkdir(path.dirname(shard), { recursive: true });
+    await fs.writeFile(shard, "not a directory");
+    try {
+      const message = await expectError(await upload([["file", bytes, "photo.jpg"]]), 500, "storage_failed");
+      expect(message).toContain("writable");
+      expect(await uploadTempFiles()).toEqual([]);
+    } finally {
+      await fs.rm(shard, { force: true });
+    }
+    // Once the store works again, the same upload is stored.
+    expect((await upload([["file", bytes, "photo.jpg"]])).status).toBe(201);
+    expect((await fs.readFile(path.join(shard, hash))).equals(bytes)).toBe(true);
   });
 
   it("refuses more than one file per request", async () => {
