@@ -36,7 +36,12 @@ export function Composer({ running, submitting = false, editing, blocked = null,
   const variations = useComposer((state) => state.variations);
   const summary = useComposer((state) => {
     const profile = models.find((model) => model.id === state.settings.model);
-    return [profile?.displayName ?? state.settings.model, state.settings.imageSize, state.settings.aspectRatio === "match-input" ? "ratio of the input" : state.settings.aspectRatio].join(" · ");
+    return [
+      profile?.displayName ?? state.settings.model,
+      state.settings.imageSize,
+      state.settings.aspectRatio === "match-input" ? "ratio of the input" : state.settings.aspectRatio,
+      ...(state.batch ? ["batch, half price"] : []),
+    ].join(" · ");
   });
   // Below xl the composer shares the screen with the result: the references and model options fold
   // under one button. A model-switch notice unfolds them, as it must be read.
@@ -91,7 +96,6 @@ export function Composer({ running, submitting = false, editing, blocked = null,
         {/* On the Generate row, so it costs the result no height on a tablet or phone. */}
         {!running && <VariationsControl />}
       </div>
-      {!running && <BatchModeToggle />}
       {blocked && !running && (
         <div id="generate-blocked" data-testid="generate-blocked" className="flex flex-col gap-2 text-sm text-red-800 dark:text-red-300">
           {typeof blocked.action === "string" ? (
@@ -138,6 +142,8 @@ export function Composer({ running, submitting = false, editing, blocked = null,
             Compare models…
           </button>
         )}
+        {/* With the options, not under Generate: on a tablet or phone a row there costs the result height. */}
+        {!running && <BatchModeToggle />}
         {references}
         <ModelControls editing={editing} referenceCounts={referenceCounts} />
       </div>
