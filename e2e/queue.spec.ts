@@ -26,10 +26,12 @@ test.describe("a studio with more generations started than it runs at once", () 
   test.afterEach(async ({ request }) => emulatorControl(request).reset());
 
   test("queues the extra ones first in, first out, lets one be cancelled while it waits, and finishes all the others", async ({ page, request }, testInfo) => {
-    test.setTimeout(120_000);
+    test.setTimeout(180_000);
     const emulator = emulatorControl(request);
-    // Two chunks per answer without thoughts: about 6 s each, so the line is still there while the tabs start.
-    await emulator.configure({ latencyMs: 3_000 });
+    // Two chunks per answer without thoughts: about 10 s each, so the line is still there while the
+    // six tabs start one after another. At 6 s a loaded machine (each start taking 2-3 s) let the
+    // first ones finish before the last started, and nothing waited.
+    await emulator.configure({ latencyMs: 5_000 });
     const tabs = [page, ...(await Promise.all(Array.from({ length: COUNT - 1 }, () => page.context().newPage())))];
     const studios = tabs.map((tab) => new StudioPage(tab));
     for (const studio of studios) {
