@@ -231,24 +231,41 @@ function contentOutcome(fault: Fault | undefined): ContentOutcome | undefined {
   }
 }
 
+/**
+ * Takes this request's fault and answers the ones that come before any answer (a held request
+ * let go, a gateway error, a cut or an error instead of a unary body); generateContent and
+ * interactions share it. What is left (a fault of the stream itself) is for the caller.
+ */
+async function answerEarlyFault(
+  context: ApiContext,
+  normalized: unknown,
+  stream: boolean,
+  method: string,
+): Promise<{ answered: true } | { answered: false; fault: Fault | undefined }> {
+  const fault = takeFault(context, normalized);
+  context.entry.fault = fault ? fault.kind : null;
+  if (fault?.hold && !(await context.state.held.wait(context.signal))) return { answered: true };
+  if (fault && isGatewayFault(fault.kind)) {
+    await applyGatewayFault(context, fault, method);
+    return { answered: true };
+  }
+  if (fault?.kind === "cut" && !stream) {
+    context.request.socket.destroy();
+    return { answered: true };
+  }
+  if (fault?.kind === "error_chunk" && !stream) throw errorForStatus(fault.code ?? 500);
+  return { answered: false, fault };
+}
+
 export async function generateContent(context: ApiContext, modelId: string, stream: boolean): Promise<void> {
   const model = generativeModel(modelId, context.apiVersion, stream ? "streamGenerateContent" : "generateContent");
   const { raw, json } = await readJsonBody(context);
   context.entry.body = redactBody(json);
   const normalized = normalizeFieldNames(json);
 
-  const fault = takeFault(context, normalized);
-  context.entry.fault = fault ? fault.kind : null;
-  if (fault?.hold && !(await context.state.held.wait(context.signal))) return;
-  if (fault && isGatewayFault(fault.kind)) {
-    await applyGatewayFault(context, fault, stream ? "StreamGenerateContent" : "GenerateContent");
-    return;
-  }
-  if (fault?.kind === "cut" && !stream) {
-    context.request.socket.destroy();
-    return;
-  }
-  if (fault?.kind === "error_chunk" && !stream) throw errorForStatus(fault.code ?? 500);
+  const early = await answerEarlyFault(context, normalized, stream, stream ? "StreamGenerateContent" : "GenerateContent");
+  if (early.answered) return;
+  const fault = early.fault;
 
   const parsed = parseGenerateContentRequest(normalized, context.apiVersion);
   if (!parsed.ok) throw parsed.error;
@@ -348,18 +365,9 @@ export async function createInteraction(context: ApiContext): Promise<void> {
   const earlier = previousId ? context.state.interactions.conversation(previousId) : [];
   const normalized = toGenerateContentRequest(body, [...earlier, ...added]);
 
-  const fault = takeFault(context, normalized);
-  context.entry.fault = fault ? fault.kind : null;
-  if (fault?.hold && !(await context.state.held.wait(context.signal))) return;
-  if (fault && isGatewayFault(fault.kind)) {
-    await applyGatewayFault(context, fault, "CreateInteraction");
-    return;
-  }
-  if (fault?.kind === "cut" && !stream) {
-    context.request.socket.destroy();
-    return;
-  }
-  if (fault?.kind === "error_chunk" && !stream) throw errorForStatus(fault.code ?? 500);
+  const early = await answerEarlyFault(context, normalized, stream, "CreateInteraction");
+  if (early.answered) return;
+  const fault = early.fault;
 
   const parsed = parseGenerateContentRequest(normalized, context.apiVersion);
   if (!parsed.ok) throw parsed.error;
