@@ -453,9 +453,15 @@ test.describe("a data directory that stops accepting writes", () => {
     // database stays writable so the failure itself can be recorded.
     rmSync(tmpDir, { recursive: true, force: true });
     writeFileSync(tmpDir, "not a directory");
-    const health = await request.get(`${server.baseUrl}/api/health`);
-    expect(health.status()).toBe(503);
-    expect(await health.json()).toMatchObject({ reason: "data directory is not writable" });
+    // Health reads the data directory's check from the background (lib/server/disk-probe.ts): it
+    // waits a moment for a fresh one, else answers the last, at most 10 s old. On a busy machine the
+    // first answer after the break may be that older one, so ask until the new check has run.
+    await expect
+      .poll(async () => {
+        const health = await request.get(`${server.baseUrl}/api/health`);
+        return { status: health.status(), reason: ((await health.json()) as { reason?: string }).reason };
+      }, { timeout: 15_000 })
+      .toEqual({ status: 503, reason: "data directory is not writable" });
 
     const before = readDataDir(dataDir);
     // Through the page object, which waits for hydration: a click before it lands on the server's
