@@ -1,8 +1,11 @@
-import { rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readdirSync, rmSync } from "node:fs";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { expect, test, type Browser, type TestInfo } from "@playwright/test";
 import pg from "pg";
 import { createAppClient, discoverActionIds, type AppClient } from "../bench/lib/app-client";
 import { flashSettings } from "../bench/lib/settings";
+import { SVG_DRAWING, noisyImage } from "../lib/images/test-images";
 import { findPostgresBin, skipPostgres, startPostgres, type PostgresCluster } from "../test/support/postgres-cluster";
 import { startS3, type S3Server } from "../test/support/s3-server";
 import { E2E_AUTH, signedSessionCookie } from "./support/auth";
@@ -140,6 +143,59 @@ test.describe("several studio instances serving one team over PostgreSQL and S3"
     expect(sent).toHaveLength(1);
   });
 
+  test("a reference uploaded on A streams into the bucket, is refused whole when bad, and B serves it and sends it to Google", async ({ browser, request }) => {
+    const emulator = emulatorControl(request);
+    const { clients, sessionId } = await appClients(browser);
+    await emulator.reset();
+    const bucket = env.STUDIO_S3_BUCKET!;
+    const s3Client = new S3Client({ endpoint: s3!.endpoint, region: s3!.region, forcePathStyle: true, credentials: { accessKeyId: s3!.accessKeyId, secretAccessKey: s3!.secretAccessKey } });
+    const objectKeys = async () => ((await s3Client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "objects/" }))).Contents ?? []).map((item) => item.Key!);
+    const uploadTo = (name: "A" | "B", file: { name: string; mimeType: string; buffer: Buffer }) =>
+      request.post(`${studio(name).baseUrl}/api/uploads`, { headers: { cookie: COOKIE, origin: studio(name).baseUrl }, multipart: { file } });
+    try {
+      const before = await objectKeys();
+      // Refused, and nothing of it reaches the bucket: a text file named like a photo, and an SVG.
+      for (const file of [
+        { name: "notes.jpg", mimeType: "image/jpeg", buffer: Buffer.from("not a photo at all\n".repeat(200)) },
+        { name: "drawing.svg", mimeType: "image/svg+xml", buffer: Buffer.from(SVG_DRAWING) },
+      ]) {
+        const refused = await uploadTo("A", file);
+        expect(refused.status(), file.name).toBeGreaterThanOrEqual(400);
+        expect(refused.status(), file.name).toBeLessThan(500);
+      }
+      expect(await objectKeys()).toEqual(before);
+
+      const photo = await noisyImage(640, 480, "jpeg");
+      const accepted = await uploadTo("A", { name: "photo.jpg", mimeType: "image/jpeg", buffer: photo });
+      expect(accepted.status()).toBe(201);
+      const { hash } = (await accepted.json()) as { hash: string };
+      // In the bucket under its content hash, with exactly the bytes A checked.
+      const key = `objects/${hash.slice(0, 2)}/${hash}`;
+      expect(await objectKeys()).toContain(key);
+      const object = await s3Client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const stored = Buffer.from((await object.Body!.transformToByteArray()) ?? []);
+      expect(createHash("sha256").update(stored).digest("hex")).toBe(hash);
+      // Not kept on A's disk: neither as an object nor as a temp file left behind.
+      expect(readdirSync(instances[0].dataDir, { recursive: true }).map(String).filter((name) => name.includes(hash) || /upload-/.test(name))).toEqual([]);
+
+      // B, which never saw the upload, serves it and sends it to Google with a turn.
+      const served = await request.get(`${studio("B").baseUrl}/api/images/${hash}`, { headers: { cookie: COOKIE } });
+      expect(served.status()).toBe(200);
+      expect(Buffer.from(await served.body()).equals(stored)).toBe(true);
+      const prompt = "Put the uploaded photo on a billboard";
+      const started = await clients[1].startTurn({ sessionId, parentId: null, prompt, references: [{ hash }], settings: flashSettings("1K", { showThoughts: false }) });
+      if (!started.ok) throw new Error(`${started.error.code}: ${started.error.message}`);
+      const { terminal } = await clients[1].follow(started.data.id);
+      expect(terminal.type).toBe("done");
+      const sent = (await emulator.generations()).filter((call) => JSON.stringify(call.body).includes(prompt));
+      expect(sent).toHaveLength(1);
+      // The log describes inline data by its first 16 hex digits of SHA-256 (emulator/request-log.ts).
+      expect(JSON.stringify(sent[0]!.body)).toContain(`sha256=${hash.slice(0, 16)}`);
+    } finally {
+      s3Client.destroy();
+    }
+  });
+
   test("a turn whose instance is killed mid-job ends interrupted on the other within 10 s, and Retry there finishes it", async ({ page, request }, testInfo) => {
     const emulator = emulatorControl(request);
     // B is stopped while A takes the job, so it is A's job that dies; it comes back to follow it.
@@ -174,6 +230,44 @@ test.describe("several studio instances serving one team over PostgreSQL and S3"
     // Once for the job A lost, once for the Retry: a lost job that reached Google is never resent.
     const sent = (await emulator.generations()).filter((call) => JSON.stringify(call.body).includes(prompt));
     expect(sent).toHaveLength(2);
+  });
+
+  test("a deploy's SIGTERM lets the generation A runs finish within the grace, while B takes the starts meanwhile", async ({ browser, request }) => {
+    const emulator = emulatorControl(request);
+    // A as `npm start` runs it (scripts/serve.ts sets NEXT_MANUAL_SIG_HANDLE): the studio itself
+    // handles SIGTERM (lib/server/graceful-exit.ts) instead of Next.js exiting at once.
+    await studio("A").stop();
+    const instanceA = instances[0];
+    running.A = startStudio({ port: instanceA.port, dataDir: instanceA.dataDir, env: { ...env, NEXT_MANUAL_SIG_HANDLE: "1", STUDIO_SHUTDOWN_GRACE_MS: "8000" }, keepData: true });
+    await studio("A").waitUntilHealthy();
+    const { clients, sessionId } = await appClients(browser);
+    await emulator.reset();
+    // Google holds A's answer until the test lets it go, after the SIGTERM.
+    await emulator.queueFaults([{ kind: "slow", delayMs: 100, hold: true }]);
+    const onA = await clients[0].startTurn({ sessionId, parentId: null, prompt: "A banana finished through a deploy", references: [], settings: flashSettings("1K", { showThoughts: false }) });
+    if (!onA.ok) throw new Error(`${onA.error.code}: ${onA.error.message}`);
+    await expect.poll(() => emulator.held()).toBe(1);
+
+    const stopping = studio("A").stop();
+    await expect.poll(() => studio("A").output(), { timeout: 10_000 }).toContain('"event":"server.stopping"');
+    // A start while A drains: whichever instance took it, B runs it (A claims nothing now).
+    const onB = await clients[1].startTurn({ sessionId, parentId: null, prompt: "A banana started during the deploy", references: [], settings: flashSettings("1K", { showThoughts: false }) });
+    if (!onB.ok) throw new Error(`${onB.error.code}: ${onB.error.message}`);
+    expect((await clients[1].follow(onB.data.id)).terminal.type).toBe("done");
+
+    expect(await emulator.release()).toBe(1);
+    await stopping;
+    expect(studio("A").child.exitCode, "A exited on its own after draining, not by the test's SIGKILL").toBe(0);
+    expect(studio("A").output()).toContain('"event":"server.stopped"');
+    const statuses = await turnStatuses([onA.data.id, onB.data.id]);
+    expect(statuses.get(onA.data.id), "the generation running on A when SIGTERM came").toBe("succeeded");
+    expect(statuses.get(onB.data.id)).toBe("succeeded");
+    // Its image was stored before A went: B serves it from the bucket.
+    const { terminal } = await clients[1].follow(onA.data.id);
+    if (terminal.type !== "done") throw new Error(`A's turn ended ${terminal.type}`);
+    const [image] = terminal.turn.outcome?.images ?? [];
+    expect(image).toBeDefined();
+    expect((await request.get(`${studio("B").baseUrl}/api/images/${image!.hash}`, { headers: { cookie: COOKIE } })).status()).toBe(200);
   });
 
   test(`32 generations started over both instances never put more than ${CAP} requests in flight at Google`, async ({ browser, request }, testInfo) => {
