@@ -66,7 +66,7 @@ const settings: GenerationSettings = {
   model: "gemini-3.1-flash-image",
   imageSize: "1K",
   aspectRatio: "match-input",
-  thinkingLevel: "minimal",
+  thinkingLevel: "high",
   showThoughts: false,
   webSearch: false,
   imageSearch: false,

@@ -1,4 +1,4 @@
-import { ApiError, type Content, type File as GeminiFile } from "@google/genai";
+import { ApiError, FileState, type Content, type File as GeminiFile } from "@google/genai";
 import { describe, expect, it } from "vitest";
 import { createFileUploads, isMissingFileError, MIN_INLINE_CHARS, type FileUploadsOptions } from "./files";
 
@@ -30,7 +30,7 @@ function file(count: number): GeminiFile {
     name: `files/f${count}`,
     uri: `https://example.test/v1beta/files/f${count}`,
     mimeType: "image/jpeg",
-    state: "ACTIVE" as GeminiFile["state"],
+    state: FileState.ACTIVE,
     createTime: "2026-12-07T00:00:00.000000Z",
     expirationTime: "2026-12-09T00:00:00.000000Z",
   };
@@ -89,7 +89,7 @@ describe("createFileUploads", () => {
   });
 
   it("refuses a file that is not ACTIVE", async () => {
-    const { ai } = fakeFiles((count) => Promise.resolve({ ...file(count), state: "PROCESSING" as GeminiFile["state"] }));
+    const { ai } = fakeFiles((count) => Promise.resolve({ ...file(count), state: FileState.PROCESSING }));
     const warnings: unknown[] = [];
     const files = createFileUploads({ ai, now: () => 0, warn: (_event, fields) => warnings.push(fields.error) });
     const attached = await files.attach([{ role: "user", parts: [{ inlineData: image("x") }] }]);

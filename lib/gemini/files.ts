@@ -1,7 +1,7 @@
 import "server-only";
 
 import { createHash } from "node:crypto";
-import { ApiError, type Content, type GoogleGenAI, type Part } from "@google/genai";
+import { ApiError, FileState, type Content, type GoogleGenAI, type Part } from "@google/genai";
 import { LRUCache } from "lru-cache";
 import pLimit from "p-limit";
 
@@ -107,7 +107,7 @@ export function createFileUploads(options: FileUploadsOptions): FileUploads {
       // The SDK's upload takes no abort signal past its first request; a late one finishes unused.
       const file = await Promise.race([options.ai.files.upload({ file: new Blob([bytes], { type: mimeType }), config: { mimeType } }), timedOut]);
       if (!file.uri || !file.name) throw new Error("Google accepted the upload but named no file.");
-      if (file.state !== undefined && file.state !== "ACTIVE") throw new Error(`The uploaded file is ${String(file.state)}, not ACTIVE.`);
+      if (file.state !== undefined && file.state !== FileState.ACTIVE) throw new Error(`The uploaded file is ${String(file.state)}, not ACTIVE.`);
       // Measured on this clock from before the upload, so a skewed server clock can't stretch it.
       const lifetime = Date.parse(file.expirationTime ?? "") - Date.parse(file.createTime ?? "");
       const expiresAt = startedAt + (Number.isFinite(lifetime) && lifetime > 0 ? Math.min(lifetime, FILE_LIFETIME_MS) : FILE_LIFETIME_MS);
