@@ -163,7 +163,7 @@ describe("the gateway with STUDIO_GEMINI_FILES=1", () => {
     });
     const result = await studio.generate({ history: [], prompt: "A vase", references: [await photo("#44cc88")], settings });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.httpStatus).toBe(403);
+    if (!result.ok) expect(result.error).toMatchObject({ code: "internal", httpStatus: 403, message: expect.stringMatching(/no longer has an image the studio uploaded/) });
     expect(summary(await takeRequests())).toEqual([
       ["upload", 200],
       ["generate", 403],
