@@ -72,7 +72,8 @@ describe("uploading through ai.files.upload", () => {
     const file = await upload(bytes);
     expect(file).toMatchObject({ mimeType: "image/png", sizeBytes: String(bytes.length), state: "ACTIVE", source: "UPLOADED" });
     expect(file.name).toMatch(/^files\/[a-z0-9]{12}$/);
-    expect(file.uri).toBe(`${emulator.url}/v1beta/${file.name}`);
+    // The URI names the API version the upload came in on (the SDK uses v1).
+    expect(file.uri).toBe(`${emulator.url}/v1/${file.name}`);
     const lifetime = Date.parse(file.expirationTime ?? "") - Date.parse(file.createTime ?? "");
     expect(lifetime).toBe(48 * 60 * 60 * 1000);
     expect(Date.parse(file.createTime ?? "")).toBeGreaterThanOrEqual(before - 1);
@@ -80,8 +81,8 @@ describe("uploading through ai.files.upload", () => {
 
     const log = await requestLog();
     expect(log.map((entry) => [entry.path.replace(/upload_id=[^&]+/, "upload_id=*"), entry.status])).toEqual([
-      ["/upload/v1beta/files", 200],
-      ["/upload/v1beta/files?upload_id=*&upload_protocol=resumable", 200],
+      ["/upload/v1/files", 200],
+      ["/upload/v1/files?upload_id=*&upload_protocol=resumable", 200],
     ]);
     expect(log[1]?.body).toMatchObject({ upload: "upload, finalize", offset: "0", file: file.name, sizeBytes: bytes.length });
   });
