@@ -16,7 +16,16 @@ import {
   type ApiErrorBody,
 } from "./errors";
 import { DEFAULT_SLOW_DELAY_MS, isGatewayFault, parseFaultDirective, type Fault } from "./faults";
-import { pause, readBody, sendJson, startEventStream, untilAborted } from "./http";
+import { pause, readBody, sendEmpty, sendJson, startEventStream, untilAborted } from "./http";
+import {
+  FILE_LIST_DEFAULT_PAGE_SIZE,
+  FILE_LIST_MAX_PAGE_SIZE,
+  fileNotAccessible,
+  fileResource,
+  handleUpload,
+  requestOrigin,
+  resolveFileParts,
+} from "./files";
 import { findModel, MODELS, RETIRED_MODEL_IDS, toModelResource, type ImageModelSpec, type TextModelSpec } from "./models";
 import type { RequestLogEntry } from "./request-log";
 import { redactBody } from "./request-log";
@@ -52,7 +61,11 @@ export type ApiRoute =
   | { kind: "batchGet"; batchId: string }
   | { kind: "batchCancel"; batchId: string }
   | { kind: "batchDelete"; batchId: string }
-  | { kind: "interactions" };
+  | { kind: "interactions" }
+  | { kind: "fileUpload" }
+  | { kind: "fileList" }
+  | { kind: "fileGet"; fileId: string }
+  | { kind: "fileDelete"; fileId: string };
 
 export interface MatchedRoute {
   apiVersion: string;
@@ -74,6 +87,20 @@ function matchBatchRoute(method: string, decoded: string): MatchedRoute | undefi
   return undefined;
 }
 const INTERACTIONS = /^\/(v1|v1beta|v1alpha)\/interactions\/?$/;
+const FILE_UPLOAD = /^\/upload\/(v1|v1beta|v1alpha)\/files\/?$/;
+const FILES = /^\/(v1|v1beta|v1alpha)\/files(?:\/([^/:]+))?\/?$/;
+
+function matchFileRoute(method: string, decoded: string): MatchedRoute | undefined {
+  const upload = FILE_UPLOAD.exec(decoded);
+  if (upload) return method === "POST" ? { apiVersion: upload[1] ?? "v1beta", route: { kind: "fileUpload" } } : undefined;
+  const match = FILES.exec(decoded);
+  if (!match) return undefined;
+  const [, apiVersion = "v1beta", fileId] = match;
+  if (!fileId) return method === "GET" ? { apiVersion, route: { kind: "fileList" } } : undefined;
+  if (method === "GET") return { apiVersion, route: { kind: "fileGet", fileId } };
+  if (method === "DELETE") return { apiVersion, route: { kind: "fileDelete", fileId } };
+  return undefined;
+}
 
 export function matchApiRoute(method: string, pathname: string): MatchedRoute | undefined {
   let decoded: string;
@@ -86,6 +113,8 @@ export function matchApiRoute(method: string, pathname: string): MatchedRoute | 
   if (tuned && method === "GET") return { apiVersion: tuned[1] ?? "v1beta", route: { kind: "listTuned" } };
   const batch = matchBatchRoute(method, decoded);
   if (batch) return batch;
+  const file = matchFileRoute(method, decoded);
+  if (file) return file;
   const interactions = INTERACTIONS.exec(decoded);
   if (interactions && method === "POST") return { apiVersion: interactions[1] ?? "v1beta", route: { kind: "interactions" } };
   const match = ROUTE.exec(decoded);
@@ -267,7 +296,7 @@ export async function generateContent(context: ApiContext, modelId: string, stre
   if (early.answered) return;
   const fault = early.fault;
 
-  const parsed = parseGenerateContentRequest(normalized, context.apiVersion);
+  const parsed = parseGenerateContentRequest(withFiles(context, normalized), context.apiVersion);
   if (!parsed.ok) throw parsed.error;
   const config = context.state.config;
   const resolved = await resolveRequest(model, parsed.request, {
@@ -284,6 +313,13 @@ export async function generateContent(context: ApiContext, modelId: string, stre
     return;
   }
   await deliverStream(context, plan, delayMs, fault);
+}
+
+/** fileData parts become the named files' bytes (files.ts); the log says which files they were. */
+function withFiles(context: ApiContext, normalized: unknown): unknown {
+  const { request, files } = resolveFileParts(normalized, context.state.files);
+  if (files.length > 0) context.entry.files = files;
+  return request;
 }
 
 function errorEvent(code: number): ApiErrorBody {
@@ -369,7 +405,7 @@ export async function createInteraction(context: ApiContext): Promise<void> {
   if (early.answered) return;
   const fault = early.fault;
 
-  const parsed = parseGenerateContentRequest(normalized, context.apiVersion);
+  const parsed = parseGenerateContentRequest(withFiles(context, normalized), context.apiVersion);
   if (!parsed.ok) throw parsed.error;
   const config = context.state.config;
   const resolved = await resolveRequest(model, parsed.request, { apiVersion: context.apiVersion, enforceSignatures: config.enforceSignatures });
@@ -424,4 +460,61 @@ async function deliverInteractionStream(context: ApiContext, groups: Array<Array
     return;
   }
   response.end();
+}
+
+/** POST /upload/{version}/files: a resumable upload's start, or its bytes (files.ts). */
+export async function uploadFile(context: ApiContext): Promise<void> {
+  const { request, response } = context;
+  const answer = await handleUpload(request, context.url, context.state.files, context.apiVersion);
+  switch (answer.kind) {
+    case "started":
+      context.entry.body = { upload: "start", contentLength: request.headers["x-goog-upload-header-content-length"] ?? null, contentType: request.headers["x-goog-upload-header-content-type"] ?? null };
+      sendEmpty(request, response, 200, {
+        "x-goog-upload-url": answer.uploadUrl,
+        "x-goog-upload-status": "active",
+        "x-goog-upload-chunk-granularity": "8388608",
+        "x-goog-upload-control-url": answer.uploadUrl,
+      });
+      return;
+    case "active":
+      context.entry.body = { upload: request.headers["x-goog-upload-command"] ?? null, offset: request.headers["x-goog-upload-offset"] ?? null, received: answer.received };
+      sendEmpty(request, response, 200, { "x-goog-upload-status": "active", "x-goog-upload-size-received": String(answer.received) });
+      return;
+    case "final":
+      context.entry.body = { upload: request.headers["x-goog-upload-command"] ?? null, offset: request.headers["x-goog-upload-offset"] ?? null, file: answer.file.name, sizeBytes: answer.file.bytes.length };
+      sendJson(request, response, 200, { file: fileResource(answer.file, requestOrigin(request), context.apiVersion) }, { "x-goog-upload-status": "final" });
+      return;
+  }
+}
+
+/** GET /{version}/files/{id}. */
+export function getFile(context: ApiContext, fileId: string): void {
+  const file = context.state.files.get(fileId);
+  if (!file) throw fileNotAccessible(fileId);
+  sendJson(context.request, context.response, 200, fileResource(file, requestOrigin(context.request), context.apiVersion));
+}
+
+/** DELETE /{version}/files/{id}: an empty object, as for batches. */
+export function deleteFile(context: ApiContext, fileId: string): void {
+  if (!context.state.files.delete(fileId)) throw fileNotAccessible(fileId);
+  sendJson(context.request, context.response, 200, {});
+}
+
+/** GET /{version}/files: newest first, paged like models.list; no files is an empty object. */
+export function listFiles(context: ApiContext): void {
+  const requested = Number(context.url.searchParams.get("pageSize") ?? FILE_LIST_DEFAULT_PAGE_SIZE);
+  const pageSize = Number.isFinite(requested) && requested > 0 ? Math.min(Math.floor(requested), FILE_LIST_MAX_PAGE_SIZE) : FILE_LIST_DEFAULT_PAGE_SIZE;
+  const token = context.url.searchParams.get("pageToken");
+  let offset = 0;
+  if (token) {
+    const decoded = /^f(\d+)$/.exec(Buffer.from(token, "base64url").toString("utf8"));
+    if (!decoded) throw invalidArgument("Invalid page token.");
+    offset = Number(decoded[1]);
+  }
+  const all = context.state.files.list().sort((a, b) => b.createTime - a.createTime);
+  const origin = requestOrigin(context.request);
+  const page = all.slice(offset, offset + pageSize).map((file) => fileResource(file, origin, context.apiVersion));
+  const body: { files?: Array<Record<string, unknown>>; nextPageToken?: string } = page.length > 0 ? { files: page } : {};
+  if (offset + pageSize < all.length) body.nextPageToken = Buffer.from(`f${offset + pageSize}`, "utf8").toString("base64url");
+  sendJson(context.request, context.response, 200, body);
 }

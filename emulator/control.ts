@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { batchSettingsSchema, finishBatchesSchema } from "./batches";
 import { EmulatorApiError, invalidArgument } from "./errors";
 import { faultListSchema } from "./faults";
+import { advanceClockSchema, expireFilesSchema } from "./files";
 import { readBody, sendApiError, sendJson } from "./http";
 import { liveConfigSchema, type EmulatorState } from "./state";
 
@@ -58,6 +59,17 @@ export async function handleControl(
       case "DELETE /_emulator/interactions":
         // Every stored interaction is forgotten, as if it had expired at Google.
         return sendJson(request, response, 200, { forgotten: state.interactions.clear() });
+      case "GET /_emulator/files":
+        return sendJson(request, response, 200, { now: new Date(state.files.now()).toISOString(), files: state.files.summary() });
+      case "POST /_emulator/files/expire": {
+        // As if their 48 hours were over: every later use of them gets the real 403.
+        const { names } = await readJson(request, expireFilesSchema);
+        return sendJson(request, response, 200, { expired: state.files.expire(names) });
+      }
+      case "POST /_emulator/files/advance": {
+        const { ms } = await readJson(request, advanceClockSchema);
+        return sendJson(request, response, 200, { now: new Date(state.files.advance(ms)).toISOString() });
+      }
       case "GET /_emulator/held":
         return sendJson(request, response, 200, { held: state.held.count });
       case "POST /_emulator/release":

@@ -9,7 +9,7 @@ export const JSON_CONTENT_TYPE = "application/json; charset=UTF-8";
 export const MAX_REQUEST_BYTES = 100 * 1024 * 1024;
 
 /** Headers Google's front end puts on every API response. */
-function frontEndHeaders(request: IncomingMessage): Record<string, string> {
+export function frontEndHeaders(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {
     vary: "Origin, X-Origin, Referer",
     server: "scaffolding on HTTPServer2",
@@ -25,16 +25,24 @@ function frontEndHeaders(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-export function sendJson(request: IncomingMessage, response: ServerResponse, status: number, body: unknown): void {
+export function sendJson(request: IncomingMessage, response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.headersSent || response.destroyed) return;
   // The real service pretty-prints JSON bodies with two-space indentation.
   const text = JSON.stringify(body, null, 2);
   response.writeHead(status, {
     ...frontEndHeaders(request),
+    ...headers,
     "content-type": JSON_CONTENT_TYPE,
     "content-length": Buffer.byteLength(text),
   });
   response.end(text);
+}
+
+/** An answer with headers only, as the upload front end gives while an upload is under way. */
+export function sendEmpty(request: IncomingMessage, response: ServerResponse, status: number, headers: Record<string, string>): void {
+  if (response.headersSent || response.destroyed) return;
+  response.writeHead(status, { ...frontEndHeaders(request), ...headers, "content-length": 0 });
+  response.end();
 }
 
 export function sendApiError(request: IncomingMessage, response: ServerResponse, error: EmulatorApiError): void {

@@ -128,7 +128,9 @@ export function interactionNotFound(id: string): EmulatorApiError {
 function toPart(content: InputContent, path: string): WirePart {
   if (content.type === "text") return { text: content.text ?? "" };
   if (content.type === "image") {
-    if (content.data === undefined) throw invalidArgument(`${path}: an image needs inline data (uri inputs are not emulated).`);
+    // A uri names a file uploaded through the Files API; it is resolved like a fileData part.
+    if (content.data === undefined && content.uri !== undefined) return { fileData: { fileUri: content.uri, mimeType: content.mime_type ?? "image/png" } };
+    if (content.data === undefined) throw invalidArgument(`${path}: an image needs inline data or the uri of an uploaded file.`);
     return { inlineData: { mimeType: content.mime_type ?? "image/png", data: content.data } };
   }
   throw invalidArgument(`${path}: content type "${content.type}" is not supported by image generation models.`);

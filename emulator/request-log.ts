@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { ResolvedFileNote } from "./files";
 import type { UnderstoodRegion } from "./region";
 import { sha256, verifySignature } from "./signatures";
 
@@ -23,6 +24,8 @@ export interface RequestLogEntry {
   durationMs: number | null;
   /** Region edits only: the area the request's mask marked, as the emulator understood it. */
   region?: UnderstoodRegion;
+  /** The uploaded files the request's fileData parts named (its body shows each part's fileUri). */
+  files?: ResolvedFileNote[];
 }
 
 const SECRET_HEADERS = new Set(["x-goog-api-key", "authorization"]);

@@ -15,6 +15,8 @@ import { textTokens, type ResolvedRequest } from "./validation";
 export interface WirePart {
   text?: string;
   inlineData?: { mimeType: string; data: string };
+  /** Input only: a file uploaded through the Files API, resolved to its bytes before answering (files.ts). */
+  fileData?: { fileUri: string; mimeType: string };
   thought?: boolean;
   thoughtSignature?: string;
 }

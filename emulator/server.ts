@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { authenticate, countTokens, createBatch, createInteraction, generateContent, getModel, listModels, matchApiRoute, type ApiContext } from "./api";
+import { authenticate, countTokens, createBatch, createInteraction, deleteFile, generateContent, getFile, getModel, listFiles, listModels, matchApiRoute, uploadFile, type ApiContext } from "./api";
 import { handleControl } from "./control";
 import { EmulatorApiError, internalError } from "./errors";
 import { sendApiError, sendJson, sendNotFoundPage, sendPreflight } from "./http";
@@ -59,6 +59,18 @@ async function routeApi(context: ApiContext, pathname: string): Promise<boolean>
     case "batchDelete":
       context.state.batches.delete(route.batchId);
       sendJson(context.request, context.response, 200, {});
+      break;
+    case "fileUpload":
+      await uploadFile(context);
+      break;
+    case "fileList":
+      listFiles(context);
+      break;
+    case "fileGet":
+      getFile(context, route.fileId);
+      break;
+    case "fileDelete":
+      deleteFile(context, route.fileId);
       break;
     case "interactions":
       context.state.inFlight.enter();

@@ -2,6 +2,7 @@ import { InteractionStore } from "./interactions";
 import { z } from "zod";
 import { BatchStore } from "./batches";
 import { FaultQueue } from "./faults";
+import { FileStore } from "./files";
 import { RequestLog } from "./request-log";
 
 export interface EmulatorOptions {
@@ -108,6 +109,7 @@ export class EmulatorState {
   readonly requests = new RequestLog();
   readonly batches = new BatchStore();
   readonly interactions = new InteractionStore();
+  readonly files = new FileStore();
   readonly invalidApiKeys: ReadonlySet<string>;
   readonly writeLog: (line: string) => void;
   private readonly initial: LiveConfig;
@@ -140,5 +142,6 @@ export class EmulatorState {
     this.held.releaseAll();
     this.inFlight.resetPeak();
     this.batches.clear();
+    this.files.clear();
   }
 }

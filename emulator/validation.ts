@@ -1,4 +1,5 @@
 import { EmulatorApiError, invalidArgument, invalidJsonPayload } from "./errors";
+import { fileIdFromUri, fileNotAccessible } from "./files";
 import { inspectImage, type ImageInfo } from "./images";
 import {
   closestAspectRatio,
@@ -133,14 +134,9 @@ function checkStructure(contents: RequestContent[]): void {
         );
       }
       if (part.fileData) {
+        // Live files were swapped for their bytes before validation (files.ts); what is left names none.
         const uri = typeof part.fileData.fileUri === "string" ? part.fileData.fileUri : "";
-        throw new EmulatorApiError({
-          error: {
-            code: 403,
-            status: "PERMISSION_DENIED",
-            message: `You do not have permission to access the File ${uri.replace(/^.*\/files\//, "")} or it may not exist.`,
-          },
-        });
+        throw fileNotAccessible(fileIdFromUri(uri));
       }
     });
   });

@@ -163,6 +163,15 @@ describe("parseEnv: the Gemini backend", () => {
   });
 });
 
+describe("parseEnv: the Files API", () => {
+  it("is off unless STUDIO_GEMINI_FILES is 1, and rejects anything but 0 or 1", () => {
+    expect(parseEnv({}).geminiFiles).toBe(false);
+    expect(parseEnv({ STUDIO_GEMINI_FILES: "0" }).geminiFiles).toBe(false);
+    expect(parseEnv({ STUDIO_GEMINI_FILES: "1" }).geminiFiles).toBe(true);
+    expect(() => parseEnv({ STUDIO_GEMINI_FILES: "yes" })).toThrow(/STUDIO_GEMINI_FILES/);
+  });
+});
+
 describe("parseEnv: Google's request storage", () => {
   it("leaves Google's default unless STUDIO_GEMINI_STORE says true or false", () => {
     expect(parseEnv({}).geminiStore).toBeUndefined();

@@ -22,6 +22,8 @@ const envSchema = z.object({
   STUDIO_GEMINI_STORE: optionalString.pipe(z.enum(["true", "false"]).optional()),
   // Which Gemini API generates: generateContent (default) or the Interactions API.
   STUDIO_GEMINI_BACKEND: optionalString.pipe(z.enum(["generateContent", "interactions"]).optional()),
+  // 1: user-side images go up once through the Files API and are named by URI afterwards.
+  STUDIO_GEMINI_FILES: optionalString.pipe(z.enum(["0", "1"]).optional()),
   // Set by scripts/serve.ts when it started the bundled emulator because no key was given.
   STUDIO_OFFLINE_PREVIEW: optionalString.pipe(z.enum(["0", "1"]).optional()),
   PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65_535).optional()),
@@ -124,6 +126,8 @@ export interface StudioEnv {
   geminiStore: boolean | undefined;
   /** STUDIO_GEMINI_BACKEND: "interactions" keeps conversations on Google's side (previous_interaction_id). */
   geminiBackend: "generateContent" | "interactions";
+  /** STUDIO_GEMINI_FILES=1: reference images and earlier user images go by Files API URI (generateContent only). */
+  geminiFiles: boolean;
   mode: StudioMode;
   port: number;
   /** 0 when generation is not rate limited. */
@@ -218,6 +222,7 @@ export function parseEnv(source: Record<string, string | undefined>, cwd = proce
     defaultModel: values.STUDIO_DEFAULT_MODEL,
     geminiStore: values.STUDIO_GEMINI_STORE === undefined ? undefined : values.STUDIO_GEMINI_STORE === "true",
     geminiBackend: values.STUDIO_GEMINI_BACKEND ?? "generateContent",
+    geminiFiles: values.STUDIO_GEMINI_FILES === "1",
     mode,
     port: values.PORT ?? 3000,
     rateLimitPerMinute: values.STUDIO_RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMIT_PER_MINUTE,

@@ -1,9 +1,10 @@
 /**
  * Upstream bytes per follow-up, generateContent against the Interactions backend (issue 18's
  * budget: a follow-up on the Interactions backend sends at most 1.1x the new message's own bytes,
- * plus references not uploaded before). One conversation of 20 turns per backend through the
- * gateway, as the job runner calls it (the history each turn is the earlier turns' stored answers),
- * against the emulator in this process with real-sized payloads (~600 KB signatures, JPEG answers)
+ * plus references not uploaded before), and generateContent with STUDIO_GEMINI_FILES=1 (user-side
+ * images by Files API URI; a turn that uploads counts its upload's bytes, start request included).
+ * One conversation of 20 turns per variant through the gateway, as the job runner calls it (the
+ * history each turn is the earlier turns' stored answers), against the emulator in this process with real-sized payloads (~600 KB signatures, JPEG answers)
  * and signatures enforced. Every request body the gateway's HTTP client sends is counted, so a
  * fallback (404, then the whole conversation) would count twice. Diagnostics, not a scenario.
  *
@@ -46,6 +47,8 @@ function messageBytes(prompt: string, references: ReferenceImage[]): number {
 async function bodyBytes(input: RequestInfo | URL, init?: RequestInit): Promise<number> {
   if (typeof init?.body === "string") return Buffer.byteLength(init.body);
   if (init?.body instanceof Uint8Array) return init.body.byteLength;
+  // The SDK sends a Files API upload's bytes as a Blob (one per 8 MB chunk).
+  if (init?.body instanceof Blob) return init.body.size;
   if (input instanceof Request && input.body) return (await input.clone().arrayBuffer()).byteLength;
   return 0;
 }
@@ -56,12 +59,21 @@ async function main() {
   const firstPhoto = await photo(1);
   const results: Record<string, unknown> = {};
   try {
-    for (const backend of ["generateContent", "interactions"] as GeminiBackend[]) {
+    const variants: Array<{ label: string; backend: GeminiBackend; files: boolean }> = [
+      { label: "generateContent", backend: "generateContent", files: false },
+      { label: "interactions", backend: "interactions", files: false },
+      { label: "generateContent+files", backend: "generateContent", files: true },
+    ];
+    for (const { label, backend, files } of variants) {
       let sent: number[] = [];
       const gateway = createGeminiGateway({
         apiKey: "bench",
         baseUrl: emulator.url,
         backend,
+        files,
+        warn: (event, fields) => {
+          throw new Error(`${label}: ${event} ${JSON.stringify(fields)}`);
+        },
         retryPolicy: { maxAttempts: 1 },
         fetch: async (input, init) => {
           if (!String(input instanceof Request ? input.url : input).includes("/_emulator")) sent.push(await bodyBytes(input, init));
@@ -71,7 +83,7 @@ async function main() {
       const generate = async (request: GenerationRequest) => {
         sent = [];
         const result = await gateway.generate(request);
-        if (!result.ok) throw new Error(`${backend}: ${result.error.code} ${result.error.detail ?? result.error.message}`);
+        if (!result.ok) throw new Error(`${label}: ${result.error.code} ${result.error.detail ?? result.error.message}`);
         return { outcome: result.outcome, bytes: sent.reduce((sum, value) => sum + value, 0), requests: sent.length };
       };
 
@@ -90,9 +102,9 @@ async function main() {
         const { outcome, bytes, requests } = await generate({ history: [...history], prompt, references, settings });
         if (MEASURED.includes(turn)) rows[turn] = { ...rows[turn], textBytes: bytes, textOwnBytes: messageBytes(prompt, references), requests };
         history.push({ prompt, references, modelTurn: outcome.modelTurn });
-        process.stderr.write(`${backend} turn ${turn}: ${(bytes / 1_000_000).toFixed(2)} MB in ${requests} request(s)\n`);
+        process.stderr.write(`${label} turn ${turn}: ${(bytes / 1_000_000).toFixed(2)} MB in ${requests} request(s)\n`);
       }
-      results[backend] = rows;
+      results[label] = rows;
     }
   } finally {
     await emulator.close();

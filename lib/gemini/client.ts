@@ -3,6 +3,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { ApiError, GoogleGenAI, JobState, type InlinedResponse } from "@google/genai";
 import { MODEL_CATALOG, conservativeProfile, resolveModel, type ModelProfile } from "./catalog";
 import { ERROR_COPY, createStudioError, errorFromOutcome, errorFromService, fixForRejection, retiredModelError, toStudioError, type ErrorContext } from "./errors";
+import { createFileUploads, isMissingFileError, type AttachedFiles } from "./files";
 import { discoverModels, type ListedModel, type ModelDiscovery } from "./models";
 import { buildInteractionBody, createInteractionTranslator, isLostInteraction, previousInteractionId, type InteractionEvent } from "./interactions";
 import { planGeneration, type GenerationPlan } from "./request";
@@ -42,6 +43,13 @@ export interface GeminiGatewayOptions {
    * new message with previous_interaction_id (interactions.ts).
    */
   backend?: GeminiBackend;
+  /**
+   * STUDIO_GEMINI_FILES: on generateContent, user-side images (references, earlier user turns' images)
+   * go up once through the Files API and are named by URI afterwards (files.ts). Off by default.
+   */
+  files?: boolean;
+  /** Where the gateway reports what it worked around without failing the turn (a failed upload). */
+  warn?: (event: string, fields: Record<string, unknown>) => void;
   /** How long models.list answers are kept: a rejected key is not asked about on every page load. */
   modelsCacheMs?: { success: number; failure: number };
   /** Replaces the HTTP client, for tests that check what goes on the wire. */
@@ -110,6 +118,7 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
     },
   });
   const catalog = options.catalog ?? MODEL_CATALOG;
+  const fileUploads = options.files && options.backend !== "interactions" ? createFileUploads({ ai, now: options.now ?? Date.now, warn: options.warn }) : null;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = options.now ?? Date.now;
   const retryOptions = { policy: options.retryPolicy, sleep: options.sleep, random: options.random, now };
@@ -204,7 +213,23 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
     const store = options.store === undefined ? {} : { store: options.store };
     // The replayed conversation's images and signatures, once, for every attempt.
     const requestStash = createRequestStash();
-    const contents = requestStash.stashContents(plan.call.contents);
+    // Files API step (STUDIO_GEMINI_FILES, files.ts): user-side images named by URI; when Google
+    // says a named file is gone, its entries are dropped, uploaded again and the request resent once.
+    let files: AttachedFiles | null = fileUploads ? await fileUploads.attach(plan.call.contents, signal) : null;
+    let filesRenewed = false;
+    let contents = requestStash.stashContents(files?.contents ?? plan.call.contents);
+    const sendWithFiles = async <T>(send: () => Promise<T>): Promise<T> => {
+      try {
+        return await send();
+      } catch (error) {
+        if (!fileUploads || !files || files.keys.length === 0 || filesRenewed || !isMissingFileError(error)) throw error;
+        filesRenewed = true;
+        fileUploads.forget(files.keys);
+        files = await fileUploads.attach(plan.call.contents, signal);
+        contents = requestStash.stashContents(files.contents);
+        return send();
+      }
+    };
 
     const interactionAttempt = options.backend === "interactions" ? createInteractionAttempt(plan, request) : null;
     const result = await withRetries<GenerationOutcome>(
@@ -227,12 +252,14 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
           emit({ type: "phase", phase: "sending" });
           // Big strings of the answer skip the SDK's copies and come back into its chunks here.
           const stash = createInlineStash();
-          const stream = await attemptStash.run({ answer: stash, request: requestStash }, () =>
-            ai.models.generateContentStream({
-              ...plan.call,
-              contents,
-              config: { ...plan.call.config, ...store, abortSignal: attempt.signal },
-            }),
+          const stream = await sendWithFiles(() =>
+            attemptStash.run({ answer: stash, request: requestStash }, () =>
+              ai.models.generateContentStream({
+                ...plan.call,
+                contents,
+                config: { ...plan.call.config, ...store, abortSignal: attempt.signal },
+              }),
+            ),
           );
           folder = createResponseFolder(plan.effective.expectedPixelSize, clock, plan.warnings);
           for await (const chunk of stream) {

@@ -391,4 +391,10 @@ describe("Google's plain-English request errors point at the control and offer t
     expect(needsEdit(leaked) && needsEdit(blocked)).toBe(true);
     expect(needsEdit({ code: "service_unavailable" })).toBe(false);
   });
+
+  it("says a lost uploaded file is Google's, not the key's, and leaves Retry to upload it again", () => {
+    const lost = errorFromService(403, { code: 403, status: "PERMISSION_DENIED", message: "You do not have permission to access the File abc123 or it may not exist." }, { model: "gemini-3.1-flash-image" });
+    expect(lost).toMatchObject({ code: "internal", retryable: false, httpStatus: 403, message: expect.stringMatching(/no longer has an image the studio uploaded/) });
+    expect(needsEdit(lost)).toBe(false);
+  });
 });

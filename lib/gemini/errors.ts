@@ -226,6 +226,14 @@ export function errorFromService(httpStatus: number, body: ServiceError | null, 
   }
   if (httpStatus === 429 || status === "RESOURCE_EXHAUSTED") return quotaError(details, base);
   if (httpStatus === 404 || status === "NOT_FOUND") return notFoundError(context, base);
+  if (httpStatus === 403 && /permission to access the File\b/.test(serviceMessage ?? "")) {
+    // STUDIO_GEMINI_FILES: a file the studio uploaded is gone even after the one re-upload (files.ts).
+    return createStudioError("internal", {
+      ...base,
+      message: "Google no longer has an image the studio uploaded for this conversation, even after uploading it again.",
+      action: "Try again: the studio uploads it once more. If it keeps happening, set STUDIO_GEMINI_FILES=0.",
+    });
+  }
   if (httpStatus === 403 || status === "PERMISSION_DENIED" || status === "FAILED_PRECONDITION") {
     // FAILED_PRECONDITION is how the API says "not in your region" or "enable billing for this model".
     return createStudioError("model_access", {

@@ -3,6 +3,7 @@ import "server-only";
 import { createGeminiGateway, type GeminiGateway, type ListModelsResult } from "@/lib/gemini/client";
 import { discoverModels } from "@/lib/gemini/models";
 import { getEnv } from "@/lib/env";
+import { log } from "./log";
 
 let gateway: GeminiGateway | undefined;
 
@@ -16,6 +17,8 @@ export function getGateway(): GeminiGateway | null {
     defaultModel: env.defaultModel,
     store: env.geminiStore,
     backend: env.geminiBackend,
+    files: env.geminiFiles,
+    warn: (event, fields) => log.warn(event, fields),
   });
   return gateway;
 }
