@@ -1,6 +1,7 @@
 import "server-only";
 
 import { buildUserParts, replayModelTurn } from "@/lib/gemini/request";
+import { jsonByteLength } from "@/lib/json/verbatim";
 import type { InputImageRole, ModelTurn, ReferenceImage } from "@/lib/gemini/types";
 import type { OwnerId, Storage, Turn } from "@/lib/storage/types";
 import { REQUEST_OVERHEAD_BYTES, requestSizeLevel, type RequestSizeEstimate } from "@/lib/studio/request-size";
@@ -35,9 +36,8 @@ export function base64Length(byteLength: number): number {
   return Math.ceil(byteLength / 3) * 4;
 }
 
-function jsonBytes(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value), "utf8");
-}
+// Not Buffer.byteLength(JSON.stringify(…)): a model turn's signature and image would be read character by character (lib/json/verbatim.ts).
+const jsonBytes = jsonByteLength;
 
 const NO_BYTES = new Uint8Array(0);
 

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql, type Selectable, type Transaction } from 
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import type { StudioError } from "@/lib/gemini/types";
+import { stringifyVerbatim } from "@/lib/json/verbatim";
 import { collectImageGarbage } from "../garbage";
 import type { ImageStore } from "../image-store";
 import { externalizeModelTurn, inflateModelTurn } from "../model-turn-codec";
@@ -828,7 +829,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       async put(ownerId, turnId, turn, known) {
         if (!validIds(ownerId, turnId)) throw new StorageError("not_found", "No such turn.");
         // Images go to the ImageStore before the row names them, so a row never points at nothing.
-        const body = JSON.stringify(await externalizeModelTurn(images, turn, known));
+        const body = stringifyVerbatim(await externalizeModelTurn(images, turn, known));
         // One statement, no transaction around it: this sits between the model's last byte and the
         // turn's `done`, and each round trip to the database counts there. The foreign key on
         // (turn_id, owner_id) is the check that the turn exists and is the owner's.
