@@ -38,7 +38,8 @@ export type ChildMessage =
   | { type: "clock"; id: number; now: number };
 
 const epochNow = () => performance.timeOrigin + performance.now();
-const MODEL_CALL = /:(stream)?generateContent/i;
+// generateContent and the Interactions API's create (not the emulator's own /_emulator/interactions).
+const MODEL_CALL = /:(stream)?generateContent|^\/v1(beta|alpha)?\/interactions\/?(\?|$)/i;
 const KEEP = 2_000;
 
 const records = new WeakMap<http.ServerResponse, ChunkTiming>();
