@@ -46,6 +46,8 @@ function messageBytes(prompt: string, references: ReferenceImage[]): number {
 async function bodyBytes(input: RequestInfo | URL, init?: RequestInit): Promise<number> {
   if (typeof init?.body === "string") return Buffer.byteLength(init.body);
   if (init?.body instanceof Uint8Array) return init.body.byteLength;
+  // A long generateContent body is streamed with its length declared (request-stash.ts).
+  if (init?.body instanceof ReadableStream) return Number(new Headers(init.headers).get("content-length"));
   if (input instanceof Request && input.body) return (await input.clone().arrayBuffer()).byteLength;
   return 0;
 }
