@@ -21,7 +21,7 @@ export interface ChunkTiming {
   receivedAt: number;
   /** The request body's last byte read by the emulator; with receivedAt, how long the upload took. */
   bodyEndAt: number | null;
-  /** The request's content-length, when it declared one. */
+  /** The request body's bytes as read by the emulator (its content-length when the body did not end). */
   requestBytes: number | null;
   firstWriteAt: number | null;
   /** One entry per streamed chunk that carried a thought image, in order. */
@@ -38,10 +38,13 @@ export type ChildMessage =
   | { type: "clock"; id: number; now: number };
 
 const epochNow = () => performance.timeOrigin + performance.now();
-const MODEL_CALL = /:(stream)?generateContent/i;
+// generateContent and the Interactions API's create (not the emulator's own /_emulator/interactions).
+const MODEL_CALL = /:(stream)?generateContent|^\/v1(beta|alpha)?\/interactions\/?(\?|$)/i;
 const KEEP = 2_000;
 
 const records = new WeakMap<http.ServerResponse, ChunkTiming>();
+/** Body bytes read so far, by request: a chunked body (the SDK's Interactions client sends one) declares no length. */
+const bodyBytes = new WeakMap<http.IncomingMessage, number>();
 const finished: ChunkTiming[] = [];
 let seq = 0;
 
@@ -64,8 +67,10 @@ http.Server.prototype.emit = function emit(this: http.Server, event: string | sy
         endAt: null,
       };
       // An "end" listener does not start the stream flowing: the emulator still reads the body itself.
+      bodyBytes.set(request, 0);
       request.once("end", () => {
         record.bodyEndAt = epochNow();
+        record.requestBytes = bodyBytes.get(request) ?? record.requestBytes;
       });
       records.set(response, record);
       // Listed on arrival; the host waits for endAt before using a record.
@@ -78,6 +83,17 @@ http.Server.prototype.emit = function emit(this: http.Server, event: string | sy
   }
   return (originalEmit as (...all: unknown[]) => boolean).call(this, event, ...args);
 } as typeof http.Server.prototype.emit;
+
+// Every chunk read from a body is emitted as "data", whether the reader listens for it or calls read().
+const originalMessageEmit = http.IncomingMessage.prototype.emit;
+http.IncomingMessage.prototype.emit = function emit(this: http.IncomingMessage, event: string | symbol, ...args: unknown[]) {
+  if (event === "data") {
+    const counted = bodyBytes.get(this);
+    const [chunk] = args;
+    if (counted !== undefined) bodyBytes.set(this, counted + (Buffer.isBuffer(chunk) ? chunk.length : typeof chunk === "string" ? Buffer.byteLength(chunk) : 0));
+  }
+  return (originalMessageEmit as (...all: unknown[]) => boolean).call(this, event, ...args);
+} as typeof http.IncomingMessage.prototype.emit;
 
 function stamp(response: http.ServerResponse, chunk: unknown): void {
   const record = records.get(response);

@@ -3,9 +3,11 @@
  * the studio, timed on their own in this process against the seeded conversation (a copy of it,
  * before any studio opens it):
  *   - building the history (lib/server/jobs/history.ts) from storage, and from a warm history cache;
- *   - the gateway turning that history into the request body's bytes (request.ts, the SDK's
- *     conversion and JSON encoding, request-stash.ts): from generate() to the moment it hands the
- *     body to fetch. The fetch here answers 400 at once, so nothing is sent and nothing is retried.
+ *   - the gateway turning that history into the request body (request.ts, the SDK's conversion
+ *     and JSON encoding, request-stash.ts): from generate() to the moment it hands the body to
+ *     fetch (a stream: its first bytes can leave then), and to the stream's last byte read here
+ *     in memory (every piece encoded). The fetch here answers 400 once it has read the body, so
+ *     nothing is sent and nothing is retried.
  *     Beside it, the same request planned and encoded by the SDK alone, plus fetch's UTF-8 encoding
  *     of that string: what it cost before request-stash.ts (bench/lib/direct-sdk.ts).
  * Runs under the react-server condition (lib/server and lib/storage are server-only):
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
   if (!dataDir || parents.length === 0) throw new Error("Usage: history-build-costs.ts <dataDir> <parent turn id>...");
   const storage = openSqliteStorage({ dataDir });
   let sentAt = 0;
+  let drainedAt = 0;
   let bodyBytes = 0;
   let bodySha256 = "";
   const gateway = createGeminiGateway({
@@ -40,9 +43,21 @@ async function main(): Promise<void> {
     retryPolicy: { maxAttempts: 1 },
     fetch: async (_input, init) => {
       sentAt = performance.now();
-      const body = typeof init?.body === "string" ? Buffer.from(init.body) : init?.body instanceof Uint8Array ? init.body : new Uint8Array(0);
-      bodyBytes = body.byteLength;
-      bodySha256 = createHash("sha256").update(body).digest("hex");
+      const hash = createHash("sha256");
+      bodyBytes = 0;
+      const source = init?.body;
+      const take = (piece: Uint8Array) => {
+        hash.update(piece);
+        bodyBytes += piece.byteLength;
+      };
+      if (typeof source === "string") take(Buffer.from(source));
+      else if (source instanceof Uint8Array) take(source);
+      else if (source instanceof ReadableStream) {
+        const reader = (source as ReadableStream<Uint8Array>).getReader();
+        for (let read = await reader.read(); !read.done; read = await reader.read()) take(read.value);
+      }
+      drainedAt = performance.now();
+      bodySha256 = hash.digest("hex");
       return new Response(JSON.stringify({ error: { code: 400, message: "bench: not sent", status: "INVALID_ARGUMENT" } }), {
         status: 400,
         headers: { "content-type": "application/json" },
@@ -57,6 +72,7 @@ async function main(): Promise<void> {
       const cold: number[] = [];
       const warm: number[] = [];
       const encode: number[] = [];
+      const encodeAll: number[] = [];
       const sdkAlone: number[] = [];
       let identical = true;
       const cached = createHistoryBuilder(storage, createHistoryCache({ maxBytes: 128_000_000 }));
@@ -74,7 +90,10 @@ async function main(): Promise<void> {
         const generation = { history: fromCache, prompt: "one more", references: [], settings: flashSettings("1K") };
         const answer = await gateway.generate(generation);
         if (answer.ok || answer.error.httpStatus !== 400) throw new Error(`The stub fetch was not reached: ${JSON.stringify(answer.ok ? "ok" : answer.error)}`);
-        if (run > 0) encode.push(sentAt - start);
+        if (run > 0) {
+          encode.push(sentAt - start);
+          encodeAll.push(drainedAt - start);
+        }
         const profile = resolveModel(generation.settings.model).profile;
         if (!profile) throw new Error("No catalog profile for the bench's model.");
         start = performance.now();
@@ -89,6 +108,8 @@ async function main(): Promise<void> {
         buildFromStorageMs: summarize(cold),
         buildFromCacheMs: { ...summarize(warm), p50: round(percentile(warm, 50), 3) },
         generateToFetchMs: summarize(encode),
+        // Includes hashing each piece as it is read.
+        generateToLastByteReadMs: summarize(encodeAll),
         sdkAloneToBytesMs: summarize(sdkAlone),
         bodyMB: round(bodyBytes / 1_000_000, 1),
         // Both ways wrote the very same bytes (SHA-256), every run.

@@ -24,10 +24,15 @@ function runServerScript<T>(script: string, args: string[]): T {
   return JSON.parse(output.trim().split("\n").at(-1) ?? "{}") as T;
 }
 
+const VARIANTS = ["cacheOff", "cacheOn", "interactions"] as const;
+
 interface Variant {
-  name: "cacheOff" | "cacheOn";
+  name: (typeof VARIANTS)[number];
   /** The operator setting this studio runs with. */
   env: Record<string, string>;
+  /** The seeded conversation it continues (a copy of it in its own data directory). */
+  seed: FollowUpSeed;
+  seedDir: string;
   app?: AppHost;
   client?: AppClient;
 }
@@ -41,15 +46,18 @@ interface Variant {
  * request byte to its last answer byte, stamped in the emulator's process) until the SSE stream says
  * `done`.
  *
- * Before and after in the same run: two extra studios from the same build, each on its own copy of
- * one seeded conversation (bench/lib/seed-follow-ups.ts: 19 turns answered by the emulator, stored
- * as the job runner stores them), one with STUDIO_HISTORY_CACHE_MB=0 (every follow-up reads the
- * whole conversation from storage, as before the history cache) and one with the default cache.
- * Runs alternate between them, so a busy machine slows both. Every follow-up continues from the
- * same parent (turn 4 or turn 19), so the conversation replayed stays the same; the first one on
- * the cached studio (after a warm-up that replayed nothing) is reported on its own, as the cost of
- * an empty cache. The emulator checks every replayed signature (a follow-up that replayed a turn
- * inexactly would fail, and the scenario with it).
+ * Three extra studios from the same build, in the same run: two on their own copy of one seeded
+ * conversation (bench/lib/seed-follow-ups.ts: 19 turns answered by the emulator, stored as the job
+ * runner stores them), one with STUDIO_HISTORY_CACHE_MB=0 (every follow-up reads the whole
+ * conversation from storage, as before the history cache) and one with the default cache; the third
+ * with STUDIO_GEMINI_BACKEND=interactions, on a conversation seeded through that backend against
+ * this run's emulator (where its interactions live), so each follow-up sends only its own message
+ * with the parent's interaction id. The emulator's content-length of every follow-up is kept, per
+ * studio, to show what each sent. Runs alternate between the studios, so a busy machine slows all.
+ * Every follow-up continues from the same parent (turn 4 or turn 19), so the conversation replayed
+ * stays the same; the first one on the cached studio (after a warm-up that replayed nothing) is
+ * reported on its own, as the cost of an empty cache. The emulator checks every replayed signature
+ * (a follow-up that replayed a turn inexactly would fail, and the scenario with it).
  */
 export async function runFollowUps(context: BenchContext) {
   const { emulator, workDir, log } = context;
@@ -58,25 +66,32 @@ export async function runFollowUps(context: BenchContext) {
   const base = path.join(workDir, "follow-ups");
   mkdirSync(base, { recursive: true });
 
+  await emulator.configure({ latencyMs: 0, realisticPayload: true });
   log("follow-ups: seeding a 19-turn conversation through the emulator…");
-  const seed = runServerScript<FollowUpSeed>("seed-follow-ups.ts", [path.join(base, "seed"), String(SEEDED_TURNS)]);
-  const parentOf = (depth: number) => (depth === 1 ? null : (seed.turnIds[depth - 2] ?? ""));
-  log(`follow-ups: seeded in ${seed.seconds.toFixed(1)} s; timing history build and request encoding on their own…`);
-  const attribution = runServerScript<Record<string, unknown>>("history-build-costs.ts", [path.join(base, "seed"), ...DEPTHS.map((depth) => parentOf(depth) ?? "")]);
+  const seedDir = path.join(base, "seed");
+  const seed = runServerScript<FollowUpSeed>("seed-follow-ups.ts", [seedDir, String(SEEDED_TURNS)]);
+  log(`follow-ups: seeded in ${seed.seconds.toFixed(1)} s; again through the Interactions backend, against this run's emulator…`);
+  const interactionsSeedDir = path.join(base, "seed-interactions");
+  const interactionsSeed = runServerScript<FollowUpSeed>("seed-follow-ups.ts", [interactionsSeedDir, String(SEEDED_TURNS), "interactions", emulator.url]);
+  const parentOf = (turnIds: readonly string[], depth: number) => (depth === 1 ? null : (turnIds[depth - 2] ?? ""));
+  log(`follow-ups: seeded in ${interactionsSeed.seconds.toFixed(1)} s; timing history build and request encoding on their own…`);
+  const attribution = runServerScript<Record<string, unknown>>("history-build-costs.ts", [seedDir, ...DEPTHS.map((depth) => parentOf(seed.turnIds, depth) ?? "")]);
 
   const appPort = Number(new URL(context.app.url).port);
   const variants: Variant[] = [
-    { name: "cacheOff", env: { STUDIO_HISTORY_CACHE_MB: "0" } },
-    { name: "cacheOn", env: {} },
+    { name: "cacheOff", env: { STUDIO_HISTORY_CACHE_MB: "0" }, seed, seedDir },
+    { name: "cacheOn", env: {}, seed, seedDir },
+    { name: "interactions", env: { STUDIO_GEMINI_BACKEND: "interactions" }, seed: interactionsSeed, seedDir: interactionsSeedDir },
   ];
-  const samples: Record<string, Record<number, Array<Record<string, number>>>> = { cacheOff: {}, cacheOn: {} };
+  const samples: Record<string, Record<number, Array<Record<string, number>>>> = Object.fromEntries(VARIANTS.map((name) => [name, {}]));
   let cold: Record<string, number> | null = null;
+  let coldInteractions: Record<string, number> | null = null;
   const clock = await emulator.clockOffset();
 
   try {
     for (const [index, variant] of variants.entries()) {
       const dataDir = path.join(base, variant.name);
-      cpSync(path.join(base, "seed"), dataDir, { recursive: true });
+      cpSync(variant.seedDir, dataDir, { recursive: true });
       variant.app = await startApp({
         port: appPort + 1 + index,
         emulatorUrl: emulator.url,
@@ -87,13 +102,12 @@ export async function runFollowUps(context: BenchContext) {
       variant.client = createAppClient(variant.app.url, context.actionIds);
       log(`follow-ups: studio with ${JSON.stringify(variant.env)} on ${variant.app.url}`);
     }
-    await emulator.configure({ latencyMs: 0, realisticPayload: true });
 
     async function followUp(variant: Variant, depth: number, label: string): Promise<Record<string, number>> {
       const client = variant.client as AppClient;
       const mark = await emulator.mark();
       const start = epochNow();
-      const started = await client.startTurn({ sessionId: seed.sessionId, parentId: parentOf(depth), prompt: `Follow-up at turn ${depth}: ${label}`, references: [], settings });
+      const started = await client.startTurn({ sessionId: variant.seed.sessionId, parentId: parentOf(variant.seed.turnIds, depth), prompt: `Follow-up at turn ${depth}: ${label}`, references: [], settings });
       if (!started.ok) throw new Error(`startTurn (${variant.name}, turn ${depth}): ${started.error.message}`);
       const acceptedAt = epochNow();
       const { terminal } = await client.follow(started.data.id);
@@ -113,7 +127,7 @@ export async function runFollowUps(context: BenchContext) {
         addedMs: end - start - emulatorMs,
         afterEmulatorMs: end - (timing.endAt - clock.offsetMs),
         totalMs: end - start,
-        requestMB: (timing.requestBytes ?? Number.NaN) / 1_000_000,
+        requestBytes: timing.requestBytes ?? Number.NaN,
       };
     }
 
@@ -122,7 +136,10 @@ export async function runFollowUps(context: BenchContext) {
     for (const variant of variants) await followUp(variant, 1, "warm-up");
     const coldOff = await followUp(variants[0] as Variant, DEPTHS[1], "first deep follow-up");
     cold = await followUp(variants[1] as Variant, DEPTHS[1], "first deep follow-up");
-    log(`follow-ups: first turn-${DEPTHS[1]} follow-up: cache off reach ${coldOff.reachEmulatorMs?.toFixed(0)} ms, cache empty ${cold.reachEmulatorMs?.toFixed(0)} ms`);
+    coldInteractions = await followUp(variants[2] as Variant, DEPTHS[1], "first deep follow-up");
+    log(
+      `follow-ups: first turn-${DEPTHS[1]} follow-up: cache off reach ${coldOff.reachEmulatorMs?.toFixed(0)} ms, cache empty ${cold.reachEmulatorMs?.toFixed(0)} ms, interactions ${coldInteractions.reachEmulatorMs?.toFixed(0)} ms`,
+    );
 
     for (let round = 0; round < rounds; round += 1) {
       for (const depth of DEPTHS) {
@@ -145,20 +162,36 @@ export async function runFollowUps(context: BenchContext) {
     DEPTHS.map((depth) => [
       depth,
       Object.fromEntries(
-        (["cacheOff", "cacheOn"] as const).map((name) => [
+        VARIANTS.map((name) => [
           name,
           Object.fromEntries(["reachEmulatorMs", "addedMs", "emulatorMs", "uploadMs", "actionMs", "afterEmulatorMs", "totalMs"].map((key) => [key, figure(name, depth, key)])),
         ]),
       ),
     ]),
   );
-  const requestMB = Object.fromEntries(DEPTHS.map((depth) => [depth, round(samples.cacheOn?.[depth]?.[0]?.requestMB ?? Number.NaN, 1)]));
+  // The emulator's content-length of every follow-up, per studio: the same each round (the prompts
+  // differ by a digit or two), so the first and the largest are kept.
+  const requestBytes = Object.fromEntries(
+    DEPTHS.map((depth) => [
+      depth,
+      Object.fromEntries(
+        VARIANTS.map((name) => {
+          const sizes = (samples[name]?.[depth] ?? []).map((sample) => sample.requestBytes as number);
+          return [name, { first: sizes[0] ?? Number.NaN, max: Math.max(...sizes) }];
+        }),
+      ),
+    ]),
+  );
+  const requestMB = Object.fromEntries(DEPTHS.map((depth) => [depth, round((samples.cacheOn?.[depth]?.[0]?.requestBytes ?? Number.NaN) / 1_000_000, 1)]));
   return {
     rounds,
     seed: { turns: seed.turnIds.length, referenceMB: round(seed.referenceBytes / 1_000_000, 1), seconds: seed.seconds },
+    interactionsSeed: { turns: interactionsSeed.turnIds.length, seconds: interactionsSeed.seconds },
     requestMB,
+    requestBytes,
     byDepth,
     firstDeepFollowUpWithEmptyCache: cold ? Object.fromEntries(Object.entries(cold).map(([key, value]) => [key, round(value)])) : null,
+    firstDeepFollowUpInteractions: coldInteractions ? Object.fromEntries(Object.entries(coldInteractions).map(([key, value]) => [key, round(value)])) : null,
     attribution,
     perRun: samples,
   };

@@ -49,6 +49,8 @@ async function bodyBytes(input: RequestInfo | URL, init?: RequestInit): Promise<
   if (init?.body instanceof Uint8Array) return init.body.byteLength;
   // The SDK sends a Files API upload's bytes as a Blob (one per 8 MB chunk).
   if (init?.body instanceof Blob) return init.body.size;
+  // A long generateContent body is streamed with its length declared (request-stash.ts).
+  if (init?.body instanceof ReadableStream) return Number(new Headers(init.headers).get("content-length"));
   if (input instanceof Request && input.body) return (await input.clone().arrayBuffer()).byteLength;
   return 0;
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { GoogleGenAI } from "@google/genai";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -16,8 +16,10 @@ interface Captured {
   method: string;
   headers: Headers;
   body: Record<string, unknown> | null;
-  /** The body as it went out: a long request's comes as bytes (request-stash.ts). */
+  /** The body as it went out: a long request's comes as a stream of pieces (request-stash.ts). */
   raw: Buffer | null;
+  /** Set when the body was a stream: its declared Content-Length and undici's duplex option. */
+  streamed: { contentLength: string | null; duplex: unknown } | null;
 }
 
 type Responder = (captured: Captured, signal: AbortSignal | undefined) => Response | Promise<Response>;
@@ -25,13 +27,18 @@ type Responder = (captured: Captured, signal: AbortSignal | undefined) => Respon
 function fakeFetch(responders: Responder[]) {
   const calls: Captured[] = [];
   const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const raw = typeof init?.body === "string" ? Buffer.from(init.body) : init?.body instanceof Uint8Array ? Buffer.from(init.body) : null;
+    const body = init?.body;
+    const streamed = body instanceof ReadableStream;
+    const raw =
+      typeof body === "string" ? Buffer.from(body) : body instanceof Uint8Array ? Buffer.from(body) : streamed ? Buffer.from(await new Response(body).arrayBuffer()) : null;
+    const headers = new Headers(init?.headers);
     const captured: Captured = {
       url: String(input),
       method: init?.method ?? "GET",
-      headers: new Headers(init?.headers),
+      headers,
       body: raw ? (JSON.parse(raw.toString("utf8")) as Record<string, unknown>) : null,
       raw,
+      streamed: streamed ? { contentLength: headers.get("content-length"), duplex: (init as RequestInit & { duplex?: unknown }).duplex } : null,
     };
     calls.push(captured);
     const signal = init?.signal ?? undefined;
@@ -169,7 +176,7 @@ describe("what the SDK sends", () => {
 });
 
 describe("a long conversation's body", () => {
-  it("goes out byte for byte as the SDK alone writes it, with the images and signatures put in as bytes", async () => {
+  it("goes out byte for byte as the SDK alone writes it, streamed with the images and signatures put in as bytes", async () => {
     const big = (bytes: number) => randomBytes(bytes).toString("base64");
     const modelTurn: ModelTurn = {
       parts: [
@@ -205,9 +212,11 @@ describe("a long conversation's body", () => {
     const stream = await sdk.models.generateContentStream(planGeneration(generation, profile).call);
     for await (const chunk of stream) void chunk;
 
-    expect(sent).toBeInstanceOf(Buffer);
+    expect(calls[0]?.streamed).toEqual({ contentLength: String(sent?.length), duplex: "half" });
     expect(direct).not.toBeNull();
     expect(sent?.length).toBeGreaterThan(150_000);
+    const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+    expect(sha256(sent ?? Buffer.alloc(0))).toBe(sha256(Buffer.from(direct ?? "", "utf8")));
     expect(sent?.equals(Buffer.from(direct ?? "", "utf8"))).toBe(true);
   });
 });

@@ -64,14 +64,15 @@ describe("history cache", () => {
     expect(loads.b).toHaveBeenCalledTimes(2);
   });
 
-  it("counts a model turn by its strings, so a few big turns fill it", async () => {
+  it("counts a model turn by its strings, twice (the gateway keeps them as bytes beside it), so a few big turns fill it", async () => {
     const big: ModelTurn = { parts: [{ inlineData: { mimeType: "image/jpeg", data: "A".repeat(400_000) }, thoughtSignature: "B".repeat(200_000) }] };
     expect(approximateBytes(big)).toBeGreaterThanOrEqual(600_000);
     expect(approximateBytes(big)).toBeLessThan(601_000);
-    const cache = createHistoryCache({ maxBytes: 1_500_000 });
+    const cache = createHistoryCache({ maxBytes: 2_500_000 });
     const loads = [0, 1, 2].map(() => counted(() => structuredClone(big)));
     for (const [index, load] of loads.entries()) await cache.modelTurn("alice", `t${index}`, load);
     expect(cache.size.entries).toBe(2);
+    expect(cache.size.bytes).toBeGreaterThanOrEqual(2_400_000);
     await cache.modelTurn("alice", "t0", loads[0]!);
     expect(loads[0]).toHaveBeenCalledTimes(2);
   });

@@ -17,6 +17,10 @@ import type { OwnerId } from "@/lib/storage/types";
  * builder only reads them, and a future change that wrote to one would throw instead of quietly
  * changing what later follow-ups send.
  *
+ * A model turn counts twice its strings: once a follow-up has sent it, the gateway keeps the bytes
+ * of its images and signatures beside it, ready to send again (lib/gemini/request-stash.ts), for as
+ * long as the turn stays here. So the cap is what both take.
+ *
  * Bounded by bytes (least recently used out first) and by idle time (an entry not used for
  * `idleMs` goes, so a quiet studio gives the memory back). lru-cache does both, and shares one load
  * between follow-ups that ask for the same entry at once (a model comparison starts several).
@@ -76,7 +80,7 @@ export function createHistoryCache(options: HistoryCacheOptions): HistoryCache {
       const entry = await cache.fetch(`turn\u0000${ownerId}\u0000${turnId}`, {
         context: async () => {
           const turn = await load();
-          return turn ? { kind: "turn", turn: deepFreeze(turn), bytes: approximateBytes(turn) } : null;
+          return turn ? { kind: "turn", turn: deepFreeze(turn), bytes: 2 * approximateBytes(turn) } : null;
         },
       });
       return entry?.kind === "turn" ? entry.turn : null;
