@@ -370,8 +370,8 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
   }, 60_000);
 
   it("carries an event to a follower on another instance in its notification when it fits, reads it when not, in order and with none lost", async () => {
-    // No ticks (they would reap the job of instance 7, which holds no lock), and no follow poll within the test's waits matters:
-    // the first event exists only in its notification, so only the payload can bring it.
+    // No ticks: they would reap the job of instance 7, which holds no lock. The first event exists
+    // only in its notification (no row), so only the payload can bring it to B.
     const a = await openSharedJobQueue({ storage, connectionString: url, maxConcurrentJobs: 2, pollMs: 600_000 });
     const b = await openSharedJobQueue({ storage, connectionString: url, maxConcurrentJobs: 2, pollMs: 600_000 });
     try {

@@ -558,6 +558,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     const to = patch.status;
     const final = to !== undefined && isFinishedStatus(to);
     const request = final ? await requestOf(ownerId, id) : null;
+    if (final && !request) throw new StorageError("not_found", "No such turn.");
     const at = stamp();
     const outcome = patch.outcome ?? null;
     const cost = final && request ? costOfTurn(request, outcome, at) : null;
@@ -570,8 +571,8 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
         ), updated AS (
           UPDATE turns t SET
             status = coalesce(${to ?? null}::text, old.status),
-            outcome_json = CASE WHEN ${patch.outcome !== undefined} THEN ${outcome === null ? null : json(outcome)}::text ELSE t.outcome_json END,
-            error_json = CASE WHEN ${patch.error !== undefined} THEN ${patch.error ? json(patch.error) : null}::text ELSE t.error_json END,
+            outcome_json = CASE WHEN ${patch.outcome !== undefined}::boolean THEN ${outcome === null ? null : json(outcome)}::text ELSE t.outcome_json END,
+            error_json = CASE WHEN ${patch.error !== undefined}::boolean THEN ${patch.error ? json(patch.error) : null}::text ELSE t.error_json END,
             attempts = coalesce(${patch.attempts ?? null}::int, t.attempts),
             cover_image_hash = ${to === undefined ? null : coverImageOf(to, outcome)}::text,
             updated_at = ${at}::timestamptz,
