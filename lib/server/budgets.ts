@@ -57,12 +57,6 @@ export interface BudgetStatus {
   resetsAt: string;
 }
 
-export async function effectiveLimit(storage: Storage, ownerId: OwnerId): Promise<{ limitMicroUsd: BudgetLimit; source: "override" | "default" }> {
-  const override = await storage.budgets.getOverride(ownerId);
-  if (override) return { limitMicroUsd: override.limitMicroUsd, source: "override" };
-  return { limitMicroUsd: (await storage.budgets.getDefault()).limitMicroUsd, source: "default" };
-}
-
 /**
  * What a request will probably cost; 0 when the studio has no price for it (its real cost still
  * counts once billed). A batch request is estimated at what the ledger bills it (turn-cost.ts:
@@ -80,11 +74,7 @@ export type BudgetedRequest = Pick<TurnRequest, "settings"> & { batch?: TurnRequ
 
 export async function budgetStatus(storage: Storage, ownerId: OwnerId, now: Date = new Date()): Promise<BudgetStatus> {
   const month = monthOf(now);
-  const [{ limitMicroUsd, source }, spentMicroUsd, active] = await Promise.all([
-    effectiveLimit(storage, ownerId),
-    storage.ledger.spent({ ...month, ownerId }),
-    storage.ledger.activeRequests(ownerId),
-  ]);
+  const { limitMicroUsd, source, spentMicroUsd, activeRequests: active } = await storage.budgets.standing(ownerId, month);
   const committedMicroUsd = active.reduce((sum, request) => sum + estimateMicroUsd(request.settings, { batch: request.batch !== undefined }), 0);
   const leftMicroUsd = limitMicroUsd === null ? null : Math.max(0, limitMicroUsd - spentMicroUsd - committedMicroUsd);
   return { limitMicroUsd, source, spentMicroUsd, committedMicroUsd, leftMicroUsd, resetsAt: month.to };

@@ -63,7 +63,7 @@ export async function loadUsageReport(
   const userIds = new Set<string>([viewer.userId, ...people.map((person) => person.id), ...summary.byUser.map((row) => row.key), ...overrides.map((o) => o.ownerId)]);
   const byId = new Map(people.map((person) => [person.id, person]));
   const spentBy = new Map(summary.byUser.map((row) => [row.key, row.microUsd]));
-  // Limits from the two reads above, not one read per person (effectiveLimit's rule, applied here).
+  // Limits from the two reads above, not one read per person (BudgetRepository.standing's rule, applied here).
   const overrideOf = new Map(overrides.map((override) => [override.ownerId, override.limitMicroUsd]));
   const users = [...userIds].map(
     (userId): UserBudgetLine => ({

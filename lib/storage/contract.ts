@@ -299,6 +299,37 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
         expect((await storage.turns.get(ALICE, turn.id))?.status).toBe("succeeded");
       });
 
+      it("saves a running turn's outcome without moving the session's time, and finishes with the outcome in one write", async () => {
+        const { session, turn } = await sessionWithTurn();
+        const image = await storage.images.put(fakePng());
+        const thought = await storage.images.put(fakePng());
+        const outcome = fullOutcome(image.hash, thought.hash);
+        const running = await storage.turns.update(ALICE, turn.id, { status: "running" });
+        const partial = await storage.turns.update(ALICE, turn.id, { outcome: { ...outcome, thoughts: [] }, attempts: 1 });
+        expect(partial).toMatchObject({ status: "running", attempts: 1, cost: null, error: null });
+        expect((await storage.sessions.get(ALICE, session.id))?.updatedAt).toBe(running.updatedAt);
+        expect(await storage.imageAccess.canRead(ALICE, image.hash)).toBe(true);
+        expect(await storage.imageAccess.canRead(ALICE, thought.hash)).toBe(false);
+
+        const done = await storage.turns.update(ALICE, turn.id, { status: "succeeded", outcome });
+        expect(done).toMatchObject({ status: "succeeded", attempts: 1, outcome, error: null });
+        expect(done.cost).toMatchObject({ model: settings.model, billedAt: done.updatedAt });
+        expect(await storage.sessions.get(ALICE, session.id)).toMatchObject({ updatedAt: done.updatedAt, coverImageHash: image.hash });
+        expect(await storage.imageAccess.canRead(ALICE, thought.hash)).toBe(true);
+        expect(await storage.turns.get(ALICE, turn.id)).toEqual(done);
+
+        const patches = [{ status: "failed", outcome, error: anError }, { outcome }, { status: "succeeded", outcome }, { attempts: 3 }] as const;
+        for (const patch of patches) await expect(storage.turns.update(ALICE, turn.id, patch)).rejects.toMatchObject({ code: "invalid_transition" });
+        await expect(storage.turns.update(BOB, turn.id, { status: "failed", outcome, error: anError })).rejects.toMatchObject({ code: "not_found" });
+        expect(await storage.turns.get(ALICE, turn.id)).toEqual(done);
+      });
+
+      it("refuses a queued turn's outcome as a success, and keeps it queued", async () => {
+        const { turn } = await sessionWithTurn();
+        await expect(storage.turns.update(ALICE, turn.id, { status: "succeeded", outcome: emptyOutcomeForTest() })).rejects.toMatchObject({ code: "invalid_transition" });
+        expect((await storage.turns.get(ALICE, turn.id))?.status).toBe("queued");
+      });
+
       it("refuses skipping running on the way to succeeded, and going back to queued", async () => {
         const { turn } = await sessionWithTurn();
         await expect(storage.turns.update(ALICE, turn.id, { status: "succeeded" })).rejects.toMatchObject({ code: "invalid_transition" });
@@ -551,6 +582,34 @@ export function describeStorageContract(name: string, factory: StorageFactory): 
         expect((await storage.ledger.activeRequests(ALICE)).map((r) => r.prompt)).toEqual(["in flight"]);
         await succeed(turn);
         expect(await storage.ledger.activeRequests(ALICE)).toEqual([]);
+      });
+
+      it("gives a budget check's standing in one call: the override, else the default; the range's spending; the turns in flight", async () => {
+        const everything = { from: month.from, to: month.to };
+        expect(await storage.budgets.standing(ALICE, everything)).toEqual({ limitMicroUsd: null, source: "default", spentMicroUsd: 0, activeRequests: [] });
+        await storage.budgets.setDefault(9_000_000, "admin");
+        await sessionWithTurn(ALICE, "in flight");
+        const done = await sessionWithTurn(ALICE, "done");
+        const usage = { promptTokens: 0, outputTokens: 1120, imageTokens: 1120, thoughtsTokens: 0, totalTokens: 1120 };
+        const billed = await succeed(done.turn, { ...emptyOutcomeForTest(), usage });
+        await sessionWithTurn(BOB, "bob's");
+        expect(await storage.budgets.standing(ALICE, everything)).toEqual({
+          limitMicroUsd: 9_000_000,
+          source: "default",
+          spentMicroUsd: 67_200,
+          activeRequests: [request("in flight")],
+        });
+        expect((await storage.budgets.standing(ALICE, { from: month.from, to: billed.cost?.billedAt ?? "" })).spentMicroUsd).toBe(0);
+        await storage.budgets.setOverride(ALICE, null, "admin");
+        expect(await storage.budgets.standing(ALICE, everything)).toMatchObject({ limitMicroUsd: null, source: "override" });
+        await storage.budgets.setOverride(ALICE, 5, "admin");
+        expect(await storage.budgets.standing(ALICE, everything)).toMatchObject({ limitMicroUsd: 5, source: "override", spentMicroUsd: 67_200 });
+        expect(await storage.budgets.standing(BOB, everything)).toEqual({
+          limitMicroUsd: 9_000_000,
+          source: "default",
+          spentMicroUsd: 0,
+          activeRequests: [request("bob's")],
+        });
       });
     });
 

@@ -32,6 +32,7 @@ import {
   type SavedPrompt,
   type DefaultBudget,
   type LedgerEntry,
+  type LedgerRange,
   type Session,
   type SessionShare,
   type Storage,
@@ -186,6 +187,16 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     return board && board.ownerId === ownerId ? board : undefined;
   };
   const boardView = (board: Omit<Board, "itemCount">): Board => ({ ...clone(board), itemCount: live(boardItems.get(board.id)?.values() ?? []).length });
+  const spentBy = ({ from, to, ownerId }: LedgerRange & { ownerId: string }) => {
+    let sum = 0;
+    for (const turn of turns.values()) {
+      if (turn.ownerId !== ownerId || !turn.cost || turn.cost.billedAt < from || turn.cost.billedAt >= to) continue;
+      sum += turn.cost.microUsd ?? 0;
+    }
+    return sum;
+  };
+  const activeRequestsOf = (ownerId: string) =>
+    [...turns.values()].filter((turn) => turn.ownerId === ownerId && ACTIVE_TURN_STATUSES.includes(turn.status)).map((turn) => clone(turn.request));
 
   return {
     images,
@@ -516,22 +527,24 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         }
         return entries.sort((a, b) => a.cost.billedAt.localeCompare(b.cost.billedAt));
       },
-      async spent({ from, to, ownerId }) {
-        let sum = 0;
-        for (const turn of turns.values()) {
-          if (turn.ownerId !== ownerId || !turn.cost || turn.cost.billedAt < from || turn.cost.billedAt >= to) continue;
-          sum += turn.cost.microUsd ?? 0;
-        }
-        return sum;
+      async spent(range) {
+        return spentBy(range);
       },
       async activeRequests(ownerId) {
-        return [...turns.values()]
-          .filter((turn) => turn.ownerId === ownerId && ACTIVE_TURN_STATUSES.includes(turn.status))
-          .map((turn) => clone(turn.request));
+        return activeRequestsOf(ownerId);
       },
     },
 
     budgets: {
+      async standing(ownerId, range) {
+        const override = overrides.get(ownerId);
+        return {
+          limitMicroUsd: override ? override.limitMicroUsd : defaultBudget.limitMicroUsd,
+          source: override ? "override" : "default",
+          spentMicroUsd: spentBy({ ...range, ownerId }),
+          activeRequests: activeRequestsOf(ownerId),
+        };
+      },
       async getDefault() {
         return clone(defaultBudget);
       },

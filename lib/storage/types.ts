@@ -349,7 +349,23 @@ export interface BudgetOverride {
   updatedBy: OwnerId;
 }
 
+/** What a budget check reads (lib/server/budgets.ts), for one owner and one month. */
+export interface BudgetStanding {
+  /** Their override if an admin set one, else the studio default. */
+  limitMicroUsd: BudgetLimit;
+  source: "override" | "default";
+  /** ledger.spent for the owner and the range. */
+  spentMicroUsd: number;
+  /** ledger.activeRequests of the owner. */
+  activeRequests: TurnRequest[];
+}
+
 export interface BudgetRepository {
+  /**
+   * The override, the default, the spending in the range and the active requests in one call, so
+   * a backend across the network (PostgreSQL) answers a start's budget check in one round trip.
+   */
+  standing(ownerId: OwnerId, range: { from: Timestamp; to: Timestamp }): Promise<BudgetStanding>;
   /** No limit until an admin sets one. */
   getDefault(): Promise<DefaultBudget>;
   /** Throws StorageError "invalid_value" for a limit that is not a non-negative safe integer or null. */

@@ -369,6 +369,42 @@ describe.skipIf(skipPostgres)("the shared job queue on PostgreSQL", () => {
     }
   }, 60_000);
 
+  it("carries an event to a follower on another instance in its notification when it fits, reads it when not, in order and with none lost", async () => {
+    // No ticks: they would reap the job of instance 7, which holds no lock. The first event exists
+    // only in its notification (no row), so only the payload can bring it to B.
+    const a = await openSharedJobQueue({ storage, connectionString: url, maxConcurrentJobs: 2, pollMs: 600_000 });
+    const b = await openSharedJobQueue({ storage, connectionString: url, maxConcurrentJobs: 2, pollMs: 600_000 });
+    try {
+      const turn = await storage.createTurnWith({ ownerId: OWNER, sessionId, parentId: null, request: slow("Followed", 0) }, async (trx, created) => {
+        await sql`INSERT INTO studio_jobs (turn_id, owner_id, state, instance_id, sent) VALUES (${created.id}, ${OWNER}, 'running', 7, true)`.execute(trx);
+      });
+      const seen: JobEvent[] = [];
+      expect(await b.follow(OWNER, turn.id, (event) => seen.push(event), 0)).not.toBeNull();
+      const at = (seq: number, body: Record<string, unknown>) => ({ ...body, turnId: turn.id, seq }) as JobEvent;
+
+      await sql`SELECT pg_notify('studio_job_event', ${JSON.stringify(at(1, { type: "queued", ahead: 0 }))})`.execute(storage.db);
+      await expect.poll(() => seen.map((event) => event.seq), { timeout: 1_500 }).toEqual([1]);
+
+      const big = "x".repeat(9_000);
+      await a.publish(at(2, { type: "text", text: "one" }));
+      await a.publish(at(3, { type: "text", text: big }));
+      await a.publish(at(4, { type: "text", text: "two" }));
+      // A lost notification: seq 5 is stored without one; seq 6's shows B the gap, and B reads both.
+      await sql`INSERT INTO studio_job_events (turn_id, seq, body_json) VALUES (${turn.id}, 5, ${JSON.stringify(at(5, { type: "text", text: "unannounced" }))})`.execute(storage.db);
+      await a.publish(at(6, { type: "text", text: "three" }));
+      await a.publish(at(7, { type: "done", turn }));
+      await expect.poll(() => seen.map((event) => event.seq), { timeout: 1_500 }).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(seen.map((event) => (event.type === "text" ? event.text : event.type))).toEqual(["queued", "one", big, "two", "unannounced", "three", "done"]);
+      // A late duplicate of an event already delivered is dropped.
+      await a.publish(at(7, { type: "done", turn }));
+      await sql`SELECT pg_notify('studio_job_event', ${JSON.stringify(at(2, { type: "text", text: "again" }))})`.execute(storage.db);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(seen).toHaveLength(7);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 30_000);
+
   // Last: it stops the cluster.
   it("answers a health check while the database is up and fails it once it is down", async () => {
     const queue = await openSharedJobQueue({ storage, connectionString: url, maxConcurrentJobs: 2 });

@@ -124,6 +124,12 @@ const CHANNEL_CHANGED = "studio_jobs_changed";
 const CHANNEL_EVENT = "studio_job_event";
 const CHANNEL_CANCEL = "studio_job_cancel";
 const FOLLOW_POLL_MS = 2_000;
+/**
+ * NOTIFY refuses a payload of 8000 bytes or more; an event up to this size rides in its
+ * notification, so a follower on another instance needs no read for it (the `done` event of a turn
+ * with a long text or many thoughts does not fit and is read from studio_job_events).
+ */
+const MAX_EVENT_PAYLOAD_BYTES = 7_500;
 const PING_TIMEOUT_MS = 3_000;
 const CLEANUP_EVERY_MS = 30_000;
 /** Events of finished jobs are kept this long, for a follower that reconnects just after the end. */
@@ -131,6 +137,11 @@ const EVENT_RETENTION = "10 minutes";
 
 /** Thrown inside a start's transaction to roll it back when every slot and place in the line is taken. */
 class QueueFull extends Error {}
+
+/** What an event's NOTIFY carries: the event's JSON when it fits, else its turn's id (a UUID, never "{…"). */
+export function eventPayload(turnId: string, body: string): string {
+  return Buffer.byteLength(body, "utf8") <= MAX_EVENT_PAYLOAD_BYTES ? body : turnId;
+}
 
 interface JobRow {
   turn_id: string;
@@ -166,7 +177,7 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
   function onNotification(message: pg.Notification): void {
     const payload = message.payload ?? "";
     if (message.channel === CHANNEL_CHANGED) scheduleClaim();
-    else if (message.channel === CHANNEL_EVENT) for (const follower of followers.get(payload) ?? []) fetchFor(payload, follower);
+    else if (message.channel === CHANNEL_EVENT) onEventNotification(payload);
     else if (message.channel === CHANNEL_CANCEL) handlers?.cancel(payload);
   }
 
@@ -348,52 +359,85 @@ export async function openSharedJobQueue(options: SharedJobQueueOptions): Promis
   // --- events ----------------------------------------------------------------------------------
 
   async function publish(event: JobEvent): Promise<void> {
+    const body = JSON.stringify(event);
     await sql`
       WITH stored AS (
-        INSERT INTO studio_job_events (turn_id, seq, body_json) VALUES (${event.turnId}, ${event.seq}, ${JSON.stringify(event)})
+        INSERT INTO studio_job_events (turn_id, seq, body_json) VALUES (${event.turnId}, ${event.seq}, ${body})
         ON CONFLICT DO NOTHING RETURNING turn_id
       )
-      SELECT pg_notify(${CHANNEL_EVENT}, turn_id) FROM stored`.execute(db);
+      SELECT pg_notify(${CHANNEL_EVENT}, ${eventPayload(event.turnId, body)}::text) FROM stored`.execute(db);
   }
 
   async function publishNext(turnId: string, body: JobEventBody): Promise<void> {
     for (let tries = 0; tries < 5; tries += 1) {
       const { rows } = await sql<{ next: number }>`SELECT coalesce(max(seq), 0)::int + 1 AS next FROM studio_job_events WHERE turn_id = ${turnId}`.execute(db);
       const seq = rows[0]?.next ?? 1;
-      const event = { ...body, turnId, seq } as JobEvent;
+      const event = JSON.stringify({ ...body, turnId, seq } as JobEvent);
       const { rows: stored } = await sql<{ turn_id: string }>`
         WITH stored AS (
-          INSERT INTO studio_job_events (turn_id, seq, body_json) VALUES (${turnId}, ${seq}, ${JSON.stringify(event)})
+          INSERT INTO studio_job_events (turn_id, seq, body_json) VALUES (${turnId}, ${seq}, ${event})
           ON CONFLICT DO NOTHING RETURNING turn_id
         )
-        SELECT pg_notify(${CHANNEL_EVENT}, turn_id), turn_id FROM stored`.execute(db);
+        SELECT pg_notify(${CHANNEL_EVENT}, ${eventPayload(turnId, event)}::text), turn_id FROM stored`.execute(db);
       if (stored.length > 0) return;
     }
   }
 
+  /**
+   * An event's notification: the event itself when it fits (eventPayload), else its turn's id. A
+   * carried event goes to a follower whose last one was just before it, with no read; any other
+   * follower (one behind, since a notification was lost or it joined meanwhile) reads the rows
+   * after its last one. Both in the follower's own chain, so the order holds either way.
+   */
+  function onEventNotification(payload: string): void {
+    if (!payload.startsWith("{")) {
+      for (const follower of followers.get(payload) ?? []) fetchFor(payload, follower);
+      return;
+    }
+    let event: JobEvent;
+    try {
+      event = JSON.parse(payload) as JobEvent;
+    } catch {
+      return;
+    }
+    for (const follower of followers.get(event.turnId) ?? []) {
+      follower.fetching = follower.fetching.then(async () => {
+        if (follower.closed || event.seq <= follower.lastSeq) return;
+        if (event.seq === follower.lastSeq + 1) deliver(event.turnId, follower, event);
+        else await readAfter(event.turnId, follower);
+      });
+    }
+  }
+
+  function deliver(turnId: string, follower: Follower, event: JobEvent): void {
+    follower.lastSeq = event.seq;
+    try {
+      follower.listener(event);
+    } catch {
+      // A follower that throws (a closed stream) must not stop the others.
+    }
+    if (isTerminalJobEvent(event)) stopFollowing(turnId, follower);
+  }
+
   function fetchFor(turnId: string, follower: Follower): void {
-    follower.fetching = follower.fetching.then(async () => {
+    follower.fetching = follower.fetching.then(() => readAfter(turnId, follower));
+  }
+
+  /** Delivers the stored events after the follower's last one; only inside its `fetching` chain. */
+  async function readAfter(turnId: string, follower: Follower): Promise<void> {
+    if (follower.closed) return;
+    const { rows } = await sql<EventRow>`
+      SELECT body_json, (extract(epoch FROM clock_timestamp() - created_at) * 1000)::int AS age_ms
+      FROM studio_job_events WHERE turn_id = ${turnId} AND seq > ${follower.lastSeq} ORDER BY seq`
+      .execute(db)
+      .catch(() => ({ rows: [] as EventRow[] }));
+    for (const row of rows) {
       if (follower.closed) return;
-      const { rows } = await sql<EventRow>`
-        SELECT body_json, (extract(epoch FROM clock_timestamp() - created_at) * 1000)::int AS age_ms
-        FROM studio_job_events WHERE turn_id = ${turnId} AND seq > ${follower.lastSeq} ORDER BY seq`
-        .execute(db)
-        .catch(() => ({ rows: [] as EventRow[] }));
-      for (const row of rows) {
-        if (follower.closed) return;
-        const stored = JSON.parse(row.body_json) as JobEvent;
-        if (stored.seq <= follower.lastSeq) continue;
-        // A retry's wait counts from when it began, as for a follower on the running instance.
-        const event = stored.type === "retry" ? { ...stored, delayMs: Math.max(0, stored.delayMs - row.age_ms) } : stored;
-        follower.lastSeq = event.seq;
-        try {
-          follower.listener(event);
-        } catch {
-          // A follower that throws (a closed stream) must not stop the others.
-        }
-        if (isTerminalJobEvent(event)) stopFollowing(turnId, follower);
-      }
-    });
+      const stored = JSON.parse(row.body_json) as JobEvent;
+      if (stored.seq <= follower.lastSeq) continue;
+      // A retry's wait counts from when it began, as for a follower on the running instance.
+      deliver(turnId, follower, stored.type === "retry" ? { ...stored, delayMs: Math.max(0, stored.delayMs - row.age_ms) } : stored);
+    }
   }
 
   function stopFollowing(turnId: string, follower: Follower): void {

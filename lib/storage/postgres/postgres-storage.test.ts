@@ -95,6 +95,30 @@ describe.skipIf(skipPostgres)("postgres", () => {
       }
     });
 
+    it("serialises two instances finishing the same turn with their outcomes (one statement each): exactly one wins", async () => {
+      const other = await openPostgresStorage({ connectionString: url, images: storage.images });
+      try {
+        const session = await storage.sessions.create({ ownerId: "local", title: "x" });
+        const outcome = { images: [], thoughts: [], text: "", grounding: null, usage: null, finishReason: "STOP", finishMessage: null, blockReason: null, modelVersion: null, responseId: null, warnings: [] };
+        for (let round = 0; round < 5; round += 1) {
+          const turn = await storage.turns.create({ ownerId: "local", sessionId: session.id, parentId: null, request: request(`race ${round}`) });
+          await storage.turns.update("local", turn.id, { status: "running" });
+          const results = await Promise.allSettled([
+            storage.turns.update("local", turn.id, { status: "succeeded", outcome: { ...outcome, text: "first" } }),
+            other.turns.update("local", turn.id, { status: "failed", outcome: { ...outcome, text: "second" }, error: null }),
+          ]);
+          const won = results.filter((result) => result.status === "fulfilled");
+          expect(won).toHaveLength(1);
+          expect(results.find((result) => result.status === "rejected")).toMatchObject({ reason: { code: "invalid_transition" } });
+          const stored = await storage.turns.get("local", turn.id);
+          expect(won[0]?.status === "fulfilled" && won[0].value).toEqual(stored);
+          expect(stored?.cost?.billedAt).toBe(stored?.updatedAt);
+        }
+      } finally {
+        await other.close();
+      }
+    });
+
     it("records many turns started at once in one session, from two instances, without a deadlock", async () => {
       const other = await openPostgresStorage({ connectionString: url, images: storage.images });
       try {

@@ -3,6 +3,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { Kysely, PostgresDialect, sql, type Selectable, type Transaction } from "kysely";
 import { Migrator } from "kysely/migration";
+import { LRUCache } from "lru-cache";
 import pg from "pg";
 import type { StudioError } from "@/lib/gemini/types";
 import { stringifyVerbatim } from "@/lib/json/verbatim";
@@ -13,6 +14,7 @@ import { costOfTurn } from "../turn-cost";
 import {
   DEFAULT_SESSION_LIST_LIMIT,
   MAX_SESSION_LIST_LIMIT,
+  ACTIVE_TURN_STATUSES,
   StorageError,
   canTransition,
   coverImageOf,
@@ -205,6 +207,14 @@ function likePattern(query: string): string {
   return `%${query.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
+/** imageHashesOf without the request's references. */
+function outcomeImageHashes(outcome: TurnOutcome | null): string[] {
+  if (!outcome) return [];
+  const hashes = new Set(outcome.images.map((image) => image.hash));
+  for (const thought of outcome.thoughts) if (thought.kind === "image") hashes.add(thought.hash);
+  return [...hashes];
+}
+
 /** Ids are checked before they reach a query, so junk never costs a round trip and never errors. */
 function toBoard(row: Selectable<BoardsTable> & { item_count: string | number | bigint }): Board {
   return {
@@ -286,6 +296,10 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
 
   const stamp = createTimestampClock(options.now);
   const { images } = options;
+  // Turn requests by turn id, for the cost a final save records (updateInOne). A request is never
+  // changed once stored and ids are never reused, so an entry can't go stale; a deleted turn's
+  // entry is harmless, the update that would use it finds no row.
+  const requests = new LRUCache<string, TurnRequest>({ max: 2_000 });
 
   async function write<T>(doing: string, work: (trx: Transaction<StudioDatabase>) => Promise<T>): Promise<T> {
     try {
@@ -333,7 +347,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
         .executeTakeFirstOrThrow();
       await touchSession(trx, sessionId, at);
       await grantImages(trx, ownerId, sessionId, { request, outcome: null });
-      const turn = toTurn(row);
+      const turn = remember(toTurn(row));
       if ((await alsoDo(trx, turn)) !== "running") return turn;
       // queued -> running, as turns.update would make it, without its reads: the row is this
       // transaction's own.
@@ -482,6 +496,128 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     return rows.map(toSession);
   }
 
+  /** turns.update with the current row read under its lock: for a patch whose effect depends on it. */
+  async function updateLocked(ownerId: string, id: string, patch: TurnPatch): Promise<Turn> {
+    return write("save the turn", async (trx) => {
+      // The row lock orders concurrent updates of one turn, from this instance or another:
+      // the second sees the first's status and is checked against it.
+      const row = await turnById(trx, ownerId, id).forUpdate().executeTakeFirst();
+      if (!row) throw new StorageError("not_found", "No such turn.");
+      const from = row.status as TurnStatus;
+      if (isFinishedStatus(from)) {
+        throw new StorageError("invalid_transition", `The turn has already ${from}; it can't change any more.`);
+      }
+      const status = patch.status ?? from;
+      if (status !== from && !canTransition(from, status)) {
+        throw new StorageError("invalid_transition", `A ${from} turn can't become ${status}.`);
+      }
+      const current = toTurn(row);
+      const outcome = patch.outcome === undefined ? current.outcome : patch.outcome;
+      const error = patch.error === undefined ? current.error : patch.error;
+      const at = stamp();
+      // The ledger line goes in with the final status, so no finished turn is without one.
+      const cost = isFinishedStatus(status) ? costOfTurn(current.request, outcome, at) : null;
+      const updated = await trx
+        .updateTable("turns")
+        .set({
+          status,
+          outcome_json: outcome === null ? null : json(outcome),
+          error_json: error === null ? null : json(error),
+          attempts: patch.attempts ?? row.attempts,
+          cover_image_hash: coverImageOf(status, outcome),
+          updated_at: at,
+          cost_json: cost === null ? null : json(cost),
+          cost_micro_usd: cost?.microUsd ?? null,
+          billed_at: cost?.billedAt ?? null,
+        })
+        .where("id", "=", id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (status !== from) await touchSession(trx, row.session_id, at);
+      await grantImages(trx, ownerId, row.session_id, { request: current.request, outcome });
+      return remember(toTurn(updated));
+    });
+  }
+
+  /**
+   * turns.update as one statement (one round trip instead of BEGIN, the row FOR UPDATE, UPDATE,
+   * the session's time, the image grants and COMMIT): the runner saves each turn twice between the
+   * model's last byte and `done`, and on PostgreSQL each round trip counts there.
+   *
+   * The transition check is the UPDATE's condition: the row is locked first (FOR UPDATE in `old`,
+   * which waits for a concurrent writer and then sees its status), and changed only when its status
+   * may become the new one, so of two instances moving one turn the second is checked against the
+   * first's result, as under updateLocked. The patch holds everything the write computes from
+   * (this path is not taken for a final status without a new outcome), except the turn's request,
+   * which the cost needs: it never changes, so it comes from `requests` or one plain read.
+   *
+   * Image grants: only the new outcome's. The request's images were granted when the turn was
+   * made (create, copyChain) and an earlier outcome's when it was saved; image_access rows are only
+   * ever moved to another owner with the turns (reassignOwner), never deleted.
+   */
+  async function updateInOne(ownerId: string, id: string, patch: TurnPatch): Promise<Turn> {
+    const to = patch.status;
+    const final = to !== undefined && isFinishedStatus(to);
+    const request = final ? await requestOf(ownerId, id) : null;
+    if (final && !request) throw new StorageError("not_found", "No such turn.");
+    const at = stamp();
+    const outcome = patch.outcome ?? null;
+    const cost = final && request ? costOfTurn(request, outcome, at) : null;
+    const allowedFrom = ACTIVE_TURN_STATUSES.filter((from) => to === undefined || from === to || canTransition(from, to));
+    const hashes = outcomeImageHashes(outcome);
+    const { rows } = await read("save the turn", () =>
+      sql<TurnRow & { old_status: string; from_status: string | null }>`
+        WITH old AS (
+          SELECT id, status FROM turns WHERE id = ${id} AND owner_id = ${ownerId} FOR UPDATE
+        ), updated AS (
+          UPDATE turns t SET
+            status = coalesce(${to ?? null}::text, old.status),
+            outcome_json = CASE WHEN ${patch.outcome !== undefined}::boolean THEN ${outcome === null ? null : json(outcome)}::text ELSE t.outcome_json END,
+            error_json = CASE WHEN ${patch.error !== undefined}::boolean THEN ${patch.error ? json(patch.error) : null}::text ELSE t.error_json END,
+            attempts = coalesce(${patch.attempts ?? null}::int, t.attempts),
+            cover_image_hash = ${to === undefined ? null : coverImageOf(to, outcome)}::text,
+            updated_at = ${at}::timestamptz,
+            cost_json = ${cost === null ? null : json(cost)}::text,
+            cost_micro_usd = ${cost?.microUsd ?? null}::bigint,
+            billed_at = ${cost?.billedAt ?? null}::timestamptz
+          FROM old
+          WHERE t.id = old.id AND old.status = ANY(${allowedFrom}::text[])
+          RETURNING t.*, old.status AS from_status
+        ), touched AS (
+          UPDATE sessions s SET updated_at = ${at}::timestamptz FROM updated u WHERE s.id = u.session_id AND u.status <> u.from_status
+        ), granted AS (
+          INSERT INTO image_access (owner_id, hash, session_id)
+          SELECT ${ownerId}, hash, u.session_id FROM updated u, unnest(${hashes}::text[]) AS hash
+          ON CONFLICT (owner_id, hash, (coalesce(session_id, ''))) DO NOTHING
+        )
+        SELECT u.*, old.status AS old_status FROM old LEFT JOIN updated u ON true`.execute(db),
+    );
+    const row = rows[0];
+    if (!row) throw new StorageError("not_found", "No such turn.");
+    if (row.from_status === null) {
+      const from = row.old_status as TurnStatus;
+      if (isFinishedStatus(from)) throw new StorageError("invalid_transition", `The turn has already ${from}; it can't change any more.`);
+      throw new StorageError("invalid_transition", `A ${from} turn can't become ${to ?? from}.`);
+    }
+    return remember(toTurn(row));
+  }
+
+  /** The turn's request, which never changes: remembered from the turns this instance saw, else read. */
+  async function requestOf(ownerId: string, id: string): Promise<TurnRequest | null> {
+    const known = requests.get(id);
+    if (known) return known;
+    const row = await read("read the turn", () => db.selectFrom("turns").select("request_json").where("id", "=", id).where("owner_id", "=", ownerId).executeTakeFirst());
+    if (!row) return null;
+    const request = JSON.parse(row.request_json) as TurnRequest;
+    requests.set(id, request);
+    return request;
+  }
+
+  function remember(turn: Turn): Turn {
+    requests.set(turn.id, turn.request);
+    return turn;
+  }
+
   const storage: PostgresStorage = {
     db,
     createTurnWith,
@@ -538,7 +674,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
         if (!validIds(id)) return null;
         return read("read the turn", async () => {
           const row = await turnById(db, ownerId, id).executeTakeFirst();
-          return row ? toTurn(row) : null;
+          return row ? remember(toTurn(row)) : null;
         });
       },
       async listBySession(ownerId, sessionId) {
@@ -570,45 +706,10 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
       },
       async update(ownerId, id, patch: TurnPatch) {
         if (!validIds(id)) throw new StorageError("not_found", "No such turn.");
-        return write("save the turn", async (trx) => {
-          // The row lock orders concurrent updates of one turn, from this instance or another:
-          // the second sees the first's status and is checked against it.
-          const row = await turnById(trx, ownerId, id).forUpdate().executeTakeFirst();
-          if (!row) throw new StorageError("not_found", "No such turn.");
-          const from = row.status as TurnStatus;
-          if (isFinishedStatus(from)) {
-            throw new StorageError("invalid_transition", `The turn has already ${from}; it can't change any more.`);
-          }
-          const status = patch.status ?? from;
-          if (status !== from && !canTransition(from, status)) {
-            throw new StorageError("invalid_transition", `A ${from} turn can't become ${status}.`);
-          }
-          const current = toTurn(row);
-          const outcome = patch.outcome === undefined ? current.outcome : patch.outcome;
-          const error = patch.error === undefined ? current.error : patch.error;
-          const at = stamp();
-          // The ledger line goes in with the final status, so no finished turn is without one.
-          const cost = isFinishedStatus(status) ? costOfTurn(current.request, outcome, at) : null;
-          const updated = await trx
-            .updateTable("turns")
-            .set({
-              status,
-              outcome_json: outcome === null ? null : json(outcome),
-              error_json: error === null ? null : json(error),
-              attempts: patch.attempts ?? row.attempts,
-              cover_image_hash: coverImageOf(status, outcome),
-              updated_at: at,
-              cost_json: cost === null ? null : json(cost),
-              cost_micro_usd: cost?.microUsd ?? null,
-              billed_at: cost?.billedAt ?? null,
-            })
-            .where("id", "=", id)
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          if (status !== from) await touchSession(trx, row.session_id, at);
-          await grantImages(trx, ownerId, row.session_id, { request: current.request, outcome });
-          return toTurn(updated);
-        });
+        // A final status without a new outcome bills what the row holds now, which only a read
+        // under the row lock can know: the cancel and interrupt paths, not the runner's saves.
+        if (patch.status !== undefined && isFinishedStatus(patch.status) && patch.outcome === undefined) return updateLocked(ownerId, id, patch);
+        return updateInOne(ownerId, id, patch);
       },
       interruptRunning: (error) => interruptActive(error, { unqueuedOnly: false }),
       async listBatchWaiting() {
@@ -722,6 +823,31 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     },
 
     budgets: {
+      async standing(ownerId, { from, to }) {
+        // One statement for what budgetStatus read as four (each a round trip, and a connection
+        // of the pool while the four ran side by side), before every start.
+        return read("read the budget", async () => {
+          const { rows } = await sql<{ has_override: boolean; override_limit: string | null; default_json: string | null; spent: string; active: string[] }>`
+            SELECT
+              o.owner_id IS NOT NULL AS has_override,
+              o.limit_micro_usd AS override_limit,
+              (SELECT value_json FROM studio_settings WHERE key = ${DEFAULT_BUDGET_KEY}) AS default_json,
+              (SELECT coalesce(sum(cost_micro_usd), 0) FROM turns
+                 WHERE owner_id = ${ownerId} AND billed_at >= ${from}::timestamptz AND billed_at < ${to}::timestamptz) AS spent,
+              (SELECT coalesce(array_agg(request_json ORDER BY created_at, seq), '{}') FROM turns
+                 WHERE owner_id = ${ownerId} AND status IN ('queued', 'running')) AS active
+            FROM (SELECT 1) AS one LEFT JOIN budget_overrides o ON o.owner_id = ${ownerId}`.execute(db);
+          const row = rows[0];
+          if (!row) throw new StorageError("storage_failed", "The budget query returned no row.");
+          const fallback = row.default_json === null ? null : (JSON.parse(row.default_json) as unknown);
+          return {
+            limitMicroUsd: row.has_override ? microUsd(row.override_limit) : isValidBudgetLimit(fallback) ? fallback : null,
+            source: row.has_override ? "override" : "default",
+            spentMicroUsd: Number(row.spent),
+            activeRequests: row.active.map((json) => JSON.parse(json) as TurnRequest),
+          };
+        });
+      },
       async getDefault() {
         return read("read the default budget", () => readDefaultBudget(db));
       },

@@ -30,6 +30,7 @@ import {
   type ResultRef,
   type SavedPrompt,
   type BudgetOverride,
+  type BudgetStanding,
   type DefaultBudget,
   type LedgerRange,
   type ListSessionsOptions,
@@ -630,6 +631,17 @@ export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage 
     },
 
     budgets: {
+      async standing(ownerId, { from, to }) {
+        return read<BudgetStanding>("read the budget", () => {
+          const override = statements.getOverride.get(ownerId);
+          return {
+            limitMicroUsd: override ? toOverride(override).limitMicroUsd : readDefaultBudget().limitMicroUsd,
+            source: override ? "override" : "default",
+            spentMicroUsd: statements.spent.get(ownerId, from, to)?.spent ?? 0,
+            activeRequests: statements.activeOfOwner.all(ownerId).map((row) => JSON.parse(row.request_json) as TurnRequest),
+          };
+        });
+      },
       async getDefault() {
         return read("read the default budget", readDefaultBudget);
       },
