@@ -83,6 +83,60 @@ describe("createSseStasher", () => {
     expect(text).toMatch(/^data: \{.*\}\n\ndata: \{.*\}\r\rdata: \{"partial$/s);
   });
 
+  it("finds the big values in the event's bytes, keeping the rest of the event as the service wrote it", async () => {
+    const stash = createInlineStash();
+    // Spaces after the colons, as a JSON writer other than the emulator's may send; text with
+    // multi-byte characters on both sides of the big values.
+    const spaced = {
+      candidates: [
+        {
+          content: {
+            role: "model",
+            parts: [{ text: "Voilà — «banane» 🍌" }, { inlineData: { mimeType: "image/png", data: image }, thoughtSignature: signature }, { text: "fin ✓" }],
+          },
+          index: 0,
+        },
+      ],
+    };
+    const event = `data: ${JSON.stringify(spaced).replaceAll('":', '": ')}`;
+    const out = await stashThrough(stash, [encoder.encode(`${event}\n\n`)]);
+    const text = out.map((chunk) => decoder.decode(chunk)).join("");
+    // Not parsed and written again: the spacing is still there around the tokens.
+    expect(text).toContain('"thoughtSignature": "\\u0000stashed:');
+    expect(text).toContain('"text": "Voilà — «banane» 🍌"');
+    expect(text.length).toBeLessThan(1_000);
+    expect(stash.size).toBe(2);
+    const [chunk] = parseEvents(text);
+    expect(JSON.stringify(stash.restore(chunk!))).toBe(JSON.stringify(spaced));
+    expect(stash.size).toBe(0);
+  });
+
+  it("takes no value from outside a candidate's parts, nor from inside a text, and still stashes the parts' own", async () => {
+    const stash = createInlineStash();
+    const elsewhere = "QkFE" + "B".repeat(STASH_EVENT_MIN_CHARS);
+    const odd = {
+      candidates: [
+        {
+          content: {
+            role: "model",
+            parts: [{ text: `quoted: "data":"${"C".repeat(2_000)}"` }, { inlineData: { mimeType: "image/png", data: image }, thoughtSignature: signature }],
+          },
+          groundingMetadata: { data: elsewhere },
+        },
+      ],
+    };
+    const wire = `data: ${JSON.stringify(odd)}\n\n`;
+    const out = await stashThrough(stash, [encoder.encode(wire)]);
+    const text = out.map((chunk) => decoder.decode(chunk)).join("");
+    // The parsing way took over: the part's two values are stashed, the others are in the event.
+    expect(stash.size).toBe(2);
+    expect(text).toContain(elsewhere);
+    expect(text).toContain("C".repeat(2_000));
+    const [chunk] = parseEvents(text);
+    expect(JSON.stringify(stash.restore(chunk!))).toBe(JSON.stringify(odd));
+    expect(stash.size).toBe(0);
+  });
+
   it("leaves a value that only looks like a token alone", () => {
     const stash = createInlineStash();
     const chunk: WireChunk = { candidates: [{ content: { parts: [{ inlineData: { data: "\u0000stashed:1" } }] } }] };

@@ -34,6 +34,8 @@ export interface InlineStash {
 
 interface StashStore extends InlineStash {
   put(value: string): string;
+  /** Drops values put but never handed to the SDK. */
+  forget(tokens: Iterable<string>): void;
 }
 
 /** Events shorter than this pass untouched: parsing them again would cost more than it saves. */
@@ -72,6 +74,9 @@ export function createInlineStash(): InlineStash {
       values.set(token, value);
       return token;
     },
+    forget(tokens) {
+      for (const token of tokens) values.delete(token);
+    },
     restore(chunk) {
       if (values.size === 0 || !chunk.candidates) return chunk;
       return {
@@ -98,8 +103,8 @@ export function createInlineStash(): InlineStash {
   return store;
 }
 
-/** The SDK's event delimiters, found the way it finds them: the earliest one wins. */
-const DELIMITER = /\r\n\r\n|\n\n|\r\r/;
+/** The SDK's event delimiters (its /\r\n\r\n|\n\n|\r\r/), found the way it finds them: the earliest one wins. */
+const DELIMITERS = ["\r\n\r\n", "\n\n", "\r\r"];
 const DATA_PREFIX = "data:";
 
 /**
@@ -108,7 +113,6 @@ const DATA_PREFIX = "data:";
  */
 export function createSseStasher(stash: InlineStash): TransformStream<Uint8Array, Uint8Array> {
   const store = stash as StashStore;
-  const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
@@ -118,20 +122,29 @@ export function createSseStasher(stash: InlineStash): TransformStream<Uint8Array
         controller.enqueue(chunk);
         return;
       }
-      // The chunk ends on an event boundary (or is the stream's last bytes), so it decodes whole.
-      let rest = decoder.decode(chunk);
+      // The chunk ends on an event boundary (or is the stream's last bytes). Events, keys and
+      // quotes are found in the bytes by Buffer's native search: they are ASCII, and copying the
+      // whole chunk into a string first cost more than everything else here.
+      const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       let out = "";
       let changed = false;
+      let start = 0;
       for (;;) {
-        const match = DELIMITER.exec(rest);
-        if (!match) break;
-        const event = rest.slice(0, match.index);
-        const rewritten = event.length >= STASH_EVENT_MIN_CHARS || event.includes(FINISH_MESSAGE_FIELD) ? stashEvent(event, store) : null;
+        const found = nextDelimiter(bytes, start);
+        if (!found) break;
+        const end = found.at;
+        let rewritten: string | null = null;
+        if (end - start >= STASH_EVENT_MIN_CHARS) {
+          rewritten = stashEventBytes(bytes, start, end, store) ?? stashEvent(bytes.toString("utf8", start, end), store);
+        } else {
+          const finishAt = bytes.indexOf(FINISH_MESSAGE_FIELD, start);
+          if (finishAt !== -1 && finishAt < end) rewritten = stashEvent(bytes.toString("utf8", start, end), store);
+        }
         if (rewritten !== null) changed = true;
-        out += (rewritten ?? event) + match[0];
-        rest = rest.slice(match.index + match[0].length);
+        out += (rewritten ?? bytes.toString("utf8", start, end)) + found.text;
+        start = end + found.text.length;
       }
-      controller.enqueue(changed ? encoder.encode(out + rest) : chunk);
+      controller.enqueue(changed ? encoder.encode(out + bytes.toString("utf8", start)) : chunk);
     },
   });
 }
@@ -148,6 +161,114 @@ function includesFinishMessage(chunk: Uint8Array): boolean {
     return true;
   }
   return false;
+}
+
+/** The SDK's next event delimiter from `from`. */
+function nextDelimiter(bytes: Buffer, from: number): { at: number; text: string } | null {
+  let best: { at: number; text: string } | null = null;
+  for (const text of DELIMITERS) {
+    const at = bytes.indexOf(text, from);
+    if (at !== -1 && (best === null || at < best.at)) best = { at, text };
+  }
+  return best;
+}
+
+/** Keys whose string value may be big: a part's signature, its inline data. */
+const BIG_VALUE_KEYS = ['"thoughtSignature"', '"data"'];
+const AFTER_KEY = /^\s*:\s*"/;
+const QUOTE = 0x22;
+
+/**
+ * Where the string value of the next big-value key after `from` begins, or -1. Buffer's native
+ * search skips a megabyte of base64 in microseconds.
+ */
+function nextBigValueStart(bytes: Buffer, from: number, end: number): number {
+  let cursor = from;
+  for (;;) {
+    let keyAt = -1;
+    let keyLength = 0;
+    for (const key of BIG_VALUE_KEYS) {
+      const at = bytes.indexOf(key, cursor);
+      if (at !== -1 && at < end && (keyAt === -1 || at < keyAt)) {
+        keyAt = at;
+        keyLength = key.length;
+      }
+    }
+    if (keyAt === -1) return -1;
+    const after = AFTER_KEY.exec(bytes.toString("latin1", keyAt + keyLength, Math.min(end, keyAt + keyLength + 16)));
+    if (after) return keyAt + keyLength + after[0].length;
+    cursor = keyAt + keyLength;
+  }
+}
+const BASE64 = /^[A-Za-z0-9+/=_-]+$/;
+
+/**
+ * The event between `start` and `end` with its big base64 values stashed, found in its bytes
+ * rather than by parsing the whole event: an image event is ~1.7 MB at 1K, nearly all of it two
+ * base64 strings, and decoding and parsing it was the largest part of the studio's time after the
+ * model's last byte. A base64 value has no escapes, so it ends at the next quote. Only the small
+ * rest is decoded and parsed, to check that every value taken sits where stashEvent would have
+ * taken it (a candidate part's thoughtSignature or inlineData.data); anything else, or nothing
+ * found, answers null and the event goes the parsing way.
+ */
+function stashEventBytes(bytes: Buffer, start: number, end: number, stash: StashStore): string | null {
+  const taken = new Map<string, string>();
+  let small = "";
+  let cursor = start;
+  let from = start;
+  for (;;) {
+    const valueStart = nextBigValueStart(bytes, from, end);
+    if (valueStart === -1) break;
+    const valueEnd = bytes.indexOf(QUOTE, valueStart);
+    if (valueEnd === -1 || valueEnd >= end) break;
+    from = valueEnd + 1;
+    if (valueEnd - valueStart < STASH_VALUE_MIN_CHARS) continue;
+    // Base64 characters are ASCII, so read as latin1 the bytes are the value's text (checked next).
+    const value = bytes.toString("latin1", valueStart, valueEnd);
+    if (!BASE64.test(value)) continue;
+    const token = stash.put(value);
+    taken.set(token, value);
+    // Written as JSON writes it (the NUL escaped), as the parsing way's JSON.stringify would.
+    small += bytes.toString("utf8", cursor, valueStart) + JSON.stringify(token).slice(1, -1);
+    cursor = valueEnd;
+  }
+  if (taken.size === 0) return null;
+  small += bytes.toString("utf8", cursor, end);
+  const placed = tokensInParts(small);
+  if (placed === null || placed.size !== taken.size || [...taken.keys()].some((token) => !placed.has(token))) {
+    // Not where a part's values are: give them back and let the parsing way decide.
+    stash.forget(taken.keys());
+    return null;
+  }
+  // finishMessage still goes the parsing way, on the small event.
+  return (small.includes(FINISH_MESSAGE_FIELD) ? stashEvent(small, stash) : null) ?? small;
+}
+
+/** The stash tokens found at candidate parts' thoughtSignature and inlineData.data, or null when the event is not a JSON data event. */
+function tokensInParts(event: string): Set<string> | null {
+  const trimmed = event.trim();
+  if (!trimmed.startsWith(DATA_PREFIX)) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed.slice(DATA_PREFIX.length).trim());
+  } catch {
+    return null;
+  }
+  if (parsed === null || typeof parsed !== "object" || "error" in parsed) return null;
+  const found = new Set<string>();
+  const candidates = (parsed as WireChunk).candidates;
+  for (const candidate of Array.isArray(candidates) ? candidates : []) {
+    const parts: unknown = candidate?.content?.parts;
+    if (!Array.isArray(parts)) continue;
+    for (const part of parts as unknown[]) {
+      if (part === null || typeof part !== "object") continue;
+      const wire = part as { thoughtSignature?: unknown; inlineData?: { data?: unknown } | null };
+      for (const value of [wire.thoughtSignature, wire.inlineData?.data]) {
+        if (typeof value === "string" && value.startsWith(TOKEN_PREFIX)) found.add(value);
+      }
+    }
+  }
+  return found;
 }
 
 /** The event with its big strings stashed, or null when it has none or is not a JSON data event. */
