@@ -3,7 +3,7 @@
 import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
+import { Suspense, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { useHydrated } from "@/components/ui/use-hydrated";
 import {
@@ -556,7 +556,10 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           // above it gives way first.
           <section aria-label="Timeline" className="flex h-64 min-h-0 shrink-0 flex-col gap-2 md:h-auto md:min-h-[55%] md:flex-1 md:shrink">
             <h2 className="text-xs font-semibold tracking-wide text-zinc-500 dark:text-zinc-400 uppercase">Timeline</h2>
-            <Timeline tree={tree} path={path} numbers={turnNumbers} selectedId={selected?.id ?? null} onSelect={(turnId) => selectTurn(turnId)} />
+            {/* Its own boundary: hydrating the composer need not wait for the timeline's code. */}
+            <Suspense>
+              <Timeline tree={tree} path={path} numbers={turnNumbers} selectedId={selected?.id ?? null} onSelect={(turnId) => selectTurn(turnId)} />
+            </Suspense>
           </section>
         )}
         </div>
