@@ -6,7 +6,7 @@ import { retrySecondsLeft, type LiveProgress } from "@/lib/store/live-progress";
 import { needsEdit, type GenerationSettings, type StudioError } from "@/lib/gemini/types";
 import { CompareMenu } from "./compare-menu";
 import { FinishMessage } from "./finish-message";
-import { NoGroundingNotice } from "./grounding-panel";
+import { NoGroundingNotice } from "./no-grounding-notice";
 import { ResultControls } from "@/components/library/result-controls";
 import { ImageViewer } from "./image-viewer";
 import { ThoughtFilmstrip } from "./thought-filmstrip";
