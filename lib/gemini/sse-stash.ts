@@ -244,8 +244,8 @@ function stashEventBytes(bytes: Buffer, start: number, end: number, stash: Stash
   return (small.includes(FINISH_MESSAGE_FIELD) ? stashEvent(small, stash) : null) ?? small;
 }
 
-/** The stash tokens found at candidate parts' thoughtSignature and inlineData.data, or null when the event is not a JSON data event. */
-function tokensInParts(event: string): Set<string> | null {
+/** A data event's JSON, or null when it is not one (or is an error, which the SDK reports as it came). */
+function parseDataEvent(event: string): WireChunk | null {
   const trimmed = event.trim();
   if (!trimmed.startsWith(DATA_PREFIX)) return null;
   let parsed: unknown;
@@ -255,17 +255,30 @@ function tokensInParts(event: string): Set<string> | null {
     return null;
   }
   if (parsed === null || typeof parsed !== "object" || "error" in parsed) return null;
-  const found = new Set<string>();
-  const candidates = (parsed as WireChunk).candidates;
-  for (const candidate of Array.isArray(candidates) ? candidates : []) {
+  return parsed as WireChunk;
+}
+
+type LoosePart = { thoughtSignature?: unknown; inlineData?: { data?: unknown } | null };
+
+/** Every object among the candidates' content parts: where big values may be stashed. */
+function* partsOf(chunk: WireChunk): Generator<LoosePart> {
+  for (const candidate of Array.isArray(chunk.candidates) ? chunk.candidates : []) {
     const parts: unknown = candidate?.content?.parts;
     if (!Array.isArray(parts)) continue;
     for (const part of parts as unknown[]) {
-      if (part === null || typeof part !== "object") continue;
-      const wire = part as { thoughtSignature?: unknown; inlineData?: { data?: unknown } | null };
-      for (const value of [wire.thoughtSignature, wire.inlineData?.data]) {
-        if (typeof value === "string" && value.startsWith(TOKEN_PREFIX)) found.add(value);
-      }
+      if (part !== null && typeof part === "object") yield part as LoosePart;
+    }
+  }
+}
+
+/** The stash tokens found at candidate parts' thoughtSignature and inlineData.data, or null when the event is not a JSON data event. */
+function tokensInParts(event: string): Set<string> | null {
+  const chunk = parseDataEvent(event);
+  if (!chunk) return null;
+  const found = new Set<string>();
+  for (const part of partsOf(chunk)) {
+    for (const value of [part.thoughtSignature, part.inlineData?.data]) {
+      if (typeof value === "string" && value.startsWith(TOKEN_PREFIX)) found.add(value);
     }
   }
   return found;
@@ -273,16 +286,8 @@ function tokensInParts(event: string): Set<string> | null {
 
 /** The event with its big strings stashed, or null when it has none or is not a JSON data event. */
 function stashEvent(event: string, stash: StashStore): string | null {
-  const trimmed = event.trim();
-  if (!trimmed.startsWith(DATA_PREFIX)) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(trimmed.slice(DATA_PREFIX.length).trim());
-  } catch {
-    return null;
-  }
-  if (parsed === null || typeof parsed !== "object" || "error" in parsed) return null;
-  const chunk = parsed as WireChunk;
+  const chunk = parseDataEvent(event);
+  if (!chunk) return null;
   let stashed = false;
   const big = (value: unknown): value is string => typeof value === "string" && value.length >= STASH_VALUE_MIN_CHARS;
   for (const candidate of Array.isArray(chunk.candidates) ? chunk.candidates : []) {
@@ -293,20 +298,16 @@ function stashEvent(event: string, stash: StashStore): string | null {
       delete candidate.finishMessage;
       stashed = true;
     }
-    const parts: unknown = candidate?.content?.parts;
-    if (!Array.isArray(parts)) continue;
-    for (const part of parts as unknown[]) {
-      if (part === null || typeof part !== "object") continue;
-      const wire = part as { thoughtSignature?: unknown; inlineData?: { data?: unknown } | null };
-      if (big(wire.thoughtSignature)) {
-        wire.thoughtSignature = stash.put(wire.thoughtSignature);
-        stashed = true;
-      }
-      if (wire.inlineData && typeof wire.inlineData === "object" && big(wire.inlineData.data)) {
-        wire.inlineData.data = stash.put(wire.inlineData.data);
-        stashed = true;
-      }
+  }
+  for (const part of partsOf(chunk)) {
+    if (big(part.thoughtSignature)) {
+      part.thoughtSignature = stash.put(part.thoughtSignature);
+      stashed = true;
+    }
+    if (part.inlineData && typeof part.inlineData === "object" && big(part.inlineData.data)) {
+      part.inlineData.data = stash.put(part.inlineData.data);
+      stashed = true;
     }
   }
-  return stashed ? `${DATA_PREFIX} ${JSON.stringify(parsed)}` : null;
+  return stashed ? `${DATA_PREFIX} ${JSON.stringify(chunk)}` : null;
 }
