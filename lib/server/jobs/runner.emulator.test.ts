@@ -1,13 +1,9 @@
-import { promises as fs } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "@/emulator/server";
-import { createGeminiGateway } from "@/lib/gemini/client";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "@/emulator/server";
 import type { GenerationSettings } from "@/lib/gemini/types";
-import { openSqliteStorage, type SqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
+import type { SqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
+import { JOBS_OWNER, withEmulatorJobs } from "@/test/support/emulator-jobs";
 import type { Turn, TurnRequest } from "@/lib/storage/types";
-import { createJobRunner, type JobRunner } from "./runner";
 import { type JobEvent } from "@/lib/studio/job-events";
 
 // The whole job path for real: SQLite storage with model turns in files, the real gateway and SDK,
@@ -15,7 +11,7 @@ import { type JobEvent } from "@/lib/studio/job-events";
 // signature is missing or doesn't match its image. Later turns only succeed if storage handed
 // back each model turn exactly as received.
 
-const OWNER = "local";
+const OWNER = JOBS_OWNER;
 const settings: GenerationSettings = {
   model: "gemini-3.1-flash-image",
   imageSize: "1K",
@@ -29,53 +25,14 @@ const settings: GenerationSettings = {
 const request = (prompt: string): TurnRequest => ({ prompt, references: [], settings });
 
 let emulator: RunningEmulator;
-let dataDir: string;
 let storage: SqliteStorage;
-let jobs: JobRunner;
-
-beforeAll(async () => {
-  // Real-sized payloads: ~600 KB signatures and JPEGs of a few hundred KB, paced like a stream.
-  emulator = await startEmulator({ port: 0, latencyMs: 5, realisticPayload: true, enforceSignatures: true });
+const harness = withEmulatorJobs({ tmpPrefix: "nb-jobs-emulator-" });
+beforeEach(() => {
+  ({ emulator, storage } = harness());
 });
 
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "nb-jobs-emulator-"));
-  storage = openSqliteStorage({ dataDir });
-  const gateway = createGeminiGateway({
-    apiKey: "test",
-    baseUrl: emulator.url,
-    retryPolicy: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, totalBudgetMs: 5_000 },
-  });
-  jobs = createJobRunner({ storage, gateway: () => gateway });
-  await fetch(`${emulator.url}/_emulator/reset`, { method: "POST" });
-});
-
-afterEach(async () => {
-  await jobs.shutdown();
-  await storage.close();
-  await fs.rm(dataDir, { recursive: true, force: true });
-});
-
-async function run(parentId: string | null, prompt: string, sessionId: string): Promise<{ turn: Turn; events: JobEvent[] }> {
-  const started = await jobs.startTurn({ ownerId: OWNER, sessionId, parentId, request: request(prompt) });
-  if (!started.ok) throw new Error(`${started.error.code}: ${started.error.message}`);
-  const events: JobEvent[] = [];
-  let finish = () => {};
-  const finished = new Promise<void>((resolve) => {
-    finish = resolve;
-  });
-  await jobs.follow(OWNER, started.data.id, (event) => {
-    events.push(event);
-    if (["done", "failed", "cancelled", "interrupted"].includes(event.type)) finish();
-  });
-  await finished;
-  const turn = await storage.turns.get(OWNER, started.data.id);
-  if (!turn) throw new Error("turn vanished");
-  return { turn, events };
+function run(parentId: string | null, prompt: string, sessionId: string): Promise<{ turn: Turn; events: JobEvent[] }> {
+  return harness().run({ parentId, prompt, sessionId, settings });
 }
 
 interface LoggedRequest {

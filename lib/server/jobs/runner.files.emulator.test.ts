@@ -1,15 +1,11 @@
-import { promises as fs } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import sharp from "sharp";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "@/emulator/server";
-import { createGeminiGateway } from "@/lib/gemini/client";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "@/emulator/server";
 import type { GenerationSettings } from "@/lib/gemini/types";
-import { openSqliteStorage, type SqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
+import type { SqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
+import { JOBS_OWNER, withEmulatorJobs } from "@/test/support/emulator-jobs";
 import type { StoredReference, Turn } from "@/lib/storage/types";
 import type { JobEvent } from "@/lib/studio/job-events";
-import { createJobRunner, type JobRunner } from "./runner";
 
 // The job path with STUDIO_GEMINI_FILES=1: SQLite storage, the real gateway and SDK, and the
 // emulator with real-sized payloads and signatures enforced. A reference goes up once; the
@@ -17,7 +13,7 @@ import { createJobRunner, type JobRunner } from "./runner";
 // the file's bytes: the answer keeps the reference's 16:9 shape); a file Google no longer has is
 // uploaded again within the same turn, which still succeeds.
 
-const OWNER = "local";
+const OWNER = JOBS_OWNER;
 const settings: GenerationSettings = {
   model: "gemini-3.1-flash-image",
   imageSize: "1K",
@@ -30,46 +26,17 @@ const settings: GenerationSettings = {
 };
 
 let emulator: RunningEmulator;
-let dataDir: string;
 let storage: SqliteStorage;
-let jobs: JobRunner;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, latencyMs: 5, realisticPayload: true, enforceSignatures: true });
+const harness = withEmulatorJobs({ tmpPrefix: "nb-jobs-files-", gateway: (make) => {
+    const gateway = make({ files: true });
+    return () => gateway;
+  } });
+beforeEach(() => {
+  ({ emulator, storage } = harness());
 });
 
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "nb-jobs-files-"));
-  storage = openSqliteStorage({ dataDir });
-  const gateway = createGeminiGateway({ apiKey: "test", baseUrl: emulator.url, files: true, retryPolicy: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, totalBudgetMs: 5_000 } });
-  jobs = createJobRunner({ storage, gateway: () => gateway });
-  await fetch(`${emulator.url}/_emulator/reset`, { method: "POST" });
-});
-
-afterEach(async () => {
-  await jobs.shutdown();
-  await storage.close();
-  await fs.rm(dataDir, { recursive: true, force: true });
-});
-
-async function run(parentId: string | null, prompt: string, sessionId: string, references: StoredReference[] = []): Promise<{ turn: Turn; events: JobEvent[] }> {
-  const started = await jobs.startTurn({ ownerId: OWNER, sessionId, parentId, request: { prompt, references, settings } });
-  if (!started.ok) throw new Error(`${started.error.code}: ${started.error.message}`);
-  const events: JobEvent[] = [];
-  const finished = new Promise<void>((resolve) => {
-    void jobs.follow(OWNER, started.data.id, (event) => {
-      events.push(event);
-      if (["done", "failed", "cancelled", "interrupted"].includes(event.type)) resolve();
-    });
-  });
-  await finished;
-  const turn = await storage.turns.get(OWNER, started.data.id);
-  if (!turn) throw new Error("turn vanished");
-  return { turn, events };
+function run(parentId: string | null, prompt: string, sessionId: string, references: StoredReference[] = []): Promise<{ turn: Turn; events: JobEvent[] }> {
+  return harness().run({ parentId, prompt, sessionId, settings, references });
 }
 
 interface LoggedRequest {

@@ -1,21 +1,18 @@
-import { promises as fs } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "@/emulator/server";
-import { createGeminiGateway, type GeminiBackend, type GeminiGateway } from "@/lib/gemini/client";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "@/emulator/server";
+import type { GeminiBackend, GeminiGateway } from "@/lib/gemini/client";
 import type { GenerationSettings } from "@/lib/gemini/types";
-import { openSqliteStorage, type SqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
+import type { SqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
+import { JOBS_OWNER, withEmulatorJobs } from "@/test/support/emulator-jobs";
 import type { Turn } from "@/lib/storage/types";
 import type { JobEvent } from "@/lib/studio/job-events";
-import { createJobRunner, type JobRunner } from "./runner";
 
 // The job path with STUDIO_GEMINI_BACKEND=interactions: SQLite storage, the real gateway and SDK,
 // and the emulator with real-sized payloads and signatures enforced. Each answer's interaction id
 // must survive storage, a follow-up must send only its own message, and a conversation Google no
 // longer has (or a turn made by generateContent) must still continue.
 
-const OWNER = "local";
+const OWNER = JOBS_OWNER;
 const settings: GenerationSettings = {
   model: "gemini-3.1-flash-image",
   imageSize: "1K",
@@ -28,51 +25,20 @@ const settings: GenerationSettings = {
 };
 
 let emulator: RunningEmulator;
-let dataDir: string;
 let storage: SqliteStorage;
-let jobs: JobRunner;
 let gateways: Record<GeminiBackend, GeminiGateway>;
 let backend: GeminiBackend;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, latencyMs: 5, realisticPayload: true, enforceSignatures: true });
+const harness = withEmulatorJobs({ tmpPrefix: "nb-jobs-interactions-", gateway: (make) => {
+    gateways = { generateContent: make({ backend: "generateContent" }), interactions: make({ backend: "interactions" }) };
+    backend = "interactions";
+    return () => gateways[backend];
+  } });
+beforeEach(() => {
+  ({ emulator, storage } = harness());
 });
 
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "nb-jobs-interactions-"));
-  storage = openSqliteStorage({ dataDir });
-  const make = (name: GeminiBackend) =>
-    createGeminiGateway({ apiKey: "test", baseUrl: emulator.url, backend: name, retryPolicy: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, totalBudgetMs: 5_000 } });
-  gateways = { generateContent: make("generateContent"), interactions: make("interactions") };
-  backend = "interactions";
-  jobs = createJobRunner({ storage, gateway: () => gateways[backend] });
-  await fetch(`${emulator.url}/_emulator/reset`, { method: "POST" });
-});
-
-afterEach(async () => {
-  await jobs.shutdown();
-  await storage.close();
-  await fs.rm(dataDir, { recursive: true, force: true });
-});
-
-async function run(parentId: string | null, prompt: string, sessionId: string): Promise<{ turn: Turn; events: JobEvent[] }> {
-  const started = await jobs.startTurn({ ownerId: OWNER, sessionId, parentId, request: { prompt, references: [], settings } });
-  if (!started.ok) throw new Error(`${started.error.code}: ${started.error.message}`);
-  const events: JobEvent[] = [];
-  const finished = new Promise<void>((resolve) => {
-    void jobs.follow(OWNER, started.data.id, (event) => {
-      events.push(event);
-      if (["done", "failed", "cancelled", "interrupted"].includes(event.type)) resolve();
-    });
-  });
-  await finished;
-  const turn = await storage.turns.get(OWNER, started.data.id);
-  if (!turn) throw new Error("turn vanished");
-  return { turn, events };
+function run(parentId: string | null, prompt: string, sessionId: string): Promise<{ turn: Turn; events: JobEvent[] }> {
+  return harness().run({ parentId, prompt, sessionId, settings });
 }
 
 interface LoggedRequest {
