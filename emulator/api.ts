@@ -158,20 +158,29 @@ function generativeModel(modelId: string, apiVersion: string, method: string): I
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 
-export function listModels(context: ApiContext): void {
-  const requested = Number(context.url.searchParams.get("pageSize") ?? DEFAULT_PAGE_SIZE);
-  const pageSize = Number.isFinite(requested) && requested > 0 ? Math.min(Math.floor(requested), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+/**
+ * One page of a list request: `pageSize` (bounded, the default when absent or not a positive number)
+ * and `pageToken` (an opaque offset, marked with `mark` so one list's token is refused by another).
+ */
+function requestedPage(context: ApiContext, mark: string, sizes: { default: number; max: number }): { offset: number; pageSize: number; nextToken(total: number): string | undefined } {
+  const requested = Number(context.url.searchParams.get("pageSize") ?? sizes.default);
+  const pageSize = Number.isFinite(requested) && requested > 0 ? Math.min(Math.floor(requested), sizes.max) : sizes.default;
   const token = context.url.searchParams.get("pageToken");
   let offset = 0;
   if (token) {
-    const decoded = /^o(\d+)$/.exec(Buffer.from(token, "base64url").toString("utf8"));
+    const decoded = new RegExp(`^${mark}(\\d+)$`).exec(Buffer.from(token, "base64url").toString("utf8"));
     if (!decoded) throw invalidArgument("Invalid page token.");
     offset = Number(decoded[1]);
   }
-  const page = MODELS.slice(offset, offset + pageSize).map(toModelResource);
   const next = offset + pageSize;
-  const body: { models: Array<Record<string, unknown>>; nextPageToken?: string } = { models: page };
-  if (next < MODELS.length) body.nextPageToken = Buffer.from(`o${next}`, "utf8").toString("base64url");
+  return { offset, pageSize, nextToken: (total) => (next < total ? Buffer.from(`${mark}${next}`, "utf8").toString("base64url") : undefined) };
+}
+
+export function listModels(context: ApiContext): void {
+  const { offset, pageSize, nextToken } = requestedPage(context, "o", { default: DEFAULT_PAGE_SIZE, max: MAX_PAGE_SIZE });
+  const body: { models: Array<Record<string, unknown>>; nextPageToken?: string } = { models: MODELS.slice(offset, offset + pageSize).map(toModelResource) };
+  const nextPageToken = nextToken(MODELS.length);
+  if (nextPageToken) body.nextPageToken = nextPageToken;
   sendJson(context.request, context.response, 200, body);
 }
 
@@ -502,19 +511,12 @@ export function deleteFile(context: ApiContext, fileId: string): void {
 
 /** GET /{version}/files: newest first, paged like models.list; no files is an empty object. */
 export function listFiles(context: ApiContext): void {
-  const requested = Number(context.url.searchParams.get("pageSize") ?? FILE_LIST_DEFAULT_PAGE_SIZE);
-  const pageSize = Number.isFinite(requested) && requested > 0 ? Math.min(Math.floor(requested), FILE_LIST_MAX_PAGE_SIZE) : FILE_LIST_DEFAULT_PAGE_SIZE;
-  const token = context.url.searchParams.get("pageToken");
-  let offset = 0;
-  if (token) {
-    const decoded = /^f(\d+)$/.exec(Buffer.from(token, "base64url").toString("utf8"));
-    if (!decoded) throw invalidArgument("Invalid page token.");
-    offset = Number(decoded[1]);
-  }
+  const { offset, pageSize, nextToken } = requestedPage(context, "f", { default: FILE_LIST_DEFAULT_PAGE_SIZE, max: FILE_LIST_MAX_PAGE_SIZE });
   const all = context.state.files.list().sort((a, b) => b.createTime - a.createTime);
   const origin = requestOrigin(context.request);
   const page = all.slice(offset, offset + pageSize).map((file) => fileResource(file, origin, context.apiVersion));
   const body: { files?: Array<Record<string, unknown>>; nextPageToken?: string } = page.length > 0 ? { files: page } : {};
-  if (offset + pageSize < all.length) body.nextPageToken = Buffer.from(`f${offset + pageSize}`, "utf8").toString("base64url");
+  const nextPageToken = nextToken(all.length);
+  if (nextPageToken) body.nextPageToken = nextPageToken;
   sendJson(context.request, context.response, 200, body);
 }
