@@ -2,6 +2,7 @@ import "server-only";
 
 import { randomBytes } from "node:crypto";
 import type { Content, Part } from "@google/genai";
+import { VERBATIM_MIN_CHARS, isVerbatim } from "@/lib/json/verbatim";
 
 /**
  * Keeps the big strings of a request (the base64 of replayed and reference images, replayed
@@ -42,9 +43,7 @@ import type { Content, Part } from "@google/genai";
  */
 
 /** Shorter strings stay in the body: swapping them saves less than it costs. */
-export const REQUEST_STASH_MIN_CHARS = 1024;
-
-const SAFE = /^[A-Za-z0-9+/=_-]+$/;
+export const REQUEST_STASH_MIN_CHARS = VERBATIM_MIN_CHARS;
 
 interface Verbatim {
   value: string;
@@ -61,7 +60,7 @@ const frozenValues = new WeakMap<object, Verbatim>();
 function verbatimOf(owner: object, value: string): Verbatim | undefined {
   const known = frozenValues.get(owner);
   if (known?.value === value) return known;
-  if (!SAFE.test(value)) return undefined;
+  if (!isVerbatim(value)) return undefined;
   const verbatim: Verbatim = { value };
   if (Object.isFrozen(owner)) frozenValues.set(owner, verbatim);
   return verbatim;

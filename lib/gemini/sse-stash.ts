@@ -1,5 +1,6 @@
 import "server-only";
 
+import { isVerbatim } from "@/lib/json/verbatim";
 import type { WireChunk, WirePart } from "./response";
 
 /**
@@ -200,7 +201,6 @@ function nextBigValueStart(bytes: Buffer, from: number, end: number): number {
     cursor = keyAt + keyLength;
   }
 }
-const BASE64 = /^[A-Za-z0-9+/=_-]+$/;
 
 /**
  * The event between `start` and `end` with its big base64 values stashed, found in its bytes
@@ -225,7 +225,7 @@ function stashEventBytes(bytes: Buffer, start: number, end: number, stash: Stash
     if (valueEnd - valueStart < STASH_VALUE_MIN_CHARS) continue;
     // Base64 characters are ASCII, so read as latin1 the bytes are the value's text (checked next).
     const value = bytes.toString("latin1", valueStart, valueEnd);
-    if (!BASE64.test(value)) continue;
+    if (!isVerbatim(value)) continue;
     const token = stash.put(value);
     taken.set(token, value);
     // Written as JSON writes it (the NUL escaped), as the parsing way's JSON.stringify would.

@@ -21,6 +21,11 @@ export const VERBATIM_MIN_CHARS = 1024;
 
 const VERBATIM = /^[A-Za-z0-9+/=_-]*$/;
 
+/** Whether JSON.stringify writes `value` as it is between quotes (base64 and base64url characters only). */
+export function isVerbatim(value: string): boolean {
+  return VERBATIM.test(value);
+}
+
 interface Swapped {
   /** The value with each big verbatim string replaced by its token. */
   value: unknown;
@@ -34,7 +39,7 @@ function swapBigStrings(value: unknown): Swapped {
   const strings: string[] = [];
   const walk = (node: unknown): unknown => {
     if (typeof node === "string") {
-      if (node.length < VERBATIM_MIN_CHARS || !VERBATIM.test(node)) return node;
+      if (node.length < VERBATIM_MIN_CHARS || !isVerbatim(node)) return node;
       strings.push(node);
       return `${prefix}${strings.length - 1}`;
     }
