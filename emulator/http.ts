@@ -111,7 +111,10 @@ function payloadTooLarge(request: IncomingMessage): EmulatorApiError {
 /** Resolves after `ms`, or early (false) when the client goes away. */
 export function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
+  // Even with no latency, each chunk goes out on its own, as the real service sends each event when
+  // the model produces it: a response write corks the socket until the next tick, so chunks written
+  // back to back through resolved promises would all leave together after the last one.
+  if (ms <= 0) return new Promise((resolve) => setImmediate(() => resolve(!signal.aborted)));
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);

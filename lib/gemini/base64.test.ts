@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { isCanonicalBase64, withDataFromBytes } from "./base64";
+import { bytesBehindData, isCanonicalBase64, withDataFromBytes } from "./base64";
 
 describe("withDataFromBytes", () => {
   const bytes = new Uint8Array(Buffer.from("not really a png, but bytes all the same"));
@@ -22,6 +22,13 @@ describe("withDataFromBytes", () => {
     lazy.data = "";
     expect(lazy.data).toBe("");
     expect(JSON.stringify(lazy)).toBe(JSON.stringify({ ...inline, data: "" }));
+    expect(bytesBehindData(lazy)).toBeUndefined();
+  });
+
+  it("tells which bytes stand behind data, and only for its own copies", () => {
+    expect(bytesBehindData(withDataFromBytes(inline, bytes))).toBe(bytes);
+    expect(bytesBehindData(inline)).toBeUndefined();
+    expect(bytesBehindData({ ...withDataFromBytes(inline, bytes) })).toBeUndefined();
   });
 });
 

@@ -24,6 +24,7 @@ export function isCanonicalBase64(data: string, byteLength: number): boolean {
  */
 export function withDataFromBytes<T extends { data?: string }>(inline: T, bytes: Uint8Array): T {
   const copy = {} as T;
+  bytesBehind.set(copy, bytes);
   for (const key of Object.keys(inline) as Array<keyof T & string>) {
     if (key !== "data") {
       copy[key] = inline[key];
@@ -34,9 +35,21 @@ export function withDataFromBytes<T extends { data?: string }>(inline: T, bytes:
       configurable: true,
       get: () => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64"),
       set(value: string) {
+        bytesBehind.delete(copy);
         Object.defineProperty(copy, "data", { value, enumerable: true, configurable: true, writable: true });
       },
     });
   }
   return copy;
+}
+
+const bytesBehind = new WeakMap<object, Uint8Array>();
+
+/**
+ * The bytes a withDataFromBytes copy encodes its `data` from, so that its length (and whether it
+ * is canonical, which it was checked to be) is known without encoding it; undefined for any other
+ * object.
+ */
+export function bytesBehindData(inline: object): Uint8Array | undefined {
+  return bytesBehind.get(inline);
 }

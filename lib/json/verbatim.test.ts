@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { VERBATIM_MIN_CHARS, jsonByteLength, stringifyVerbatim } from "./verbatim";
+import { VERBATIM_MIN_CHARS, encodeJsonVerbatim, jsonByteLength, stringifyVerbatim } from "./verbatim";
 
 const base64 = (bytes: number) => randomBytes(bytes).toString("base64");
 
@@ -42,6 +42,25 @@ describe("stringifyVerbatim", () => {
     for (const value of [{}, [], null, 42, "plain", base64(3000), { a: undefined }]) {
       expect(stringifyVerbatim(value)).toBe(JSON.stringify(value));
     }
+  });
+});
+
+describe("encodeJsonVerbatim", () => {
+  it("gives the UTF-8 bytes of JSON.stringify's output, big base64 strings and non-ASCII text included", () => {
+    const values = [
+      modelTurn(),
+      { unicode: "é€😀".repeat(700), data: base64(5000), quoted: `"${"q".repeat(2000)}"`, list: [base64(1200), "ü", { nested: base64(1500) }] },
+      [base64(1500)],
+      base64(3000),
+      {},
+      null,
+      "plain",
+    ];
+    for (const value of values) expect(encodeJsonVerbatim(value).equals(Buffer.from(JSON.stringify(value), "utf8"))).toBe(true);
+  });
+
+  it("refuses a value JSON has no form for", () => {
+    expect(() => encodeJsonVerbatim(undefined)).toThrow(TypeError);
   });
 });
 

@@ -1,6 +1,6 @@
 import "server-only";
 
-import { isCanonicalBase64 } from "@/lib/gemini/base64";
+import { bytesBehindData, isCanonicalBase64 } from "@/lib/gemini/base64";
 import type { ModelTurn, StoredPart } from "@/lib/gemini/types";
 import { sniffImageType } from "@/lib/images/sniff";
 import type { ImageStore } from "./image-store";
@@ -34,17 +34,23 @@ export async function externalizeModelTurn(images: ImageStore, turn: ModelTurn, 
     turn.parts.map(async (part, index): Promise<StoredPart> => {
       const inline = part.inlineData;
       if (!inline) return part;
-      // Read once: the data may be encoded on every read (lib/gemini/base64.ts withDataFromBytes).
-      const data = inline.data;
-      if (data === "") return part;
       const given = known?.get(index);
       let hash: string;
-      if (given && isCanonicalBase64(data, given.byteLength)) {
+      if (given && bytesBehindData(inline)?.byteLength === given.byteLength) {
+        // Encoded from its bytes when read (lib/gemini/base64.ts withDataFromBytes), and canonical
+        // when it was parsed: nothing to encode or check.
         hash = given.hash;
       } else {
-        const bytes = Buffer.from(data, "base64");
-        if (bytes.toString("base64") !== data || !sniffImageType(bytes)) return part;
-        hash = (await images.put(bytes)).hash;
+        // Read once: the data may be encoded on every read.
+        const data = inline.data;
+        if (data === "") return part;
+        if (given && isCanonicalBase64(data, given.byteLength)) {
+          hash = given.hash;
+        } else {
+          const bytes = Buffer.from(data, "base64");
+          if (bytes.toString("base64") !== data || !sniffImageType(bytes)) return part;
+          hash = (await images.put(bytes)).hash;
+        }
       }
       external.push([index, hash]);
       // Every key stays where it was; only the value of `data` changes (and it is not read again).

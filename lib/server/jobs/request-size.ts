@@ -1,5 +1,7 @@
 import "server-only";
 
+import type { Part } from "@google/genai";
+import { bytesBehindData } from "@/lib/gemini/base64";
 import { buildUserParts, replayModelTurn } from "@/lib/gemini/request";
 import { jsonByteLength } from "@/lib/json/verbatim";
 import type { InputImageRole, ModelTurn, ReferenceImage } from "@/lib/gemini/types";
@@ -61,7 +63,17 @@ export function modelContentBytes(turn: ModelTurn): number {
   const content = replayModelTurn(turn);
   const parts = content.parts ?? [];
   const frame = jsonBytes({ role: "model", parts: [] });
-  return frame + parts.reduce((sum, part) => sum + jsonBytes(part), 0) + Math.max(0, parts.length - 1) + 1;
+  return frame + parts.reduce((sum, part) => sum + partBytes(part), 0) + Math.max(0, parts.length - 1) + 1;
+}
+
+/** A part's JSON size; an image encoded from its bytes when read is counted from their length, not encoded. */
+function partBytes(part: Part): number {
+  const inline = part.inlineData;
+  const bytes = inline ? bytesBehindData(inline) : undefined;
+  if (!inline || !bytes) return jsonBytes(part);
+  // Same keys in the same order, data empty: its base64 goes between the quotes counted here.
+  const emptied = Object.fromEntries(Object.keys(inline).map((key) => [key, key === "data" ? "" : inline[key as keyof typeof inline]]));
+  return jsonBytes({ ...part, inlineData: emptied }) + base64Length(bytes.byteLength);
 }
 
 /**

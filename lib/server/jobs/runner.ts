@@ -574,17 +574,20 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           // row in PostgreSQL). Both are stored before the turn is recorded succeeded, so a
           // succeeded turn always has one to replay. Images that arrived as events are in the
           // store already, so the model turn names them by hash without waiting for the copies.
-          const [stored, modelTurn] = await Promise.allSettled([
+          const writes = Promise.allSettled([
             storeOutcome(result.outcome, { prompt: request.prompt, kind, at: startedAt }),
             storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn, knownInlineImages(result.outcome)),
           ]);
+          // Measured while the writes wait on the disk.
+          const replayBytes = replayBytesOf({ prompt: request.prompt, references: sizedReferences(references), modelTurn: result.outcome.modelTurn });
+          const [stored, modelTurn] = await writes;
           if (stored.status === "rejected" || modelTurn.status === "rejected") {
             // A failed save leaves no model turn behind (a failed turn is not continued from it).
             if (modelTurn.status === "fulfilled") await storage.modelTurns.delete(job.ownerId, job.turnId).catch(() => undefined);
             throw stored.status === "rejected" ? stored.reason : (modelTurn as PromiseRejectedResult).reason;
           }
           outcome = stored.value;
-          outcome.replayBytes = replayBytesOf({ prompt: request.prompt, references: sizedReferences(references), modelTurn: result.outcome.modelTurn });
+          outcome.replayBytes = replayBytes;
         } catch (error) {
           return await finish(job, "failed", { outcome: partial, error: storageStudioError(error), attempts });
         }

@@ -3,7 +3,7 @@ import "server-only";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { ModelTurn } from "@/lib/gemini/types";
-import { stringifyVerbatim } from "@/lib/json/verbatim";
+import { encodeJsonVerbatim } from "@/lib/json/verbatim";
 import { describeWriteFailure, writeFileAtomically, type ImageStore } from "../image-store";
 import { externalizeModelTurn, inflateModelTurn } from "../model-turn-codec";
 import { StorageError, isStorageId, type KnownInlineImages } from "../types";
@@ -40,7 +40,7 @@ export function createModelTurnFiles(dataDir: string, images: ImageStore): Model
         const file = await externalizeModelTurn(images, turn, known);
         await fs.mkdir(path.dirname(target), { recursive: true });
         await fs.mkdir(tmpDir, { recursive: true });
-        await writeFileAtomically(target, stringifyVerbatim(file), tmpDir);
+        await writeFileAtomically(target, encodeJsonVerbatim(file), tmpDir);
       } catch (error) {
         if (error instanceof StorageError) throw error;
         throw new StorageError("storage_failed", `Could not save the model's reply: ${describeWriteFailure(error, dataDir)}.`, {
