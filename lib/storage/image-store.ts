@@ -86,8 +86,11 @@ export function describeWriteFailure(error: unknown, place: string): string {
   return `writing to ${place} failed${code ? ` (${code})` : ""}`;
 }
 
-/** Writes `bytes` to a new temp file in `tmpDir` and fsyncs it; its path, or nothing left behind on failure. */
-async function writeTempFile(bytes: Uint8Array | string, tmpDir: string): Promise<string> {
+/**
+ * Writes a whole file or nothing: readers never see a half-written file, and a crash leaves at
+ * most a temp file in `tmpDir` (removed by sweepTemp).
+ */
+export async function writeFileAtomically(target: string, bytes: Uint8Array | string, tmpDir: string): Promise<void> {
   const temp = path.join(tmpDir, `${randomUUID()}.part`);
   try {
     const handle = await fs.open(temp, "wx");
@@ -97,37 +100,11 @@ async function writeTempFile(bytes: Uint8Array | string, tmpDir: string): Promis
     } finally {
       await handle.close();
     }
-    return temp;
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-}
-
-/**
- * Writes a whole file or nothing: readers never see a half-written file, and a crash leaves at
- * most a temp file in `tmpDir` (removed by sweepTemp).
- */
-export async function writeFileAtomically(target: string, bytes: Uint8Array | string, tmpDir: string): Promise<void> {
-  const temp = await writeTempFile(bytes, tmpDir);
-  try {
     await fs.rename(temp, target);
   } catch (error) {
     await fs.rm(temp, { force: true });
     throw error;
   }
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  // Image bytes never live in shared memory; the cast only narrows the buffer's type for WebCrypto.
-  return Buffer.from(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)).toString("hex");
-}
-
-async function isFile(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    (stat) => stat.isFile(),
-    () => false,
-  );
 }
 
 /** The type (from the first bytes), size and SHA-256 of a file on disk, read in 1 MB pieces when no hash is given. */
@@ -159,36 +136,25 @@ export function createFileImageStore(dataDir: string): ImageStore & CollectableI
     async put(bytes) {
       const mimeType = sniffImageType(bytes);
       if (!mimeType) throw new ImageStoreError("not_an_image", "The data is not a recognised image.");
-      // The bytes go to a temp file while they are hashed, both on the thread pool (WebCrypto's
-      // digest is asynchronous): a 4K result is ~6 MB, 3–11 ms of SHA-256 and ~30 ms of write and
-      // fsync on the bench machine, one after the other until now. The temp file then gets its
-      // content-addressed name, or goes if that content is stored already.
-      let temp: string | null = null;
-      let hash: string;
+      const hash = createHash("sha256").update(bytes).digest("hex");
+      const target = objectPath(hash);
       try {
-        await fs.mkdir(tmpDir, { recursive: true });
-        const [digest, written] = await Promise.allSettled([sha256Hex(bytes), writeTempFile(bytes, tmpDir)]);
-        if (written.status === "rejected") throw written.reason;
-        const file = written.value;
-        temp = file;
-        if (digest.status === "rejected") throw digest.reason;
-        hash = digest.value;
-        const target = objectPath(hash);
-        if (await isFile(target)) {
-          // Stored again: it counts as new for garbage collection (lib/storage/garbage.ts).
-          const at = new Date();
-          await fs.utimes(target, at, at).catch(() => undefined);
-        } else {
+        await fs.access(target);
+        // Stored again: it counts as new for garbage collection (lib/storage/garbage.ts).
+        const at = new Date();
+        await fs.utimes(target, at, at).catch(() => undefined);
+      } catch {
+        try {
           await fs.mkdir(path.dirname(target), { recursive: true });
-          await fs.rename(file, target);
-          temp = null;
+          await fs.mkdir(tmpDir, { recursive: true });
+          await writeFileAtomically(target, bytes, tmpDir);
+        } catch (error) {
+          throw new ImageStoreError(
+            "write_failed",
+            `Could not save the image: ${describeWriteFailure(error, `the data directory ${dataDir}`)}.`,
+            { cause: error },
+          );
         }
-      } catch (error) {
-        throw new ImageStoreError("write_failed", `Could not save the image: ${describeWriteFailure(error, `the data directory ${dataDir}`)}.`, {
-          cause: error,
-        });
-      } finally {
-        if (temp) await fs.rm(temp, { force: true });
       }
       return { hash, mimeType, byteLength: bytes.byteLength };
     },
