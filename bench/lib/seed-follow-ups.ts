@@ -3,8 +3,8 @@
  * branch of `turns` finished turns, the first with two reference photos, each with the model turn
  * a real generation stores. The answers come from the Gemini emulator (started here, realistic
  * payloads: ~600 KB thought signatures, 1K JPEGs) through the studio's own gateway, and are stored
- * the way lib/server/jobs/runner.ts stores them (outcome-store.ts, modelTurns.put with the images it
- * already holds), so a follow-up replays exactly what it would after real use and the emulator
+ * the way lib/server/jobs/generation.ts stores them (outcome-store.ts, modelTurns.put with the
+ * images it already holds), so a follow-up replays exactly what it would after real use and the emulator
  * verifies every signature. Each answer is asked for on its own (no history): signatures vouch
  * for their own image, not for the conversation, so replaying them in a chain is valid.
  *

@@ -1,7 +1,7 @@
 /**
  * Attribution for scenario 1: the studio's storage calls for one successful generation, in the
- * order lib/server/jobs/runner.ts makes them, each timed on its own against a fresh data directory on
- * the same disk. Realistic 1K and 4K images (the emulator's renderer) and a ~600 KB signature.
+ * order lib/server/jobs/generation.ts makes them, each timed on its own against a fresh data
+ * directory on the same disk. Realistic 1K and 4K images (the emulator's renderer) and a ~600 KB signature.
  * Runs in its own process under the react-server condition (lib/storage is server-only):
  *   node --conditions=react-server --import tsx bench/lib/storage-costs.ts <dataDir>
  * Prints JSON: per size, the median ms of each call.

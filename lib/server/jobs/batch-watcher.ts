@@ -204,7 +204,7 @@ export function createBatchWatcher(options: BatchWatcherOptions): BatchWatcher {
     for (const turn of turns) await record(turn, { status, outcome: null, error: clean(error), attempts: 1 });
   }
 
-  /** An answer written as the runner writes a direct one (runner.ts, run()). */
+  /** An answer written as the runner writes a direct one (generation.ts, run()). */
   async function land(turn: Turn, result: GenerateResult): Promise<void> {
     const request = turn.request;
     if (!result.ok) {
