@@ -36,6 +36,7 @@ export interface GenerationOptions {
   endUnstarted: JobEnd["endUnstarted"];
   /** Wall clock for output file names. */
   now: () => Date;
+  /** No request outlives this, whatever the gateway does; time in the queue doesn't count. */
   deadlineMs: number;
   /** With PostgreSQL: marks the job sent, so a lost instance's job is not sent a second time. */
   shared: Pick<SharedJobQueue, "markSent"> | undefined;

@@ -6,9 +6,9 @@ import type { EmitJobEvent, Job } from "./job";
  * The line in this process: at most maxJobs jobs hold a slot (send a request to Gemini) at once;
  * further starts wait first in, first out, and are told how many wait before them, up to maxQueued
  * waiting. With the shared queue (PostgreSQL) nobody waits here, but a claimed job still counts as
- * running. Apart from runner.ts because these counts must stay right on every path in and out; a
- * library queue (p-limit) would hold the waiting starts but not let one leave the line on cancel,
- * announce positions, or count starts that are still being checked (`reserved`).
+ * running. Apart from runner.ts because these counts must stay right on every path in and out.
+ * Hand-written: p-limit (a dependency already) runs waiting functions in order, but cannot take one
+ * out of the line when it is cancelled, nor tell each waiter how many are before it.
  */
 
 export interface LocalQueueOptions {
