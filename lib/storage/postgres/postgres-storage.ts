@@ -965,7 +965,12 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
             .insertInto("model_turns")
             .values({ turn_id: turnId, owner_id: ownerId, body, updated_at: at })
             // Another owner's row for this turn id is left alone (and reported as no such turn).
-            .onConflict((conflict) => conflict.column("turn_id").doUpdateSet({ body, updated_at: at }).where("model_turns.owner_id", "=", ownerId))
+            .onConflict((conflict) =>
+              conflict
+                .column("turn_id")
+                .doUpdateSet((eb) => ({ body: eb.ref("excluded.body"), updated_at: eb.ref("excluded.updated_at") }))
+                .where("model_turns.owner_id", "=", ownerId),
+            )
             .executeTakeFirst(),
         ).catch((error: unknown) => {
           if ((error as { cause?: { code?: string } }).cause?.code === "23503") throw new StorageError("not_found", "No such turn.");
