@@ -65,6 +65,17 @@ describe("s3 image store", () => {
     expect(await store.stream("../x")).toBeNull();
   });
 
+  it("refuses to export an image the bucket does not hold, and leaves no named copy", async () => {
+    const store = await freshStore();
+    const missing = "ab".repeat(32);
+    await expect(store.exportAs(missing, "gone.png")).rejects.toMatchObject({ name: "ImageStoreError", code: "not_an_image" });
+    expect(await readObject(store.bucket, "exports/gone.png")).toBeNull();
+    // A missing bucket is still told apart from a missing image.
+    const { endpoint, region, accessKeyId, secretAccessKey } = server();
+    const noBucket = createS3ImageStore({ bucket: "no-such-bucket", endpoint, region, accessKeyId, secretAccessKey, forcePathStyle: true });
+    await expect(noBucket.exportAs(missing, "gone.png")).rejects.toMatchObject({ code: "write_failed", message: expect.stringContaining("does not exist") });
+  });
+
   it("reports a missing bucket and refused credentials as write failures an operator can act on", async () => {
     const { endpoint, region, accessKeyId, secretAccessKey } = server();
     const noBucket = createS3ImageStore({ bucket: "no-such-bucket", endpoint, region, accessKeyId, secretAccessKey, forcePathStyle: true });

@@ -268,13 +268,12 @@ export function createS3ImageStore(options: S3ImageStoreOptions): S3ImageStore {
       const stem = safeName.slice(0, safeName.length - extension.length);
       const exportKey = (copy: number) => `exports/${copy === 1 ? safeName : `${stem}-${copy}${extension}`}`;
       try {
-        // The source and the first name are looked up together: one round trip to the bucket less
-        // on every generation's way to `done`.
-        const [source, first] = await Promise.all([head(objectKey(hash)), head(exportKey(1))]);
-        if (!source) throw new ImageStoreError("not_an_image", "Unknown image.");
+        // The source is not looked up first: the copy answers NoSuchKey when it is missing. Every
+        // generation exports its image on the way to `done`, right after storing it, so a HEAD of
+        // the source would cost the bucket a request each time to confirm what is nearly always so.
         for (let copy = 1; ; copy += 1) {
           const key = exportKey(copy);
-          const existing = copy === 1 ? first : await head(key);
+          const existing = await head(key);
           if (existing && existing.sha256 !== hash) continue;
           if (!existing) {
             await client.send(
@@ -290,6 +289,7 @@ export function createS3ImageStore(options: S3ImageStoreOptions): S3ImageStore {
         }
       } catch (error) {
         if (error instanceof ImageStoreError) throw error;
+        if (error instanceof S3ServiceException && error.name === "NoSuchKey") throw new ImageStoreError("not_an_image", "Unknown image.");
         throw new ImageStoreError("write_failed", `Could not save ${safeName}: ${describeS3Failure(error, bucket)}.`, { cause: error });
       }
     },
