@@ -5,7 +5,6 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { Suspense, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
-import { useHydrated } from "@/components/ui/use-hydrated";
 import {
   cancelTurnAction,
   createSessionAction,
@@ -90,7 +89,13 @@ function compareImage(turn: Turn, image: StoredImageRef, number: number | undefi
 }
 
 export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId, variationIds = NO_VARIATIONS, startFrom = null }: StudioProps) {
-  const hydrated = useHydrated();
+  // `data-hydrated` (browser tests wait for it) is set on the element once hydration's effects have
+  // run, rather than rendered from state: a state change would render the whole studio a second
+  // time right after hydrating it, before the composer responds.
+  const studioRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    studioRef.current?.setAttribute("data-hydrated", "true");
+  }, []);
   const router = useRouter();
   const models = useModels();
   const composer = useComposerStore();
@@ -498,8 +503,8 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     // options folded, so a tablet shows the image and the prompt at once; on a phone the sidebar
     // folds too, behind one button above the result.
     <div
+      ref={studioRef}
       data-testid="studio"
-      data-hydrated={hydrated}
       className="grid min-h-0 flex-1 grid-cols-1 grid-rows-[auto_minmax(0,1fr)_auto] md:grid-cols-[220px_minmax(0,1fr)] md:grid-rows-[minmax(0,1fr)_auto] xl:grid-cols-[240px_minmax(0,1fr)_400px] xl:grid-rows-[minmax(0,1fr)]">
       <aside className="flex min-h-0 flex-col border-b border-zinc-200 md:row-span-2 md:overflow-hidden md:border-r md:border-b-0 xl:row-span-1 dark:border-zinc-800">
         <button
