@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { findModel } from "@/lib/gemini/catalog";
 import type { Turn } from "@/lib/storage/types";
 import { defaultSettings } from "./model-switch";
-import { shownTurnIds, summarizeTurn } from "./turn-summary";
+import { shownTurnIds, summarizeTurn, summarizeTurns } from "./turn-summary";
 
 const settings = defaultSettings(findModel("gemini-3.1-flash-image") ?? undefined);
 
@@ -74,5 +74,17 @@ describe("shownTurnIds", () => {
 
   it("is the grid's turns when the URL names a grid", () => {
     expect(shownTurnIds(turns, "t2", ["t3", "t4"])).toEqual(["t3", "t4"]);
+  });
+});
+
+describe("summarizeTurns", () => {
+  it("gives turns with equal settings one settings object, and others their own", () => {
+    const other = { ...settings, imageSize: "2K" as const };
+    const turns = [turn("t1", null, 0), turn("t2", "t1", 1), turn("t3", "t2", 2, { request: { prompt: "2K", references: [], settings: other } })];
+    const [first, second, third] = summarizeTurns(turns);
+    expect(second?.settings).toBe(first?.settings);
+    expect(third?.settings).not.toBe(first?.settings);
+    expect(third?.settings).toEqual(other);
+    expect(summarizeTurns(turns).map((summary) => ({ ...summary }))).toEqual(turns.map(summarizeTurn));
   });
 });

@@ -42,6 +42,22 @@ export function summarizeTurn(turn: Turn): TurnSummary {
 }
 
 /**
+ * Summaries of a session's turns, for the page. Turns made with the same settings share one
+ * settings object: React's RSC payload writes an object it has already written as a reference, so
+ * a session's settings travel once each instead of ~170 bytes with every turn.
+ */
+export function summarizeTurns(turns: readonly Turn[]): TurnSummary[] {
+  const shared = new Map<string, GenerationSettings>();
+  return turns.map((turn) => {
+    const summary = summarizeTurn(turn);
+    const key = JSON.stringify(summary.settings);
+    const settings = shared.get(key) ?? summary.settings;
+    shared.set(key, settings);
+    return { ...summary, settings };
+  });
+}
+
+/**
  * The turns a session page opens on, which it sends whole: the cells of a grid named in the URL,
  * else the selected turn, else the newest turn of the newest branch (what the studio shows when
  * nothing is selected).

@@ -7,7 +7,7 @@ import { viewerOrRedirect } from "@/lib/server/auth/page-guard";
 import { getStorage } from "@/lib/storage";
 import { SIDEBAR_PAGE_SIZE } from "@/lib/studio/session-list";
 import { parseVariationsParam } from "@/lib/studio/turn-set-schemas";
-import { shownTurnIds, summarizeTurn } from "@/lib/studio/turn-summary";
+import { shownTurnIds, summarizeTurns } from "@/lib/studio/turn-summary";
 import { sessionOwnerFor } from "@/lib/server/access";
 import { getSessionView, listSessions } from "@/lib/server/sessions";
 
@@ -53,7 +53,7 @@ export default async function SessionPage({
     <StudioShell
       sessions={sessions?.ok ? sessions.data : []}
       session={view.data.session}
-      turns={view.data.turns.map(summarizeTurn)}
+      turns={summarizeTurns(view.data.turns)}
       shownTurns={view.data.turns.filter((candidate) => shown.has(candidate.id))}
       selectedTurnId={selected}
       variationIds={variationIds}
