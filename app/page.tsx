@@ -21,6 +21,7 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
       sessions={sessions.ok ? sessions.data : []}
       session={null}
       turns={[]}
+      shownTurns={[]}
       selectedTurnId={null}
       startFrom={from === undefined ? null : startImage ? { hash: startImage } : { missing: true }}
     />

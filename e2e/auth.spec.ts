@@ -95,6 +95,11 @@ test.describe("accounts", () => {
     expect(hash).toBeTruthy();
     expect((await alice.request.get(`${baseUrl}/api/images/${hash}`)).status()).toBe(200);
     expect((await alice.request.get(`${baseUrl}/api/sessions/${sessionId}/export`)).status()).toBe(200);
+    // A turn read whole (what the studio asks for when it shows a turn the page sent as a summary).
+    const turnDetails = `/api/sessions/${sessionId}/turns/${turnId}`;
+    const read = await alice.request.get(`${baseUrl}${turnDetails}`);
+    expect(read.status()).toBe(200);
+    expect(((await read.json()) as { turn: { id: string; request: { prompt: string } } }).turn).toMatchObject({ id: turnId, request: { prompt: "Alice's private banana" } });
 
     // Bob: his sidebar doesn't list it, and every way in answers 404, never 403.
     await bob.goto(`${baseUrl}/`);
@@ -106,12 +111,18 @@ test.describe("accounts", () => {
     expect(await bobGets(`/api/images/${hash}/thumbnail?w=96`)).toBe(404);
     expect(await bobGets(`/api/sessions/${sessionId}/export`)).toBe(404);
     expect(await bobGets(`/api/turns/${turnId}/events`)).toBe(404);
+    const bobReads = await bob.request.get(`${baseUrl}${turnDetails}`);
+    expect(bobReads.status()).toBe(404);
+    expect(await bobReads.text()).not.toContain("banana");
 
     // Signed out, the same URLs are 401 and pages go to the sign-in form.
     const anonymous = await signedOutContext(browser);
     const anonymousPage = await anonymous.newPage();
     expect((await anonymous.request.get(`${baseUrl}/api/images/${hash}`)).status()).toBe(401);
     expect((await anonymous.request.get(`${baseUrl}/api/turns/${turnId}/events`)).status()).toBe(401);
+    const anonymousReads = await anonymous.request.get(`${baseUrl}${turnDetails}`);
+    expect(anonymousReads.status()).toBe(401);
+    expect(await anonymousReads.text()).not.toContain("banana");
     await anonymousPage.goto(`${baseUrl}/s/${sessionId}?turn=${turnId}`);
     await expect(anonymousPage).toHaveURL(`${baseUrl}/sign-in?next=${encodeURIComponent(`/s/${sessionId}?turn=${turnId}`)}`);
 

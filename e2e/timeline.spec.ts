@@ -156,6 +156,9 @@ test.describe("a long session", () => {
   const port = STUDIO_PORTS.longSession;
   const dataDir = ".e2e-data/long-session";
   const turnCount = 500;
+  // HTML of this session's page, measured (one build each, 2026-12-07): 723 KB with every turn
+  // whole, 315 KB with summaries.
+  const PAGE_BYTES = 400_000;
   let server: StudioProcess | undefined;
 
   test.afterEach(async () => server?.stop());
@@ -186,6 +189,13 @@ test.describe("a long session", () => {
     expect(await rendered()).toBeLessThan(60);
     // The timeline scrolls within itself, not the page.
     expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight + 1)).toBe(true);
+
+    // The page carries every turn as a summary and only the turn it shows whole (lib/studio/
+    // turn-summary.ts): of the 501 stored answers' ids, only the newest turn's is in the HTML, which
+    // stays under a bound it was far above when every turn came whole (measured in PAGE_BYTES).
+    const html = await (await page.request.get(`${server.baseUrl}/s/${seeded.sessionId}`)).text();
+    expect([...new Set(html.match(/seed-\d+/g))]).toEqual([`seed-${turnCount - 1}`]);
+    expect(html.length).toBeLessThan(PAGE_BYTES);
 
     await scroller.evaluate((element) => element.scrollTo(0, 0));
     await expect(row(1)).toBeInViewport();

@@ -44,7 +44,10 @@ export async function startApp(options: {
   profileDir?: string;
   /** Operator settings for this studio only (e.g. STUDIO_HISTORY_CACHE_MB=0), over the bench's environment. */
   env?: Record<string, string>;
+  /** Another checkout to serve (its own sources and build), for before/after comparisons; default this one. */
+  root?: string;
 }): Promise<AppHost> {
+  const appRoot = options.root ?? root;
   // A server left from an earlier run would answer the health poll below, and the bench would then
   // measure that process (its memory, its build) while the one it started fails to bind.
   if (await portAnswers(options.port)) {
@@ -52,8 +55,8 @@ export async function startApp(options: {
   }
   const started = Date.now();
   const log = createWriteStream(options.logFile);
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "serve.ts")], {
-    cwd: root,
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(appRoot, "scripts", "serve.ts")], {
+    cwd: appRoot,
     env: {
       ...process.env,
       PORT: String(options.port),

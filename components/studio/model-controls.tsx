@@ -7,6 +7,7 @@ import type { AspectRatio, AspectRatioSetting, ImageSize, ThinkingLevel } from "
 import { imagePriceEstimate } from "@/lib/studio/price-estimate";
 import type { ReferenceRoleCounts } from "@/lib/studio/reference-limits";
 import { useComposer, useModels } from "./studio-provider";
+import { formatInteger } from "@/lib/format/integer";
 
 const SIZE_LABELS: Record<ImageSize, string> = { "512": "512", "1K": "1K", "2K": "2K", "4K": "4K" };
 
@@ -277,7 +278,7 @@ export function ModelControls({ editing, referenceCounts }: { editing: boolean; 
       </div>
 
       <p className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="estimate">
-        Estimate: {tokens ? `${tokens.toLocaleString("en-US")} output tokens` : "tokens unknown"}
+        Estimate: {tokens ? `${formatInteger(tokens)} output tokens` : "tokens unknown"}
         {price ? (
           <span title={`${price.source}${price.thirdParty ? "; reported by third parties, not seen on Google's pricing page" : ""}`}>
             {` · ≈ $${price.usd.toFixed(3)} per image (price read ${price.readOn})`}

@@ -6,6 +6,7 @@ import { Menu, MenuContent, MenuGroup, MenuItem, MenuLabel, MenuTrigger } from "
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
 import { insertTemplate, nextPlaceholder, PROMPT_TEMPLATES, type PromptTemplate } from "@/lib/studio/prompt-templates";
 import { useComposer } from "./studio-provider";
+import { formatInteger } from "@/lib/format/integer";
 
 /**
  * The page a generation is moving the studio to (the first turn of a new session), set just before
@@ -157,7 +158,7 @@ export function PromptEditor({ onSubmit, onCancel, onTemplate, editing }: Prompt
           Describe the scene rather than listing keywords. Put text that must appear in &ldquo;quotes&rdquo;.
         </p>
         <span id={`${id}-count`} className={nearLimit ? "text-amber-600 dark:text-amber-400" : undefined}>
-          {prompt.length.toLocaleString("en-US")}/{MAX_PROMPT_LENGTH.toLocaleString("en-US")}
+          {formatInteger(prompt.length)}/{formatInteger(MAX_PROMPT_LENGTH)}
         </span>
       </div>
     </div>

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { LocalTime } from "@/components/ui/local-time";
 import type { SessionListItem } from "@/lib/studio/session-list";
 import { distinguishingSuffixes } from "@/lib/studio/session-titles";
 
@@ -93,7 +94,7 @@ function SessionItem({
               </span>
             )}
             <span className="block truncate text-[11px] text-zinc-600 dark:text-zinc-400">
-              {session.turnCount} turn{session.turnCount === 1 ? "" : "s"} · {new Date(session.updatedAt).toLocaleString()}
+              {session.turnCount} turn{session.turnCount === 1 ? "" : "s"} · <LocalTime iso={session.updatedAt} />
             </span>
           </Link>
           <div className="flex shrink-0 opacity-0 group-focus-within:opacity-100 group-hover:opacity-100">
@@ -120,16 +121,19 @@ function SessionItem({
           </div>
         </div>
       )}
-      <ConfirmDialog
-        open={confirming}
-        onOpenChange={setConfirming}
-        title="Delete session"
-        confirmLabel="Delete"
-        confirmTestId="session-delete-confirm"
-        onConfirm={() => void onDelete()}
-      >
-        Delete &ldquo;{session.title}&rdquo; and its {session.turnCount} turns? Exported files stay in the data directory.
-      </ConfirmDialog>
+      {/* Mounted while asked only: a closed dialog per listed session is work for every hydration. */}
+      {confirming && (
+        <ConfirmDialog
+          open
+          onOpenChange={setConfirming}
+          title="Delete session"
+          confirmLabel="Delete"
+          confirmTestId="session-delete-confirm"
+          onConfirm={() => void onDelete()}
+        >
+          Delete &ldquo;{session.title}&rdquo; and its {session.turnCount} turns? Exported files stay in the data directory.
+        </ConfirmDialog>
+      )}
     </li>
   );
 }

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { cookies } from "next/headers";
 import { getEnv } from "@/lib/env";
 import type { Session, Turn } from "@/lib/storage/types";
+import type { TurnSummary } from "@/lib/studio/turn-summary";
 import { getModelDiscovery } from "@/lib/server/gateway";
 import { toSessionListPage } from "@/lib/studio/session-list";
 import { parseTheme, THEME_COOKIE } from "@/lib/studio/theme";
@@ -18,6 +19,7 @@ export async function StudioShell({
   sessions,
   session,
   turns,
+  shownTurns,
   selectedTurnId,
   variationIds,
   headerActions,
@@ -26,7 +28,9 @@ export async function StudioShell({
   /** The newest sessions, one more than the sidebar shows (which says whether older ones follow). */
   sessions: Session[];
   session: Session | null;
-  turns: Turn[];
+  /** Every turn of the session as a summary; the ones the page opens on whole in `shownTurns`. */
+  turns: TurnSummary[];
+  shownTurns: Turn[];
   selectedTurnId: string | null;
   /** The turns of a variations or comparison grid named in the URL. */
   variationIds?: string[];
@@ -89,7 +93,7 @@ export async function StudioShell({
         <UserMenu />
       </header>
       <StudioProvider models={discovery.models} defaultModel={discovery.defaultModel}>
-        <Studio sessions={toSessionListPage(sessions)} session={session} turns={turns} selectedTurnId={selectedTurnId} variationIds={variationIds} startFrom={startFrom} />
+        <Studio sessions={toSessionListPage(sessions)} session={session} turns={turns} shownTurns={shownTurns} selectedTurnId={selectedTurnId} variationIds={variationIds} startFrom={startFrom} />
       </StudioProvider>
     </div>
   );

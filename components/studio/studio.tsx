@@ -5,7 +5,6 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { Suspense, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
-import { useHydrated } from "@/components/ui/use-hydrated";
 import {
   cancelTurnAction,
   createSessionAction,
@@ -30,6 +29,7 @@ import { referenceLimitProblems } from "@/lib/studio/reference-limits";
 import { buildRegionInstruction, readRegionEdit, regionEditSettings, type RegionEdit } from "@/lib/studio/region-edit";
 import { tooLargeReason, type RequestSizeEstimate } from "@/lib/studio/request-size";
 import { buildTurnTree, continuationOf, numberTurns, visiblePath } from "@/lib/studio/turn-tree";
+import { summarizeTurn, type TurnImage, type TurnSummary } from "@/lib/studio/turn-summary";
 import { createReferenceTrayStore, selectCounts, selectIsBusy, selectReadyReferences } from "@/lib/store/reference-tray-store";
 import { VARIATIONS_PARAM } from "@/lib/studio/turn-set-schemas";
 import type { CompareImage, CompareMode } from "./compare-view";
@@ -39,8 +39,10 @@ import { ReferenceTray } from "./reference-tray";
 import { ContinueInNewSession, RequestSizeNotice } from "./request-size-notice";
 import { SessionsSidebar } from "./sessions-sidebar";
 import { useComposerStore, useModels } from "./studio-provider";
+import { TurnLoading } from "./turn-loading";
 import { TurnView } from "./turn-view";
 import { useLiveTurns, useNow } from "./use-live-turns";
+import { useTurnDetails } from "./use-turn-details";
 
 // Code split (bench scenario 4, page weight): what a new session does not show before the composer
 // is usable loads when it is first rendered (server rendering still renders it where the page shows
@@ -58,7 +60,10 @@ interface StudioProps {
   /** The sidebar's first page of sessions; older ones are fetched on request. */
   sessions: SessionListPage;
   session: Session | null;
-  turns: Turn[];
+  /** Every turn of the session, as a summary (lib/studio/turn-summary.ts). */
+  turns: TurnSummary[];
+  /** The turns the page opens on, whole; others are read when they are shown (use-turn-details.ts). */
+  shownTurns: Turn[];
   selectedTurnId: string | null;
   /** The turns of a variations or comparison grid named in the URL (`?variations=`), in order. */
   variationIds?: string[];
@@ -73,7 +78,7 @@ interface Notice {
   action?: string;
 }
 
-function isActive(turn: Turn): boolean {
+function isActive(turn: Pick<Turn, "status">): boolean {
   return turn.status === "queued" || turn.status === "running";
 }
 
@@ -85,17 +90,40 @@ function sessionTitle(prompt: string): string {
 const NO_VARIATIONS: string[] = [];
 
 /** A result of a turn as one side of the comparison. */
-function compareImage(turn: Turn, image: StoredImageRef, number: number | undefined): CompareImage {
-  return { url: `/api/images/${image.hash}`, label: `Turn ${number} · ${turn.request.prompt}`, width: image.width, height: image.height };
+function compareImage(turn: TurnSummary, image: TurnImage, number: number | undefined): CompareImage {
+  return { url: `/api/images/${image.hash}`, label: `Turn ${number} · ${turn.prompt}`, width: image.width, height: image.height };
 }
 
-export function Studio({ sessions: initialSessions, session, turns: initialTurns, selectedTurnId, variationIds = NO_VARIATIONS, startFrom = null }: StudioProps) {
-  const hydrated = useHydrated();
+/** The turns held whole, with `turns` put in (newer than what was held). */
+function withDetails(held: ReadonlyMap<string, Turn>, turns: readonly Turn[]): Map<string, Turn> {
+  const next = new Map(held);
+  for (const turn of turns) next.set(turn.id, turn);
+  return next;
+}
+
+export function Studio({
+  sessions: initialSessions,
+  session,
+  turns: initialTurns,
+  shownTurns,
+  selectedTurnId,
+  variationIds = NO_VARIATIONS,
+  startFrom = null,
+}: StudioProps) {
+  // `data-hydrated` (browser tests wait for it) is set on the element once hydration's effects have
+  // run, rather than rendered from state: a state change would render the whole studio a second
+  // time right after hydrating it, before the composer responds.
+  const studioRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    studioRef.current?.setAttribute("data-hydrated", "true");
+  }, []);
   const router = useRouter();
   const models = useModels();
   const composer = useComposerStore();
   const settings = useStore(composer, (state) => state.settings);
   const [turns, setTurns] = useState(initialTurns);
+  // Turns held whole: those the page opened on, those read since, and those started or followed here.
+  const [details, setDetails] = useState(() => withDetails(new Map(), shownTurns));
   const [sessions, setSessions] = useState(initialSessions.items);
   const [moreSessions, setMoreSessions] = useState(initialSessions.hasMore);
   const [selectedId, setSelectedId] = useState<string | null>(selectedTurnId);
@@ -110,7 +138,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const [submitting, setSubmitting] = useState(false);
   const [compare, setCompare] = useState<{ left: CompareImage; right: CompareImage; mode?: CompareMode } | null>(null);
   // The region edit being marked (its dialog is open), and one sent whose result opens in the slider.
-  const [regionEdit, setRegionEdit] = useState<{ turn: Turn; image: StoredImageRef; initial: RegionEdit | null } | null>(null);
+  const [regionEdit, setRegionEdit] = useState<{ turn: TurnSummary; image: TurnImage; initial: RegionEdit | null } | null>(null);
   const [regionResult, setRegionResult] = useState<{ turnId: string; before: CompareImage } | null>(null);
   const [gridIds, setGridIds] = useState<string[]>(variationIds);
   // Each opening mounts the dialog afresh, so it starts from the composer's current model and size.
@@ -124,16 +152,18 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
 
   // Server data wins whenever the route delivers new props (navigation, refresh): adjust the state
   // during render rather than in an effect, so there is no render with stale data.
-  const [serverProps, setServerProps] = useState({ initialTurns, initialSessions, selectedTurnId, variationIds });
+  const [serverProps, setServerProps] = useState({ initialTurns, shownTurns, initialSessions, selectedTurnId, variationIds });
   if (
     serverProps.initialTurns !== initialTurns ||
+    serverProps.shownTurns !== shownTurns ||
     serverProps.initialSessions !== initialSessions ||
     serverProps.selectedTurnId !== selectedTurnId ||
     serverProps.variationIds !== variationIds
   ) {
-    setServerProps({ initialTurns, initialSessions, selectedTurnId, variationIds });
+    setServerProps({ initialTurns, shownTurns, initialSessions, selectedTurnId, variationIds });
     setGridIds(variationIds);
     setTurns(initialTurns);
+    setDetails((held) => withDetails(held, shownTurns));
     setSessions(initialSessions.items);
     setMoreSessions(initialSessions.hasMore);
     setSelectedId(selectedTurnId);
@@ -148,12 +178,26 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   // (or turn) beside it, until one cell is picked to continue from.
   const gridParentId = gridTurns[0]?.parentId ?? null;
   const selected = gridOpen ? (gridParentId ? (tree.byId.get(gridParentId) ?? null) : null) : shown;
+  // The turn view and a grid show turns whole: the page sent the ones it opened on, and any other
+  // is read when it is shown (until then the view says it is loading).
+  const shownId = shown?.id ?? null;
+  const shownWhole = shownId === null ? undefined : details.get(shownId);
+  const gridWhole = useMemo(() => gridTurns.flatMap((turn) => details.get(turn.id) ?? []), [gridTurns, details]);
+  const wantedIds = gridOpen ? gridTurns.map((turn) => turn.id) : shownId === null ? NO_VARIATIONS : [shownId];
+  const keepRead = useCallback(
+    // A turn that arrived over its event stream or from an action meanwhile is newer than the one read.
+    (turn: Turn) => setDetails((held) => (held.has(turn.id) ? held : withDetails(held, [turn]))),
+    [],
+  );
+  const turnDetails = useTurnDetails(session?.id ?? null, wantedIds, details, keepRead);
 
   const upsertTurn = useCallback((turn: Turn) => {
+    const summary = summarizeTurn(turn);
     setTurns((current) => {
       const index = current.findIndex((candidate) => candidate.id === turn.id);
-      return index === -1 ? [...current, turn] : current.with(index, turn);
+      return index === -1 ? [...current, summary] : current.with(index, summary);
     });
+    setDetails((held) => withDetails(held, [turn]));
   }, []);
 
   // A turn started on the new-session page is followed from its session's page, where the studio
@@ -166,7 +210,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
 
   // The URL names the selected turn so reloads and shared links open it. Writing it through the
   // History API (which Next's router follows) keeps the page as it is instead of rendering it
-  // again on the server: the browser already holds every turn of the session.
+  // again on the server: the browser holds every turn's summary, and reads a turn whole to show it.
   const selectTurn = useCallback(
     (turnId: string) => {
       setSelectedId(turnId);
@@ -189,21 +233,19 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const listedSessions = useMemo(() => (session ? applySessionActivity(sessions, session.id, turns) : sessions), [sessions, session, turns]);
 
   const turnNumbers = useMemo(() => numberTurns(turns), [turns]);
-  const continuation = useMemo(() => continuationOf(tree, selected), [tree, selected]);
-  const compareCandidates = useMemo(
-    () =>
-      turns
-        .filter((turn) => turn.id !== selected?.id && turn.outcome?.images.length)
-        .map((turn) => ({ id: turn.id, label: `Turn ${turnNumbers.get(turn.id)} · ${turn.request.prompt.slice(0, 40)}` })),
-    [turns, selected?.id, turnNumbers],
-  );
+  // Neither is memoized: a walk up the selected turn's ancestors, and one pass over the summaries
+  // for the compare picker (whose turn view renders again with the studio anyway).
+  const continuation = continuationOf(tree, selected);
+  const compareCandidates = turns
+    .filter((turn) => turn.id !== selected?.id && turn.image !== null)
+    .map((turn) => ({ id: turn.id, label: `Turn ${turnNumbers.get(turn.id)} · ${turn.prompt.slice(0, 40)}` }));
 
   function openCompare(otherId: string) {
     const other = tree.byId.get(otherId);
-    const otherImage = other?.outcome?.images[0];
-    const image = selected?.outcome?.images[0];
+    const otherImage = other?.image;
+    const image = selected?.image;
     if (!selected || !other || !otherImage || !image) return;
-    const view = (turn: Turn, ref: StoredImageRef) => compareImage(turn, ref, turnNumbers.get(turn.id));
+    const view = (turn: TurnSummary, ref: TurnImage) => compareImage(turn, ref, turnNumbers.get(turn.id));
     // The older version is "before" (left), the newer "after".
     const [left, right] =
       other.createdAt <= selected.createdAt ? [view(other, otherImage), view(selected, image)] : [view(selected, image), view(other, otherImage)];
@@ -215,7 +257,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   const regionTurn = regionResult ? tree.byId.get(regionResult.turnId) : undefined;
   if (regionResult && regionTurn && !isActive(regionTurn)) {
     setRegionResult(null);
-    const after = regionTurn.outcome?.images[0];
+    const after = regionTurn.image;
     if (regionTurn.status === "succeeded" && after && selected?.id === regionTurn.id) {
       setCompare({ left: regionResult.before, right: compareImage(regionTurn, after, turnNumbers.get(regionTurn.id)), mode: "slider" });
     }
@@ -226,7 +268,8 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
    * image's size is drawn here and uploaded like a reference, with the role "mask". A message when
    * it could not be sent (the dialog shows it and stays open), null when it was.
    */
-  async function sendRegionEdit(turn: Turn, image: StoredImageRef, edit: RegionEdit): Promise<string | null> {
+  async function sendRegionEdit(turn: TurnSummary, image: TurnImage, edit: RegionEdit): Promise<string | null> {
+    if (!session) return "Region edits continue a turn of an open session.";
     if (!image.width || !image.height) return "The size of this image is unknown, so no mask can be drawn for it.";
     let mask: Blob;
     try {
@@ -237,12 +280,12 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     const uploaded = await uploadImage(mask, "region-mask.png");
     if (!uploaded.ok) return uploaded.error.message;
     const started = await startTurnAction({
-      sessionId: turn.sessionId,
+      sessionId: session.id,
       parentId: turn.id,
       // The mask is the turn's only new image, so it is image 1 (lib/gemini/request.ts numbers them).
       prompt: buildRegionInstruction(edit, 1),
       references: [{ hash: uploaded.image.hash, role: MASK_ROLE }],
-      settings: regionEditSettings(turn.request.settings),
+      settings: regionEditSettings(turn.settings),
     });
     if (!started.ok) return [started.error.message, "action" in started.error ? started.error.action : null].filter(Boolean).join(" ");
     upsertTurn(started.data);
@@ -277,9 +320,9 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     };
   }, [continuationId]);
   const estimate = size && size.turnId === continuationId ? size.estimate : null;
-  const continueImage = continuation?.outcome?.images[0]?.hash ?? null;
+  const continueImage = continuation?.image?.hash ?? null;
   // Google refused this very chain as too large (the estimate fell short): continuing it can't work either.
-  const refusedByGoogle = !gridOpen && shown?.error?.code === "request_too_large" && continuation !== null && shown.parentId !== null;
+  const refusedByGoogle = !gridOpen && shownWhole?.error?.code === "request_too_large" && continuation !== null && shownWhole.parentId !== null;
   const tooLarge =
     estimate?.level === "refuse" || refusedByGoogle
       ? tooLargeReason(estimate?.bytes ?? 0, Math.max(1, estimate?.replayedTurns ?? 0))
@@ -294,7 +337,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
         }
       : tooLarge
         ? {
-            reason: refusedByGoogle && estimate?.level !== "refuse" ? (shown?.error?.message ?? tooLarge.message) : tooLarge.message,
+            reason: refusedByGoogle && estimate?.level !== "refuse" ? (shownWhole?.error?.message ?? tooLarge.message) : tooLarge.message,
             action: continueImage ? <ContinueInNewSession imageHash={continueImage} /> : tooLarge.action,
             hint: tooLarge.action,
           }
@@ -426,7 +469,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
   async function editAndRetry(turn: Turn) {
     // A region edit goes back to its dialog, over the result it edits, with its area and words.
     const parent = turn.parentId ? tree.byId.get(turn.parentId) : undefined;
-    const edited = parent?.outcome?.images[0];
+    const edited = parent?.image;
     if (turn.request.references.some((reference) => reference.role === MASK_ROLE) && parent && edited) {
       selectTurn(parent.id);
       setRegionEdit({ turn: parent, image: edited, initial: readRegionEdit(turn.request.prompt) });
@@ -498,8 +541,8 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
     // options folded, so a tablet shows the image and the prompt at once; on a phone the sidebar
     // folds too, behind one button above the result.
     <div
+      ref={studioRef}
       data-testid="studio"
-      data-hydrated={hydrated}
       className="grid min-h-0 flex-1 grid-cols-1 grid-rows-[auto_minmax(0,1fr)_auto] md:grid-cols-[220px_minmax(0,1fr)] md:grid-rows-[minmax(0,1fr)_auto] xl:grid-cols-[240px_minmax(0,1fr)_400px] xl:grid-rows-[minmax(0,1fr)]">
       <aside className="flex min-h-0 flex-col border-b border-zinc-200 md:row-span-2 md:overflow-hidden md:border-r md:border-b-0 xl:row-span-1 dark:border-zinc-800">
         <button
@@ -571,7 +614,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
           <RegionEditDialog
             image={{
               url: `/api/images/${regionEdit.image.hash}`,
-              label: `Turn ${turnNumbers.get(regionEdit.turn.id)} · ${regionEdit.turn.request.prompt}`,
+              label: `Turn ${turnNumbers.get(regionEdit.turn.id)} · ${regionEdit.turn.prompt}`,
               width: regionEdit.image.width ?? 1,
               height: regionEdit.image.height ?? 1,
             }}
@@ -603,9 +646,28 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             </button>
           </div>
         )}
-        {gridOpen ? (
+        {gridOpen && gridWhole.length < gridTurns.length ? (
+          <div className="flex flex-col gap-2 text-sm" data-testid="grid-loading">
+            <p role="status" className="text-xs text-zinc-500 dark:text-zinc-400">
+              Loading these turns…
+            </p>
+            {gridTurns.flatMap((turn) => {
+              const failure = turnDetails.failed.get(turn.id);
+              return failure === undefined
+                ? []
+                : [
+                    <p key={turn.id} role="alert" className="text-red-800 dark:text-red-200">
+                      Turn {turnNumbers.get(turn.id)} could not be loaded. {failure}{" "}
+                      <button type="button" className="underline" onClick={() => turnDetails.retry(turn.id)}>
+                        Try again
+                      </button>
+                    </p>,
+                  ];
+            })}
+          </div>
+        ) : gridOpen ? (
           <TurnSetGrid
-            turns={gridTurns}
+            turns={gridWhole}
             numbers={turnNumbers}
             live={live}
             now={now}
@@ -626,10 +688,18 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
               if (first) selectTurn(first.id);
             }}
           />
-        ) : selected ? (
-          <TurnView
+        ) : selected && !shownWhole ? (
+          <TurnLoading
             key={selected.id}
             turn={selected}
+            number={turnNumbers.get(selected.id) ?? null}
+            failure={turnDetails.failed.get(selected.id)}
+            onRetry={() => turnDetails.retry(selected.id)}
+          />
+        ) : selected && shownWhole ? (
+          <TurnView
+            key={selected.id}
+            turn={shownWhole}
             number={turnNumbers.get(selected.id) ?? null}
             live={live[selected.id] ?? null}
             now={now}
@@ -639,7 +709,7 @@ export function Studio({ sessions: initialSessions, session, turns: initialTurns
             onReuse={(turn) => composer.getState().reuse({ prompt: turn.request.prompt, settings: turn.request.settings }, models)}
             onUseAsReference={useAsReference}
             onEditRegion={(image) => setRegionEdit({ turn: selected, image, initial: null })}
-            switchTarget={suggestModelSwitch(selected.error, selected.request.settings.model, models)}
+            switchTarget={suggestModelSwitch(shownWhole.error, shownWhole.request.settings.model, models)}
             onSwitchModel={(turn, modelId) =>
               composer.getState().reuse({ prompt: turn.request.prompt, settings: { ...turn.request.settings, model: modelId } }, models)
             }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { findModel } from "@/lib/gemini/catalog";
 import type { Turn } from "@/lib/storage/types";
 import { defaultSettings } from "@/lib/studio/model-switch";
+import { summarizeTurn } from "@/lib/studio/turn-summary";
 import { buildTurnTree, numberTurns, visiblePath } from "@/lib/studio/turn-tree";
 import { Timeline } from "./timeline";
 
@@ -29,7 +30,7 @@ function chain(count: number): Turn[] {
 }
 
 function render(turns: Turn[], selectedId: string | null) {
-  const tree = buildTurnTree(turns);
+  const tree = buildTurnTree(turns.map(summarizeTurn));
   const path = visiblePath(tree, selectedId);
   return renderToStaticMarkup(<Timeline tree={tree} path={path} numbers={numberTurns(turns)} selectedId={selectedId ?? path.at(-1)?.id ?? null} onSelect={() => {}} />);
 }

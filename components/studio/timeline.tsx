@@ -2,13 +2,13 @@
 
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
-import type { Turn } from "@/lib/storage/types";
+import type { TurnSummary } from "@/lib/studio/turn-summary";
 import { siblingsOf, type TurnTree } from "@/lib/studio/turn-tree";
 import { TurnStatusBadge } from "./turn-status";
 
 interface TimelineProps {
-  tree: TurnTree<Turn>;
-  path: Turn[];
+  tree: TurnTree<TurnSummary>;
+  path: TurnSummary[];
   /** Each turn's number in the session (lib/studio/turn-tree.ts numberTurns), as every view shows it. */
   numbers: ReadonlyMap<string, number>;
   selectedId: string | null;
@@ -46,8 +46,8 @@ const KEY_MOVES: Record<string, (index: number, count: number) => number> = {
   End: (_, count) => count - 1,
 };
 
-function settingsChips(turn: Turn): string[] {
-  const { settings } = turn.request;
+function settingsChips(turn: TurnSummary): string[] {
+  const { settings } = turn;
   const chips = [settings.model.replace(/^gemini-/, ""), settings.imageSize, settings.aspectRatio === "match-input" ? "match input" : settings.aspectRatio];
   if (settings.webSearch) chips.push("search");
   if (settings.imageSearch) chips.push("image search");
@@ -55,8 +55,8 @@ function settingsChips(turn: Turn): string[] {
   return chips;
 }
 
-function estimateHeight(tree: TurnTree<Turn>, turn: Turn): number {
-  const row = turn.request.prompt.length > PROMPT_ONE_LINE_CHARS ? ROW_TWO_LINES : ROW_ONE_LINE;
+function estimateHeight(tree: TurnTree<TurnSummary>, turn: TurnSummary): number {
+  const row = turn.prompt.length > PROMPT_ONE_LINE_CHARS ? ROW_TWO_LINES : ROW_ONE_LINE;
   return siblingsOf(tree, turn).siblings.length > 1 ? row + BRANCH_SWITCHER : row;
 }
 
@@ -252,8 +252,8 @@ function windowAround(count: number, first: number, last: number): number[] {
 }
 
 interface TimelineRowProps {
-  tree: TurnTree<Turn>;
-  turn: Turn;
+  tree: TurnTree<TurnSummary>;
+  turn: TurnSummary;
   number: number;
   position: number;
   count: number;
@@ -264,7 +264,7 @@ interface TimelineRowProps {
 
 const TimelineRow = memo(function TimelineRow({ tree, turn, number, position, count, selected, onSelect, measure }: TimelineRowProps) {
   const { siblings, index } = siblingsOf(tree, turn);
-  const image = turn.outcome?.images[0];
+  const { image } = turn;
   return (
     <li
       ref={measure}
@@ -330,10 +330,10 @@ const TimelineRow = memo(function TimelineRow({ tree, turn, number, position, co
           <span className="flex items-center gap-2 text-[11px] text-zinc-500 group-aria-[current=step]:text-zinc-600 dark:text-zinc-400 dark:group-aria-[current=step]:text-zinc-400">
             <span>Turn {number}</span>
             <TurnStatusBadge status={turn.status} />
-            {turn.request.references.length > 0 && <span>{turn.request.references.length} ref.</span>}
+            {turn.referenceCount > 0 && <span>{turn.referenceCount} ref.</span>}
           </span>
           <span className="line-clamp-2 text-sm" data-testid="timeline-prompt">
-            {turn.request.prompt}
+            {turn.prompt}
           </span>
           <span className="flex flex-wrap gap-1">
             {settingsChips(turn).map((chip) => (

@@ -1,6 +1,7 @@
 import type { Usage } from "@/lib/gemini/types";
+import { formatInteger } from "@/lib/format/integer";
 
-const format = (count: number) => count.toLocaleString("en-US");
+const format = formatInteger;
 
 /**
  * Tokens as Google reported them, broken out the way they are billed: prompt (with what Google

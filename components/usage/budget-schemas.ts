@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { generationSettingsSchema } from "@/lib/gemini/types";
+import { formatInteger } from "@/lib/format/integer";
 
 // Inputs of the budget and sharing actions. No server-only import: the forms validate with the
 // same schemas before calling the server.
@@ -11,7 +12,7 @@ export const budgetUsdSchema = z
   .number({ error: "Enter an amount in dollars." })
   .finite("Enter an amount in dollars.")
   .min(0, "A budget can't be negative.")
-  .max(MAX_BUDGET_USD, `Budgets are limited to $${MAX_BUDGET_USD.toLocaleString("en-US")} a month.`)
+  .max(MAX_BUDGET_USD, `Budgets are limited to $${formatInteger(MAX_BUDGET_USD)} a month.`)
   .refine((usd) => Math.abs(usd * 100 - Math.round(usd * 100)) < 1e-6, "Use whole cents.")
   .nullable();
 

@@ -1,4 +1,5 @@
 import type { GenerationSettings, ImageSize, Usage } from "./types";
+import { formatInteger } from "@/lib/format/integer";
 
 // What Google charges, as data with its provenance. Prices change and several of these are only
 // reported by third parties, so every figure carries the date it was read, where from, and whether
@@ -222,7 +223,7 @@ export function formatUsd(microUsd: number): string {
   const cents = Math.sign(microUsd) * Math.round(Math.abs(microUsd) / 10_000);
   const sign = cents < 0 ? "-" : "";
   const abs = Math.abs(cents);
-  return `${sign}$${Math.floor(abs / 100).toLocaleString("en-US")}.${String(abs % 100).padStart(2, "0")}`;
+  return `${sign}$${formatInteger(Math.floor(abs / 100))}.${String(abs % 100).padStart(2, "0")}`;
 }
 
 /** "$0.0672" for sub-cent figures (a single turn), exact to the micro-dollar with trailing zeros cut. */

@@ -1,5 +1,6 @@
 // Reference-image limits, shared by the browser (which explains them and prepares files to fit)
 // and the upload route (which enforces them). No server-only import: the tray shows these.
+import { formatInteger } from "@/lib/format/integer";
 
 /** What Gemini accepts as input images (see gemini-facts.md, "Inputs"). */
 export const ACCEPTED_MIME_TYPES = ["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"] as const;
@@ -64,5 +65,5 @@ export function formatBytes(bytes: number): string {
 
 export function formatMegapixels(pixels: number): string {
   const megapixels = pixels / 1_000_000;
-  return `${megapixels < 10 ? Math.round(megapixels * 10) / 10 : Math.round(megapixels).toLocaleString("en-US")} MP`;
+  return `${megapixels < 10 ? Math.round(megapixels * 10) / 10 : formatInteger(Math.round(megapixels))} MP`;
 }

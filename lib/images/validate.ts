@@ -16,6 +16,7 @@ import {
 } from "./limits";
 import { sniffImageType } from "./sniff";
 import type { UploadErrorCode } from "./upload-contract";
+import { formatInteger } from "@/lib/format/integer";
 
 export type ImageValidationCode = Extract<
   UploadErrorCode,
@@ -200,7 +201,7 @@ async function validateImage({ input, byteLength, head }: ImageInput, options: V
   if (width * height > MAX_PIXELS) {
     return failure(
       "too_many_pixels",
-      `${name} is ${width.toLocaleString("en-US")} × ${height.toLocaleString("en-US")} px (${formatMegapixels(width * height)}); the limit is ${formatMegapixels(MAX_PIXELS)}. Downscale it first.`,
+      `${name} is ${formatInteger(width)} × ${formatInteger(height)} px (${formatMegapixels(width * height)}); the limit is ${formatMegapixels(MAX_PIXELS)}. Downscale it first.`,
     );
   }
   const reportedMetadata = (metadata.exif?.byteLength ?? 0) + (metadata.xmp?.byteLength ?? 0) + (metadata.iptc?.byteLength ?? 0) + (metadata.icc?.byteLength ?? 0);
@@ -211,7 +212,7 @@ async function validateImage({ input, byteLength, head }: ImageInput, options: V
   if (excess > MAX_METADATA_BYTES) {
     return failure(
       "too_much_metadata",
-      `${name} is ${width.toLocaleString("en-US")} × ${height.toLocaleString("en-US")} px but carries ${formatBytes(excess)} of metadata or padding; the limit is ${formatBytes(MAX_METADATA_BYTES)}. Export it again without metadata.`,
+      `${name} is ${formatInteger(width)} × ${formatInteger(height)} px but carries ${formatBytes(excess)} of metadata or padding; the limit is ${formatBytes(MAX_METADATA_BYTES)}. Export it again without metadata.`,
     );
   }
   if (mimeType === "image/webp" && (metadata.pages ?? 1) > 1) {

@@ -35,18 +35,17 @@ export function appendSessionPage(sessions: readonly SessionListItem[], page: re
 
 /**
  * The sidebar's entry for a session after one of its turns was created or changed status,
- * derived from the session's turns the way storage derives it and moved to the top, as storage
- * orders by latest activity. The browser holds every turn of the open session, so it need not
+ * derived from the session's turns (`turns`: all of them, and only them) the way storage derives it
+ * and moved to the top, as storage orders by latest activity. The browser holds every turn of the open session, so it need not
  * fetch the page again after each generation. A list that already says all that (a session just
  * opened) is returned as it is, in its order; a session the list does not hold is left alone.
  */
-export function applySessionActivity(sessions: SessionListItem[], sessionId: string, turns: readonly Turn[]): SessionListItem[] {
+export function applySessionActivity(sessions: SessionListItem[], sessionId: string, turns: readonly Pick<Turn, "updatedAt">[]): SessionListItem[] {
   const index = sessions.findIndex((session) => session.id === sessionId);
   const current = index === -1 ? undefined : sessions[index];
   if (!current) return sessions;
-  const own = turns.filter((turn) => turn.sessionId === sessionId);
-  const updatedAt = own.reduce((latest, turn) => (turn.updatedAt > latest ? turn.updatedAt : latest), current.updatedAt);
-  if (updatedAt === current.updatedAt && own.length === current.turnCount) return sessions;
-  const updated: SessionListItem = { ...current, updatedAt, turnCount: own.length };
+  const updatedAt = turns.reduce((latest, turn) => (turn.updatedAt > latest ? turn.updatedAt : latest), current.updatedAt);
+  if (updatedAt === current.updatedAt && turns.length === current.turnCount) return sessions;
+  const updated: SessionListItem = { ...current, updatedAt, turnCount: turns.length };
   return [updated, ...sessions.slice(0, index), ...sessions.slice(index + 1)];
 }

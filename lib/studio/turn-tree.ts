@@ -15,10 +15,20 @@ export interface TurnTree<T extends TreeTurn> {
   children: Map<string | null, T[]>;
 }
 
+/**
+ * Creation order: ISO timestamps, then ids. Compared by code unit, not `localeCompare`: both are
+ * ASCII in a fixed format, so the order is the same, and a collator costs ~20 ms for 500 turns
+ * (plus its set-up the first time) while the session page hydrates.
+ */
+function byCreation(a: TreeTurn, b: TreeTurn): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 export function buildTurnTree<T extends TreeTurn>(turns: readonly T[]): TurnTree<T> {
   const byId = new Map(turns.map((turn) => [turn.id, turn]));
   const children = new Map<string | null, T[]>();
-  const ordered = [...turns].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  const ordered = [...turns].sort(byCreation);
   for (const turn of ordered) {
     // A parent that is missing (deleted, or another owner's) would orphan its subtree: show it as a root.
     const parent = turn.parentId !== null && byId.has(turn.parentId) ? turn.parentId : null;
@@ -76,7 +86,7 @@ export function branchCount<T extends TreeTurn>(tree: TurnTree<T>): number {
  * creation order never renumbers a turn that exists.
  */
 export function numberTurns<T extends TreeTurn>(turns: readonly T[]): Map<string, number> {
-  const ordered = [...turns].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  const ordered = [...turns].sort(byCreation);
   return new Map(ordered.map((turn, index) => [turn.id, index + 1]));
 }
 

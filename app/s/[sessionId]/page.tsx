@@ -7,6 +7,7 @@ import { viewerOrRedirect } from "@/lib/server/auth/page-guard";
 import { getStorage } from "@/lib/storage";
 import { SIDEBAR_PAGE_SIZE } from "@/lib/studio/session-list";
 import { parseVariationsParam } from "@/lib/studio/turn-set-schemas";
+import { shownTurnIds, summarizeTurns } from "@/lib/studio/turn-summary";
 import { sessionOwnerFor } from "@/lib/server/access";
 import { getSessionView, listSessions } from "@/lib/server/sessions";
 
@@ -45,11 +46,15 @@ export default async function SessionPage({
   // A variations or comparison grid (?variations=<id,id,…>): only this session's turns.
   const known = new Set(view.data.turns.map((candidate) => candidate.id));
   const variationIds = parseVariationsParam(variations).filter((id) => known.has(id));
+  // Every turn as a summary, and whole only the ones the studio opens on: the rest are read when
+  // they are shown (lib/studio/turn-summary.ts).
+  const shown = new Set(shownTurnIds(view.data.turns, selected, variationIds));
   return (
     <StudioShell
       sessions={sessions?.ok ? sessions.data : []}
       session={view.data.session}
-      turns={view.data.turns}
+      turns={summarizeTurns(view.data.turns)}
+      shownTurns={view.data.turns.filter((candidate) => shown.has(candidate.id))}
       selectedTurnId={selected}
       variationIds={variationIds}
       headerActions={<ShareMenu sessionId={sessionId} mode={share?.mode ?? null} />}

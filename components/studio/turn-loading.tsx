@@ -1,0 +1,42 @@
+import type { TurnSummary } from "@/lib/studio/turn-summary";
+import { TurnStatusBadge } from "./turn-status";
+
+/**
+ * In the turn view's place while a turn the page sent as a summary is read whole (thoughts, text,
+ * usage…; use-turn-details.ts): what the summary already says, its image at the size the view will
+ * show it (the same URL, so the browser has it when the view replaces this), and a way to ask again
+ * when reading it failed.
+ */
+export function TurnLoading({ turn, number, failure, onRetry }: { turn: TurnSummary; number: number | null; failure: string | undefined; onRetry(): void }) {
+  return (
+    <article aria-label="Selected turn" aria-busy={failure === undefined} data-testid="turn-loading" data-turn-id={turn.id} className="flex flex-1 flex-col gap-4">
+      <header className="flex flex-wrap items-start gap-2">
+        {number !== null && <span className="text-xs font-medium text-zinc-600 dark:text-zinc-400">Turn {number}</span>}
+        <TurnStatusBadge status={turn.status} />
+        <p className="min-w-48 flex-1 text-sm wrap-break-word">{turn.prompt}</p>
+      </header>
+      {failure === undefined ? (
+        <p role="status" className="text-xs text-zinc-500 dark:text-zinc-400">
+          Loading this turn…
+        </p>
+      ) : (
+        <div role="alert" data-testid="turn-load-failed" className="rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+          <p className="font-semibold">This turn could not be loaded. {failure}</p>
+          <button type="button" onClick={onRetry} className="mt-2 rounded-lg border border-red-700 px-3 py-1 text-sm font-semibold">
+            Try again
+          </button>
+        </div>
+      )}
+      {turn.image && (
+        // eslint-disable-next-line @next/next/no-img-element -- the stored image, as the turn view shows it
+        <img
+          src={`/api/images/${turn.image.hash}`}
+          alt={`Result for: ${turn.prompt}`}
+          width={turn.image.width ?? undefined}
+          height={turn.image.height ?? undefined}
+          className="max-h-[70dvh] w-auto max-w-full self-start rounded-lg object-contain"
+        />
+      )}
+    </article>
+  );
+}
