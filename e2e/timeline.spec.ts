@@ -60,6 +60,55 @@ test("continuing from an earlier turn makes a branch, and the timeline switches 
   await expect(studio.timelineTurns.nth(1)).toContainText("Make it night");
 });
 
+test("a turn the page sent as a summary loads in place, and one that could not be read offers Try again", async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.goto();
+  await studio.generate("A lighthouse at dusk");
+  await studio.waitForStatus("succeeded");
+  await studio.generate("Add a rowing boat");
+  await studio.waitForStatus("succeeded");
+  // After a reload the page holds the first turn only as a summary: showing it reads it whole.
+  await page.reload();
+  await expect(studio.turnView).toContainText("Add a rowing boat");
+
+  // The first read fails: the turn says so and offers Try again, which reads it again.
+  let failNext = true;
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/api/sessions/*/turns/*", async (route) => {
+    if (failNext) {
+      failNext = false;
+      await route.abort("connectionreset");
+      return;
+    }
+    await released;
+    await route.continue();
+  });
+  await studio.timelineTurns.first().getByRole("button", { name: /A lighthouse at dusk/ }).click();
+  await expect(page.getByTestId("turn-load-failed")).toContainText("This turn could not be loaded. The studio could not be reached.");
+  await page.getByTestId("turn-load-failed").getByRole("button", { name: "Try again" }).click();
+
+  // While it loads, its image already stands where the turn view will show it.
+  const loading = page.getByTestId("turn-loading");
+  await expect(loading).toHaveAttribute("aria-busy", "true");
+  await expect(loading.getByRole("status")).toHaveText("Loading this turn…");
+  const loadingImage = page.getByTestId("loading-image");
+  await expect(loadingImage).toBeVisible();
+  await expect.poll(() => loadingImage.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0)).toBe(true);
+  const before = await loadingImage.boundingBox();
+  release();
+  await expect(studio.turnView).toContainText("A lighthouse at dusk");
+  await expect(loading).toHaveCount(0);
+  expect(before).not.toBeNull();
+  // The turn view's viewer fits the image once it has measured its stage: compare once it has.
+  await expect
+    .poll(async () => {
+      const after = await studio.resultImages.first().boundingBox();
+      return after ? Math.max(...(["x", "y", "width", "height"] as const).map((key) => Math.abs(after[key] - before![key]))) : Infinity;
+    })
+    .toBeLessThanOrEqual(2);
+});
+
 test("a reload mid-generation follows the running job and shows its result", async ({ page, request }) => {
   // A pause before each of the answer's chunks, long enough that a reload on a busy machine still
   // lands while the job runs (1.5 s did not, with the machine's two cores shared).
