@@ -4,7 +4,6 @@ import type { z } from "zod";
 import { staticModels, type ModelProfile } from "@/lib/gemini/catalog";
 import { readImageInfo } from "@/lib/gemini/image-size";
 import { getEnv } from "@/lib/env";
-import { ImageStoreError } from "@/lib/storage/image-store";
 import { getStorage } from "@/lib/storage";
 import {
   StorageError,
@@ -19,6 +18,7 @@ import { checkBudget, type BudgetRefusal } from "./budgets";
 import { getGateway, getModelDiscovery } from "./gateway";
 import { imagesOfTurns } from "@/lib/storage/garbage";
 import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
+import { guarded as guardedJob } from "./jobs/job";
 import { createHistoryCache } from "./jobs/history-cache";
 import { requestSizeEstimatorFor } from "./jobs/request-size";
 import { openSharedJobQueue } from "./jobs/shared-queue";
@@ -99,17 +99,8 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): { ok: tru
   return { ok: false, result: fail("invalid_request", parsed.error.issues[0]?.message ?? "The request is not valid.") };
 }
 
-export async function guarded<T>(work: () => Promise<SessionResult<T>>): Promise<SessionResult<T>> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof StorageError && error.code === "not_found") return fail("not_found", "That session or turn doesn't exist.");
-    if (error instanceof StorageError && error.code === "invalid_transition") return fail("conflict", error.message);
-    if (error instanceof StorageError || error instanceof ImageStoreError) {
-      return fail("storage_failed", error.message, "Check that the data directory exists, is writable and has free space.");
-    }
-    return fail("internal", "Something went wrong inside the studio.", "Try again; if it keeps happening, report it.");
-  }
+export function guarded<T>(work: () => Promise<SessionResult<T>>): Promise<SessionResult<T>> {
+  return guardedJob<T, SessionErrorCode>(work);
 }
 
 /**

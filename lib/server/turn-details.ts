@@ -1,6 +1,5 @@
 import "server-only";
 
-import { getStorage } from "@/lib/storage";
 import { isStorageId, type Storage, type Turn } from "@/lib/storage/types";
 import { sessionOwnerFor } from "./access";
 import type { Viewer } from "./auth/viewer";
@@ -16,12 +15,11 @@ import type { Viewer } from "./auth/viewer";
  * else, an unknown or malformed id, and a turn of another session all get null, which callers
  * answer with the same 404, so an id is never confirmed to exist.
  */
-export async function readTurnDetails(viewer: Viewer | null, sessionId: string, turnId: string, storage?: Storage): Promise<Turn | null> {
+export async function readTurnDetails(viewer: Viewer | null, sessionId: string, turnId: string, storage: Storage): Promise<Turn | null> {
   if (!viewer || !isStorageId(sessionId) || !isStorageId(turnId)) return null;
-  const store = storage ?? (await getStorage());
-  const found = await sessionOwnerFor(viewer, sessionId, store);
+  const found = await sessionOwnerFor(viewer, sessionId, storage);
   if (!found) return null;
-  const turn = await store.turns.get(found.ownerId, turnId);
+  const turn = await storage.turns.get(found.ownerId, turnId);
   if (!turn || turn.sessionId !== sessionId) return null;
   return found.access === "owner" ? turn : { ...turn, cost: null };
 }

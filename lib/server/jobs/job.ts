@@ -6,6 +6,7 @@ import type { StudioError } from "@/lib/gemini/types";
 import { ImageStoreError } from "@/lib/storage/image-store";
 import { StorageError, type OwnerId, type Turn } from "@/lib/storage/types";
 import type { JobEvent, JobEventBody, JobListener } from "@/lib/studio/job-events";
+import type { ActionResult } from "@/lib/studio/result";
 import type { JobErrorCode, JobResult } from "./runner-api";
 
 /**
@@ -79,7 +80,11 @@ export function fail<T>(code: JobErrorCode, message: string, action?: string): J
   return { ok: false, error: action ? { code, message, action } : { code, message } };
 }
 
-export async function guarded<T>(work: () => Promise<JobResult<T>>): Promise<JobResult<T>> {
+/**
+ * Runs `work`, turning a storage failure or an unexpected throw into a result from the closed set.
+ * Any result whose codes include the job's (the session layer's too: lib/server/sessions.ts).
+ */
+export async function guarded<T, C extends string = JobErrorCode>(work: () => Promise<ActionResult<T, C | JobErrorCode>>): Promise<ActionResult<T, C | JobErrorCode>> {
   try {
     return await work();
   } catch (error) {

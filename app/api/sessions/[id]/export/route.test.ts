@@ -1,12 +1,11 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { appStorageForTests } from "@/test/support/app-storage";
 import { readZipFiles } from "@/test/support/unzip";
 import type { GenerationSettings } from "@/lib/gemini/types";
 import { fakePng } from "@/lib/storage/contract";
-import type { Storage } from "@/lib/storage/types";
 
 // The signed-in person comes from the session cookie in the app; here, from this variable.
 const auth = vi.hoisted(() => ({ viewer: { userId: "local", email: "local@studio.test", name: "Local", role: "admin" as const } as object | null }));
@@ -27,38 +26,21 @@ const settings: GenerationSettings = {
   imageOnly: false,
 };
 
-let dataDir: string;
-let route: typeof import("./route");
-let storage: Storage;
-
-beforeAll(async () => {
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "nb-export-route-"));
-  vi.stubEnv("STUDIO_DATA_DIR", dataDir);
-  vi.resetModules();
-  route = await import("./route");
-  storage = await (await import("@/lib/storage")).getStorage();
-});
-
-afterAll(async () => {
-  await storage.close();
-  delete (globalThis as Record<symbol, unknown>)[Symbol.for("nano-banana-studio.storage")];
-  vi.unstubAllEnvs();
-  await fs.rm(dataDir, { recursive: true, force: true });
-});
+const app = appStorageForTests("nb-export-route-", () => import("./route"));
 
 function get(id: string) {
-  return route.GET(new Request(`http://studio.test/api/sessions/${encodeURIComponent(id)}/export`), { params: Promise.resolve({ id }) });
+  return app.route.GET(new Request(`http://studio.test/api/sessions/${encodeURIComponent(id)}/export`), { params: Promise.resolve({ id }) });
 }
 
 describe("GET /api/sessions/[id]/export", () => {
   it("streams the session as a zip download", async () => {
-    const session = await storage.sessions.create({ ownerId: "local", title: "Crème brûlée shots" });
+    const session = await app.storage.sessions.create({ ownerId: "local", title: "Crème brûlée shots" });
     const png = fakePng(200);
-    const image = await storage.images.put(png);
-    const fileName = path.basename(await storage.images.exportAs(image.hash, "gen-creme-brulee-20261122-101500.png"));
-    const turn = await storage.turns.create({ ownerId: "local", sessionId: session.id, parentId: null, request: { prompt: "Crème brûlée", references: [], settings } });
-    await storage.turns.update("local", turn.id, { status: "running" });
-    await storage.turns.update("local", turn.id, {
+    const image = await app.storage.images.put(png);
+    const fileName = path.basename(await app.storage.images.exportAs(image.hash, "gen-creme-brulee-20261122-101500.png"));
+    const turn = await app.storage.turns.create({ ownerId: "local", sessionId: session.id, parentId: null, request: { prompt: "Crème brûlée", references: [], settings } });
+    await app.storage.turns.update("local", turn.id, { status: "running" });
+    await app.storage.turns.update("local", turn.id, {
       status: "succeeded",
       outcome: {
         images: [{ hash: image.hash, mimeType: image.mimeType, width: 64, height: 64, fileName, requested: null, sizeMismatch: false }],
@@ -89,7 +71,7 @@ describe("GET /api/sessions/[id]/export", () => {
     expect(manifest.turns.map((entry) => entry.prompt)).toEqual(["Crème brûlée"]);
 
     if (spawnSync("unzip", ["-v"], { stdio: "ignore" }).status === 0) {
-      const file = path.join(dataDir, "export.zip");
+      const file = path.join(app.dataDir, "export.zip");
       await fs.writeFile(file, bytes);
       expect(execFileSync("unzip", ["-t", file], { encoding: "utf8" })).toContain("No errors detected");
     }
@@ -105,7 +87,7 @@ describe("GET /api/sessions/[id]/export", () => {
   });
 
   it("answers 401 without a signed-in person, before looking anything up", async () => {
-    const session = await storage.sessions.create({ ownerId: "local", title: "Mine" });
+    const session = await app.storage.sessions.create({ ownerId: "local", title: "Mine" });
     auth.viewer = null;
     try {
       const response = await get(session.id);
@@ -117,7 +99,7 @@ describe("GET /api/sessions/[id]/export", () => {
   });
 
   it("answers 404 for another owner's session", async () => {
-    const theirs = await storage.sessions.create({ ownerId: "someone-else", title: "Private" });
+    const theirs = await app.storage.sessions.create({ ownerId: "someone-else", title: "Private" });
     expect((await get(theirs.id)).status).toBe(404);
   });
 });

@@ -1,9 +1,7 @@
-import { promises as fs } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { appStorageForTests } from "@/test/support/app-storage";
 import type { GenerationSettings } from "@/lib/gemini/types";
-import type { Storage, Turn, TurnOutcome } from "@/lib/storage/types";
+import type { Turn, TurnOutcome } from "@/lib/storage/types";
 
 // The signed-in person comes from the session cookie in the app; here, from this variable.
 const LOCAL = { userId: "local", email: "local@studio.test", name: "Local", role: "admin" as const };
@@ -37,37 +35,20 @@ const outcome: TurnOutcome = {
   warnings: [],
 };
 
-let dataDir: string;
-let route: typeof import("./route");
-let storage: Storage;
-
-beforeAll(async () => {
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "nb-turn-route-"));
-  vi.stubEnv("STUDIO_DATA_DIR", dataDir);
-  vi.resetModules();
-  route = await import("./route");
-  storage = await (await import("@/lib/storage")).getStorage();
-});
-
-afterAll(async () => {
-  await storage.close();
-  delete (globalThis as Record<symbol, unknown>)[Symbol.for("nano-banana-studio.storage")];
-  vi.unstubAllEnvs();
-  await fs.rm(dataDir, { recursive: true, force: true });
-});
+const app = appStorageForTests("nb-turn-route-", () => import("./route"));
 
 function get(sessionId: string, turnId: string, viewer: object | null) {
   auth.viewer = viewer;
-  return route.GET(new Request(`http://studio.test/api/sessions/${encodeURIComponent(sessionId)}/turns/${encodeURIComponent(turnId)}`), {
+  return app.route.GET(new Request(`http://studio.test/api/sessions/${encodeURIComponent(sessionId)}/turns/${encodeURIComponent(turnId)}`), {
     params: Promise.resolve({ id: sessionId, turnId }),
   });
 }
 
 async function finishedTurn(ownerId: string, title: string): Promise<{ sessionId: string; turn: Turn }> {
-  const session = await storage.sessions.create({ ownerId, title });
-  const created = await storage.turns.create({ ownerId, sessionId: session.id, parentId: null, request: { prompt: "A quiet harbour", references: [], settings } });
-  await storage.turns.update(ownerId, created.id, { status: "running" });
-  const turn = await storage.turns.update(ownerId, created.id, { status: "succeeded", outcome, attempts: 1 });
+  const session = await app.storage.sessions.create({ ownerId, title });
+  const created = await app.storage.turns.create({ ownerId, sessionId: session.id, parentId: null, request: { prompt: "A quiet harbour", references: [], settings } });
+  await app.storage.turns.update(ownerId, created.id, { status: "running" });
+  const turn = await app.storage.turns.update(ownerId, created.id, { status: "succeeded", outcome, attempts: 1 });
   return { sessionId: session.id, turn };
 }
 
@@ -105,7 +86,7 @@ describe("GET /api/sessions/[id]/turns/[turnId]", () => {
 
   it("answers 404 for a turn asked through another session, even one the person owns", async () => {
     const mine = await finishedTurn("local", "Mine");
-    const other = await storage.sessions.create({ ownerId: "local", title: "Other" });
+    const other = await app.storage.sessions.create({ ownerId: "local", title: "Other" });
     expect((await get(other.id, mine.turn.id, LOCAL)).status).toBe(404);
   });
 
@@ -124,13 +105,13 @@ describe("GET /api/sessions/[id]/turns/[turnId]", () => {
   it("answers a member of the team once the session is shared, without the owner's bill, and stops when it is not", async () => {
     const { sessionId, turn } = await finishedTurn("someone-else", "Shared harbour");
     const member = { ...LOCAL, userId: "member-b", role: "member" };
-    await storage.shares.set("someone-else", sessionId, "view");
+    await app.storage.shares.set("someone-else", sessionId, "view");
     const response = await get(sessionId, turn.id, member);
     expect(response.status).toBe(200);
     const body = (await response.json()) as { turn: Turn };
     expect(body.turn.outcome?.thoughts).toHaveLength(1);
     expect(body.turn.cost).toBeNull();
-    await storage.shares.remove("someone-else", sessionId);
+    await app.storage.shares.remove("someone-else", sessionId);
     expect((await get(sessionId, turn.id, member)).status).toBe(404);
   });
 });
