@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { bytesBehindData, isCanonicalBase64, withDataFromBytes } from "./base64";
+import { bytesBehindData, decodeCanonicalBase64, isCanonicalBase64, withDataFromBytes } from "./base64";
 
 describe("withDataFromBytes", () => {
   const bytes = new Uint8Array(Buffer.from("not really a png, but bytes all the same"));
@@ -56,5 +56,41 @@ describe("isCanonicalBase64", () => {
     // A hint whose length does not fit the data.
     expect(isCanonicalBase64(data, 5)).toBe(false);
     expect(isCanonicalBase64(data, 3)).toBe(false);
+  });
+});
+
+describe("decodeCanonicalBase64", () => {
+  /** `text` between other bytes, as it sits in an event; decoded from its range. */
+  const decodeWithin = (text: string) => {
+    const bytes = Buffer.from(`{"data":"${text}"}`, "latin1");
+    const start = '{"data":"'.length;
+    return decodeCanonicalBase64(bytes, start, start + text.length);
+  };
+
+  it("gives the bytes Buffer decodes, for every padding and across its pieces", () => {
+    for (const length of [1, 2, 3, 4, 100, 72 * 1024 + 1, 72 * 1024 + 2, 300_001]) {
+      const bytes = randomBytes(length);
+      const decoded = decodeWithin(bytes.toString("base64"));
+      expect(decoded?.equals(bytes), `length ${length}`).toBe(true);
+    }
+  });
+
+  it("refuses what is not canonical base64, as isCanonicalBase64 does", () => {
+    const bytes = randomBytes(200_000);
+    const text = bytes.toString("base64");
+    const cases = {
+      urlSafe: bytes.toString("base64url").padEnd(text.length, "="),
+      outsideTheAlphabet: `${text.slice(0, 150_000)}!${text.slice(150_001)}`,
+      space: `${text.slice(0, 4)} ${text.slice(5)}`,
+      earlyPadding: `${text.slice(0, 8)}=${text.slice(9)}`,
+      notAMultipleOfFour: text.slice(0, -1),
+      nonZeroPaddingBits: Buffer.from([1]).toString("base64").replace("Q", "R"),
+      nonAscii: `${text.slice(0, 100)}é${text.slice(101)}`,
+      empty: "",
+    };
+    for (const [name, value] of Object.entries(cases)) {
+      expect(decodeWithin(value), name).toBeNull();
+    }
+    expect(isCanonicalBase64(cases.nonZeroPaddingBits, 1)).toBe(false);
   });
 });

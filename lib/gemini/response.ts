@@ -1,5 +1,5 @@
 import "server-only";
-import { isCanonicalBase64, withDataFromBytes } from "./base64";
+import { bytesBehindData, isCanonicalBase64, withDataFromBytes } from "./base64";
 import { errorFromService, type ServiceError } from "./errors";
 import { readImageInfo } from "./image-size";
 import type {
@@ -131,7 +131,9 @@ export function createResponseFolder(requested: PixelSize | null, clock: Clock, 
     if (candidate.groundingMetadata) grounding = { ...grounding, ...candidate.groundingMetadata };
 
     for (const part of candidate.content?.parts ?? []) {
-      const bytes = part.inlineData?.data ? decodeBase64(part.inlineData.data) : null;
+      // Data the stasher decoded from the wire (sse-stash.ts) comes with its bytes behind it.
+      const behind = part.inlineData ? bytesBehindData(part.inlineData) : undefined;
+      const bytes = behind ?? (part.inlineData?.data ? decodeBase64(part.inlineData.data) : null);
       if (bytes) sawImage = true;
       const partIndex = parts.push(storePart(part, bytes)) - 1;
       if (part.thought) {
@@ -225,6 +227,8 @@ export function foldChunks(
  */
 function storePart(part: WirePart, bytes: Uint8Array | null): StoredPart {
   const stored = { ...(part as StoredPart) };
+  // Already encoded from its bytes on read (checked canonical when it was decoded).
+  if (stored.inlineData && bytesBehindData(stored.inlineData)) return stored;
   if (bytes && stored.inlineData && isCanonicalBase64(stored.inlineData.data, bytes.byteLength)) {
     stored.inlineData = withDataFromBytes(stored.inlineData, bytes);
   }

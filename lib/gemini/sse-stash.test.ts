@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { WireChunk } from "./response";
+import { bytesBehindData } from "./base64";
+import { foldChunks } from "./response";
 import { STASH_EVENT_MIN_CHARS, createInlineStash, createSseStasher } from "./sse-stash";
 
 const encoder = new TextEncoder();
@@ -61,6 +63,26 @@ describe("createSseStasher", () => {
     expect(stash.size).toBe(0);
     // The SDK's own objects keep only the tokens.
     expect(JSON.stringify(chunks[0]).length).toBeLessThan(1_000);
+  });
+
+  it("decodes a canonical image's data from the wire, and the part reads and serialises as sent", async () => {
+    const stash = createInlineStash();
+    const png = Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"), Buffer.alloc(300_000, 7)]);
+    const sent = structuredClone(imageChunk);
+    sent.candidates[0]!.content.parts[0]!.inlineData.data = png.toString("base64");
+    const wire = `data: ${JSON.stringify(sent)}\r\n\r\ndata: ${JSON.stringify(closing)}\r\n\r\n`;
+    const text = (await stashThrough(stash, [encoder.encode(wire)])).map((chunk) => decoder.decode(chunk)).join("");
+    expect(text.length).toBeLessThan(1_000);
+    const restored = parseEvents(text).map((chunk) => stash.restore(chunk));
+    const inline = restored[0]?.candidates?.[0]?.content?.parts?.[0]?.inlineData;
+    // The bytes stand behind the data: nothing has made the base64 string yet.
+    expect(Buffer.from(bytesBehindData(inline ?? {}) ?? []).equals(png)).toBe(true);
+    expect(JSON.stringify(restored[0])).toBe(JSON.stringify(sent));
+    // The folder takes those bytes as the image, and keeps them behind the stored part's data.
+    const folded = foldChunks(restored);
+    expect(Buffer.from(folded.outcome.images[0]?.data ?? []).equals(png)).toBe(true);
+    expect(bytesBehindData(folded.outcome.modelTurn.parts[0]?.inlineData ?? {})).toBe(bytesBehindData(inline ?? {}));
+    expect(JSON.stringify(folded.outcome.modelTurn.parts[0])).toBe(JSON.stringify(sent.candidates[0]!.content.parts[0]));
   });
 
   it("forwards small chunks, events that don't parse and error events as the same bytes", async () => {

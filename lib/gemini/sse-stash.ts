@@ -1,6 +1,7 @@
 import "server-only";
 
 import { isVerbatim } from "@/lib/json/verbatim";
+import { decodeCanonicalBase64, withDataFromBytes } from "./base64";
 import type { WireChunk, WirePart } from "./response";
 
 /**
@@ -33,8 +34,11 @@ export interface InlineStash {
   readonly size: number;
 }
 
+/** What a token stands for: a string, or an image's data already decoded from the wire. */
+type Stashed = string | { bytes: Uint8Array };
+
 interface StashStore extends InlineStash {
-  put(value: string): string;
+  put(value: Stashed): string;
   /** Drops values put but never handed to the SDK. */
   forget(tokens: Iterable<string>): void;
 }
@@ -50,22 +54,30 @@ const TOKEN_PREFIX = "\u0000stashed:";
 const FINISH_MESSAGE_KEY = "\u0000finishMessage";
 
 export function createInlineStash(): InlineStash {
-  const values = new Map<string, string>();
+  const values = new Map<string, Stashed>();
   let next = 0;
-  const take = (value: string | undefined): string | undefined => {
+  const take = (value: string | undefined): Stashed | undefined => {
     if (value === undefined || !value.startsWith(TOKEN_PREFIX)) return undefined;
     const original = values.get(value);
     values.delete(value);
     return original;
   };
+  const asString = (value: Stashed): string => (typeof value === "string" ? value : Buffer.from(value.bytes).toString("base64"));
+  const takeString = (value: string | undefined): string | undefined => {
+    const taken = take(value);
+    return taken === undefined ? undefined : asString(taken);
+  };
   const restorePart = (part: WirePart): WirePart => {
-    const signature = take(part.thoughtSignature);
+    const signature = takeString(part.thoughtSignature);
     const data = take(part.inlineData?.data);
     if (signature === undefined && data === undefined) return part;
     // Spreading keeps every key where it was; only the restored values change.
     const restored = { ...part };
     if (signature !== undefined) restored.thoughtSignature = signature;
-    if (data !== undefined && part.inlineData) restored.inlineData = { ...part.inlineData, data };
+    if (data !== undefined && part.inlineData) {
+      // Decoded data stays bytes: its base64 is encoded again only if something reads it.
+      restored.inlineData = typeof data === "string" ? { ...part.inlineData, data } : withDataFromBytes(part.inlineData, data.bytes);
+    }
     return restored;
   };
   const store: StashStore = {
@@ -84,7 +96,7 @@ export function createInlineStash(): InlineStash {
         ...chunk,
         candidates: chunk.candidates.map((candidate) => {
           const carried = candidate.content ? (candidate.content as Record<string, unknown>)[FINISH_MESSAGE_KEY] : undefined;
-          const finishMessage = typeof carried === "string" ? take(carried) : undefined;
+          const finishMessage = typeof carried === "string" ? takeString(carried) : undefined;
           let content = candidate.content;
           if (content && carried !== undefined) {
             const { [FINISH_MESSAGE_KEY]: _carried, ...rest } = content as Record<string, unknown>;
@@ -175,7 +187,8 @@ function nextDelimiter(bytes: Buffer, from: number): { at: number; text: string 
 }
 
 /** Keys whose string value may be big: a part's signature, its inline data. */
-const BIG_VALUE_KEYS = ['"thoughtSignature"', '"data"'];
+const DATA_KEY = '"data"';
+const BIG_VALUE_KEYS = ['"thoughtSignature"', DATA_KEY];
 const AFTER_KEY = /^\s*:\s*"/;
 const QUOTE = 0x22;
 
@@ -183,22 +196,22 @@ const QUOTE = 0x22;
  * Where the string value of the next big-value key after `from` begins, or -1. Buffer's native
  * search skips a megabyte of base64 in microseconds.
  */
-function nextBigValueStart(bytes: Buffer, from: number, end: number): number {
+function nextBigValueStart(bytes: Buffer, from: number, end: number): { at: number; key: string } | null {
   let cursor = from;
   for (;;) {
     let keyAt = -1;
-    let keyLength = 0;
+    let found = "";
     for (const key of BIG_VALUE_KEYS) {
       const at = bytes.indexOf(key, cursor);
       if (at !== -1 && at < end && (keyAt === -1 || at < keyAt)) {
         keyAt = at;
-        keyLength = key.length;
+        found = key;
       }
     }
-    if (keyAt === -1) return -1;
-    const after = AFTER_KEY.exec(bytes.toString("latin1", keyAt + keyLength, Math.min(end, keyAt + keyLength + 16)));
-    if (after) return keyAt + keyLength + after[0].length;
-    cursor = keyAt + keyLength;
+    if (keyAt === -1) return null;
+    const after = AFTER_KEY.exec(bytes.toString("latin1", keyAt + found.length, Math.min(end, keyAt + found.length + 16)));
+    if (after) return { at: keyAt + found.length + after[0].length, key: found };
+    cursor = keyAt + found.length;
   }
 }
 
@@ -212,20 +225,30 @@ function nextBigValueStart(bytes: Buffer, from: number, end: number): number {
  * found, answers null and the event goes the parsing way.
  */
 function stashEventBytes(bytes: Buffer, start: number, end: number, stash: StashStore): string | null {
-  const taken = new Map<string, string>();
+  const taken = new Map<string, Stashed>();
   let small = "";
   let cursor = start;
   let from = start;
   for (;;) {
-    const valueStart = nextBigValueStart(bytes, from, end);
-    if (valueStart === -1) break;
+    const found = nextBigValueStart(bytes, from, end);
+    if (!found) break;
+    const valueStart = found.at;
     const valueEnd = bytes.indexOf(QUOTE, valueStart);
     if (valueEnd === -1 || valueEnd >= end) break;
     from = valueEnd + 1;
     if (valueEnd - valueStart < STASH_VALUE_MIN_CHARS) continue;
-    // Base64 characters are ASCII, so read as latin1 the bytes are the value's text (checked next).
-    const value = bytes.toString("latin1", valueStart, valueEnd);
-    if (!isVerbatim(value)) continue;
+    // An image's data is decoded here, with no string of it made; a value that is not canonical
+    // base64 goes the way a signature does.
+    const decoded = found.key === DATA_KEY ? decodeCanonicalBase64(bytes, valueStart, valueEnd) : null;
+    let value: Stashed;
+    if (decoded) {
+      value = { bytes: decoded };
+    } else {
+      // Base64 characters are ASCII, so read as latin1 the bytes are the value's text (checked next).
+      const text = bytes.toString("latin1", valueStart, valueEnd);
+      if (!isVerbatim(text)) continue;
+      value = text;
+    }
     const token = stash.put(value);
     taken.set(token, value);
     // Written as JSON writes it (the NUL escaped), as the parsing way's JSON.stringify would.

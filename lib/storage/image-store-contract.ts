@@ -5,7 +5,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isCollectable } from "./garbage";
-import { ImageStoreError, type ImageStore } from "./image-store";
+import { ImageStoreError, contentHash, type ImageStore } from "./image-store";
 
 /**
  * What every ImageStore must do, as a vitest suite: the files under the data directory and an
@@ -46,6 +46,16 @@ export function describeImageStoreContract(name: string, factory: () => Promise<
       expect(read?.bytes.equals(bytes)).toBe(true);
       const jpeg = await sharp(bytes).jpeg().toBuffer();
       expect((await store.put(jpeg)).mimeType).toBe("image/jpeg");
+    });
+
+    it("stores under the hash the caller took, and refuses one that is not a content hash", async () => {
+      const bytes = await image("#345612");
+      const stored = await store.put(bytes, { sha256: contentHash(bytes) });
+      expect(stored).toEqual({ hash: createHash("sha256").update(bytes).digest("hex"), mimeType: "image/png", byteLength: bytes.byteLength });
+      expect((await store.get(stored.hash))?.bytes.equals(bytes)).toBe(true);
+      const other = await image("#563412");
+      await expect(store.put(other, { sha256: "not-a-hash" })).rejects.toBeInstanceOf(TypeError);
+      expect(await store.get(contentHash(other))).toBeNull();
     });
 
     it("refuses bytes that are not an image, storing nothing", async () => {

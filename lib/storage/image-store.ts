@@ -15,8 +15,12 @@ export interface StoredImage {
 }
 
 export interface ImageStore {
-  /** Stores bytes once per content; storing the same bytes again is a no-op. */
-  put(bytes: Uint8Array): Promise<StoredImage>;
+  /**
+   * Stores bytes once per content; storing the same bytes again is a no-op. `sha256`, when given,
+   * is the hash of exactly these bytes (contentHash), taken by a caller that needed it before the
+   * write, so the bytes are not hashed twice.
+   */
+  put(bytes: Uint8Array, options?: { sha256?: string }): Promise<StoredImage>;
   /**
    * Stores the file at `file` without reading it into memory (an upload streamed to the data
    * directory's tmp): the file store moves it into place, a bucket is sent it as a stream. The file
@@ -76,6 +80,18 @@ export function isContentHash(value: string): boolean {
   return HASH_PATTERN.test(value);
 }
 
+/** The content hash (SHA-256, lowercase hex) by which the image stores address `bytes`. */
+export function contentHash(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** The hash a put() stores under: the caller's, checked for shape, or taken here. */
+export function putHash(bytes: Uint8Array, given: string | undefined): string {
+  if (given === undefined) return contentHash(bytes);
+  if (!isContentHash(given)) throw new TypeError("put: sha256 must be 64 lowercase hex digits");
+  return given;
+}
+
 /** Why a write failed, in words an operator can act on: "the disk holding <place> is full". */
 export function describeWriteFailure(error: unknown, place: string): string {
   const code = (error as NodeJS.ErrnoException | null)?.code;
@@ -133,10 +149,10 @@ export function createFileImageStore(dataDir: string): ImageStore & CollectableI
   const objectPath = (hash: string) => path.join(objectsDir, hash.slice(0, 2), hash);
 
   return {
-    async put(bytes) {
+    async put(bytes, options = {}) {
       const mimeType = sniffImageType(bytes);
       if (!mimeType) throw new ImageStoreError("not_an_image", "The data is not a recognised image.");
-      const hash = createHash("sha256").update(bytes).digest("hex");
+      const hash = putHash(bytes, options.sha256);
       const target = objectPath(hash);
       try {
         await fs.access(target);

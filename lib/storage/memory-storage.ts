@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import { sniffImageType } from "@/lib/images/sniff";
 import type { ModelTurn } from "@/lib/gemini/types";
 import { collectImageGarbage, imagesOfTurns, type CollectableImageStore } from "./garbage";
-import { ImageStoreError, isContentHash, type ImageStore, type StoredImage } from "./image-store";
+import { ImageStoreError, isContentHash, putHash, type ImageStore, type StoredImage } from "./image-store";
 import { costOfTurn } from "./turn-cost";
 import {
   ACTIVE_TURN_STATUSES,
@@ -64,10 +64,10 @@ export function createMemoryImageStore(options: { now?: () => number } = {}): Me
 
   return {
     exported,
-    async put(bytes) {
+    async put(bytes, options = {}) {
       const mimeType = sniffImageType(bytes);
       if (!mimeType) throw new ImageStoreError("not_an_image", "The data is not a recognised image.");
-      const hash = createHash("sha256").update(bytes).digest("hex");
+      const hash = putHash(bytes, options.sha256);
       if (!objects.has(hash)) objects.set(hash, Buffer.from(bytes));
       storedAt.set(hash, now());
       return { hash, mimeType, byteLength: bytes.byteLength };

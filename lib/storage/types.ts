@@ -274,9 +274,10 @@ export interface TurnRepository {
  */
 export interface ModelTurnStore {
   /**
-   * `known` names, by part index, inline images the caller has already stored in the ImageStore
-   * (decoded from that part's data), so a backend that keeps them there need not decode and hash
-   * them again. A hint is only an optimisation: the turn reads back the same with or without it.
+   * `known` names, by part index, inline images the caller has stored in the ImageStore, or is
+   * storing alongside and waits for before it counts the turn saved (decoded from that part's data),
+   * so a backend that keeps them there need not decode, hash and store them again. A hint is only an
+   * optimisation: the turn reads back the same with or without it.
    */
   put(ownerId: OwnerId, turnId: string, turn: ModelTurn, known?: KnownInlineImages): Promise<void>;
   get(ownerId: OwnerId, turnId: string): Promise<ModelTurn | null>;

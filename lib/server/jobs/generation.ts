@@ -1,7 +1,7 @@
 import "server-only";
 
 import { createStudioError } from "@/lib/gemini/errors";
-import type { GenerationEvent, GenerationRequest, StudioError } from "@/lib/gemini/types";
+import type { GenerationEvent, GenerationOutcome, GenerationRequest, StudioError } from "@/lib/gemini/types";
 import { unusableImageError } from "@/lib/gemini/unusable-answer";
 import { ImageStoreError } from "@/lib/storage/image-store";
 import { INTERRUPTED_TURN_ERROR, StorageError, emptyOutcome, type Storage, type TurnOutcome } from "@/lib/storage/types";
@@ -126,6 +126,38 @@ export function createGeneration(options: GenerationOptions) {
       }
     };
 
+    /**
+     * Checks and stores a complete answer: its images (checked before anything is stored), their
+     * named copies and the model turn, side by side, as both stand between the model's last byte
+     * and `done` (on S3 the copies are two HEADs and a copy each; in PostgreSQL the model turn's
+     * ~600 KB of signatures are one row). A failed save leaves no model turn behind, since a failed
+     * turn is not continued from.
+     */
+    const saveAnswer = async (
+      answer: GenerationOutcome,
+      hasHistory: boolean,
+      references: GenerationRequest["references"],
+      at: Date,
+    ): Promise<{ ok: true; outcome: TurnOutcome } | { ok: false; error: StudioError }> => {
+      for (const image of [...answer.images, ...answer.thoughts.flatMap((thought) => (thought.kind === "image" ? [thought] : []))]) {
+        const problem = unusableImageError(image.data, image.mimeType);
+        if (problem) return { ok: false, error: problem };
+      }
+      const kind = outputKind({ hasReferences: request.references.length > 0, hasHistory, grounded: answer.grounding !== null });
+      const writes = Promise.allSettled([
+        storeOutcome(answer, { prompt: request.prompt, kind, at }),
+        storage.modelTurns.put(job.ownerId, job.turnId, answer.modelTurn, knownInlineImages(answer)),
+      ]);
+      // Measured while the writes wait on the disk.
+      const replayBytes = replayBytesOf({ prompt: request.prompt, references: sizedReferences(references), modelTurn: answer.modelTurn });
+      const [stored, modelTurn] = await writes;
+      if (stored.status === "rejected" || modelTurn.status === "rejected") {
+        if (modelTurn.status === "fulfilled") await storage.modelTurns.delete(job.ownerId, job.turnId).catch(() => undefined);
+        return { ok: false, error: storageStudioError(stored.status === "rejected" ? stored.reason : (modelTurn as PromiseRejectedResult).reason) };
+      }
+      return { ok: true, outcome: { ...stored.value, replayBytes } };
+    };
+
     const refuseUnusable = (bytes: Uint8Array, mimeType: string) => {
       const problem = unusableImageError(bytes, mimeType);
       if (problem) throw new JobFailure(problem);
@@ -158,8 +190,21 @@ export function createGeneration(options: GenerationOptions) {
       pending.catch(() => undefined);
       const result = await Promise.race([pending, job.stopped]);
       accepting = false;
+      // A complete answer starts to be saved at once, beside the last image event, which may still
+      // be on its way to disk: the model turn names that image by its hash, and nothing counts as
+      // saved until both writes are done.
+      let saving = result?.ok && job.stopReason === null ? saveAnswer(result.outcome, history.length > 0, references, startedAt) : null;
+      // Awaited below; until then a throw in it must not count as unhandled.
+      saving?.catch(() => undefined);
       await queue;
       job.finalizing = true;
+      if (job.stopReason !== null && saving) {
+        // Stopped while the last events were stored (a failed write, a cancel): nothing of the
+        // answer is kept to be continued from.
+        const saved = await saving;
+        if (saved.ok) await storage.modelTurns.delete(job.ownerId, job.turnId).catch(() => undefined);
+        saving = null;
+      }
 
       const partial = live.images.length > 0 || live.thoughts.length > 0 || live.text !== "" ? live : null;
       switch (job.stopReason) {
@@ -185,41 +230,9 @@ export function createGeneration(options: GenerationOptions) {
       if (result === null) throw new Error("The job stopped without a reason.");
 
       if (result.ok) {
-        // Images that never came as events are checked here, before anything is stored.
-        for (const image of [...result.outcome.images, ...result.outcome.thoughts.flatMap((thought) => (thought.kind === "image" ? [thought] : []))]) {
-          const problem = unusableImageError(image.data, image.mimeType);
-          if (problem) return await finish(job, "failed", { outcome: partial, error: problem, attempts });
-        }
-        const kind = outputKind({
-          hasReferences: request.references.length > 0,
-          hasHistory: history.length > 0,
-          grounded: result.outcome.grounding !== null,
-        });
-        let outcome: TurnOutcome;
-        try {
-          // Side by side, as both stand between the model's last byte and `done`: the named copies
-          // (on S3 two HEADs and a copy each) and the model turn (its ~600 KB of signatures are one
-          // row in PostgreSQL). Both are stored before the turn is recorded succeeded, so a
-          // succeeded turn always has one to replay. Images that arrived as events are in the
-          // store already, so the model turn names them by hash without waiting for the copies.
-          const writes = Promise.allSettled([
-            storeOutcome(result.outcome, { prompt: request.prompt, kind, at: startedAt }),
-            storage.modelTurns.put(job.ownerId, job.turnId, result.outcome.modelTurn, knownInlineImages(result.outcome)),
-          ]);
-          // Measured while the writes wait on the disk.
-          const replayBytes = replayBytesOf({ prompt: request.prompt, references: sizedReferences(references), modelTurn: result.outcome.modelTurn });
-          const [stored, modelTurn] = await writes;
-          if (stored.status === "rejected" || modelTurn.status === "rejected") {
-            // A failed save leaves no model turn behind (a failed turn is not continued from it).
-            if (modelTurn.status === "fulfilled") await storage.modelTurns.delete(job.ownerId, job.turnId).catch(() => undefined);
-            throw stored.status === "rejected" ? stored.reason : (modelTurn as PromiseRejectedResult).reason;
-          }
-          outcome = stored.value;
-          outcome.replayBytes = replayBytes;
-        } catch (error) {
-          return await finish(job, "failed", { outcome: partial, error: storageStudioError(error), attempts });
-        }
-        return await finish(job, "succeeded", { outcome, error: null, attempts });
+        const saved = await (saving ?? saveAnswer(result.outcome, history.length > 0, references, startedAt));
+        if (!saved.ok) return await finish(job, "failed", { outcome: partial, error: saved.error, attempts });
+        return await finish(job, "succeeded", { outcome: saved.outcome, error: null, attempts });
       }
 
       let outcome: TurnOutcome | null = partial;

@@ -2,32 +2,52 @@ import "server-only";
 
 import path from "node:path";
 import type { GenerationOutcome, Thought } from "@/lib/gemini/types";
-import type { StoredImage } from "@/lib/storage/image-store";
+import { contentHash, type StoredImage } from "@/lib/storage/image-store";
 import type { KnownInlineImages, Storage, StoredImageRef, StoredThought, TurnOutcome } from "@/lib/storage/types";
 import { outputFileName, outputKind } from "@/lib/studio/file-names";
 
 /** A generation's images, thoughts and final outcome, as they go into storage (images by hash). */
 export function createOutcomeStore(storage: Storage) {
-  // Image bytes this runner has put, by identity. The outcome a generation ends with holds the very
-  // arrays its image and thought events carried, so saving it reuses what was stored while it
-  // streamed instead of hashing (and, for the model turn, decoding) every image again.
-  const storedBytes = new WeakMap<Uint8Array, StoredImage>();
+  // Image bytes this runner has put or is putting, by identity. The outcome a generation ends with
+  // holds the very arrays its image and thought events carried, so saving it joins the write that
+  // began while it streamed instead of hashing and writing every image again.
+  const puts = new WeakMap<Uint8Array, Promise<StoredImage>>();
+  const hashes = new WeakMap<Uint8Array, string>();
 
-  async function putImage(bytes: Uint8Array): Promise<StoredImage> {
-    const known = storedBytes.get(bytes);
-    if (known) return known;
-    const stored = await storage.images.put(bytes);
-    storedBytes.set(bytes, stored);
-    return stored;
+  function hashOf(bytes: Uint8Array): string {
+    let hash = hashes.get(bytes);
+    if (hash === undefined) {
+      hash = contentHash(bytes);
+      hashes.set(bytes, hash);
+    }
+    return hash;
   }
 
-  /** The model turn's inline images that are already in the image store, by part index. */
+  function putImage(bytes: Uint8Array): Promise<StoredImage> {
+    let put = puts.get(bytes);
+    if (!put) {
+      const started = storage.images.put(bytes, { sha256: hashOf(bytes) });
+      puts.set(bytes, started);
+      // A write that failed is tried again by the next caller rather than failing it too.
+      started.catch(() => {
+        if (puts.get(bytes) === started) puts.delete(bytes);
+      });
+      put = started;
+    }
+    return put;
+  }
+
+  /**
+   * The model turn's inline images by part index, with the hash they are stored under. Known from
+   * their bytes at once, so the model turn can be written while they are: the caller stores the
+   * outcome (storeOutcome, which puts every one of them) alongside, and counts neither saved until
+   * both are.
+   */
   function knownInlineImages(outcome: GenerationOutcome): KnownInlineImages {
     const known = new Map<number, { hash: string; byteLength: number }>();
     for (const image of [...outcome.images, ...outcome.thoughts]) {
       if (!("data" in image) || image.partIndex === undefined) continue;
-      const stored = storedBytes.get(image.data);
-      if (stored) known.set(image.partIndex, { hash: stored.hash, byteLength: stored.byteLength });
+      known.set(image.partIndex, { hash: hashOf(image.data), byteLength: image.data.byteLength });
     }
     return known;
   }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -1108,6 +1109,57 @@ describe("saving the outcome", () => {
     expect(stored?.outcome?.thoughts[1]).toMatchObject({ kind: "image", hash: (await base.put(thoughtImage)).hash });
     expect(JSON.stringify(await storage.modelTurns.get(OWNER, turn.id))).toBe(sent);
     await storage.close();
+  });
+
+  it("writes the model turn while the last image is still being stored, each image once", async () => {
+    const write = deferred();
+    const put = vi.fn(async (bytes: Uint8Array, options?: { sha256?: string }) => {
+      await write.promise;
+      return images.put(bytes, options);
+    });
+    storage = createMemoryStorage({ images: { ...images, put } });
+    const modelTurnPut = vi.spyOn(storage.modelTurns, "put");
+    const image = fakePng();
+    const jobs = runner(async (call) => {
+      call.emit({ type: "image", image: outputImage(image) });
+      return { ok: true, outcome: outcome([image]) };
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    await vi.waitFor(() => expect(modelTurnPut).toHaveBeenCalled());
+    expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({ status: "running" });
+    write.resolve();
+    await jobs.idle();
+    const stored = await storage.turns.get(OWNER, turn.id);
+    expect(stored?.status).toBe("succeeded");
+    // The outcome joined the write the image event began.
+    expect(put).toHaveBeenCalledTimes(1);
+    expect(stored?.outcome?.images.map((ref) => ref.hash)).toEqual([createHash("sha256").update(image).digest("hex")]);
+    expect(await storage.modelTurns.get(OWNER, turn.id)).not.toBeNull();
+  });
+
+  it("keeps no model turn when the last image's write fails after the answer ended", async () => {
+    const write = deferred();
+    const put = vi.fn(async () => {
+      await write.promise;
+      throw new ImageStoreError("write_failed", "Could not save the image: the disk holding /data is full.");
+    });
+    storage = createMemoryStorage({ images: { ...images, put } });
+    const modelTurnPut = vi.spyOn(storage.modelTurns, "put");
+    const image = fakePng();
+    const jobs = runner(async (call) => {
+      call.emit({ type: "image", image: outputImage(image) });
+      return { ok: true, outcome: outcome([image]) };
+    });
+    const session = await newSession();
+    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    // Written while the image waits on the disk.
+    await vi.waitFor(() => expect(modelTurnPut).toHaveBeenCalled());
+    await vi.waitFor(async () => expect(await storage.modelTurns.get(OWNER, turn.id)).not.toBeNull());
+    write.resolve();
+    await jobs.idle();
+    expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({ status: "failed", error: { message: expect.stringContaining("is full") } });
+    expect(await storage.modelTurns.get(OWNER, turn.id)).toBeNull();
   });
 
   it("still stores an image the outcome holds that never came as an event", async () => {

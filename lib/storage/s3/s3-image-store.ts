@@ -1,6 +1,5 @@
 import "server-only";
 
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import {
@@ -17,7 +16,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { sniffImageType } from "@/lib/images/sniff";
 import type { CollectableImageStore, StoredImageEntry } from "../garbage";
-import { ImageStoreError, describeImageFile, isContentHash, type ImageStore, type StoredImage } from "../image-store";
+import { ImageStoreError, describeImageFile, isContentHash, putHash, type ImageStore, type StoredImage } from "../image-store";
 import { StorageError } from "../types";
 
 /**
@@ -141,10 +140,10 @@ export function createS3ImageStore(options: S3ImageStoreOptions): S3ImageStore {
       }
     },
 
-    async put(bytes) {
+    async put(bytes, options = {}) {
       const mimeType = sniffImageType(bytes);
       if (!mimeType) throw new ImageStoreError("not_an_image", "The data is not a recognised image.");
-      const hash = createHash("sha256").update(bytes).digest("hex");
+      const hash = putHash(bytes, options.sha256);
       const key = objectKey(hash);
       try {
         // The key is the content, so an existing object already holds these bytes; it is written
