@@ -62,10 +62,10 @@ export function createInlineStash(): InlineStash {
     values.delete(value);
     return original;
   };
-  const asString = (value: Stashed): string => (typeof value === "string" ? value : Buffer.from(value.bytes).toString("base64"));
+  // Only a "data" key's value is ever stashed as bytes, and only an inlineData's data takes it back.
   const takeString = (value: string | undefined): string | undefined => {
     const taken = take(value);
-    return taken === undefined ? undefined : asString(taken);
+    return typeof taken === "string" ? taken : undefined;
   };
   const restorePart = (part: WirePart): WirePart => {
     const signature = takeString(part.thoughtSignature);

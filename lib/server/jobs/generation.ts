@@ -193,7 +193,7 @@ export function createGeneration(options: GenerationOptions) {
       // A complete answer starts to be saved at once, beside the last image event, which may still
       // be on its way to disk: the model turn names that image by its hash, and nothing counts as
       // saved until both writes are done.
-      let saving = result?.ok && job.stopReason === null ? saveAnswer(result.outcome, history.length > 0, references, startedAt) : null;
+      const saving = result?.ok && job.stopReason === null ? saveAnswer(result.outcome, history.length > 0, references, startedAt) : null;
       // Awaited below; until then a throw in it must not count as unhandled.
       saving?.catch(() => undefined);
       await queue;
@@ -203,7 +203,6 @@ export function createGeneration(options: GenerationOptions) {
         // answer is kept to be continued from.
         const saved = await saving;
         if (saved.ok) await storage.modelTurns.delete(job.ownerId, job.turnId).catch(() => undefined);
-        saving = null;
       }
 
       const partial = live.images.length > 0 || live.thoughts.length > 0 || live.text !== "" ? live : null;
@@ -230,7 +229,9 @@ export function createGeneration(options: GenerationOptions) {
       if (result === null) throw new Error("The job stopped without a reason.");
 
       if (result.ok) {
-        const saved = await (saving ?? saveAnswer(result.outcome, history.length > 0, references, startedAt));
+        // Begun as the answer ended: a stop since then has returned above.
+        if (!saving) throw new Error("A complete answer was not saved.");
+        const saved = await saving;
         if (!saved.ok) return await finish(job, "failed", { outcome: partial, error: saved.error, attempts });
         return await finish(job, "succeeded", { outcome: saved.outcome, error: null, attempts });
       }

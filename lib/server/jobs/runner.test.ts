@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,7 +7,7 @@ import { createStudioError } from "@/lib/gemini/errors";
 import { foldChunks } from "@/lib/gemini/response";
 import type { GenerationEvent, GenerationOutcome, GenerationRequest, GenerationSettings, ModelTurn, OutputImage } from "@/lib/gemini/types";
 import { fakePng } from "@/lib/storage/contract";
-import { ImageStoreError, createFileImageStore, type ImageStore } from "@/lib/storage/image-store";
+import { ImageStoreError, contentHash, createFileImageStore, type ImageStore } from "@/lib/storage/image-store";
 import { createMemoryImageStore, createMemoryStorage, type MemoryImageStore } from "@/lib/storage/memory-storage";
 import { openSqliteStorage } from "@/lib/storage/sqlite/sqlite-storage";
 import { INTERRUPTED_TURN_ERROR, emptyOutcome, type Storage, type Turn, type TurnRequest } from "@/lib/storage/types";
@@ -1111,12 +1110,8 @@ describe("saving the outcome", () => {
     await storage.close();
   });
 
-  it("writes the model turn while the last image is still being stored, each image once", async () => {
-    const write = deferred();
-    const put = vi.fn(async (bytes: Uint8Array, options?: { sha256?: string }) => {
-      await write.promise;
-      return images.put(bytes, options);
-    });
+  /** A turn whose one image, sent as an event and in the outcome, is written by `put`. */
+  async function startWithImageWrite(put: ImageStore["put"]) {
     storage = createMemoryStorage({ images: { ...images, put } });
     const modelTurnPut = vi.spyOn(storage.modelTurns, "put");
     const image = fakePng();
@@ -1126,6 +1121,16 @@ describe("saving the outcome", () => {
     });
     const session = await newSession();
     const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
+    return { jobs, turn, image, modelTurnPut };
+  }
+
+  it("writes the model turn while the last image is still being stored, each image once", async () => {
+    const write = deferred();
+    const put = vi.fn(async (bytes: Uint8Array, options?: { sha256?: string }) => {
+      await write.promise;
+      return images.put(bytes, options);
+    });
+    const { jobs, turn, image, modelTurnPut } = await startWithImageWrite(put);
     await vi.waitFor(() => expect(modelTurnPut).toHaveBeenCalled());
     expect(await storage.turns.get(OWNER, turn.id)).toMatchObject({ status: "running" });
     write.resolve();
@@ -1134,25 +1139,16 @@ describe("saving the outcome", () => {
     expect(stored?.status).toBe("succeeded");
     // The outcome joined the write the image event began.
     expect(put).toHaveBeenCalledTimes(1);
-    expect(stored?.outcome?.images.map((ref) => ref.hash)).toEqual([createHash("sha256").update(image).digest("hex")]);
+    expect(stored?.outcome?.images.map((ref) => ref.hash)).toEqual([contentHash(image)]);
     expect(await storage.modelTurns.get(OWNER, turn.id)).not.toBeNull();
   });
 
   it("keeps no model turn when the last image's write fails after the answer ended", async () => {
     const write = deferred();
-    const put = vi.fn(async () => {
+    const { jobs, turn, modelTurnPut } = await startWithImageWrite(async () => {
       await write.promise;
       throw new ImageStoreError("write_failed", "Could not save the image: the disk holding /data is full.");
     });
-    storage = createMemoryStorage({ images: { ...images, put } });
-    const modelTurnPut = vi.spyOn(storage.modelTurns, "put");
-    const image = fakePng();
-    const jobs = runner(async (call) => {
-      call.emit({ type: "image", image: outputImage(image) });
-      return { ok: true, outcome: outcome([image]) };
-    });
-    const session = await newSession();
-    const turn = expectOk(await jobs.startTurn({ ownerId: OWNER, sessionId: session.id, parentId: null, request: request("A banana") }));
     // Written while the image waits on the disk.
     await vi.waitFor(() => expect(modelTurnPut).toHaveBeenCalled());
     await vi.waitFor(async () => expect(await storage.modelTurns.get(OWNER, turn.id)).not.toBeNull());
