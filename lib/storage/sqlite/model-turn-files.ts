@@ -38,8 +38,6 @@ export function createModelTurnFiles(dataDir: string, images: ImageStore): Model
       const target = fileOf(ownerId, turnId);
       try {
         const file = await externalizeModelTurn(images, turn, known);
-        await fs.mkdir(path.dirname(target), { recursive: true });
-        await fs.mkdir(tmpDir, { recursive: true });
         await writeFileAtomically(target, encodeJsonVerbatim(file), tmpDir);
       } catch (error) {
         if (error instanceof StorageError) throw error;
