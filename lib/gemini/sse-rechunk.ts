@@ -1,7 +1,6 @@
 import "server-only";
 
-import type { InlineStash } from "./sse-stash";
-import { createSseStashingRechunker } from "./sse-stash-stream";
+import { createSseStasher, type InlineStash } from "./sse-stash";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -85,8 +84,7 @@ export function isSseResponse(url: string, response: Response): boolean {
 /**
  * A fetch whose SSE responses reach the caller in whole events. Everything else (requests,
  * errors, non-streaming answers) is the wrapped fetch's, untouched. When `stash` gives a stash
- * for the call in progress, large events also have their big strings put into it as they arrive
- * (sse-stash-stream.ts).
+ * for the call in progress, large events also have their big strings put into it (sse-stash.ts).
  */
 export function withSseRechunking(fetchImpl: typeof fetch, options: { stash?: () => InlineStash | undefined } = {}): typeof fetch {
   return async (input, init) => {
@@ -94,8 +92,8 @@ export function withSseRechunking(fetchImpl: typeof fetch, options: { stash?: ()
     const response = await fetchImpl(input, init);
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     if (!isSseResponse(url, response) || !response.body) return response;
-    const events = stash ? response.body.pipeThrough(createSseStashingRechunker(stash)) : response.body.pipeThrough(createSseRechunker());
-    return new Response(events, {
+    const events = response.body.pipeThrough(createSseRechunker());
+    return new Response(stash ? events.pipeThrough(createSseStasher(stash)) : events, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,

@@ -37,8 +37,7 @@ export interface InlineStash {
 /** What a token stands for: a string, or an image's data already decoded from the wire. */
 type Stashed = string | { bytes: Uint8Array };
 
-/** The stash as the stashers (sse-stash-stream.ts) fill it. */
-export interface StashStore extends InlineStash {
+interface StashStore extends InlineStash {
   put(value: Stashed): string;
   /** Drops values put but never handed to the SDK. */
   forget(tokens: Iterable<string>): void;
@@ -117,7 +116,75 @@ export function createInlineStash(): InlineStash {
   return store;
 }
 
-export const FINISH_MESSAGE_FIELD = '"finishMessage"';
+/** The SDK's event delimiters (its /\r\n\r\n|\n\n|\r\r/), found the way it finds them: the earliest one wins. */
+const DELIMITERS = ["\r\n\r\n", "\n\n", "\r\r"];
+const DATA_PREFIX = "data:";
+
+/**
+ * Rewrites whole SSE events (as createSseRechunker forwards them) so their big strings go into
+ * `stash`. Chunks without a large event are forwarded as the very same bytes.
+ */
+export function createSseStasher(stash: InlineStash): TransformStream<Uint8Array, Uint8Array> {
+  const store = stash as StashStore;
+  const encoder = new TextEncoder();
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      // Small events are only looked at when they carry a finishMessage (rare: blocks and refusals).
+      const small = chunk.length < STASH_EVENT_MIN_CHARS;
+      if (small && !includesFinishMessage(chunk)) {
+        controller.enqueue(chunk);
+        return;
+      }
+      // The chunk ends on an event boundary (or is the stream's last bytes). Events, keys and
+      // quotes are found in the bytes by Buffer's native search: they are ASCII, and copying the
+      // whole chunk into a string first cost more than everything else here.
+      const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      let out = "";
+      let changed = false;
+      let start = 0;
+      for (;;) {
+        const found = nextDelimiter(bytes, start);
+        if (!found) break;
+        const end = found.at;
+        let rewritten: string | null = null;
+        if (end - start >= STASH_EVENT_MIN_CHARS) {
+          rewritten = stashEventBytes(bytes, start, end, store) ?? stashEvent(bytes.toString("utf8", start, end), store);
+        } else {
+          const finishAt = bytes.indexOf(FINISH_MESSAGE_FIELD, start);
+          if (finishAt !== -1 && finishAt < end) rewritten = stashEvent(bytes.toString("utf8", start, end), store);
+        }
+        if (rewritten !== null) changed = true;
+        out += (rewritten ?? bytes.toString("utf8", start, end)) + found.text;
+        start = end + found.text.length;
+      }
+      controller.enqueue(changed ? encoder.encode(out + bytes.toString("utf8", start)) : chunk);
+    },
+  });
+}
+
+const FINISH_MESSAGE_FIELD = '"finishMessage"';
+const FINISH_MESSAGE_BYTES = new TextEncoder().encode(FINISH_MESSAGE_FIELD);
+
+function includesFinishMessage(chunk: Uint8Array): boolean {
+  const first = FINISH_MESSAGE_BYTES[0];
+  outer: for (let index = chunk.indexOf(first ?? 0); index >= 0; index = chunk.indexOf(first ?? 0, index + 1)) {
+    for (let offset = 1; offset < FINISH_MESSAGE_BYTES.length; offset += 1) {
+      if (chunk[index + offset] !== FINISH_MESSAGE_BYTES[offset]) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
+/** The SDK's next event delimiter from `from`. */
+function nextDelimiter(bytes: Buffer, from: number): { at: number; text: string } | null {
+  let best: { at: number; text: string } | null = null;
+  for (const text of DELIMITERS) {
+    const at = bytes.indexOf(text, from);
+    if (at !== -1 && (best === null || at < best.at)) best = { at, text };
+  }
+  return best;
+}
 
 /** Keys whose string value may be big: a part's signature, its inline data. */
 const DATA_KEY = '"data"';
@@ -157,7 +224,7 @@ function nextBigValueStart(bytes: Buffer, from: number, end: number): { at: numb
  * taken it (a candidate part's thoughtSignature or inlineData.data); anything else, or nothing
  * found, answers null and the event goes the parsing way.
  */
-export function stashEventBytes(bytes: Buffer, start: number, end: number, stash: StashStore): string | null {
+function stashEventBytes(bytes: Buffer, start: number, end: number, stash: StashStore): string | null {
   const taken = new Map<string, Stashed>();
   let small = "";
   let cursor = start;
@@ -200,8 +267,6 @@ export function stashEventBytes(bytes: Buffer, start: number, end: number, stash
   return (small.includes(FINISH_MESSAGE_FIELD) ? stashEvent(small, stash) : null) ?? small;
 }
 
-const DATA_PREFIX = "data:";
-
 /** A data event's JSON, or null when it is not one (or is an error, which the SDK reports as it came). */
 function parseDataEvent(event: string): WireChunk | null {
   const trimmed = event.trim();
@@ -230,7 +295,7 @@ function* partsOf(chunk: WireChunk): Generator<LoosePart> {
 }
 
 /** The stash tokens found at candidate parts' thoughtSignature and inlineData.data, or null when the event is not a JSON data event. */
-export function tokensInParts(event: string): Set<string> | null {
+function tokensInParts(event: string): Set<string> | null {
   const chunk = parseDataEvent(event);
   if (!chunk) return null;
   const found = new Set<string>();
@@ -243,7 +308,7 @@ export function tokensInParts(event: string): Set<string> | null {
 }
 
 /** The event with its big strings stashed, or null when it has none or is not a JSON data event. */
-export function stashEvent(event: string, stash: StashStore): string | null {
+function stashEvent(event: string, stash: StashStore): string | null {
   const chunk = parseDataEvent(event);
   if (!chunk) return null;
   let stashed = false;

@@ -33,6 +33,22 @@ describe("file image store", () => {
     expect(await fs.readdir(path.join(dataDir, "tmp"))).toEqual([]);
   });
 
+  it("makes a directory that went missing while it ran (temp and shard), and leaves no temp file", async () => {
+    const store = createFileImageStore(dataDir);
+    const first = await store.put(await png());
+    // An operator's clean-up between two writes: the store's directories are not asked for before each one.
+    await fs.rm(path.join(dataDir, "tmp"), { recursive: true });
+    await fs.rm(path.join(dataDir, "objects"), { recursive: true });
+    expect(await store.get(first.hash)).toBeNull();
+    const bytes = await sharp({ create: { width: 2, height: 2, channels: 3, background: "#abcdef" } }).png().toBuffer();
+    const second = await store.put(bytes);
+    expect((await store.get(second.hash))?.bytes.equals(bytes)).toBe(true);
+    // The same bytes again are written in place of themselves.
+    await store.put(bytes);
+    expect((await store.get(second.hash))?.bytes.equals(bytes)).toBe(true);
+    expect(await fs.readdir(path.join(dataDir, "tmp"))).toEqual([]);
+  });
+
   it("refuses bytes that are not an image and writes nothing", async () => {
     const store = createFileImageStore(dataDir);
     await expect(store.put(Buffer.from("not an image"))).rejects.toBeInstanceOf(ImageStoreError);

@@ -104,10 +104,9 @@ export function describeWriteFailure(error: unknown, place: string): string {
 
 /**
  * Writes a whole file or nothing: readers never see a half-written file, and a crash leaves at
- * most a temp file in `tmpDir` (removed by sweepTemp). The directories are made only when missing
- * (an open or rename answers ENOENT), not asked for before every write: after the model's last
- * byte each file system call waits for the main thread, and two `mkdir`s per file were a third of
- * an image's calls.
+ * most a temp file in `tmpDir` (removed by sweepTemp). The directories are made only when an open
+ * or rename finds one missing (ENOENT), not before every write: that was two calls more per file,
+ * each a round trip through libuv's thread pool and back to the main thread.
  */
 export async function writeFileAtomically(target: string, bytes: Uint8Array | string, tmpDir: string): Promise<void> {
   const temp = path.join(tmpDir, `${randomUUID()}.part`);

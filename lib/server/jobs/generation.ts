@@ -1,5 +1,4 @@
 import "server-only";
-import { setImmediate as yieldToPendingIo } from "node:timers/promises";
 
 import { createStudioError } from "@/lib/gemini/errors";
 import type { GenerationEvent, GenerationOutcome, GenerationRequest, StudioError } from "@/lib/gemini/types";
@@ -145,13 +144,10 @@ export function createGeneration(options: GenerationOptions) {
         if (problem) return { ok: false, error: problem };
       }
       const kind = outputKind({ hasReferences: request.references.length > 0, hasHistory, grounded: answer.grounding !== null });
-      const storing = storeOutcome(answer, { prompt: request.prompt, kind, at });
-      // Awaited below; until then a failure of it must not count as unhandled.
-      storing.catch(() => undefined);
-      // The last image's file calls, begun with its event, need this thread for a moment between
-      // steps; the model turn's JSON takes it for a few milliseconds, so they go first.
-      await yieldToPendingIo();
-      const writes = Promise.allSettled([storing, storage.modelTurns.put(job.ownerId, job.turnId, answer.modelTurn, knownInlineImages(answer))]);
+      const writes = Promise.allSettled([
+        storeOutcome(answer, { prompt: request.prompt, kind, at }),
+        storage.modelTurns.put(job.ownerId, job.turnId, answer.modelTurn, knownInlineImages(answer)),
+      ]);
       // Measured while the writes wait on the disk.
       const replayBytes = replayBytesOf({ prompt: request.prompt, references: sizedReferences(references), modelTurn: answer.modelTurn });
       const [stored, modelTurn] = await writes;
