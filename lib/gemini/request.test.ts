@@ -156,6 +156,24 @@ describe("user parts", () => {
   });
 });
 
+describe("reference parts", () => {
+  it("writes a reference's base64 once per byte array: the same bytes give the same frozen part, other bytes their own", () => {
+    const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const [first] = buildUserParts("", [{ mimeType: "image/png", data: bytes }]);
+    const [again] = buildUserParts("", [{ mimeType: "image/png", data: bytes }]);
+    expect(again).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first?.inlineData)).toBe(true);
+    expect(first?.inlineData?.data).toBe(Buffer.from(bytes).toString("base64"));
+    const copy = new Uint8Array(bytes);
+    const [other] = buildUserParts("", [{ mimeType: "image/png", data: copy }]);
+    expect(other).not.toBe(first);
+    expect(other).toEqual(first);
+    // The same array named as another type is a part of its own.
+    const [relabelled] = buildUserParts("", [{ mimeType: "image/webp", data: bytes }]);
+    expect(relabelled?.inlineData?.mimeType).toBe("image/webp");
+  });
+});
+
 describe("history replay", () => {
   const history: HistoryTurn[] = [
     { prompt: "A banana", references: [png], modelTurn: signedTurn },

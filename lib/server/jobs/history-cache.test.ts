@@ -46,16 +46,18 @@ describe("history cache", () => {
   });
 
   it("evicts the least recently used entries once the bytes go over the cap", async () => {
-    const cache = createHistoryCache({ maxBytes: 3_000 });
+    // An image counts its bytes, its base64 and that base64's bytes (what requests keep beside it): 1,000 + 2 × 1,336.
+    const each = 3_672;
+    const cache = createHistoryCache({ maxBytes: 3 * each });
     const loads = { a: counted(() => image(1_000, 1)), b: counted(() => image(1_000, 2)), c: counted(() => image(1_000, 3)), d: counted(() => image(1_000, 4)) };
     await cache.image("a", loads.a);
     await cache.image("b", loads.b);
     await cache.image("c", loads.c);
-    expect(cache.size).toEqual({ entries: 3, bytes: 3_000 });
+    expect(cache.size).toEqual({ entries: 3, bytes: 3 * each });
     // "a" is used again, so "b" is now the one used longest ago.
     await cache.image("a", loads.a);
     await cache.image("d", loads.d);
-    expect(cache.size).toEqual({ entries: 3, bytes: 3_000 });
+    expect(cache.size).toEqual({ entries: 3, bytes: 3 * each });
     await cache.image("a", loads.a);
     await cache.image("c", loads.c);
     await cache.image("d", loads.d);

@@ -19,7 +19,8 @@ import type { OwnerId } from "@/lib/storage/types";
  *
  * A model turn counts twice its strings: once a follow-up has sent it, the gateway keeps the bytes
  * of its images and signatures beside it, ready to send again (lib/gemini/request-stash.ts), for as
- * long as the turn stays here. So the cap is what both take.
+ * long as the turn stays here. An image counts its base64 and those bytes too (imageBytes). So the
+ * cap is what all of them take.
  *
  * Bounded by bytes (least recently used out first) and by idle time (an entry not used for
  * `idleMs` goes, so a quiet studio gives the memory back). lru-cache does both, and shares one load
@@ -61,7 +62,7 @@ export function createHistoryCache(options: HistoryCacheOptions): HistoryCache {
   const now = options.now;
   const cache = new LRUCache<string, Entry, Loader>({
     maxSize: Math.floor(options.maxBytes),
-    sizeCalculation: (entry) => Math.max(1, entry.kind === "turn" ? entry.bytes : entry.image.bytes.byteLength),
+    sizeCalculation: (entry) => Math.max(1, entry.kind === "turn" ? entry.bytes : imageBytes(entry.image)),
     ttl: options.idleMs ?? DEFAULT_HISTORY_CACHE_IDLE_MS,
     // Idle expiry, not age: every hit starts the clock again.
     updateAgeOnGet: true,
@@ -98,6 +99,15 @@ export function createHistoryCache(options: HistoryCacheOptions): HistoryCache {
       return { entries: cache.size, bytes: cache.calculatedSize };
     },
   };
+}
+
+/**
+ * An image counts its bytes and, once a request has carried it, its base64 and that base64's bytes
+ * (the request builder keeps its part for as long as the bytes live, lib/gemini/request.ts; the
+ * request stash keeps the part's bytes beside it): 1 + 4/3 + 4/3.
+ */
+function imageBytes(image: CachedImage): number {
+  return image.bytes.byteLength + 2 * Math.ceil(image.bytes.byteLength / 3) * 4;
 }
 
 function uncached(): HistoryCache {
