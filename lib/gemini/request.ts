@@ -90,7 +90,7 @@ export function buildUserParts(prompt: string, references: readonly ReferenceIma
  * base64 is written once instead of at every turn (a 0.47 MB photo took most of the 6.6 ms the
  * request's planning took at turn 5 on the bench machine), and the part is frozen, which lets the
  * request stash keep its bytes beside it as it does for cached model turns (request-stash.ts).
- * Kept as long as the bytes are: the history cache counts an image three and a half times for it.
+ * Kept as long as the bytes are: the history cache counts an image 1 + 4/3 + 4/3 times for it.
  */
 const referenceParts = new WeakMap<Uint8Array, Part>();
 

@@ -44,9 +44,6 @@ export async function getThumbnail(options: {
     return null;
   }
   // A failed cache write only costs a re-render next time.
-  await fs
-    .mkdir(path.dirname(target), { recursive: true })
-    .then(() => writeFileAtomically(target, thumbnail, path.join(dataDir, "tmp")))
-    .catch(() => undefined);
+  await writeFileAtomically(target, thumbnail, path.join(dataDir, "tmp")).catch(() => undefined);
   return thumbnail;
 }

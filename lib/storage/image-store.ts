@@ -197,7 +197,6 @@ export function createFileImageStore(dataDir: string): ImageStore & CollectableI
         // Not stored yet: moved into place below.
       }
       try {
-        await fs.mkdir(path.dirname(target), { recursive: true });
         // As writeFileAtomically: on disk before it has its name, so a crash never leaves a stored name with missing bytes.
         const handle = await fs.open(file, "r+");
         try {
@@ -206,14 +205,13 @@ export function createFileImageStore(dataDir: string): ImageStore & CollectableI
           await handle.close();
         }
         try {
-          await fs.rename(file, target);
+          await whenMissing(() => fs.rename(file, target), path.dirname(target));
         } catch (error) {
           // A file from another filesystem: copied into the store's tmp first, so the rename that names it stays atomic.
           if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
-          await fs.mkdir(tmpDir, { recursive: true });
           const temp = path.join(tmpDir, `${randomUUID()}.part`);
           try {
-            await fs.copyFile(file, temp);
+            await whenMissing(() => fs.copyFile(file, temp), tmpDir);
             await fs.rename(temp, target);
           } finally {
             await fs.rm(temp, { force: true });
