@@ -7,7 +7,7 @@ import type { GenerationSettings, ImageSize } from "@/lib/gemini/types";
 import { compareRuns, duplicateRows, initialCompareRows, rowFor, sizesFor, type CompareRow } from "@/lib/studio/compare-runs";
 import { imagePriceEstimate } from "@/lib/studio/price-estimate";
 import { referenceLimitProblems, type ReferenceRoleCounts } from "@/lib/studio/reference-limits";
-import { MAX_SET_SIZE, MIN_COMPARE_SIZE } from "@/lib/studio/turn-set-schemas";
+import { MAX_SET_SIZE, MIN_COMPARE_SIZE } from "@/lib/studio/turn-set-limits";
 
 interface CompareModelsDialogProps {
   open: boolean;

@@ -1,7 +1,7 @@
 "use client";
 
 import { useId } from "react";
-import { MAX_SET_SIZE } from "@/lib/studio/turn-set-schemas";
+import { MAX_SET_SIZE } from "@/lib/studio/turn-set-limits";
 import { useComposer } from "./studio-provider";
 
 const COUNTS = Array.from({ length: MAX_SET_SIZE }, (_, index) => index + 1);

@@ -1,28 +1,30 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { generationSettingsSchema } from "@/lib/gemini/types";
 import { formatInteger } from "@/lib/format/integer";
 
 // Inputs of the budget and sharing actions. No server-only import: the forms validate with the
-// same schemas before calling the server.
+// same schemas before calling the server, so they use zod/mini (see lib/gemini/types.ts).
 
 export const MAX_BUDGET_USD = 1_000_000;
 
 /** Dollars with at most cents; null means no limit. */
-export const budgetUsdSchema = z
-  .number({ error: "Enter an amount in dollars." })
-  .finite("Enter an amount in dollars.")
-  .min(0, "A budget can't be negative.")
-  .max(MAX_BUDGET_USD, `Budgets are limited to $${formatInteger(MAX_BUDGET_USD)} a month.`)
-  .refine((usd) => Math.abs(usd * 100 - Math.round(usd * 100)) < 1e-6, "Use whole cents.")
-  .nullable();
+export const budgetUsdSchema = z.nullable(
+  z
+    .number({ error: "Enter an amount in dollars." })
+    .check(
+      z.minimum(0, "A budget can't be negative."),
+      z.maximum(MAX_BUDGET_USD, `Budgets are limited to $${formatInteger(MAX_BUDGET_USD)} a month.`),
+      z.refine((usd) => Math.abs(usd * 100 - Math.round(usd * 100)) < 1e-6, "Use whole cents."),
+    ),
+);
 
 /** User ids come from the account system; this only keeps junk out. */
-export const userIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "That user id is not valid.");
+export const userIdSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, "That user id is not valid."));
 
 export const setDefaultBudgetSchema = z.object({ usd: budgetUsdSchema });
 export const setUserBudgetSchema = z.object({ userId: userIdSchema, usd: z.union([budgetUsdSchema, z.literal("default")]) });
 /** One request's settings, or each run of a set (variations, a comparison), checked as their sum. */
-export const checkBudgetSchema = z.object({ settings: z.union([generationSettingsSchema, z.array(generationSettingsSchema).min(1).max(4)]) });
+export const checkBudgetSchema = z.object({ settings: z.union([generationSettingsSchema, z.array(generationSettingsSchema).check(z.minLength(1), z.maxLength(4))]) });
 
 export type SetDefaultBudgetInput = z.input<typeof setDefaultBudgetSchema>;
 export type SetUserBudgetInput = z.input<typeof setUserBudgetSchema>;

@@ -1,8 +1,9 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ACCEPTED_MIME_TYPES } from "./limits";
 
 // The wire contract of POST /api/uploads, shared by the route (which answers it) and the tray
-// (which parses the answer instead of trusting it). No server-only import.
+// (which parses the answer instead of trusting it). No server-only import, and zod/mini, since the
+// browser loads these schemas (see lib/gemini/types.ts).
 
 /** Why the server refused a file: the content checks first, then problems with the request itself. */
 export const UPLOAD_ERROR_CODES = [
@@ -29,22 +30,22 @@ export interface UploadError {
   message: string;
 }
 
-const hashSchema = z.string().regex(/^[a-f0-9]{64}$/);
+const hashSchema = z.string().check(z.regex(/^[a-f0-9]{64}$/));
 
 export const uploadedImageSchema = z.object({
   hash: hashSchema,
-  url: z.string().startsWith("/api/images/"),
+  url: z.string().check(z.startsWith("/api/images/")),
   mimeType: z.enum(ACCEPTED_MIME_TYPES),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  byteLength: z.number().int().positive(),
+  width: z.int().check(z.positive()),
+  height: z.int().check(z.positive()),
+  byteLength: z.int().check(z.positive()),
   /** A JPEG the browser can show, for HEIC/HEIF the server could decode; null when it could not. */
-  previewUrl: z.string().startsWith("/api/images/").nullable(),
+  previewUrl: z.nullable(z.string().check(z.startsWith("/api/images/"))),
 });
 export type UploadedImage = z.infer<typeof uploadedImageSchema>;
 
 export const uploadErrorBodySchema = z.object({
-  error: z.object({ code: z.enum(UPLOAD_ERROR_CODES), message: z.string().min(1) }),
+  error: z.object({ code: z.enum(UPLOAD_ERROR_CODES), message: z.string().check(z.minLength(1)) }),
 });
 
 export function imageUrl(hash: string): string {
@@ -63,14 +64,14 @@ export const storedImageDragSchema = z
     hash: hashSchema,
     url: z.string(),
     mimeType: z.enum(ACCEPTED_MIME_TYPES),
-    width: z.number().int().positive().nullable().optional(),
-    height: z.number().int().positive().nullable().optional(),
-    byteLength: z.number().int().positive().optional(),
+    width: z.optional(z.nullable(z.int().check(z.positive()))),
+    height: z.optional(z.nullable(z.int().check(z.positive()))),
+    byteLength: z.optional(z.int().check(z.positive())),
     /** Shown as the tile's name; results have one (e.g. `gen-cat-20261122-101500.png`). */
-    fileName: z.string().max(300).optional(),
+    fileName: z.optional(z.string().check(z.maxLength(300))),
   })
   // The URL is derived, never followed as given: a crafted payload must not point the tray elsewhere.
-  .refine((payload) => payload.url === imageUrl(payload.hash), { message: "url must be /api/images/{hash}" });
+  .check(z.refine((payload) => payload.url === imageUrl(payload.hash), { message: "url must be /api/images/{hash}" }));
 export type StoredImageDrag = z.infer<typeof storedImageDragSchema>;
 
 /** The hash in a same-origin `/api/images/{hash}` URL (absolute or relative), else null. */

@@ -5,7 +5,7 @@ import type { GenerationSettings } from "@/lib/gemini/types";
 import { generationSettingsSchema } from "@/lib/gemini/types";
 import { adaptSettingsToModel, defaultSettings } from "@/lib/studio/model-switch";
 import type { ReferenceRoleCounts } from "@/lib/studio/reference-limits";
-import { MAX_SET_SIZE } from "@/lib/studio/turn-set-schemas";
+import { MAX_SET_SIZE } from "@/lib/studio/turn-set-limits";
 
 /**
  * The composer draft: what the designer is about to send. Kept in the browser across reloads and

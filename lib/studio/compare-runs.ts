@@ -1,7 +1,7 @@
 import { supportsSize, type ModelProfile } from "@/lib/gemini/catalog";
 import type { GenerationSettings, ImageSize } from "@/lib/gemini/types";
 import { adaptSettingsToModel } from "./model-switch";
-import { MAX_SET_SIZE } from "./turn-set-schemas";
+import { MAX_SET_SIZE } from "./turn-set-limits";
 
 /** One column of a comparison: a model and the size to draw at. */
 export interface CompareRow {

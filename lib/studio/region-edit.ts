@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { MAX_PROMPT_LENGTH } from "./limits";
 
 /**
@@ -7,7 +7,7 @@ import { MAX_PROMPT_LENGTH } from "./limits";
  * size; role "mask") and whose prompt is the prompting guide's inpainting template ("Using the
  * provided image, change only the [element] to [description]. Keep everything else in the image
  * exactly the same, preserving the original style, lighting, and composition."). Pure: the dialog,
- * the mask drawing and the tests share it.
+ * the mask drawing and the tests share it; zod/mini because the browser loads it (lib/gemini/types.ts).
  */
 
 /** A box in percent of the image: x and y from the top-left corner, 0–100. */
@@ -33,22 +33,23 @@ export const MAX_REGION_INSTRUCTION_LENGTH = MAX_PROMPT_LENGTH - 1_000;
 export const EMPTY_REGION_MESSAGE = "Mark the area to change: drag a box on the image, or set its width and height.";
 export const EMPTY_INSTRUCTION_MESSAGE = "Write what should change in the marked area.";
 
-const percent = z.number().finite().min(0).max(100);
+const OFF_THE_IMAGE_MESSAGE = "The marked area runs past the edge of the image.";
+const percent = z.number({ error: OFF_THE_IMAGE_MESSAGE }).check(z.minimum(0, OFF_THE_IMAGE_MESSAGE), z.maximum(100, OFF_THE_IMAGE_MESSAGE));
 
-export const regionSchema = z
-  .object({ x: percent, y: percent, width: percent, height: percent })
-  .refine((region) => region.width >= MIN_REGION_PERCENT && region.height >= MIN_REGION_PERCENT, { message: EMPTY_REGION_MESSAGE })
-  .refine((region) => region.x + region.width <= 100.001 && region.y + region.height <= 100.001, {
-    message: "The marked area runs past the edge of the image.",
-  });
+export const regionSchema = z.object({ x: percent, y: percent, width: percent, height: percent }).check(
+  z.refine((region) => region.width >= MIN_REGION_PERCENT && region.height >= MIN_REGION_PERCENT, { message: EMPTY_REGION_MESSAGE }),
+  z.refine((region) => region.x + region.width <= 100.001 && region.y + region.height <= 100.001, { message: OFF_THE_IMAGE_MESSAGE }),
+);
 
 export const regionEditSchema = z.object({
   region: regionSchema,
   instruction: z
     .string()
-    .trim()
-    .min(1, EMPTY_INSTRUCTION_MESSAGE)
-    .max(MAX_REGION_INSTRUCTION_LENGTH, `Keep the instruction under ${MAX_REGION_INSTRUCTION_LENGTH} characters.`),
+    .check(
+      z.trim(),
+      z.minLength(1, EMPTY_INSTRUCTION_MESSAGE),
+      z.maxLength(MAX_REGION_INSTRUCTION_LENGTH, `Keep the instruction under ${MAX_REGION_INSTRUCTION_LENGTH} characters.`),
+    ),
 });
 export type RegionEdit = z.output<typeof regionEditSchema>;
 

@@ -35,7 +35,7 @@ export const listSessionsSchema = z.object({
 });
 
 /** A reference image already uploaded to the image store; its type and size are read on the server. */
-export const turnReferenceSchema = z.object({ hash: imageHashSchema, role: inputImageRoleSchema.optional() });
+export const turnReferenceSchema = z.object({ hash: imageHashSchema, role: z.optional(inputImageRoleSchema) });
 
 /** A turn's references: at most one of them a region edit's mask (lib/studio/region-edit.ts). */
 export const turnReferencesSchema = z

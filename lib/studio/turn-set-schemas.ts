@@ -2,15 +2,12 @@ import { z } from "zod";
 import { generationSettingsSchema, type GenerationSettings } from "@/lib/gemini/types";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
 import { maskNeedsParent, storageIdSchema, turnReferencesSchema } from "@/lib/studio/session-schemas";
+import { MAX_SET_SIZE, MIN_COMPARE_SIZE, MIN_SET_SIZE } from "@/lib/studio/turn-set-limits";
 
 // Input of startTurnSetAction: one prompt and references sent as several turns at once, siblings
 // of one parent. "variations" repeats one request N times (the "×N" control); "compare" sends it to
-// 2–4 model/size pairs (the "Compare models…" dialog). No server-only import: the client builds and
-// checks the same shape before calling the server.
-
-export const MIN_SET_SIZE = 1;
-export const MAX_SET_SIZE = 4;
-export const MIN_COMPARE_SIZE = 2;
+// 2–4 model/size pairs (the "Compare models…" dialog). The client builds the same shape; the limits
+// it shares with these schemas are in ./turn-set-limits.ts.
 
 const setBase = {
   sessionId: storageIdSchema,
@@ -86,9 +83,6 @@ export function requestedRunCount(input: unknown): number {
   if (typeof raw !== "number" || !Number.isInteger(raw)) return 1;
   return Math.min(MAX_SET_SIZE, Math.max(1, raw));
 }
-
-/** The grid's URL parameter: `?variations=<id,id,…>`. */
-export const VARIATIONS_PARAM = "variations";
 
 /** The turn ids of a `variations` parameter, junk and duplicates dropped, at most MAX_SET_SIZE. */
 export function parseVariationsParam(value: string | string[] | undefined | null): string[] {
