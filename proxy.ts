@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { REQUESTED_PATH_HEADER } from "@/lib/server/auth/return-to";
-import { createNonce, pageContentSecurityPolicy } from "@/lib/server/csp";
+import { NON_PAGE_CONTENT_SECURITY_POLICY, createNonce, pageContentSecurityPolicy } from "@/lib/server/csp";
 
 /**
  * Gives every page response a Content-Security-Policy with a fresh script nonce. Next.js finds the
@@ -19,7 +19,13 @@ export function proxy(request: NextRequest) {
   // taken from the client: a client's own header of that name is replaced.
   requestHeaders.set(REQUESTED_PATH_HEADER, `${request.nextUrl.pathname}${request.nextUrl.search}`);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
-  response.headers.set("content-security-policy", policy);
+  // A server action's answer is data the page's own scripts fetch, never a document (a navigation
+  // can't send this header), so it gets the short policy that lets nothing run, as API responses
+  // do: the page policy's ~420 bytes on each of five actions were ~0.6% of a new session's first
+  // generation (bench scenario 3). A client-side navigation's RSC payload is data too, but Next
+  // hides its `rsc` header from the proxy, so it keeps the page policy.
+  const isAction = request.headers.has("next-action");
+  response.headers.set("content-security-policy", isAction ? NON_PAGE_CONTENT_SECURITY_POLICY : policy);
   return response;
 }
 

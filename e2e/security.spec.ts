@@ -194,6 +194,17 @@ test.describe("security headers", () => {
     expect(health.headers()["x-content-type-options"]).toBe("nosniff");
   });
 
+  test("a server action's answer gets the policy that lets nothing run; the page itself its nonce policy", async ({ page }) => {
+    const document = await page.goto("/");
+    expect(document?.headers()["content-security-policy"]).toContain("'nonce-");
+    await page.locator('[data-testid="reference-tray"][data-hydrated="true"]').waitFor();
+    const answer = page.waitForResponse((response) => response.request().method() === "POST" && Boolean(response.request().headers()["next-action"]));
+    await page.getByTestId("session-search").fill("anything at all");
+    const response = await answer;
+    expect(response.headers()["content-type"]).toContain("text/x-component");
+    expect(response.headers()["content-security-policy"]).toMatch(/^default-src 'none';.*sandbox$/);
+  });
+
   test("every flow runs without a CSP violation: thoughts, references, zoom, compare, grounding widget, theme, navigation", async ({ page, request }) => {
     test.setTimeout(120_000);
     await emulatorControl(request).reset();
