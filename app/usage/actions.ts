@@ -4,18 +4,10 @@ import { revalidatePath } from "next/cache";
 import { usdToMicro } from "@/lib/gemini/prices";
 import { recordAudit } from "@/lib/server/audit";
 import { getViewer } from "@/lib/server/auth/viewer";
-import { checkBudget } from "@/lib/server/budgets";
 import { getStorage } from "@/lib/storage";
 import { isStorageError } from "@/lib/storage/types";
 import { STORAGE_FAILED_ACTION, type ActionResult } from "@/lib/studio/result";
-import {
-  checkBudgetSchema,
-  setDefaultBudgetSchema,
-  setUserBudgetSchema,
-  type CheckBudgetInput,
-  type SetDefaultBudgetInput,
-  type SetUserBudgetInput,
-} from "@/components/usage/budget-schemas";
+import { setDefaultBudgetSchema, setUserBudgetSchema, type SetDefaultBudgetInput, type SetUserBudgetInput } from "@/components/usage/budget-schemas";
 
 // Budget actions. Each is a public POST endpoint: parse with zod, authorize from the signed-in
 // viewer (never from the input), call storage, answer a typed result.
@@ -93,27 +85,5 @@ export async function setUserBudgetAction(input: SetUserBudgetInput): Promise<Bu
     await audit(describeLimit(saved.limitMicroUsd));
     revalidatePath("/usage");
     return { ok: true, data: { userId, limitMicroUsd: saved.limitMicroUsd } };
-  });
-}
-
-/**
- * Whether a request with these settings fits the viewer's budget, asked by the composer before it
- * creates a new session, so a refused first image leaves no empty session behind. startTurn checks
- * again; this is only the early answer.
- */
-export async function checkBudgetAction(input: CheckBudgetInput): Promise<BudgetResult<{ fits: true }>> {
-  const viewer = await getViewer();
-  if (!viewer) return notAllowed;
-  const parsed = checkBudgetSchema.safeParse(input);
-  if (!parsed.success) return invalid(parsed.error.issues);
-  return guarded(async () => {
-    const { settings } = parsed.data;
-    const requests = Array.isArray(settings) ? settings.map((one) => ({ settings: one })) : { settings };
-    const refusal = await checkBudget(await getStorage(), viewer.userId, requests);
-    if (!refusal) return { ok: true, data: { fits: true } };
-    return {
-      ok: false,
-      error: { code: refusal.code, message: refusal.message, action: refusal.action, budget: { leftMicroUsd: refusal.leftMicroUsd, resetsAt: refusal.resetsAt } },
-    };
   });
 }

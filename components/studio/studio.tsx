@@ -17,7 +17,6 @@ import {
   startTurnAction,
   startTurnSetAction,
 } from "@/app/actions";
-import { checkBudgetAction } from "@/app/usage/actions";
 import { isAcceptedMimeType } from "@/lib/images/limits";
 import { drawRegionMask } from "@/lib/images/region-mask-client";
 import { createTrayUploader, uploadImage } from "@/lib/images/upload-client";
@@ -368,13 +367,9 @@ export function Studio({
     try {
       let sessionId = session?.id;
       if (!sessionId) {
-        // Over budget, the first image would be refused after the session exists: ask first, so nothing is stored.
-        const fits = await checkBudgetAction({ settings: set ? set.runs : state.settings });
-        if (!fits.ok) {
-          setNotice(fits.error);
-          return;
-        }
-        const created = await createSessionAction({ title: sessionTitle(state.prompt) });
+        // Over budget, the first image would be refused after the session exists: the session is
+        // made only if the budget has room for what this Generate starts, so nothing is stored.
+        const created = await createSessionAction({ title: sessionTitle(state.prompt), budgetFor: set ? set.runs : state.settings });
         if (!created.ok) {
           setNotice(created.error);
           return;

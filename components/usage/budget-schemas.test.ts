@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { continueSharedTurnSchema, shareSessionSchema } from "@/components/studio/share-schemas";
-import { checkBudgetSchema, parseUsdField, setDefaultBudgetSchema, setUserBudgetSchema } from "./budget-schemas";
+import { parseUsdField, setDefaultBudgetSchema, setUserBudgetSchema } from "./budget-schemas";
 
 describe("budget inputs", () => {
   it("take whole cents from 0 up, or null for no limit", () => {
@@ -21,10 +21,6 @@ describe("budget inputs", () => {
     expect(parseUsdField(" $12.50 ")).toBe(12.5);
     expect(parseUsdField("")).toBeNull();
     for (const text of ["12.505", "1e3", "-1", "12,50", "abc"]) expect(Number.isNaN(parseUsdField(text))).toBe(true);
-  });
-
-  it("check a budget only for valid settings", () => {
-    expect(checkBudgetSchema.safeParse({ settings: { model: "x" } }).success).toBe(false);
   });
 });
 

@@ -1,5 +1,4 @@
 import * as z from "zod/mini";
-import { generationSettingsSchema } from "@/lib/gemini/types";
 import { formatInteger } from "@/lib/format/integer";
 
 // Inputs of the budget and sharing actions. No server-only import: the forms validate with the
@@ -23,12 +22,9 @@ export const userIdSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, "
 
 export const setDefaultBudgetSchema = z.object({ usd: budgetUsdSchema });
 export const setUserBudgetSchema = z.object({ userId: userIdSchema, usd: z.union([budgetUsdSchema, z.literal("default")]) });
-/** One request's settings, or each run of a set (variations, a comparison), checked as their sum. */
-export const checkBudgetSchema = z.object({ settings: z.union([generationSettingsSchema, z.array(generationSettingsSchema).check(z.minLength(1), z.maxLength(4))]) });
 
 export type SetDefaultBudgetInput = z.input<typeof setDefaultBudgetSchema>;
 export type SetUserBudgetInput = z.input<typeof setUserBudgetSchema>;
-export type CheckBudgetInput = z.input<typeof checkBudgetSchema>;
 
 /** "12.5" -> 12.5, "" -> null (no limit); NaN for anything else, which the schema refuses. */
 export function parseUsdField(text: string): number | null {

@@ -97,6 +97,23 @@ describe("sessions", () => {
     expect(data(await studio.listSessions(OWNER)).map((session) => session.id)).toEqual([untitled.id]);
   });
 
+  it("creates a session for a first Generate only if the budget has room for what it starts", async () => {
+    await storage.budgets.setDefault(0, "admin");
+    const refused = await studio.createSession(OWNER, { title: "Over", budgetFor: settings });
+    expect(refused).toMatchObject({ ok: false, error: { code: "budget_exceeded", budget: { leftMicroUsd: 0 } } });
+    const refusedSet = await studio.createSession(OWNER, { title: "Over", budgetFor: [settings, { ...settings, imageSize: "2K" }] });
+    expect(refusedSet).toMatchObject({ ok: false, error: { code: "budget_exceeded" } });
+    expect(data(await studio.listSessions(OWNER))).toEqual([]);
+
+    expect(await studio.createSession(OWNER, { budgetFor: { ...settings, imageSize: "2k" } } as never)).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await studio.createSession(OWNER, { budgetFor: [] })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(data(await studio.listSessions(OWNER))).toEqual([]);
+
+    await storage.budgets.setDefault(null, "admin");
+    const created = data(await studio.createSession(OWNER, { title: "Fits", budgetFor: settings }));
+    expect(data(await studio.listSessions(OWNER)).map((session) => session.id)).toEqual([created.id]);
+  });
+
   it("answers invalid_request for bad input and not_found for another owner's session, changing nothing", async () => {
     const session = data(await studio.createSession(OWNER, { title: "Mine" }));
     expect(await studio.createSession(OWNER, { title: "   " })).toMatchObject({ ok: false, error: { code: "invalid_request" } });

@@ -175,10 +175,15 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
     async createSession(ownerId, input) {
       const parsed = parse(createSessionSchema, input);
       if (!parsed.ok) return parsed.result;
-      return guarded(async () => ({
-        ok: true,
-        data: await storage.sessions.create({ ownerId, title: parsed.data.title ?? DEFAULT_SESSION_TITLE }),
-      }));
+      const { title, budgetFor } = parsed.data;
+      return guarded(async () => {
+        if (budgetFor) {
+          const requests = Array.isArray(budgetFor) ? budgetFor.map((settings) => ({ settings })) : { settings: budgetFor };
+          const refusal = await checkBudget(storage, ownerId, requests, now());
+          if (refusal) return budgetRefusalResult(refusal);
+        }
+        return { ok: true, data: await storage.sessions.create({ ownerId, title: title ?? DEFAULT_SESSION_TITLE }) };
+      });
     },
 
     async renameSession(ownerId, input) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { MASK_ROLE, generationSettingsSchema, inputImageRoleSchema } from "@/lib/gemini/types";
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
+import { MAX_SET_SIZE } from "@/lib/studio/turn-set-limits";
 
 // Inputs of the session and turn functions (lib/server/sessions.ts). No server-only import: the
 // client's forms validate with the same schemas before calling the server actions.
@@ -24,7 +25,15 @@ const titleSchema = z
   .min(1, "Give the session a name.")
   .max(MAX_SESSION_TITLE_LENGTH, `Session names are limited to ${MAX_SESSION_TITLE_LENGTH} characters.`);
 
-export const createSessionSchema = z.object({ title: titleSchema.optional() });
+export const createSessionSchema = z.object({
+  title: titleSchema.optional(),
+  /**
+   * The settings of what the first Generate will start (one request, or each run of a set): the
+   * session is created only if the monthly budget has room for them, so a refused first image
+   * leaves no empty session behind, in one request instead of a budget check and then this one.
+   */
+  budgetFor: z.union([generationSettingsSchema, z.array(generationSettingsSchema).min(1).max(MAX_SET_SIZE)]).optional(),
+});
 export const renameSessionSchema = z.object({ sessionId: storageIdSchema, title: titleSchema });
 export const deleteSessionSchema = z.object({ sessionId: storageIdSchema });
 export const getSessionViewSchema = z.object({ sessionId: storageIdSchema });
