@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { WireChunk } from "./response";
 import { bytesBehindData } from "./base64";
 import { foldChunks } from "./response";
+import { createInteractionTranslator, type InteractionEvent } from "./interactions";
 import { STASH_EVENT_MIN_CHARS, createInlineStash, createSseStasher } from "./sse-stash";
 
 const encoder = new TextEncoder();
@@ -163,5 +164,64 @@ describe("createSseStasher", () => {
     const stash = createInlineStash();
     const chunk: WireChunk = { candidates: [{ content: { parts: [{ inlineData: { data: "\u0000stashed:1" } }] } }] };
     expect(stash.restore(chunk).candidates?.[0]?.content?.parts?.[0]?.inlineData?.data).toBe("\u0000stashed:1");
+  });
+});
+
+describe("createSseStasher on Interactions API events", () => {
+  /** What the SDK does with a named event: trim, drop the "event:" line and "data:", parse. */
+  function parseNamedEvents(text: string): InteractionEvent[] {
+    return text
+      .split(/\r\n\r\n|\n\n|\r\r/)
+      .map((event) => event.trim())
+      .filter((event) => event !== "")
+      .map((event) => JSON.parse(event.replace(/^event:[^\n]*\n/, "").slice("data:".length).trim()) as InteractionEvent);
+  }
+  function translate(events: InteractionEvent[], stash?: ReturnType<typeof createInlineStash>): WireChunk[] {
+    const translator = createInteractionTranslator();
+    return events.flatMap((event) => translator.push(event)).map((chunk) => (stash ? stash.restore(chunk) : chunk));
+  }
+  const png = Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"), Buffer.alloc(300_000, 9)]);
+  // Each in an event of its own, as big as real ones (~600 KB), so past STASH_EVENT_MIN_CHARS.
+  const signature = "c2ln" + "Q".repeat(STASH_EVENT_MIN_CHARS);
+  const events = [
+    { event_type: "interaction.created", interaction: { id: "v1_abc", model: "gemini-3.1-flash-image", status: "in_progress" } },
+    { event_type: "step.delta", index: 0, delta: { type: "thought_summary", content: { type: "image", mime_type: "image/png", data: image } } },
+    { event_type: "step.delta", index: 0, delta: { type: "thought_signature", signature } },
+    // A signature that follows no held thought goes onto the next part (interactions.ts).
+    { event_type: "step.delta", index: 1, delta: { type: "thought_signature", signature: `${signature}2` } },
+    { event_type: "step.delta", index: 1, delta: { type: "image", mime_type: "image/png", data: png.toString("base64") } },
+    { event_type: "step.delta", index: 1, delta: { type: "text", text: "Here it is." } },
+    { event_type: "interaction.completed", interaction: { id: "v1_abc", status: "completed", usage: { total_tokens: 10 } } },
+  ];
+  const wire = events.map((event) => `event: ${event.event_type}\ndata: ${JSON.stringify(event)}\n\n`).join("");
+
+  it("puts a delta's image data and signatures aside, keeping each event's name, and the translated parts get the very same values", async () => {
+    const stash = createInlineStash();
+    const text = (await stashThrough(stash, [encoder.encode(wire)])).map((chunk) => decoder.decode(chunk)).join("");
+    expect(text.length).toBeLessThan(3_000);
+    expect(stash.size).toBe(4);
+    expect(text.match(/^event: [a-z._]+$/gm)).toEqual(events.map((event) => `event: ${event.event_type}`));
+
+    const restored = translate(parseNamedEvents(text), stash);
+    expect(stash.size).toBe(0);
+    const direct = translate(parseNamedEvents(wire));
+    expect(JSON.stringify(restored)).toBe(JSON.stringify(direct));
+    // The final image's data was decoded from the wire: its bytes stand behind the part.
+    const finalImage = restored.flatMap((chunk) => chunk.candidates?.[0]?.content?.parts ?? []).find((part) => part.inlineData && !part.thought);
+    expect(Buffer.from(bytesBehindData(finalImage?.inlineData ?? {}) ?? []).equals(png)).toBe(true);
+    expect(finalImage?.thoughtSignature).toBe(`${signature}2`);
+  });
+
+  it("takes nothing from other places of an Interactions event, such as a completed interaction's outputs", async () => {
+    const stash = createInlineStash();
+    const completed = {
+      event_type: "interaction.completed",
+      interaction: { id: "v1_abc", status: "completed", outputs: [{ type: "image", mime_type: "image/png", data: image, signature }] },
+    };
+    const text = (await stashThrough(stash, [encoder.encode(`event: interaction.completed\ndata: ${JSON.stringify(completed)}\n\n`)]))
+      .map((chunk) => decoder.decode(chunk))
+      .join("");
+    expect(stash.size).toBe(0);
+    expect(parseNamedEvents(text)).toEqual([completed]);
   });
 });

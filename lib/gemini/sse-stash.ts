@@ -186,9 +186,9 @@ function nextDelimiter(bytes: Buffer, from: number): { at: number; text: string 
   return best;
 }
 
-/** Keys whose string value may be big: a part's signature, its inline data. */
+/** Keys whose string value may be big: a part's signature (an Interactions delta's), its inline data. */
 const DATA_KEY = '"data"';
-const BIG_VALUE_KEYS = ['"thoughtSignature"', DATA_KEY];
+const BIG_VALUE_KEYS = ['"thoughtSignature"', '"signature"', DATA_KEY];
 const AFTER_KEY = /^\s*:\s*"/;
 const QUOTE = 0x22;
 
@@ -267,50 +267,77 @@ function stashEventBytes(bytes: Buffer, start: number, end: number, stash: Stash
   return (small.includes(FINISH_MESSAGE_FIELD) ? stashEvent(small, stash) : null) ?? small;
 }
 
-/** A data event's JSON, or null when it is not one (or is an error, which the SDK reports as it came). */
-function parseDataEvent(event: string): WireChunk | null {
+/** The field lines an event may have before its data (the Interactions API names each event). */
+const FIELDS_BEFORE_DATA = /^(?:(?:event|id):[^\r\n]*(?:\r\n|\r|\n))*/;
+
+/**
+ * A data event's JSON and the field lines before it (kept as they came), or null when it is not
+ * one (or is an error, which the SDK reports as it came).
+ */
+function parseDataEvent(event: string): { head: string; chunk: WireChunk } | null {
   const trimmed = event.trim();
-  if (!trimmed.startsWith(DATA_PREFIX)) return null;
+  const head = FIELDS_BEFORE_DATA.exec(trimmed)?.[0] ?? "";
+  const data = trimmed.slice(head.length);
+  if (!data.startsWith(DATA_PREFIX)) return null;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(trimmed.slice(DATA_PREFIX.length).trim());
+    parsed = JSON.parse(data.slice(DATA_PREFIX.length).trim());
   } catch {
     return null;
   }
   if (parsed === null || typeof parsed !== "object" || "error" in parsed) return null;
-  return parsed as WireChunk;
+  return { head, chunk: parsed as WireChunk };
 }
 
-type LoosePart = { thoughtSignature?: unknown; inlineData?: { data?: unknown } | null };
+/** A place in a parsed event where a big value may be stashed: `holder[key]`. */
+interface Slot {
+  holder: Record<string, unknown>;
+  key: string;
+}
 
-/** Every object among the candidates' content parts: where big values may be stashed. */
-function* partsOf(chunk: WireChunk): Generator<LoosePart> {
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * Every place a big value may be stashed, and so where a restored chunk takes it back:
+ * - generateContent: a candidate part's thoughtSignature and its inlineData.data;
+ * - the Interactions API (interactions.ts): a step delta's image data (its own, or its thought
+ *   summary's content) and a thought signature, which the translator moves onto the parts it makes.
+ */
+function* stashSlots(chunk: WireChunk): Generator<Slot> {
   for (const candidate of Array.isArray(chunk.candidates) ? chunk.candidates : []) {
     const parts: unknown = candidate?.content?.parts;
     if (!Array.isArray(parts)) continue;
     for (const part of parts as unknown[]) {
-      if (part !== null && typeof part === "object") yield part as LoosePart;
+      if (!isRecord(part)) continue;
+      yield { holder: part, key: "thoughtSignature" };
+      if (isRecord(part.inlineData)) yield { holder: part.inlineData, key: "data" };
     }
   }
+  const event = chunk as { event_type?: unknown; delta?: unknown };
+  if (event.event_type !== "step.delta" || !isRecord(event.delta)) return;
+  const delta = event.delta;
+  if (delta.type === "thought_signature") yield { holder: delta, key: "signature" };
+  if (delta.type === "image") yield { holder: delta, key: "data" };
+  if (delta.type === "thought_summary" && isRecord(delta.content) && delta.content.type === "image") yield { holder: delta.content, key: "data" };
 }
 
-/** The stash tokens found at candidate parts' thoughtSignature and inlineData.data, or null when the event is not a JSON data event. */
+/** The stash tokens found in the event's stash slots, or null when the event is not a JSON data event. */
 function tokensInParts(event: string): Set<string> | null {
-  const chunk = parseDataEvent(event);
-  if (!chunk) return null;
+  const parsed = parseDataEvent(event);
+  if (!parsed) return null;
   const found = new Set<string>();
-  for (const part of partsOf(chunk)) {
-    for (const value of [part.thoughtSignature, part.inlineData?.data]) {
-      if (typeof value === "string" && value.startsWith(TOKEN_PREFIX)) found.add(value);
-    }
+  for (const { holder, key } of stashSlots(parsed.chunk)) {
+    const value = holder[key];
+    if (typeof value === "string" && value.startsWith(TOKEN_PREFIX)) found.add(value);
   }
   return found;
 }
 
 /** The event with its big strings stashed, or null when it has none or is not a JSON data event. */
 function stashEvent(event: string, stash: StashStore): string | null {
-  const chunk = parseDataEvent(event);
-  if (!chunk) return null;
+  const parsed = parseDataEvent(event);
+  if (!parsed) return null;
+  const { head, chunk } = parsed;
   let stashed = false;
   const big = (value: unknown): value is string => typeof value === "string" && value.length >= STASH_VALUE_MIN_CHARS;
   for (const candidate of Array.isArray(chunk.candidates) ? chunk.candidates : []) {
@@ -322,15 +349,12 @@ function stashEvent(event: string, stash: StashStore): string | null {
       stashed = true;
     }
   }
-  for (const part of partsOf(chunk)) {
-    if (big(part.thoughtSignature)) {
-      part.thoughtSignature = stash.put(part.thoughtSignature);
-      stashed = true;
-    }
-    if (part.inlineData && typeof part.inlineData === "object" && big(part.inlineData.data)) {
-      part.inlineData.data = stash.put(part.inlineData.data);
+  for (const { holder, key } of stashSlots(chunk)) {
+    const value = holder[key];
+    if (big(value)) {
+      holder[key] = stash.put(value);
       stashed = true;
     }
   }
-  return stashed ? `${DATA_PREFIX} ${JSON.stringify(chunk)}` : null;
+  return stashed ? `${head}${DATA_PREFIX} ${JSON.stringify(chunk)}` : null;
 }
