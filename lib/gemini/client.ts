@@ -302,8 +302,9 @@ export function createGeminiGateway(options: GeminiGatewayOptions): GeminiGatewa
       emit({ type: "phase", phase: "sending" });
       let stream: AsyncIterable<InteractionEvent>;
       // The answer's images and signatures skip the SDK's copies here too (sse-stash.ts): its
-      // stream reader decodes, splits and parses every event whole, ~14 ms for one 1 MB image
-      // event on the bench machine; they come back into the translated chunks below.
+      // stream reader decodes, splits and parses every event whole (~14 ms for one 1.1 MB image
+      // event in a micro-benchmark on the bench machine); they come back into the translated
+      // chunks below.
       const stash = createInlineStash();
       for (;;) {
         const body = buildInteractionBody(plan, { continueFrom, store: options.store });

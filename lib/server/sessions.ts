@@ -12,9 +12,8 @@ import {
   type Storage,
   type StoredReference,
   type Turn,
-  type TurnRequest as StoredTurnRequest,
 } from "@/lib/storage/types";
-import { checkBudget, type BudgetRefusal } from "./budgets";
+import { checkBudget, type BudgetRefusal, type BudgetedRequest } from "./budgets";
 import { getGateway, getModelDiscovery } from "./gateway";
 import { imagesOfTurns } from "@/lib/storage/garbage";
 import { DEFAULT_MAX_CONCURRENT_JOBS, createJobRunner, type JobErrorCode, type JobRunner } from "./jobs/runner";
@@ -166,7 +165,7 @@ export interface StudioSessionsDeps {
 
 export function createStudioSessions({ storage, jobs, models = async () => staticModels(), now = () => new Date() }: StudioSessionsDeps): StudioSessions {
   /** Refuses a request over the owner's monthly budget before anything is stored or sent. */
-  async function overBudget(ownerId: OwnerId, request: Pick<StoredTurnRequest, "settings">): Promise<SessionResult<never> | null> {
+  async function overBudget(ownerId: OwnerId, request: BudgetedRequest | ReadonlyArray<BudgetedRequest>): Promise<SessionResult<never> | null> {
     const refusal = await checkBudget(storage, ownerId, request, now());
     return refusal ? budgetRefusalResult(refusal) : null;
   }
@@ -178,9 +177,8 @@ export function createStudioSessions({ storage, jobs, models = async () => stati
       const { title, budgetFor } = parsed.data;
       return guarded(async () => {
         if (budgetFor) {
-          const requests = Array.isArray(budgetFor) ? budgetFor.map((settings) => ({ settings })) : { settings: budgetFor };
-          const refusal = await checkBudget(storage, ownerId, requests, now());
-          if (refusal) return budgetRefusalResult(refusal);
+          const refused = await overBudget(ownerId, Array.isArray(budgetFor) ? budgetFor.map((settings) => ({ settings })) : { settings: budgetFor });
+          if (refused) return refused;
         }
         return { ok: true, data: await storage.sessions.create({ ownerId, title: title ?? DEFAULT_SESSION_TITLE }) };
       });

@@ -3,8 +3,9 @@ import { MASK_ROLE, generationSettingsSchema, inputImageRoleSchema } from "@/lib
 import { MAX_PROMPT_LENGTH } from "@/lib/studio/limits";
 import { MAX_SET_SIZE } from "@/lib/studio/turn-set-limits";
 
-// Inputs of the session and turn functions (lib/server/sessions.ts). No server-only import: the
-// client's forms validate with the same schemas before calling the server actions.
+// Inputs of the session and turn functions (lib/server/sessions.ts). No server-only import: pages
+// and tests use them too. Classic zod, so the browser's code does not import them: what it shares
+// with them lives in zod/mini modules (lib/gemini/types.ts) and ./turn-set-limits.ts.
 
 export const MAX_SESSION_TITLE_LENGTH = 120;
 export const MAX_SEARCH_QUERY_LENGTH = 200;
