@@ -121,6 +121,29 @@ export function describeImageStoreContract(name: string, factory: () => Promise<
       expect((await subject.readExport(secondLocation))?.byteLength).toBe(second.byteLength);
     });
 
+    it("exports an image whose put is still under way, and no copy when that put fails", async () => {
+      const bytes = await image("#abcdef", 4);
+      const hash = contentHash(bytes);
+      const stored = store.put(bytes, { sha256: hash });
+      const location = await store.exportAs(hash, "gen-pending-20261122-101500.png", { bytes, stored });
+      expect((await stored).hash).toBe(hash);
+      expect((await subject.readExport(location))?.equals(bytes)).toBe(true);
+      expect((await store.get(hash))?.bytes.equals(bytes)).toBe(true);
+
+      const other = await image("#fedcba", 4);
+      const otherHash = contentHash(other);
+      const failed = Promise.reject(new ImageStoreError("write_failed", "Could not save the image: the disk is full."));
+      await expect(store.exportAs(otherHash, "gen-failed-20261122-101500.png", { bytes: other, stored: failed })).rejects.toMatchObject({
+        code: "write_failed",
+        message: expect.stringContaining("disk is full"),
+      });
+      expect(await store.get(otherHash)).toBeNull();
+      expect(await subject.readExport(location.replace("gen-pending-", "gen-failed-"))).toBeNull();
+      // The name is free for the next image that is stored.
+      const next = await store.put(other);
+      expect(path.basename(await store.exportAs(next.hash, "gen-failed-20261122-101500.png"))).toBe("gen-failed-20261122-101500.png");
+    });
+
     it("refuses to export a malformed hash", async () => {
       await expect(store.exportAs("../etc/passwd", "x.png")).rejects.toBeInstanceOf(ImageStoreError);
     });

@@ -14,6 +14,14 @@ export interface StoredImage {
   byteLength: number;
 }
 
+/** An image being stored, for ImageStore.exportAs to name before its put has ended. */
+export interface PendingImage {
+  /** Exactly the bytes stored under the hash given with it. */
+  bytes: Uint8Array;
+  /** The put of those bytes. */
+  stored: Promise<unknown>;
+}
+
 export interface ImageStore {
   /**
    * Stores bytes once per content; storing the same bytes again is a no-op. `sha256`, when given,
@@ -39,8 +47,13 @@ export interface ImageStore {
   /**
    * Saves a human-named copy (e.g. `gen-cat-20261122-101500.jpg`) next to the store and returns its
    * path. When the name is taken by other bytes, a `-2`, `-3`, ... suffix keeps both files.
+   * `pending` is for a caller whose put of the image may still be under way: the copy is made
+   * without waiting for it where the store can (a bucket writes the bytes under the copy's key
+   * beside the put, rather than copying the object after it), else once it has ended (the file
+   * store links the stored file). Either way the answer comes when both are in place, and a failed
+   * put fails the export.
    */
-  exportAs(hash: string, fileName: string): Promise<string>;
+  exportAs(hash: string, fileName: string, pending?: PendingImage): Promise<string>;
   /**
    * Removes temp files left by writes that never finished (a crash between write and rename).
    * Only files older than `olderThanMs` go, so a write in flight in another process is spared.
@@ -264,8 +277,10 @@ export function createFileImageStore(dataDir: string): ImageStore & CollectableI
       }
     },
 
-    async exportAs(hash, fileName) {
+    async exportAs(hash, fileName, pending) {
       if (!isContentHash(hash)) throw new ImageStoreError("not_an_image", "Unknown image.");
+      // A hard link needs the stored file, and costs no space.
+      if (pending) await pending.stored;
       const safeName = path.basename(fileName);
       const extension = path.extname(safeName);
       const stem = safeName.slice(0, safeName.length - extension.length);

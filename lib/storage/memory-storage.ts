@@ -94,7 +94,8 @@ export function createMemoryImageStore(options: { now?: () => number } = {}): Me
       if (!bytes || !mimeType) return null;
       return { image: { hash, mimeType, byteLength: bytes.byteLength }, body: Readable.from([Buffer.from(bytes)]) };
     },
-    async exportAs(hash, fileName) {
+    async exportAs(hash, fileName, pending) {
+      if (pending) await pending.stored;
       if (!objects.has(hash)) throw new ImageStoreError("not_an_image", "Unknown image.");
       const safeName = path.basename(fileName);
       const extension = path.extname(safeName);

@@ -2,6 +2,7 @@ import "server-only";
 
 import path from "node:path";
 import type { GenerationOutcome, Thought } from "@/lib/gemini/types";
+import { sniffImageType } from "@/lib/images/sniff";
 import { contentHash, type StoredImage } from "@/lib/storage/image-store";
 import type { KnownInlineImages, Storage, StoredImageRef, StoredThought, TurnOutcome } from "@/lib/storage/types";
 import { outputFileName, outputKind } from "@/lib/studio/file-names";
@@ -77,11 +78,16 @@ export function createOutcomeStore(storage: Storage) {
   ): Promise<TurnOutcome> {
     const images: StoredImageRef[] = [];
     for (const [index, image] of outcome.images.entries()) {
-      const ref = await storeImage(image);
-      if (naming) {
-        const name = outputFileName({ kind: naming.kind, prompt: naming.prompt, at: naming.at, mimeType: ref.mimeType, index });
-        ref.fileName = path.basename(await storage.images.exportAs(ref.hash, name));
-      }
+      // The named copy is begun beside the image's put (which may have begun as the image
+      // streamed), not after it: a bucket writes both at once (ImageStore.exportAs).
+      const stored = putImage(image.data);
+      const mimeType = naming ? sniffImageType(image.data) : null;
+      const exported =
+        naming && mimeType
+          ? storage.images.exportAs(hashOf(image.data), outputFileName({ ...naming, mimeType, index }), { bytes: image.data, stored })
+          : null;
+      const [ref, location] = await Promise.all([storeImage(image), exported]);
+      if (location !== null) ref.fileName = path.basename(location);
       images.push(ref);
     }
     const thoughts: StoredThought[] = [];

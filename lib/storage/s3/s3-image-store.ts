@@ -257,7 +257,7 @@ export function createS3ImageStore(options: S3ImageStoreOptions): S3ImageStore {
       }
     },
 
-    async exportAs(hash, fileName) {
+    async exportAs(hash, fileName, pending) {
       if (!isContentHash(hash)) throw new ImageStoreError("not_an_image", "Unknown image.");
       // Same naming as the file store: the base name only, `-2`, `-3`, … when other bytes hold it.
       const safeName = fileName.split(/[\\/]/).pop() ?? "";
@@ -266,26 +266,34 @@ export function createS3ImageStore(options: S3ImageStoreOptions): S3ImageStore {
       const extension = dot > 0 ? safeName.slice(dot) : "";
       const stem = safeName.slice(0, safeName.length - extension.length);
       const exportKey = (copy: number) => `exports/${copy === 1 ? safeName : `${stem}-${copy}${extension}`}`;
-      try {
-        // The source is not looked up first: the copy answers NoSuchKey when it is missing. Every
-        // generation exports its image on the way to `done`, right after storing it, so a HEAD of
-        // the source would cost the bucket a request each time to confirm what is nearly always so.
+      // With the bytes at hand the copy is a PUT of its own, beside the object's: a CopyObject must
+      // wait for that PUT to end, and on every generation's way to `done` the two in a row were the
+      // longest wait in a bucket (measured with bench/tools/scale-out-phases.ts). Without them, the
+      // source is not looked up first: the copy answers NoSuchKey when it is missing.
+      const write = (key: string) =>
+        pending
+          ? client.send(
+              new PutObjectCommand({ Bucket: bucket, Key: key, Body: pending.bytes, ContentType: sniffImageType(pending.bytes) ?? undefined, Metadata: { [HASH_META]: hash } }),
+            )
+          : client.send(new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${bucket}/${objectKey(hash)}`, MetadataDirective: "COPY" }));
+      const place = async () => {
         for (let copy = 1; ; copy += 1) {
           const key = exportKey(copy);
           const existing = await head(key);
           if (existing && existing.sha256 !== hash) continue;
-          if (!existing) {
-            await client.send(
-              new CopyObjectCommand({
-                Bucket: bucket,
-                Key: key,
-                CopySource: `${bucket}/${objectKey(hash)}`,
-                MetadataDirective: "COPY",
-              }),
-            );
-          }
-          return `s3://${bucket}/${key}`;
+          if (!existing) await write(key);
+          return { key, written: !existing };
         }
+      };
+      try {
+        const [placed, stored] = await Promise.allSettled([place(), pending?.stored]);
+        if (placed.status === "rejected") throw placed.reason;
+        if (stored.status === "rejected") {
+          // No named copy of an image that was not stored.
+          if (placed.value.written) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: placed.value.key })).catch(() => undefined);
+          throw stored.reason;
+        }
+        return `s3://${bucket}/${placed.value.key}`;
       } catch (error) {
         if (error instanceof ImageStoreError) throw error;
         if (error instanceof S3ServiceException && error.name === "NoSuchKey") throw new ImageStoreError("not_an_image", "Unknown image.");
