@@ -31,6 +31,14 @@ const nextConfig: NextConfig = {
     return [
       { source: "/:path*", headers: securityHeaders },
       { source: "/api/:path*", headers: apiHeaders },
+      // A server action's answer is data the page's own scripts fetch, never a document (a
+      // navigation can't send this header), so it gets the short policy that lets nothing run, as
+      // API responses do. Here rather than in proxy.ts, which actions skip (see its matcher).
+      {
+        source: "/:path*",
+        has: [{ type: "header", key: "next-action" }],
+        headers: [{ key: "Content-Security-Policy", value: NON_PAGE_CONTENT_SECURITY_POLICY }],
+      },
       // The icon Next links carries its content hash in the query (`/icon.svg?icon.<hash>.svg`),
       // so a changed icon is a new URL; without this the browser fetches it again whenever the URL
       // changes (every turn selected or generated).

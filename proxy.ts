@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { REQUESTED_PATH_HEADER } from "@/lib/server/auth/return-to";
-import { NON_PAGE_CONTENT_SECURITY_POLICY, createNonce, pageContentSecurityPolicy } from "@/lib/server/csp";
+import { createNonce, pageContentSecurityPolicy } from "@/lib/server/csp";
 
 /**
  * Gives every page response a Content-Security-Policy with a fresh script nonce. Next.js finds the
@@ -19,13 +19,9 @@ export function proxy(request: NextRequest) {
   // taken from the client: a client's own header of that name is replaced.
   requestHeaders.set(REQUESTED_PATH_HEADER, `${request.nextUrl.pathname}${request.nextUrl.search}`);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
-  // A server action's answer is data the page's own scripts fetch, never a document (a navigation
-  // can't send this header), so it gets the short policy that lets nothing run, as API responses
-  // do: the page policy's ~420 bytes on each of five actions were ~0.6% of a new session's first
-  // generation (bench scenario 3). A client-side navigation's RSC payload is data too, but Next
-  // hides its `rsc` header from the proxy, so it keeps the page policy.
-  const isAction = request.headers.has("next-action");
-  response.headers.set("content-security-policy", isAction ? NON_PAGE_CONTENT_SECURITY_POLICY : policy);
+  // A client-side navigation's RSC payload is data, not a document, but Next hides its `rsc`
+  // header from the proxy, so it keeps the page policy.
+  response.headers.set("content-security-policy", policy);
   return response;
 }
 
@@ -36,10 +32,14 @@ export const config = {
       // it is excluded above all because Next.js buffers a proxied request body only up to 10 MB,
       // and reference uploads (/api/uploads) are larger. Static files need no policy.
       source: "/((?!api/|_next/static/|_next/image|favicon\\.ico$|icon\\.svg$).*)",
-      // Link prefetches fetch data, not documents: no scripts run from them.
+      // Link prefetches fetch data, not documents: no scripts run from them. Nor do server
+      // actions' answers, whose short policy comes from next.config.ts: going through the proxy
+      // cost every action the copy of its request that Next makes for it (and a policy, a nonce and
+      // headers it then replaced), on the way to every generation's request.
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },
+        { type: "header", key: "next-action" },
       ],
     },
   ],
