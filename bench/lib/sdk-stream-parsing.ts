@@ -1,8 +1,7 @@
 import { GoogleGenAI } from "@google/genai";
 import type { GenerationSettings } from "../../lib/gemini/types";
+import { READ_BYTES, capturingFetch, inReads, replayingFetch } from "./captured-answer";
 import { round, summarize } from "./stats";
-
-const PIECE_BYTES = 64 * 1024;
 
 /**
  * Attribution for scenario 1: what @google/genai's own SSE parsing costs for one big answer, on
@@ -15,14 +14,7 @@ const PIECE_BYTES = 64 * 1024;
  * for lib/gemini/client.ts (it already passes a fetch to the SDK in tests).
  */
 export async function measureSdkStreamParsing(baseUrl: string, settings: GenerationSettings, prompt: string, reps = 4) {
-  let captured = new Uint8Array(0);
-  let headers = new Headers();
-  const capture: typeof fetch = async (input, init) => {
-    const response = await fetch(input, init);
-    captured = new Uint8Array(await response.arrayBuffer());
-    headers = response.headers;
-    return new Response(captured, { status: response.status, headers: response.headers });
-  };
+  const capture = capturingFetch();
   const config = {
     responseModalities: ["TEXT", "IMAGE"],
     imageConfig: { aspectRatio: settings.aspectRatio === "match-input" ? undefined : settings.aspectRatio, imageSize: settings.imageSize },
@@ -33,30 +25,16 @@ export async function measureSdkStreamParsing(baseUrl: string, settings: Generat
     for await (const chunk of await ai.models.generateContentStream(call)) chunks += chunk.candidates ? 1 : 0;
     return chunks;
   };
-  await consume(new GoogleGenAI({ apiKey: "bench-key", httpOptions: { baseUrl, fetch: capture } }));
+  await consume(new GoogleGenAI({ apiKey: "bench-key", httpOptions: { baseUrl, fetch: capture.fetch } }));
+  const answer = capture.answer();
+  const captured = answer.bytes;
 
   const pieces = (coalesce: boolean): Uint8Array[] => {
-    if (!coalesce) {
-      const out: Uint8Array[] = [];
-      for (let at = 0; at < captured.length; at += PIECE_BYTES) out.push(captured.subarray(at, at + PIECE_BYTES));
-      return out;
-    }
+    if (!coalesce) return inReads(captured);
     const text = Buffer.from(captured).toString("latin1");
     return text.split(/(?<=\r?\n\r?\n)/).map((event) => Buffer.from(event, "latin1"));
   };
-  const replay =
-    (coalesce: boolean): typeof fetch =>
-    async () => {
-      const queue = pieces(coalesce);
-      const body = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          const next = queue.shift();
-          if (next) controller.enqueue(next);
-          else controller.close();
-        },
-      });
-      return new Response(body, { status: 200, headers });
-    };
+  const replay = (coalesce: boolean): typeof fetch => replayingFetch(answer, () => pieces(coalesce));
   const plain = new GoogleGenAI({ apiKey: "bench-key", httpOptions: { baseUrl, fetch: replay(false) } });
   const coalesced = new GoogleGenAI({ apiKey: "bench-key", httpOptions: { baseUrl, fetch: replay(true) } });
   const times = { plain: [] as number[], coalesced: [] as number[] };
@@ -67,5 +45,5 @@ export async function measureSdkStreamParsing(baseUrl: string, settings: Generat
       times[name].push(performance.now() - start);
     }
   }
-  return { answerBytes: captured.length, readBytes: PIECE_BYTES, plainMs: summarize(times.plain), coalescedMs: summarize(times.coalesced), savedMsP50: round(summarize(times.plain).p50 - summarize(times.coalesced).p50) };
+  return { answerBytes: captured.length, readBytes: READ_BYTES, plainMs: summarize(times.plain), coalescedMs: summarize(times.coalesced), savedMsP50: round(summarize(times.plain).p50 - summarize(times.coalesced).p50) };
 }

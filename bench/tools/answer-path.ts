@@ -12,48 +12,29 @@ import { performance } from "node:perf_hooks";
 import { freePort } from "../../test/support/postgres-cluster";
 import { createGeminiGateway } from "../../lib/gemini/client";
 import type { ImageSize } from "../../lib/gemini/types";
+import { capturingFetch, inReads, replayingFetch } from "../lib/captured-answer";
 import { startEmulatorHost } from "../lib/emulator-host";
 import { flashSettings } from "../lib/settings";
 import { percentile } from "../lib/stats";
 
 const size = (process.argv[2] ?? "4K") as ImageSize;
 const runs = Number(process.argv[3] ?? 20);
-const PIECE_BYTES = 64 * 1024;
 
 async function main() {
   const emulator = await startEmulatorHost({ port: await freePort() });
   try {
     await emulator.configure({ latencyMs: 0, realisticPayload: true });
-    let captured = new Uint8Array(0);
-    let headers = new Headers();
-    const capture: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      captured = new Uint8Array(await response.arrayBuffer());
-      headers = response.headers;
-      return new Response(captured.slice(), { status: response.status, headers: response.headers });
-    };
+    const capture = capturingFetch();
     const request = { history: [], prompt: `answer path ${size}`, references: [], settings: flashSettings(size) };
-    const first = await createGeminiGateway({ apiKey: "bench-key", baseUrl: emulator.url, fetch: capture }).generate(request);
+    const first = await createGeminiGateway({ apiKey: "bench-key", baseUrl: emulator.url, fetch: capture.fetch }).generate(request);
     if (!first.ok) throw new Error(`capture: ${first.error.message}`);
+    const answer = capture.answer();
 
     let lastRead = 0;
-    const replay: typeof fetch = async () => {
-      // Fresh copies each run, as a socket's reads would be.
-      const pieces: Uint8Array[] = [];
-      for (let at = 0; at < captured.length; at += PIECE_BYTES) pieces.push(captured.slice(at, at + PIECE_BYTES));
-      const body = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          const next = pieces.shift();
-          if (!next) {
-            controller.close();
-            return;
-          }
-          if (pieces.length === 0) lastRead = performance.now();
-          controller.enqueue(next);
-        },
-      });
-      return new Response(body, { status: 200, headers });
-    };
+    // Fresh copies each run, as a socket's reads would be.
+    const replay = replayingFetch(answer, () => inReads(answer.bytes, { copy: true }), () => {
+      lastRead = performance.now();
+    });
     const gateway = createGeminiGateway({ apiKey: "bench-key", baseUrl: emulator.url, fetch: replay });
     const toImage: number[] = [];
     const toResult: number[] = [];
@@ -71,7 +52,7 @@ async function main() {
       toResult.push(resultAt - lastRead);
     }
     const p50 = (values: number[]) => Math.round(percentile(values, 50) * 10) / 10;
-    console.log(`${size}: answer ${(captured.length / 1e6).toFixed(2)} MB; last read -> image event p50 ${p50(toImage)} ms, -> result p50 ${p50(toResult)} ms (n=${runs})`);
+    console.log(`${size}: answer ${(answer.bytes.length / 1e6).toFixed(2)} MB; last read -> image event p50 ${p50(toImage)} ms, -> result p50 ${p50(toResult)} ms (n=${runs})`);
   } finally {
     await emulator.close();
   }
